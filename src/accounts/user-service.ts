@@ -1,0 +1,82 @@
+// Creating owners and their API keys, and resolving an API key to its owner.
+import type { Database } from '../db/database.ts';
+import { findUserByApiKeyHash, findUserByEmail, insertApiKey, insertUser, type UserRow } from '../db/users.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
+import { hashPassword, hashSecret, issueApiKey } from './credentials.ts';
+
+export interface UserServiceDeps {
+  db: Database;
+  now: () => Date;
+}
+
+export interface CreateUserInput {
+  email: string;
+  password: string;
+  name?: string | null;
+  timezone?: string;
+  admin?: boolean;
+}
+
+const EMAIL = /^[^\s@<>()"',;:]+@[^\s@<>()"',;:]+\.[^\s@<>()"',;:]+$/;
+export const MIN_PASSWORD_LENGTH = 8;
+
+export function validateEmail(email: string): string {
+  const value = email.trim().toLowerCase();
+  if (value.length > 254 || !EMAIL.test(value)) throw new ValidationError('email must be an email address such as owner@example.com');
+  return value;
+}
+
+export function validatePassword(password: string): void {
+  if (password.length < MIN_PASSWORD_LENGTH) throw new ValidationError(`password must be at least ${MIN_PASSWORD_LENGTH} characters`);
+  if (password.length > 1024) throw new ValidationError('password must be at most 1024 characters');
+}
+
+export function validateTimezone(timezone: string): string {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: timezone });
+  } catch {
+    throw new ValidationError('timezone must be an IANA time zone such as UTC or Europe/Paris');
+  }
+  return timezone;
+}
+
+export function createUserService({ db, now }: UserServiceDeps) {
+  return {
+    async createUser(input: CreateUserInput): Promise<UserRow> {
+      const email = validateEmail(input.email);
+      validatePassword(input.password);
+      const timezone = validateTimezone(input.timezone ?? 'UTC');
+      const name = input.name?.trim() || null;
+      if (name && name.length > 100) throw new ValidationError('name must be at most 100 characters');
+      if (await findUserByEmail(db, email)) throw new ConflictError(`A user with email ${email} already exists`);
+      try {
+        return await insertUser(db, {
+          email,
+          passwordHash: await hashPassword(input.password),
+          name,
+          timezone,
+          role: input.admin ? 'admin' : 'owner',
+        });
+      } catch (error) {
+        if ((error as { code?: string }).code === '23505') throw new ConflictError(`A user with email ${email} already exists`);
+        throw error;
+      }
+    },
+
+    /** Issues a personal API key; the key itself is returned once and only its hash is kept. */
+    async createApiKey(ownerEmail: string): Promise<string> {
+      const owner = await findUserByEmail(db, ownerEmail.trim());
+      if (!owner) throw new NotFoundError(`No user with email ${ownerEmail.trim().toLowerCase()}`);
+      const key = issueApiKey();
+      await insertApiKey(db, owner.id, key.hash, key.prefix);
+      return key.value;
+    },
+
+    async userForApiKey(key: string): Promise<UserRow | undefined> {
+      if (!key.startsWith('adk_') || key.length > 200) return undefined;
+      return findUserByApiKeyHash(db, hashSecret(key), now());
+    },
+  };
+}
+
+export type UserService = ReturnType<typeof createUserService>;

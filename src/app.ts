@@ -1,0 +1,52 @@
+// buildApp(deps): the whole HTTP application as one Fastify instance that never listens, so tests
+// inject into exactly what production runs. src/main.ts does the listening.
+import Fastify, { type FastifyServerOptions } from 'fastify';
+import rateLimit from '@fastify/rate-limit';
+import type { Config } from './config.ts';
+import type { Database } from './db/database.ts';
+import { createMetrics, type Metrics } from './metrics.ts';
+import { createUserService } from './accounts/user-service.ts';
+import { createBotService } from './bots/bot-service.ts';
+import { createHeartbeatService } from './heartbeats/heartbeat-service.ts';
+import { registerErrorHandler } from './http/error-handler.ts';
+import { heartbeatRoutes } from './heartbeats/heartbeat-routes.ts';
+import { botRoutes } from './bots/bot-routes.ts';
+import { healthRoutes } from './http/health-routes.ts';
+import { metricsRoutes, observeHttpRequests } from './http/metrics-routes.ts';
+
+export interface AppDeps {
+  config: Config;
+  db: Database;
+  metrics?: Metrics;
+  /** The clock; tests pass a fixed or moving one. */
+  now?: () => Date;
+  logger?: FastifyServerOptions['logger'];
+}
+
+export async function buildApp(deps: AppDeps) {
+  const { config, db } = deps;
+  const now = deps.now ?? (() => new Date());
+  const metrics = deps.metrics ?? createMetrics();
+
+  const app = Fastify({
+    logger: deps.logger ?? { level: config.logLevel },
+    trustProxy: config.trustProxy,
+  });
+
+  // Only JSON (and, from the dashboard, forms) are accepted: text/plain bodies get 415.
+  app.removeContentTypeParser('text/plain');
+  registerErrorHandler(app);
+  observeHttpRequests(app, metrics);
+  await app.register(rateLimit, { global: false });
+
+  const users = createUserService({ db, now });
+  const bots = createBotService({ db });
+  const heartbeats = createHeartbeatService({ db, now });
+
+  await app.register(metricsRoutes, { metrics, token: config.metricsToken });
+  await app.register(healthRoutes, { db });
+  await app.register(heartbeatRoutes, { heartbeats, metrics, ratePerMinute: config.heartbeatRateLimit });
+  await app.register(botRoutes, { db, bots, users });
+
+  return app;
+}

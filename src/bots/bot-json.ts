@@ -1,0 +1,35 @@
+// The JSON shape of a bot for its owner: the seed's fields plus the contract's, never the token
+// or its hash.
+import type { BotRow } from '../db/bots.ts';
+import { effectiveStatus } from '../domain/connection-status.ts';
+
+export function botToJson(bot: BotRow) {
+  return {
+    id: bot.id,
+    user_id: bot.user_id,
+    name: bot.name,
+    description: bot.description,
+    language: bot.language,
+    model: bot.model,
+    personality: bot.personality,
+    welcome_message: bot.welcome_message,
+    is_active: bot.is_active,
+    is_trained: bot.is_trained,
+    created_at: bot.created_at.toISOString(),
+    updated_at: bot.updated_at.toISOString(),
+    widget_key: bot.widget_key,
+    token_prefix: bot.token_prefix,
+    wordpress_connected: bot.wordpress_connected,
+    wordpress_site_url: bot.wordpress_site_url,
+    wordpress_plugin_version: bot.wordpress_plugin_version,
+    wordpress_wp_version: bot.wordpress_wp_version,
+    wordpress_last_activity: bot.wordpress_last_activity?.toISOString() ?? null,
+    connection_status: effectiveStatus(bot),
+    status_changed_at: bot.status_changed_at?.toISOString() ?? null,
+    stale_grace_seconds: bot.stale_grace_seconds,
+    muted_until: bot.muted_until?.toISOString() ?? null,
+    site_url_changed_at: bot.site_url_changed_at?.toISOString() ?? null,
+  };
+}
+
+export type BotJson = ReturnType<typeof botToJson>;

@@ -1,0 +1,164 @@
+// The only reader of process.env. Every variable is validated once at start; a bad value stops the
+// process with a message naming the variable and what it expects (see README "Configuration").
+import path from 'node:path';
+import { parseDuration } from './domain/duration.ts';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  /** PostgreSQL connection string; when absent the embedded PGlite under dataDir is used. */
+  readonly databaseUrl: string | undefined;
+  readonly databasePoolSize: number;
+  readonly dataDir: string;
+  readonly publicUrl: string;
+  readonly logLevel: LogLevel;
+  /** Global stale threshold (a bot's own grace is added to it). */
+  readonly staleAfterMs: number;
+  /** Heartbeats accepted per token per minute. */
+  readonly heartbeatRateLimit: number;
+  /** Secret for signed links and sessions; when absent one is generated and kept in the database. */
+  readonly secretKey: string | undefined;
+  readonly trustProxy: boolean;
+  readonly signup: 'open' | 'closed';
+  readonly metricsToken: string | undefined;
+  readonly smtpUrl: string | undefined;
+  readonly mailFrom: string;
+  readonly operatorEmail: string | undefined;
+  readonly sweepCron: string;
+  readonly alertRepeatMs: number;
+  readonly stormFraction: number;
+  readonly stormMin: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly variable: string, value: string, expected: string) {
+    super(`Invalid environment variable ${variable}=${JSON.stringify(value)}: expected ${expected}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Reads and validates the configuration; throws ConfigError on the first bad variable. */
+export function loadConfig(env: Env = process.env): Config {
+  const read = (name: string): string | undefined => {
+    const value = env[name];
+    return value === undefined || value.trim() === '' ? undefined : value.trim();
+  };
+
+  const integer = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = read(name);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value) || value < min || value > max) {
+      throw new ConfigError(name, raw, `an integer from ${min} to ${max}`);
+    }
+    return value;
+  };
+
+  const fraction = (name: string, fallback: number): number => {
+    const raw = read(name);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!/^\d*\.?\d+$/.test(raw) || !(value > 0 && value <= 1)) {
+      throw new ConfigError(name, raw, 'a number greater than 0 and at most 1, such as 0.5');
+    }
+    return value;
+  };
+
+  const duration = (name: string, fallback: string, minMs: number): number => {
+    const raw = read(name) ?? fallback;
+    const ms = parseDuration(raw);
+    if (ms === null || ms < minMs) {
+      throw new ConfigError(name, raw, `a duration of at least ${minMs / 1000}s such as "90s", "10m", "1h" or "7d"`);
+    }
+    return ms;
+  };
+
+  const oneOf = <T extends string>(name: string, allowed: readonly T[], fallback: T): T => {
+    const raw = read(name);
+    if (raw === undefined) return fallback;
+    const value = raw.toLowerCase() as T;
+    if (!allowed.includes(value)) throw new ConfigError(name, raw, `one of ${allowed.join(', ')}`);
+    return value;
+  };
+
+  const boolean = (name: string, fallback: boolean): boolean => {
+    const raw = read(name);
+    if (raw === undefined) return fallback;
+    if (/^(1|true|yes|on)$/i.test(raw)) return true;
+    if (/^(0|false|no|off)$/i.test(raw)) return false;
+    throw new ConfigError(name, raw, 'true or false');
+  };
+
+  const url = (name: string, protocols: readonly string[]): string | undefined => {
+    const raw = read(name);
+    if (raw === undefined) return undefined;
+    let parsed: URL;
+    try {
+      parsed = new URL(raw);
+    } catch {
+      throw new ConfigError(name, redact(raw), `a URL starting with ${protocols.join(' or ')}`);
+    }
+    if (!protocols.includes(parsed.protocol)) {
+      throw new ConfigError(name, redact(raw), `a URL starting with ${protocols.join(' or ')}`);
+    }
+    return raw;
+  };
+
+  const email = (name: string): string | undefined => {
+    const raw = read(name);
+    if (raw === undefined) return undefined;
+    if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(raw)) throw new ConfigError(name, raw, 'an email address');
+    return raw;
+  };
+
+  const port = integer('PORT', 3000, 0, 65535);
+  const host = read('HOST') ?? '127.0.0.1';
+  if (!/^[A-Za-z0-9.:\-\[\]]+$/.test(host)) throw new ConfigError('HOST', host, 'a host name or IP address such as 127.0.0.1 or 0.0.0.0');
+
+  const publicUrlRaw = url('PUBLIC_URL', ['http:', 'https:']);
+  const displayHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  const publicUrl = (publicUrlRaw ?? `http://${displayHost.includes(':') ? `[${displayHost}]` : displayHost}:${port}`).replace(/\/+$/, '');
+
+  const secretKey = read('SECRET_KEY');
+  if (secretKey !== undefined && secretKey.length < 32) {
+    throw new ConfigError('SECRET_KEY', '(hidden)', 'at least 32 characters of random text');
+  }
+
+  const sweepCron = read('SWEEP_CRON') ?? '* * * * *';
+  const cronFields = sweepCron.split(/\s+/).length;
+  if (cronFields < 5 || cronFields > 6) {
+    throw new ConfigError('SWEEP_CRON', sweepCron, 'a cron expression with 5 fields, or 6 with seconds first, such as "* * * * *"');
+  }
+
+  return Object.freeze({
+    port,
+    host,
+    databaseUrl: url('DATABASE_URL', ['postgres:', 'postgresql:']),
+    databasePoolSize: integer('DATABASE_POOL_SIZE', 10, 1, 1000),
+    dataDir: path.resolve(read('DATA_DIR') ?? './data'),
+    publicUrl,
+    logLevel: oneOf<LogLevel>('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
+    staleAfterMs: duration('STALE_AFTER', '10m', 1000),
+    heartbeatRateLimit: integer('HEARTBEAT_RATE_LIMIT', 30, 1, 1_000_000),
+    secretKey,
+    trustProxy: boolean('TRUST_PROXY', false),
+    signup: oneOf('SIGNUP', ['open', 'closed'] as const, 'open'),
+    metricsToken: read('METRICS_TOKEN'),
+    smtpUrl: url('SMTP_URL', ['smtp:', 'smtps:']),
+    mailFrom: read('MAIL_FROM') ?? 'AgentDesk <alerts@agentdesk.localhost>',
+    operatorEmail: email('OPERATOR_EMAIL'),
+    sweepCron,
+    alertRepeatMs: duration('ALERT_REPEAT', '24h', 60_000),
+    stormFraction: fraction('STORM_FRACTION', 0.5),
+    stormMin: integer('STORM_MIN', 20, 1, 1_000_000_000),
+  });
+}
+
+/** Hides a password inside a connection URL before it reaches a message or a log. */
+export function redact(raw: string): string {
+  return raw.replace(/\/\/([^:/@]+):([^@]*)@/, '//$1:***@');
+}

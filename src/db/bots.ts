@@ -1,0 +1,177 @@
+// Plain SQL for bots, their connection events and hourly heartbeat counts.
+import type { StoredStatus } from '../domain/connection-status.ts';
+import type { Queryable } from './database.ts';
+
+export interface BotRow {
+  id: string;
+  user_id: string;
+  name: string;
+  description: string | null;
+  token_prefix: string;
+  widget_key: string;
+  language: string;
+  model: string;
+  personality: string | null;
+  welcome_message: string | null;
+  is_active: boolean;
+  is_trained: boolean;
+  created_at: Date;
+  updated_at: Date;
+  wordpress_connected: boolean;
+  wordpress_site_url: string | null;
+  wordpress_plugin_version: string | null;
+  wordpress_wp_version: string | null;
+  wordpress_last_activity: Date | null;
+  connection_status: StoredStatus;
+  status_changed_at: Date | null;
+  stale_grace_seconds: number;
+  muted_until: Date | null;
+  site_url_changed_at: Date | null;
+}
+
+/** Every column but the token hash, which never leaves this module. */
+export const BOT_COLUMNS = `id, user_id, name, description, token_prefix, widget_key, language, model, personality,
+  welcome_message, is_active, is_trained, created_at, updated_at, wordpress_connected, wordpress_site_url,
+  wordpress_plugin_version, wordpress_wp_version, wordpress_last_activity, connection_status, status_changed_at,
+  stale_grace_seconds, muted_until, site_url_changed_at`;
+
+export interface NewBot {
+  userId: string;
+  name: string;
+  description?: string | null;
+  language?: string;
+  model?: string;
+  personality?: string | null;
+  welcomeMessage?: string | null;
+  tokenHash: string;
+  tokenPrefix: string;
+  widgetKey: string;
+}
+
+export async function insertBot(db: Queryable, bot: NewBot): Promise<BotRow> {
+  const { rows } = await db.query<BotRow>(
+    `INSERT INTO bots (user_id, name, description, language, model, personality, welcome_message, token_hash, token_prefix, widget_key)
+     VALUES ($1, $2, $3, COALESCE($4, 'en'), COALESCE($5, 'gpt-4o-mini'), $6, $7, $8, $9, $10)
+     RETURNING ${BOT_COLUMNS}`,
+    [
+      bot.userId,
+      bot.name,
+      bot.description ?? null,
+      bot.language ?? null,
+      bot.model ?? null,
+      bot.personality ?? null,
+      bot.welcomeMessage ?? null,
+      bot.tokenHash,
+      bot.tokenPrefix,
+      bot.widgetKey,
+    ],
+  );
+  return rows[0]!;
+}
+
+export async function findBotByTokenHash(db: Queryable, tokenHash: string): Promise<BotRow | undefined> {
+  const { rows } = await db.query<BotRow>(`SELECT ${BOT_COLUMNS} FROM bots WHERE token_hash = $1`, [tokenHash]);
+  return rows[0];
+}
+
+export async function findBotByWidgetKey(db: Queryable, widgetKey: string): Promise<BotRow | undefined> {
+  const { rows } = await db.query<BotRow>(`SELECT ${BOT_COLUMNS} FROM bots WHERE widget_key = $1`, [widgetKey]);
+  return rows[0];
+}
+
+/** The bot if it belongs to this owner; another owner's bot is indistinguishable from a missing one. */
+export async function findOwnedBot(db: Queryable, ownerId: string, botId: string): Promise<BotRow | undefined> {
+  if (!isUuid(botId)) return undefined;
+  const { rows } = await db.query<BotRow>(`SELECT ${BOT_COLUMNS} FROM bots WHERE id = $1 AND user_id = $2`, [botId, ownerId]);
+  return rows[0];
+}
+
+export async function listOwnedBots(db: Queryable, ownerId: string): Promise<BotRow[]> {
+  const { rows } = await db.query<BotRow>(`SELECT ${BOT_COLUMNS} FROM bots WHERE user_id = $1 ORDER BY created_at, id`, [
+    ownerId,
+  ]);
+  return rows;
+}
+
+export interface HeartbeatWrite {
+  tokenHash: string;
+  siteUrl: string;
+  pluginVersion: string;
+  wpVersion: string;
+  status: StoredStatus;
+  reason: string;
+  at: Date;
+}
+
+export interface HeartbeatOutcome {
+  botId: string;
+  isActive: boolean;
+  previousStatus: StoredStatus;
+}
+
+/**
+ * Records one heartbeat in a single statement (so it commits atomically without a BEGIN/COMMIT
+ * round trip): locks the bot row, updates its WordPress fields, writes a status event only when
+ * the status really changes, a site_url_changed event when the URL differs, and bumps the hourly
+ * count. Disabled bots are returned untouched. Undefined when no bot has this token.
+ */
+export async function recordHeartbeat(db: Queryable, write: HeartbeatWrite): Promise<HeartbeatOutcome | undefined> {
+  const { rows } = await db.query<{ id: string; is_active: boolean; previous_status: StoredStatus }>(
+    `WITH bot AS (
+       SELECT id, is_active, connection_status, wordpress_site_url FROM bots WHERE token_hash = $1 FOR UPDATE
+     ), updated AS (
+       UPDATE bots b SET
+         wordpress_site_url = $2,
+         wordpress_plugin_version = $3,
+         wordpress_wp_version = $4,
+         wordpress_last_activity = $6,
+         connection_status = $5,
+         wordpress_connected = ($5 = 'connected'),
+         status_changed_at = CASE WHEN bot.connection_status <> $5 THEN $6 ELSE b.status_changed_at END,
+         site_url_changed_at = CASE WHEN bot.wordpress_site_url <> $2 THEN $6 ELSE b.site_url_changed_at END
+       FROM bot WHERE b.id = bot.id AND bot.is_active
+       RETURNING b.id
+     ), status_event AS (
+       INSERT INTO connection_events (bot_id, occurred_at, kind, from_status, to_status, reason)
+       SELECT bot.id, $6, 'status', bot.connection_status, $5, $7
+       FROM bot JOIN updated ON updated.id = bot.id WHERE bot.connection_status <> $5
+     ), url_event AS (
+       INSERT INTO connection_events (bot_id, occurred_at, kind, reason, details)
+       SELECT bot.id, $6, 'site_url_changed', 'heartbeat_from_new_site_url',
+              jsonb_build_object('from', bot.wordpress_site_url, 'to', $2::text)
+       FROM bot JOIN updated ON updated.id = bot.id WHERE bot.wordpress_site_url <> $2
+     ), hourly AS (
+       INSERT INTO heartbeat_hours (bot_id, hour, count)
+       SELECT id, date_trunc('hour', $6::timestamptz, 'UTC'), 1 FROM updated
+       ON CONFLICT (bot_id, hour) DO UPDATE SET count = heartbeat_hours.count + 1
+     )
+     SELECT id, is_active, connection_status AS previous_status FROM bot`,
+    [write.tokenHash, write.siteUrl, write.pluginVersion, write.wpVersion, write.status, write.at, write.reason],
+  );
+  const row = rows[0];
+  return row && { botId: row.id, isActive: row.is_active, previousStatus: row.previous_status };
+}
+
+export interface ConnectionEventRow {
+  id: number;
+  bot_id: string;
+  occurred_at: Date;
+  kind: 'status' | 'site_url_changed';
+  from_status: string | null;
+  to_status: string | null;
+  reason: string;
+  details: Record<string, unknown> | null;
+}
+
+export async function listConnectionEvents(db: Queryable, botId: string, limit = 50): Promise<ConnectionEventRow[]> {
+  const { rows } = await db.query<ConnectionEventRow>(
+    'SELECT * FROM connection_events WHERE bot_id = $1 ORDER BY occurred_at DESC, id DESC LIMIT $2',
+    [botId, limit],
+  );
+  return rows;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export function isUuid(value: string): boolean {
+  return UUID.test(value);
+}

@@ -1,0 +1,78 @@
+// One small query/transaction interface over both drivers (pg pool, embedded PGlite), so every
+// repository, service and test is written once. Timing, error mapping and tracing live here.
+
+export interface QueryResult<Row> {
+  rows: Row[];
+  rowCount: number;
+}
+
+export interface Queryable {
+  /** Runs one parameterised statement ($1, $2, …). */
+  query<Row = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<QueryResult<Row>>;
+  /** Runs a script of several statements without parameters (migrations). */
+  exec(script: string): Promise<void>;
+}
+
+export interface Database extends Queryable {
+  readonly driver: 'pg' | 'pglite';
+  /** Human description for logs and the start banner; never contains a password. */
+  readonly description: string;
+  /**
+   * Runs fn inside BEGIN … COMMIT on one connection, rolling back if it throws.
+   * On PGlite every other query waits until the transaction ends: never await work
+   * outside the transaction from inside fn.
+   */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** The database could not be reached or is shutting down: a fault we expect, answered with 503. */
+export class DatabaseUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super(`Database unavailable: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = 'DatabaseUnavailableError';
+  }
+}
+
+/** Another process already holds the embedded database directory. */
+export class DatabaseInUseError extends Error {
+  constructor(readonly dir: string, readonly pid: number) {
+    super(
+      `The embedded database in ${dir} is in use by another AgentDesk process (pid ${pid}). ` +
+        'Stop that process first, set DATA_DIR to another directory, or set DATABASE_URL to use PostgreSQL.',
+    );
+    this.name = 'DatabaseInUseError';
+  }
+}
+
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+  'EHOSTUNREACH',
+  '57P01', // admin_shutdown
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now
+  '53300', // too_many_connections
+  '3D000', // invalid_catalog_name: database dropped or not created yet
+]);
+
+/** True for errors that mean "the database is not there right now", as opposed to a bad query. */
+export function isUnavailableError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && (UNAVAILABLE_CODES.has(code) || code.startsWith('08'))) return true;
+  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|PGlite is closed|Cannot use a pool after calling end/i.test(
+    error.message,
+  );
+}
+
+/** Rethrows driver errors, turning "database not reachable" ones into DatabaseUnavailableError. */
+export function mapDriverError(error: unknown): never {
+  if (error instanceof DatabaseUnavailableError) throw error;
+  if (isUnavailableError(error)) throw new DatabaseUnavailableError(error);
+  throw error;
+}

@@ -1,0 +1,84 @@
+// PostgreSQL through a pg pool: used whenever DATABASE_URL is set.
+import pg from 'pg';
+import { redact } from '../config.ts';
+import { mapDriverError, type Database, type Queryable, type QueryResult } from './database.ts';
+
+// count(*) and bigint columns arrive as JavaScript numbers on both drivers.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value));
+
+export interface PgDriverOptions {
+  connectionString: string;
+  poolSize?: number;
+  /** How long a query waits for a free connection before the request answers 503. */
+  connectTimeoutMs?: number;
+  onError?: (error: Error) => void;
+  /** Let the process exit while only idle connections remain (the shared test database). */
+  allowExitOnIdle?: boolean;
+}
+
+export function openPgDatabase(options: PgDriverOptions): Database {
+  const pool = new pg.Pool({
+    connectionString: options.connectionString,
+    max: options.poolSize ?? 10,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
+    idleTimeoutMillis: 30_000,
+    allowExitOnIdle: options.allowExitOnIdle ?? false,
+  });
+  // An idle client losing its connection must not crash the process; the next query reconnects.
+  pool.on('error', (error) => options.onError?.(error));
+
+  const wrap = (client: pg.Pool | pg.PoolClient): Queryable => ({
+    async query<Row>(text: string, params?: readonly unknown[]): Promise<QueryResult<Row>> {
+      try {
+        const result = await client.query(text, params as unknown[] | undefined);
+        return { rows: result.rows as Row[], rowCount: result.rowCount ?? 0 };
+      } catch (error) {
+        return mapDriverError(error);
+      }
+    },
+    async exec(script: string): Promise<void> {
+      try {
+        await client.query(script);
+      } catch (error) {
+        mapDriverError(error);
+      }
+    },
+  });
+
+  const root = wrap(pool);
+  return {
+    driver: 'pg',
+    description: `PostgreSQL at ${redact(options.connectionString)}`,
+    query: root.query,
+    exec: root.exec,
+    async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+      let client: pg.PoolClient;
+      try {
+        client = await pool.connect();
+      } catch (error) {
+        return mapDriverError(error);
+      }
+      let broken: unknown;
+      try {
+        const tx = wrap(client);
+        await tx.exec('BEGIN');
+        try {
+          const result = await fn(tx);
+          await tx.exec('COMMIT');
+          return result;
+        } catch (error) {
+          await client.query('ROLLBACK').catch((rollbackError: unknown) => {
+            broken = rollbackError;
+          });
+          throw error;
+        }
+      } finally {
+        // A client whose rollback failed is in an unknown state: destroy it instead of reusing it.
+        client.release(broken instanceof Error ? broken : undefined);
+      }
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+}

@@ -1,0 +1,29 @@
+// Small facts about the service itself, shared by every instance through the database.
+import { randomBytes } from 'node:crypto';
+import type { Queryable } from './database.ts';
+
+export async function readServiceState(db: Queryable, key: string): Promise<string | undefined> {
+  const { rows } = await db.query<{ value: string }>('SELECT value FROM service_state WHERE key = $1', [key]);
+  return rows[0]?.value;
+}
+
+export async function writeServiceState(db: Queryable, key: string, value: string): Promise<void> {
+  await db.query(
+    `INSERT INTO service_state (key, value, updated_at) VALUES ($1, $2, now())
+     ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`,
+    [key, value],
+  );
+}
+
+/**
+ * The secret that signs links and sessions: SECRET_KEY when set, otherwise one generated on first
+ * start and kept in the database so every instance (and every restart) signs alike.
+ */
+export async function loadServerSecret(db: Queryable, configured: string | undefined): Promise<string> {
+  if (configured) return configured;
+  await db.query(
+    `INSERT INTO service_state (key, value) VALUES ('server_secret', $1) ON CONFLICT (key) DO NOTHING`,
+    [randomBytes(32).toString('base64url')],
+  );
+  return (await readServiceState(db, 'server_secret'))!;
+}

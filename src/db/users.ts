@@ -1,0 +1,60 @@
+// Plain SQL for users and their API keys.
+import type { Queryable } from './database.ts';
+
+export interface UserRow {
+  id: string;
+  email: string;
+  password_hash: string;
+  name: string | null;
+  timezone: string;
+  role: 'owner' | 'admin';
+  alert_emails: boolean;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface NewUser {
+  email: string;
+  passwordHash: string;
+  name?: string | null;
+  timezone?: string;
+  role?: 'owner' | 'admin';
+}
+
+export async function insertUser(db: Queryable, user: NewUser): Promise<UserRow> {
+  const { rows } = await db.query<UserRow>(
+    `INSERT INTO users (email, password_hash, name, timezone, role)
+     VALUES ($1, $2, $3, $4, $5) RETURNING *`,
+    [user.email.toLowerCase(), user.passwordHash, user.name ?? null, user.timezone ?? 'UTC', user.role ?? 'owner'],
+  );
+  return rows[0]!;
+}
+
+export async function findUserByEmail(db: Queryable, email: string): Promise<UserRow | undefined> {
+  const { rows } = await db.query<UserRow>('SELECT * FROM users WHERE email = $1', [email.toLowerCase()]);
+  return rows[0];
+}
+
+export async function findUserById(db: Queryable, id: string): Promise<UserRow | undefined> {
+  const { rows } = await db.query<UserRow>('SELECT * FROM users WHERE id = $1', [id]);
+  return rows[0];
+}
+
+export async function insertApiKey(db: Queryable, userId: string, keyHash: string, keyPrefix: string): Promise<void> {
+  await db.query('INSERT INTO api_keys (user_id, key_hash, key_prefix) VALUES ($1, $2, $3)', [userId, keyHash, keyPrefix]);
+}
+
+/** The owner of an API key, stamping when it was last used (at most once a minute, to spare writes). */
+export async function findUserByApiKeyHash(db: Queryable, keyHash: string, now: Date): Promise<UserRow | undefined> {
+  const { rows } = await db.query<UserRow & { key_id: string; last_used_at: Date | null }>(
+    `SELECT u.*, k.id AS key_id, k.last_used_at FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.key_hash = $1`,
+    [keyHash],
+  );
+  const row = rows[0];
+  if (!row) return undefined;
+  if (!row.last_used_at || now.getTime() - row.last_used_at.getTime() > 60_000) {
+    await db.query('UPDATE api_keys SET last_used_at = $2 WHERE id = $1', [row.key_id, now]);
+  }
+  const { key_id: _keyId, last_used_at: _lastUsed, ...user } = row;
+  return user;
+}

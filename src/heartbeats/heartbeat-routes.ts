@@ -1,0 +1,67 @@
+// POST /api/bots/wordpress-heartbeat (spec §6). Thin: rate limit, call the service, map its result.
+import type { FastifyInstance } from 'fastify';
+import { hashSecret } from '../accounts/credentials.ts';
+import { sendError } from '../http/error-handler.ts';
+import type { HeartbeatResultLabel, Metrics } from '../metrics.ts';
+import type { HeartbeatService } from './heartbeat-service.ts';
+
+export const HEARTBEAT_BODY_LIMIT = 4096;
+export const HEARTBEAT_PATH = '/api/bots/wordpress-heartbeat';
+
+export interface HeartbeatRouteDeps {
+  heartbeats: HeartbeatService;
+  metrics: Metrics;
+  ratePerMinute: number;
+}
+
+/** The metric label for an answer, derived from its status so every exit path is counted once. */
+function resultLabel(statusCode: number): HeartbeatResultLabel {
+  if (statusCode < 300) return 'accepted';
+  if (statusCode === 401) return 'invalid_token';
+  if (statusCode === 403) return 'bot_disabled';
+  if (statusCode === 429) return 'rate_limited';
+  if (statusCode >= 500) return 'unavailable';
+  return 'invalid_body';
+}
+
+export async function heartbeatRoutes(app: FastifyInstance, { heartbeats, metrics, ratePerMinute }: HeartbeatRouteDeps) {
+  app.post(
+    HEARTBEAT_PATH,
+    {
+      bodyLimit: HEARTBEAT_BODY_LIMIT,
+      config: {
+        rateLimit: {
+          max: ratePerMinute,
+          timeWindow: 60_000,
+          // Per token, so one site cannot exhaust another's budget; without a token, per address.
+          keyGenerator: (request) => {
+            const token = request.headers['x-bot-token'];
+            return typeof token === 'string' && token ? `hb:${hashSecret(token)}` : `hb-ip:${request.ip}`;
+          },
+          errorResponseBuilder: (_request, context) => ({
+            statusCode: 429,
+            message: `Too many heartbeats for this token: at most ${context.max} a minute, retry in ${context.after}`,
+          }),
+        },
+      },
+      onResponse: async (request, reply) => {
+        metrics.heartbeats.inc({ result: resultLabel(reply.statusCode) });
+        metrics.heartbeatDuration.observe(reply.elapsedTime / 1000);
+      },
+    },
+    async (request, reply) => {
+      const token = request.headers['x-bot-token'];
+      const result = await heartbeats.receive(typeof token === 'string' ? token.trim() : undefined, request.body);
+      switch (result.kind) {
+        case 'accepted':
+          return { success: true, message: 'WordPress connection updated successfully' };
+        case 'invalid_token':
+          return sendError(reply, 401, 'Missing or invalid bot token');
+        case 'bot_disabled':
+          return sendError(reply, 403, 'This bot is disabled in AgentDesk');
+        case 'invalid_body':
+          return sendError(reply, 400, result.message);
+      }
+    },
+  );
+}

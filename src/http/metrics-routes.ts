@@ -1,0 +1,25 @@
+// GET /metrics for Prometheus, plus the http_request_duration_seconds hook for every route.
+import type { FastifyInstance } from 'fastify';
+import type { Metrics } from '../metrics.ts';
+import { bearerToken } from './authenticate.ts';
+import { sendError } from './error-handler.ts';
+
+/** Adds the latency hook; call it on the root instance so it sees every route. */
+export function observeHttpRequests(app: FastifyInstance, metrics: Metrics) {
+  app.addHook('onResponse', async (request, reply) => {
+    // The route pattern, never the raw URL: ids in paths would make one series per bot.
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.httpDuration.observe(
+      { method: request.method, route, status_code: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+  });
+}
+
+export async function metricsRoutes(app: FastifyInstance, { metrics, token }: { metrics: Metrics; token: string | undefined }) {
+  app.get('/metrics', async (request, reply) => {
+    if (token && bearerToken(request) !== token) return sendError(reply, 401, 'Metrics require Authorization: Bearer <METRICS_TOKEN>');
+    const body = await metrics.registry.metrics();
+    return reply.type(metrics.registry.contentType).send(body);
+  });
+}

@@ -1,0 +1,61 @@
+// The service: read config → open database → migrate → build app → listen → graceful stop.
+import { buildApp } from './app.ts';
+import { startAdminSocket } from './cli/admin-socket.ts';
+import { ConfigError, loadConfig } from './config.ts';
+import { DatabaseInUseError } from './db/database.ts';
+import { migrate } from './db/migrate.ts';
+import { openDatabase } from './db/open-database.ts';
+
+async function start() {
+  const config = loadConfig();
+  const db = await openDatabase(config, (error) => console.error(`database connection error: ${error.message}`));
+  const applied = await migrate(db);
+  const app = await buildApp({ config, db });
+  if (applied.length) app.log.info({ applied }, 'migrations applied');
+
+  const adminSocket = db.driver === 'pglite' ? await startAdminSocket({ db, now: () => new Date() }, config.dataDir) : undefined;
+  await app.listen({ host: config.host, port: config.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+
+  console.log(
+    [
+      '',
+      `AgentDesk is listening on http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
+      `Database: ${db.description}`,
+      '',
+      'Create your first user, a bot and an API key (in another terminal):',
+      "  npx agentdesk create-user --email you@example.com --password 'choose-a-password'",
+      "  npx agentdesk create-bot --owner you@example.com --name 'My site bot'",
+      '  npx agentdesk create-api-key --owner you@example.com',
+      '',
+    ].join('\n'),
+  );
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    app.log.info({ signal }, 'shutting down');
+    const force = setTimeout(() => process.exit(1), 15_000);
+    force.unref();
+    try {
+      await app.close();
+      await adminSocket?.close();
+      await db.close();
+    } finally {
+      clearTimeout(force);
+    }
+  };
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+}
+
+start().catch((error: Error) => {
+  if (error instanceof ConfigError || error instanceof DatabaseInUseError) {
+    console.error(`agentdesk: ${error.message}`);
+  } else {
+    console.error('agentdesk: failed to start:', error);
+  }
+  process.exit(1);
+});

@@ -1,0 +1,55 @@
+// One Prometheus registry per app instance, every metric defined once with the names of spec §8.
+// Fleet gauges (connections by status, stale count, versions, outbox) read the database in their
+// collect() so every instance reports the same truth; see src/observability/ for those collectors.
+import client from 'prom-client';
+
+export const METRIC = {
+  heartbeats: 'agentdesk_heartbeats_total',
+  heartbeatDuration: 'agentdesk_heartbeat_duration_seconds',
+  httpDuration: 'http_request_duration_seconds',
+  connections: 'agentdesk_connections',
+  staleConnections: 'agentdesk_stale_connections',
+  pluginVersions: 'agentdesk_plugin_versions',
+  wpVersions: 'agentdesk_wp_versions',
+  alertEmails: 'agentdesk_alert_emails_total',
+  outboxPending: 'agentdesk_outbox_pending',
+  sweepDuration: 'agentdesk_sweep_duration_seconds',
+  sweepLastSuccess: 'agentdesk_sweep_last_success_timestamp_seconds',
+  stormIncidentActive: 'agentdesk_storm_incident_active',
+} as const;
+
+export const HEARTBEAT_RESULTS = ['accepted', 'invalid_token', 'bot_disabled', 'invalid_body', 'rate_limited', 'unavailable'] as const;
+export type HeartbeatResultLabel = (typeof HEARTBEAT_RESULTS)[number];
+
+export function createMetrics() {
+  const registry = new client.Registry();
+  client.collectDefaultMetrics({ register: registry });
+
+  const heartbeats = new client.Counter({
+    name: METRIC.heartbeats,
+    help: 'Heartbeats received from WordPress plugins, by result.',
+    labelNames: ['result'] as const,
+    registers: [registry],
+  });
+  // Start every result at zero so rate() and error-ratio alerts have series from the first scrape.
+  for (const result of HEARTBEAT_RESULTS) heartbeats.inc({ result }, 0);
+
+  const heartbeatDuration = new client.Histogram({
+    name: METRIC.heartbeatDuration,
+    help: 'Server-side latency of the heartbeat endpoint, in seconds.',
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+
+  const httpDuration = new client.Histogram({
+    name: METRIC.httpDuration,
+    help: 'HTTP request latency in seconds, by method, route pattern and status code.',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+
+  return { registry, heartbeats, heartbeatDuration, httpDuration };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;
