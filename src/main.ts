@@ -5,15 +5,20 @@ import { ConfigError, loadConfig } from './config.ts';
 import { DatabaseInUseError } from './db/database.ts';
 import { migrate } from './db/migrate.ts';
 import { openDatabase } from './db/open-database.ts';
+import { createMetrics } from './metrics.ts';
+import { registerAlertMetrics } from './alerts/alert-metrics.ts';
+import { startAlertJobs } from './alerts/alert-jobs.ts';
 
 async function start() {
   const config = loadConfig();
   const db = await openDatabase(config, (error) => console.error(`database connection error: ${error.message}`));
   const applied = await migrate(db);
-  const app = await buildApp({ config, db });
+  const metrics = createMetrics();
+  const app = await buildApp({ config, db, metrics });
   if (applied.length) app.log.info({ applied }, 'migrations applied');
 
   const adminSocket = db.driver === 'pglite' ? await startAdminSocket({ db, now: () => new Date() }, config.dataDir) : undefined;
+  const alertJobs = await startAlertJobs({ db, config, metrics: registerAlertMetrics(metrics.registry, { db }), log: app.log });
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -41,6 +46,7 @@ async function start() {
     force.unref();
     try {
       await app.close();
+      await alertJobs.stop();
       await adminSocket?.close();
       await db.close();
     } finally {

@@ -1,0 +1,124 @@
+// The alert jobs of one instance, started by src/main.ts (never by buildApp, which tests use):
+// the ingest liveness stamp, the node-cron sweep (which every instance schedules; the advisory lock
+// lets one run at a time) and the outbox delivery worker. stop() waits for a run in progress.
+import path from 'node:path';
+import cron from 'node-cron';
+import { ConfigError, type Config } from '../config.ts';
+import type { Database } from '../db/database.ts';
+import { loadServerSecret } from '../db/service-state.ts';
+import type { AlertMetrics } from './alert-metrics.ts';
+import { createDelivery } from './delivery.ts';
+import { loadEmailTemplates } from './email-templates.ts';
+import { INGEST_ALIVE_INTERVAL_MS, markIngestAlive } from './ingest-liveness.ts';
+import { createMailTransport } from './mail-transport.ts';
+import { createSweep, type AlertLog } from './sweep.ts';
+
+/** How often the delivery worker looks for due mails between sweeps (retries, other instances' mails). */
+export const DELIVERY_INTERVAL_MS = 10_000;
+
+export interface AlertJobsDeps {
+  db: Database;
+  config: Config;
+  metrics: AlertMetrics;
+  log: AlertLog;
+  now?: () => Date;
+}
+
+export async function startAlertJobs(deps: AlertJobsDeps) {
+  const { db, config, metrics, log } = deps;
+  const now = deps.now ?? (() => new Date());
+  if (!cron.validate(config.sweepCron)) {
+    throw new ConfigError('SWEEP_CRON', config.sweepCron, 'a valid node-cron expression such as "* * * * *" or "*/30 * * * * *"');
+  }
+
+  const transport = createMailTransport({ smtp: config.smtpUrl, outboxDir: path.join(config.dataDir, 'outbox') });
+  const sweep = createSweep({
+    db,
+    staleAfterMs: config.staleAfterMs,
+    alertRepeatMs: config.alertRepeatMs,
+    stormFraction: config.stormFraction,
+    stormMin: config.stormMin,
+    operatorEmail: config.operatorEmail,
+    log,
+  });
+  const delivery = createDelivery({
+    db,
+    transport,
+    metrics,
+    log,
+    compose: {
+      templates: loadEmailTemplates(),
+      secret: await loadServerSecret(db, config.secretKey),
+      publicUrl: config.publicUrl,
+      mailFrom: config.mailFrom,
+      staleAfterMs: config.staleAfterMs,
+      alertRepeatMs: config.alertRepeatMs,
+    },
+  });
+
+  const inFlight = new Set<Promise<unknown>>();
+  const track = <T>(promise: Promise<T>): Promise<T> => {
+    inFlight.add(promise);
+    void promise.finally(() => inFlight.delete(promise)).catch(() => {});
+    return promise;
+  };
+
+  const stampAlive = async () => {
+    if (await markIngestAlive(db, now())) log.warn({}, 'ingest resumes after downtime: stale timers restart now');
+  };
+  await stampAlive();
+
+  let delivering: Promise<unknown> | undefined;
+  const deliver = () => {
+    delivering ??= track(
+      delivery
+        .deliverDue(now())
+        .catch((error: Error) => log.error({ err: error }, 'alert delivery failed'))
+        .finally(() => {
+          delivering = undefined;
+        }),
+    );
+    return delivering;
+  };
+
+  const runSweep = async () => {
+    const started = process.hrtime.bigint();
+    try {
+      // Stamp first: after a database outage the gap is seen before any bot is judged.
+      await stampAlive();
+      const result = await sweep.run(now());
+      if (!result.skipped) {
+        metrics.sweepDuration.observe(Number(process.hrtime.bigint() - started) / 1e9);
+        metrics.sweepLastSuccess.set(Date.now() / 1000);
+        if (result.flipped || result.recoveryMails || result.reminderMails || result.incidentClosed) log.info({ ...result }, 'sweep done');
+      }
+    } catch (error) {
+      log.error({ err: error }, 'sweep failed');
+    }
+    await deliver();
+  };
+
+  const cronLogger = {
+    info: (message: string) => log.info({}, message),
+    warn: (message: string) => log.warn({}, message),
+    error: (message: string | Error) => log.error({ err: message }, 'sweep scheduler error'),
+    debug: () => {},
+  };
+  const task = cron.schedule(config.sweepCron, () => track(runSweep()), { name: 'agentdesk-sweep', noOverlap: true, logger: cronLogger });
+  const livenessTimer = setInterval(() => void track(stampAlive().catch((error: Error) => log.warn({ err: error }, 'ingest liveness stamp failed'))), INGEST_ALIVE_INTERVAL_MS);
+  const deliveryTimer = setInterval(() => void deliver(), DELIVERY_INTERVAL_MS);
+  livenessTimer.unref();
+  deliveryTimer.unref();
+  log.info({ cron: config.sweepCron, mail: transport.description }, 'alert jobs started');
+
+  return {
+    async stop() {
+      await task.stop();
+      await task.destroy();
+      clearInterval(livenessTimer);
+      clearInterval(deliveryTimer);
+      await Promise.allSettled([...inFlight]);
+      transport.close();
+    },
+  };
+}

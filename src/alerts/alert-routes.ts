@@ -1,0 +1,85 @@
+// The pages behind the links in owner mails. No login: the signed token is the credential.
+// GET only shows a confirmation (mail scanners prefetch links); POST acts. The unsubscribe POST is
+// also the RFC 8058 one-click target of the List-Unsubscribe-Post header.
+import fs from 'node:fs';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import Handlebars from 'handlebars';
+import { formatInZone } from './compose-mail.ts';
+import type { LinkOutcome, LinkService } from './link-service.ts';
+
+export interface AlertRoutesOptions {
+  links: LinkService;
+  publicUrl: string;
+}
+
+const page = Handlebars.compile(fs.readFileSync(new URL('../../views/alerts/link-page.hbs', import.meta.url), 'utf8'));
+
+const tokenQuery = {
+  type: 'object',
+  properties: { t: { type: 'string', maxLength: 1024 } },
+} as const;
+
+export async function alertRoutes(app: FastifyInstance, options: AlertRoutesOptions) {
+  const { links } = options;
+  const dashboardUrl = `${options.publicUrl.replace(/\/+$/, '')}/bots`;
+
+  // Forms and one-click clients post url-encoded or multipart bodies; the token is in the URL,
+  // so the body only has to be accepted (unless another plugin already parses these types).
+  for (const type of ['application/x-www-form-urlencoded', 'multipart/form-data']) {
+    if (!app.hasContentTypeParser(type)) {
+      app.addContentTypeParser(type, { parseAs: 'string', bodyLimit: 4096 }, (_request, body, done) => done(null, body));
+    }
+  }
+
+  const show = (reply: FastifyReply, outcome: LinkOutcome) => {
+    const { status, title, message, button } = describe(outcome);
+    return reply
+      .code(status)
+      .header('cache-control', 'no-store')
+      .header('referrer-policy', 'no-referrer')
+      .type('text/html; charset=utf-8')
+      .send(page({ title, message, button, dashboardUrl }));
+  };
+
+  type TokenRequest = { Querystring: { t?: string } };
+  app.get<TokenRequest>('/alerts/mute', { schema: { querystring: tokenQuery } }, async (request, reply) =>
+    show(reply, await links.inspect(request.query.t, 'mute')),
+  );
+  app.post<TokenRequest>('/alerts/mute', { schema: { querystring: tokenQuery } }, async (request, reply) =>
+    show(reply, await links.mute(request.query.t)),
+  );
+  app.get<TokenRequest>('/alerts/unsubscribe', { schema: { querystring: tokenQuery } }, async (request, reply) =>
+    show(reply, await links.inspect(request.query.t, 'unsubscribe')),
+  );
+  app.post<TokenRequest>('/alerts/unsubscribe', { schema: { querystring: tokenQuery } }, async (request, reply) =>
+    show(reply, await links.unsubscribe(request.query.t)),
+  );
+}
+
+interface PageText {
+  status: number;
+  title: string;
+  message: string;
+  button?: string;
+}
+
+function describe(outcome: LinkOutcome): PageText {
+  switch (outcome.kind) {
+    case 'invalid':
+      return { status: 400, title: 'Invalid link', message: 'This link is not valid. Please use the link exactly as it appears in the email.' };
+    case 'expired':
+      return { status: 410, title: 'Link expired', message: 'This link has expired. Newer alert emails contain fresh links, or use the dashboard.' };
+    case 'used':
+      return { status: 410, title: 'Link already used', message: 'This mute link has already been used: each one works once. The dashboard shows the current mute.' };
+    case 'not_found':
+      return { status: 404, title: 'Not found', message: 'The site or account this link refers to no longer exists.' };
+    case 'muted':
+      return { status: 200, title: 'Site muted', message: `Alerts for "${outcome.botName}" are muted until ${formatInZone(outcome.until, 'UTC')}.` };
+    case 'unsubscribed':
+      return { status: 200, title: 'Unsubscribed', message: 'You will no longer receive connection alert emails. You can turn them back on in the dashboard.' };
+    case 'confirm':
+      return outcome.action === 'mute'
+        ? { status: 200, title: 'Mute this site?', message: `Stop alert emails about "${outcome.botName}" for the next 24 hours.`, button: 'Mute for 24 hours' }
+        : { status: 200, title: 'Stop alert emails?', message: 'Stop all connection alert emails for your account.', button: 'Unsubscribe' };
+  }
+}

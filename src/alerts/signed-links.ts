@@ -1,0 +1,62 @@
+// Signed, expiring links in owner mails ("mute this site for 24 h", one-click unsubscribe): no login
+// needed, so the link itself is the credential. Token = base64url(JSON claims) "." HMAC-SHA256 of it
+// under a key derived from the server secret; compared in constant time.
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+
+export type LinkAction = 'mute' | 'unsubscribe';
+
+export interface LinkClaims {
+  action: LinkAction;
+  userId: string;
+  botId?: string;
+  /** Expiry, in seconds since the epoch. */
+  exp: number;
+  /** Makes each issued token unique (single-use links are remembered by their hash). */
+  nonce: string;
+}
+
+export type LinkVerification = { ok: true; claims: LinkClaims } | { ok: false; reason: 'malformed' | 'bad_signature' | 'expired' };
+
+/** Mute links expire a week after they are sent; unsubscribe links stay good for 90 days. */
+export const LINK_LIFETIME_MS: Record<LinkAction, number> = { mute: 7 * 86_400_000, unsubscribe: 90 * 86_400_000 };
+
+function mac(secret: string, data: string): Buffer {
+  const key = createHmac('sha256', secret).update('agentdesk alert links v1').digest();
+  return createHmac('sha256', key).update(data).digest();
+}
+
+export function signLink(secret: string, claims: Omit<LinkClaims, 'nonce' | 'exp'>, now: Date): string {
+  const full: LinkClaims = {
+    ...claims,
+    exp: Math.floor((now.getTime() + LINK_LIFETIME_MS[claims.action]) / 1000),
+    nonce: randomBytes(9).toString('base64url'),
+  };
+  const body = Buffer.from(JSON.stringify(full)).toString('base64url');
+  return `${body}.${mac(secret, body).toString('base64url')}`;
+}
+
+export function verifyLink(secret: string, token: unknown, now: Date): LinkVerification {
+  if (typeof token !== 'string' || token.length > 1024) return { ok: false, reason: 'malformed' };
+  const [body, signature, extra] = token.split('.');
+  if (!body || !signature || extra !== undefined) return { ok: false, reason: 'malformed' };
+  const expected = mac(secret, body);
+  const given = Buffer.from(signature, 'base64url');
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'bad_signature' };
+  let claims: LinkClaims;
+  try {
+    claims = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as LinkClaims;
+  } catch {
+    return { ok: false, reason: 'malformed' };
+  }
+  if ((claims.action !== 'mute' && claims.action !== 'unsubscribe') || typeof claims.userId !== 'string' || typeof claims.exp !== 'number') {
+    return { ok: false, reason: 'malformed' };
+  }
+  if (claims.action === 'mute' && typeof claims.botId !== 'string') return { ok: false, reason: 'malformed' };
+  if (claims.exp * 1000 <= now.getTime()) return { ok: false, reason: 'expired' };
+  return { ok: true, claims };
+}
+
+/** What single-use links are remembered by (never the token itself). */
+export function tokenHash(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
