@@ -1,0 +1,202 @@
+// Shared setup for the owner-alert suites: their own database (the sweep looks at every bot, so
+// other suites' bots must not be in it), a real SMTP peer on a loopback port, the real app for
+// heartbeats and links, and the sweep and delivery worker driven with an explicit clock.
+import type { AddressInfo } from 'node:net';
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { SMTPServer } from 'smtp-server';
+import type { Database } from '../../src/db/database.ts';
+import { migrate } from '../../src/db/migrate.ts';
+import { openPgDatabase } from '../../src/db/pg-driver.ts';
+import { openPgliteDatabase } from '../../src/db/pglite-driver.ts';
+import { loadServerSecret } from '../../src/db/service-state.ts';
+import { createSweep } from '../../src/alerts/sweep.ts';
+import { createDelivery } from '../../src/alerts/delivery.ts';
+import { createMailTransport, type MailTransport } from '../../src/alerts/mail-transport.ts';
+import { loadEmailTemplates } from '../../src/alerts/email-templates.ts';
+import { registerAlertMetrics } from '../../src/alerts/alert-metrics.ts';
+import { createMetrics } from '../../src/metrics.ts';
+import { buildTestApp, createBotFor, createClock, createOwner, heartbeatBody, testConfig, type Clock } from '../helpers/app.ts';
+import { createPostgresDatabase, serverUrl } from '../helpers/database.ts';
+
+let shared: Promise<{ db: Database; url?: string }> | undefined;
+const extra: Database[] = [];
+
+/** The alert suites' own migrated database, shared by them and emptied by resetAlertData. */
+export function alertsDatabase(): Promise<{ db: Database; url?: string }> {
+  shared ??= (async () => {
+    if (serverUrl) {
+      const url = await createPostgresDatabase();
+      const db = openPgDatabase({ connectionString: url, poolSize: 4, allowExitOnIdle: true });
+      await migrate(db);
+      return { db, url };
+    }
+    const db = await openPgliteDatabase();
+    await migrate(db);
+    return { db };
+  })();
+  return shared;
+}
+
+/**
+ * A second service instance's connection to the same database: its own pool on PostgreSQL; on
+ * PGlite (one connection per process) the same database object.
+ */
+export async function secondConnection(): Promise<Database> {
+  const { db, url } = await alertsDatabase();
+  if (!url) return db;
+  const other = openPgDatabase({ connectionString: url, poolSize: 4, allowExitOnIdle: true });
+  extra.push(other);
+  return other;
+}
+
+process.on('beforeExit', () => {
+  for (const db of extra.splice(0)) void db.close();
+});
+
+export async function resetAlertData(db: Database): Promise<void> {
+  await db.exec(`TRUNCATE users, alert_incidents, alert_link_uses CASCADE;
+    DELETE FROM service_state WHERE key IN ('ingest_alive_at', 'ingest_resumed_at');`);
+}
+
+export interface ReceivedMail {
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+  messageId: string;
+  header(name: string): string | undefined;
+}
+
+/** A real SMTP server on 127.0.0.1:<random port> that keeps what it receives. */
+export async function startSmtpSink(options: { rejectRecipient?: (address: string) => boolean } = {}) {
+  const received: ReceivedMail[] = [];
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    onRcptTo(address, _session, callback) {
+      if (options.rejectRecipient?.(address.address)) {
+        const error = Object.assign(new Error('5.1.1 No such user here'), { responseCode: 550 });
+        return callback(error);
+      }
+      callback();
+    },
+    onData(stream, _session, callback) {
+      simpleParser(stream)
+        .then((mail: ParsedMail) => {
+          received.push({
+            to: Array.isArray(mail.to) ? mail.to.map((a) => a.text).join(', ') : (mail.to?.text ?? ''),
+            subject: mail.subject ?? '',
+            text: mail.text ?? '',
+            html: typeof mail.html === 'string' ? mail.html : '',
+            messageId: mail.messageId ?? '',
+            header: (name) => {
+              // the raw header value, unfolded (mailparser turns some headers into objects)
+              const line = mail.headerLines.find((h) => h.key === name.toLowerCase())?.line;
+              return line?.slice(line.indexOf(':') + 1).replace(/\r?\n\s+/g, ' ').trim();
+            },
+          });
+          callback();
+        })
+        .catch(callback);
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.server.address() as AddressInfo).port;
+  return {
+    port,
+    received,
+    smtpOptions: { host: '127.0.0.1', port, secure: false, ignoreTLS: true, connectionTimeout: 2000, greetingTimeout: 2000, socketTimeout: 5000 },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+export type SmtpSink = Awaited<ReturnType<typeof startSmtpSink>>;
+
+export const STALE_AFTER_MS = 10 * 60_000;
+
+/** Sweep + delivery + app for one test database, configured like production with test values. */
+export async function createAlertHarness(options: {
+  db?: Database;
+  env?: Record<string, string>;
+  clock?: Clock;
+  smtp?: SmtpSink;
+  transport?: MailTransport;
+}) {
+  const db = options.db ?? (await alertsDatabase()).db;
+  const clock = options.clock ?? createClock(new Date('2026-01-05T10:00:00Z'));
+  const env = { STALE_AFTER: '10m', PUBLIC_URL: 'https://desk.example.test', SECRET_KEY: 'x'.repeat(40), ...options.env };
+  const config = testConfig(env);
+  const metrics = createMetrics();
+  const { app } = await buildTestApp({ db, clock, env, metrics });
+  const alertMetrics = registerAlertMetrics(metrics.registry, { db });
+  const transport =
+    options.transport ??
+    createMailTransport({ smtp: options.smtp?.smtpOptions, outboxDir: `/tmp/agentdesk-test-outbox-${process.pid}` });
+  const sweep = createSweep({
+    db,
+    staleAfterMs: config.staleAfterMs,
+    alertRepeatMs: config.alertRepeatMs,
+    stormFraction: config.stormFraction,
+    stormMin: config.stormMin,
+    operatorEmail: config.operatorEmail,
+  });
+  const compose = {
+    templates: loadEmailTemplates(),
+    secret: await loadServerSecret(db, config.secretKey),
+    publicUrl: config.publicUrl,
+    mailFrom: config.mailFrom,
+    staleAfterMs: config.staleAfterMs,
+    alertRepeatMs: config.alertRepeatMs,
+  };
+  const delivery = createDelivery({ db, transport, compose, metrics: alertMetrics });
+
+  const heartbeat = (token: string, body: Record<string, unknown> = {}) =>
+    app.inject({
+      method: 'POST',
+      url: '/api/bots/wordpress-heartbeat',
+      headers: { 'content-type': 'application/json', 'x-bot-token': token },
+      payload: JSON.stringify(heartbeatBody(body)),
+    });
+
+  return {
+    db,
+    app,
+    clock,
+    config,
+    metrics,
+    sweep,
+    delivery,
+    compose,
+    transport,
+    heartbeat,
+    /** One sweep at the clock's time, then delivery of everything due. */
+    async sweepAndDeliver() {
+      const result = await sweep.run(clock.now());
+      const delivered = await delivery.deliverDue(clock.now());
+      return { ...result, delivered };
+    },
+    /** A bot that has just sent a heartbeat (so it is connected), for a new or given owner. */
+    async connectedBot(ownerId: string, name: string, site = `https://${name.toLowerCase().replace(/\W+/g, '-')}.example.com`) {
+      const { bot, token } = await createBotFor(db, ownerId, { name });
+      const response = await heartbeat(token, { site_url: site });
+      if (response.statusCode !== 200) throw new Error(`heartbeat failed: ${response.body}`);
+      return { bot, token };
+    },
+    async owner(overrides: { timezone?: string } = {}) {
+      return (await createOwner(db, overrides)).user;
+    },
+    async outbox() {
+      const { rows } = await db.query<{ id: number; kind: string; status: string; user_id: string | null; attempts: number; payload: { sites?: Array<{ id: string }> } }>(
+        'SELECT id, kind, status, user_id, attempts, payload FROM alert_outbox ORDER BY id',
+      );
+      return rows;
+    },
+    async close() {
+      transport.close();
+      await app.close();
+    },
+  };
+}
+
+export type AlertHarness = Awaited<ReturnType<typeof createAlertHarness>>;
