@@ -16,7 +16,7 @@ import { loadEmailTemplates } from '../../src/alerts/email-templates.ts';
 import { registerAlertMetrics } from '../../src/alerts/alert-metrics.ts';
 import { createMetrics } from '../../src/metrics.ts';
 import { buildTestApp, createBotFor, createClock, createOwner, heartbeatBody, testConfig, type Clock } from '../helpers/app.ts';
-import { createPostgresDatabase, serverUrl } from '../helpers/database.ts';
+import { createPostgresDatabase, driverName } from '../helpers/database.ts';
 
 let shared: Promise<{ db: Database; url?: string }> | undefined;
 const extra: Database[] = [];
@@ -24,7 +24,7 @@ const extra: Database[] = [];
 /** The alert suites' own migrated database, shared by them and emptied by resetAlertData. */
 export function alertsDatabase(): Promise<{ db: Database; url?: string }> {
   shared ??= (async () => {
-    if (serverUrl) {
+    if (driverName === 'pg') {
       const url = await createPostgresDatabase();
       const db = openPgDatabase({ connectionString: url, poolSize: 4, allowExitOnIdle: true });
       await migrate(db);
