@@ -13,9 +13,8 @@ import { heartbeatRoutes } from './heartbeats/heartbeat-routes.ts';
 import { botRoutes } from './bots/bot-routes.ts';
 import { healthRoutes } from './http/health-routes.ts';
 import { metricsRoutes, observeHttpRequests } from './http/metrics-routes.ts';
-import { loadServerSecret } from './db/service-state.ts';
 import { registerAlertMetrics } from './alerts/alert-metrics.ts';
-import { createLinkService } from './alerts/link-service.ts';
+import { createLinkService, lazyServerSecret } from './alerts/link-service.ts';
 import { alertRoutes } from './alerts/alert-routes.ts';
 
 export interface AppDeps {
@@ -54,7 +53,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(heartbeatRoutes, { heartbeats, metrics, ratePerMinute: config.heartbeatRateLimit });
   await app.register(botRoutes, { db, bots, users });
   registerAlertMetrics(metrics.registry, { db });
-  const links = createLinkService({ db, now, secret: await loadServerSecret(db, config.secretKey) });
+  const links = createLinkService({ db, now, secret: lazyServerSecret(db, config.secretKey) });
   await app.register(alertRoutes, { links, publicUrl: config.publicUrl });
 
   return app;

@@ -29,7 +29,9 @@ function create(registry: client.Registry, deps: AlertMetricsDeps) {
     help: 'Alert emails waiting to be sent (pending or being sent).',
     registers: [registry],
     async collect() {
-      this.set(await countPendingMails(deps.db));
+      // A scrape must not fail while the database is away: keep the last known value.
+      const pending = await countPendingMails(deps.db).catch(() => undefined);
+      if (pending !== undefined) this.set(pending);
     },
   });
 
@@ -38,7 +40,8 @@ function create(registry: client.Registry, deps: AlertMetricsDeps) {
     help: '1 while a storm incident is open (many bots went stale at once; owner mails held), else 0.',
     registers: [registry],
     async collect() {
-      this.set((await isIncidentOpen(deps.db)) ? 1 : 0);
+      const open = await isIncidentOpen(deps.db).catch(() => undefined);
+      if (open !== undefined) this.set(open ? 1 : 0);
     },
   });
 

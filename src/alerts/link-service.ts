@@ -1,6 +1,7 @@
 // What the signed links in owner mails do: mute one site for 24 h (single use) or stop all alert
 // mails for the owner (idempotent, RFC 8058 one-click). Never imports fastify.
 import type { Database } from '../db/database.ts';
+import { loadServerSecret } from '../db/service-state.ts';
 import { claimLinkUse, findBotName, muteBot, unsubscribeOwner } from '../db/alerts.ts';
 import { tokenHash, verifyLink, type LinkAction, type LinkClaims } from './signed-links.ts';
 
@@ -17,13 +18,24 @@ export type LinkOutcome =
 
 export interface LinkServiceDeps {
   db: Database;
-  secret: string;
+  /** The signing secret; read when first needed, so building the app never touches the database. */
+  secret: () => Promise<string>;
   now: () => Date;
 }
 
+/** loadServerSecret once, on first use (and again after a failed attempt). */
+export function lazyServerSecret(db: Database, configured: string | undefined): () => Promise<string> {
+  let loading: Promise<string> | undefined;
+  return () =>
+    (loading ??= loadServerSecret(db, configured).catch((error: unknown) => {
+      loading = undefined;
+      throw error;
+    }));
+}
+
 export function createLinkService({ db, secret, now }: LinkServiceDeps) {
-  const check = (token: unknown, action: LinkAction): { claims: LinkClaims } | LinkOutcome => {
-    const verified = verifyLink(secret, token, now());
+  const check = async (token: unknown, action: LinkAction): Promise<{ claims: LinkClaims } | LinkOutcome> => {
+    const verified = verifyLink(await secret(), token, now());
     if (!verified.ok) return { kind: verified.reason === 'expired' ? 'expired' : 'invalid' };
     if (verified.claims.action !== action) return { kind: 'invalid' };
     return { claims: verified.claims };
@@ -32,7 +44,7 @@ export function createLinkService({ db, secret, now }: LinkServiceDeps) {
   return {
     /** For the GET page: is this link good, and what would it do? Changes nothing. */
     async inspect(token: unknown, action: LinkAction): Promise<LinkOutcome> {
-      const checked = check(token, action);
+      const checked = await check(token, action);
       if (!('claims' in checked)) return checked;
       if (action === 'unsubscribe') return { kind: 'confirm', action };
       const botName = await findBotName(db, checked.claims.userId, checked.claims.botId!);
@@ -41,7 +53,7 @@ export function createLinkService({ db, secret, now }: LinkServiceDeps) {
 
     /** Mutes the link's bot for 24 h from now; each link works once. */
     async mute(token: unknown): Promise<LinkOutcome> {
-      const checked = check(token, 'mute');
+      const checked = await check(token, 'mute');
       if (!('claims' in checked)) return checked;
       const { claims } = checked;
       const at = now();
@@ -56,7 +68,7 @@ export function createLinkService({ db, secret, now }: LinkServiceDeps) {
 
     /** Turns off every alert mail for the link's owner. */
     async unsubscribe(token: unknown): Promise<LinkOutcome> {
-      const checked = check(token, 'unsubscribe');
+      const checked = await check(token, 'unsubscribe');
       if (!('claims' in checked)) return checked;
       return (await unsubscribeOwner(db, checked.claims.userId)) ? { kind: 'unsubscribed' } : { kind: 'not_found' };
     },
