@@ -6,10 +6,11 @@ import { listConnectionEvents } from '../../src/db/bots.ts';
 
 const test = suite('write batcher (group commit)');
 
-function recordingBatcher(maxBatch = 500) {
+function recordingBatcher(maxBatch = 500, maxInFlight = 1) {
   const batches: string[][] = [];
   const batcher = createWriteBatcher<{ key: string; value: number }, number>({
     maxBatch,
+    maxInFlight,
     keyOf: (item) => item.key,
     flush: async (items) => {
       batches.push(items.map((item) => `${item.key}:${item.value}`));
@@ -45,6 +46,38 @@ test('a batch never exceeds maxBatch', async () => {
   await Promise.all([1, 2, 3, 4, 5].map((value) => batcher.submit({ key: `k${value}`, value })));
   // split into batches of at most two
   assert.equal(batches.map((batch) => batch.length), [2, 2, 1]);
+});
+
+test('with several writes in flight, a key is never in two of them at once', async () => {
+  let inFlight = new Set<string>();
+  let overlap = false;
+  let concurrent = 0;
+  let maxConcurrent = 0;
+  const batcher = createWriteBatcher<string, string>({
+    maxBatch: 2,
+    maxInFlight: 3,
+    keyOf: (item) => item.split(':')[0]!,
+    flush: async (items) => {
+      concurrent++;
+      maxConcurrent = Math.max(maxConcurrent, concurrent);
+      const keys = items.map((item) => item.split(':')[0]!);
+      if (keys.some((key) => inFlight.has(key))) overlap = true;
+      keys.forEach((key) => inFlight.add(key));
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      keys.forEach((key) => inFlight.delete(key));
+      concurrent--;
+      return items;
+    },
+  });
+  const items = ['a:1', 'b:1', 'a:2', 'c:1', 'd:1', 'a:3', 'e:1', 'b:2'];
+  const order: string[] = [];
+  await Promise.all(items.map((item) => batcher.submit(item).then((done) => order.push(done))));
+  // writes did overlap, but never for the same key
+  assert.ok(maxConcurrent > 1);
+  assert.not.ok(overlap);
+  // each key's items finished in submission order
+  assert.equal(order.filter((item) => item.startsWith('a:')), ['a:1', 'a:2', 'a:3']);
+  inFlight = new Set();
 });
 
 test('a failed flush rejects the items in it and the next batch still runs', async () => {
