@@ -6,7 +6,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { openPgDatabase } from '../src/db/pg-driver.ts';
 import { openPgliteDatabase } from '../src/db/pglite-driver.ts';
-import { buildTestApp, heartbeatBody } from './helpers/app.ts';
+import { buildTestApp, heartbeatBody, postHeartbeat } from './helpers/app.ts';
 import { createPostgresDatabase, driverName } from './helpers/database.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -66,12 +66,7 @@ test('create-user, create-bot and create-api-key give a user, a token shown once
     : await openPgliteDatabase({ dir: path.join(ctx.dataDir, 'pglite') });
   const { app } = await buildTestApp({ db });
   try {
-    const heartbeat = await app.inject({
-      method: 'POST',
-      url: '/api/bots/wordpress-heartbeat',
-      headers: { 'content-type': 'application/json', 'x-bot-token': bot.json().token },
-      payload: JSON.stringify(heartbeatBody()),
-    });
+    const heartbeat = await postHeartbeat(app, bot.json().token);
     const read = await app.inject({ url: `/api/bots/${bot.json().id}`, headers: { authorization: `Bearer ${key.json().key}` } });
     // the heartbeat is accepted and the owner sees the bot connected, with its language and welcome message
     assert.is(heartbeat.statusCode, 200);

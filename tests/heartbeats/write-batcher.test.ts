@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createWriteBatcher } from '../../src/heartbeats/write-batcher.ts';
-import { buildTestApp, createBotFor, createOwner, heartbeatBody } from '../helpers/app.ts';
+import { buildTestApp, createBotFor, createOwner, heartbeatBody, postHeartbeat } from '../helpers/app.ts';
 import { listConnectionEvents } from '../../src/db/bots.ts';
 
 const test = suite('write batcher (group commit)');
@@ -122,14 +122,7 @@ concurrent('one bot alternating active and inactive at once: every transition re
   const { bot, token } = await createBotFor(ctx.db, user.id);
   const flags = [true, false, true, false, true, false];
   const responses = await Promise.all(
-    flags.map((isActive) =>
-      ctx.app.inject({
-        method: 'POST',
-        url: '/api/bots/wordpress-heartbeat',
-        headers: { 'content-type': 'application/json', 'x-bot-token': token },
-        payload: JSON.stringify(heartbeatBody({ is_active: isActive })),
-      }),
-    ),
+    flags.map((isActive) => postHeartbeat(ctx.app, token, heartbeatBody({ is_active: isActive }))),
   );
   const events = (await listConnectionEvents(ctx.db, bot.id)).filter((e) => e.kind === 'status').reverse();
   // all accepted
@@ -145,14 +138,7 @@ concurrent('forty bots reporting at once are all committed before their 200', as
   const { user } = await createOwner(ctx.db);
   const bots = await Promise.all(Array.from({ length: 40 }, () => createBotFor(ctx.db, user.id)));
   const responses = await Promise.all(
-    bots.map(({ token }) =>
-      ctx.app.inject({
-        method: 'POST',
-        url: '/api/bots/wordpress-heartbeat',
-        headers: { 'content-type': 'application/json', 'x-bot-token': token },
-        payload: JSON.stringify(heartbeatBody()),
-      }),
-    ),
+    bots.map(({ token }) => postHeartbeat(ctx.app, token)),
   );
   const { rows } = await ctx.db.query<{ n: number }>(
     "SELECT count(*) AS n FROM bots WHERE user_id = $1 AND connection_status = 'connected'",
