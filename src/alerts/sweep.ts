@@ -27,7 +27,7 @@ import {
   extendIncident,
   findOpenIncident,
   flipStale,
-  insertNotifications,
+  enqueueOwnerMails,
   openIncident,
   releaseHeldMail,
   selectDueReminders,
@@ -100,24 +100,15 @@ export function createSweep(deps: SweepDeps) {
   const log = deps.log ?? silentLog;
 
   /** Queues one mail per owner for these items; returns how many mails were queued. */
-  async function enqueuePerOwner(tx: Queryable, kind: Exclude<OutboxKind, 'incident'>, items: Item[], now: Date, incident: IncidentRow | undefined) {
-    let mails = 0;
-    for (const [userId, list] of groupByOwner(items)) {
-      const first = list[0]!.notification;
-      const outboxId = await enqueueMail(tx, {
-        dedupeKey: `${kind}:${userId}:${first.dedupeKey}`,
-        kind,
-        userId,
-        payload: { sites: list.map((item) => item.site) },
-        status: incident && kind === 'stale' ? 'held' : 'pending',
-        incidentId: kind === 'stale' ? incident?.id : null,
-        now,
-      });
-      if (outboxId === undefined) continue;
-      await insertNotifications(tx, outboxId, list.map((item) => item.notification));
-      mails++;
-    }
-    return mails;
+  function enqueuePerOwner(tx: Queryable, kind: Exclude<OutboxKind, 'incident'>, items: Item[], now: Date, incident: IncidentRow | undefined) {
+    const mails = [...groupByOwner(items)].map(([userId, list]) => ({
+      dedupeKey: `${kind}:${userId}:${list[0]!.notification.dedupeKey}`,
+      userId,
+      payload: { sites: list.map((item) => item.site) },
+      notifications: list.map((item) => item.notification),
+    }));
+    const held = incident !== undefined && kind === 'stale';
+    return enqueueOwnerMails(tx, kind, mails, held ? 'held' : 'pending', held ? incident.id : null, now);
   }
 
   async function queueRecoveries(tx: Queryable, now: Date): Promise<number> {

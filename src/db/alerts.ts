@@ -191,24 +191,66 @@ export async function enqueueMail(tx: Queryable, mail: NewOutboxMail): Promise<n
   return rows[0]?.id;
 }
 
+export interface NewOwnerMail {
+  dedupeKey: string;
+  userId: string;
+  payload: unknown;
+  notifications: readonly NewNotification[];
+}
+
+/**
+ * Enqueues many owner mails of one kind and the notifications each carries, in one statement.
+ * A mail whose dedupe key exists is skipped with its notifications; a notification whose dedupe key
+ * exists raises a unique violation, rolling the whole sweep back: a bot is never announced twice
+ * for the same thing. Returns how many mails were enqueued.
+ */
+export async function enqueueOwnerMails(
+  tx: Queryable,
+  kind: Exclude<OutboxKind, 'incident'>,
+  mails: readonly NewOwnerMail[],
+  status: 'held' | 'pending',
+  incidentId: number | null,
+  now: Date,
+): Promise<number> {
+  if (mails.length === 0) return 0;
+  const notifications = mails.flatMap((mail) => mail.notifications.map((n) => ({ ...n, mailKey: mail.dedupeKey })));
+  const { rows } = await tx.query<{ mails: number }>(
+    `WITH mails AS (
+       INSERT INTO alert_outbox (dedupe_key, kind, user_id, payload, status, incident_id, next_attempt_at, created_at)
+       SELECT t.key, $4, t.user_id, t.payload::jsonb, $5, $6, $7, $7
+       FROM unnest($1::text[], $2::uuid[], $3::text[]) AS t(key, user_id, payload)
+       ON CONFLICT (dedupe_key) DO NOTHING
+       RETURNING id, dedupe_key
+     ), notifications AS (
+       INSERT INTO alert_notifications (dedupe_key, kind, bot_id, episode_id, outbox_id)
+       SELECT n.key, n.kind, n.bot_id, n.episode_id, m.id
+       FROM unnest($8::text[], $9::text[], $10::uuid[], $11::bigint[], $12::text[]) AS n(key, kind, bot_id, episode_id, mail_key)
+       JOIN mails m ON m.dedupe_key = n.mail_key
+     )
+     SELECT count(*)::int AS mails FROM mails`,
+    [
+      mails.map((m) => m.dedupeKey),
+      mails.map((m) => m.userId),
+      mails.map((m) => JSON.stringify(m.payload)),
+      kind,
+      status,
+      incidentId,
+      now,
+      notifications.map((n) => n.dedupeKey),
+      notifications.map((n) => n.kind),
+      notifications.map((n) => n.botId),
+      notifications.map((n) => n.episodeId),
+      notifications.map((n) => n.mailKey),
+    ],
+  );
+  return rows[0]!.mails;
+}
+
 export interface NewNotification {
   dedupeKey: string;
   kind: 'stale' | 'recovery' | 'reminder';
   botId: string;
   episodeId: number;
-}
-
-/**
- * Records which bot-episode-kind facts a mail carries. A dedupe key seen before raises a unique
- * violation, rolling the whole sweep back: a bot is never announced twice for the same thing.
- */
-export async function insertNotifications(tx: Queryable, outboxId: number, notifications: readonly NewNotification[]): Promise<void> {
-  if (notifications.length === 0) return;
-  await tx.query(
-    `INSERT INTO alert_notifications (dedupe_key, kind, bot_id, episode_id, outbox_id)
-     SELECT key, kind, bot_id, episode_id, $5 FROM unnest($1::text[], $2::text[], $3::uuid[], $4::bigint[]) AS t(key, kind, bot_id, episode_id)`,
-    [notifications.map((n) => n.dedupeKey), notifications.map((n) => n.kind), notifications.map((n) => n.botId), notifications.map((n) => n.episodeId), outboxId],
-  );
 }
 
 export interface IncidentRow {

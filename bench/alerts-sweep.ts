@@ -1,0 +1,84 @@
+// Benchmark for spec §10 "A million bots: sweep … well under a second": the stale sweep and the
+// alert gauges' scrape-time queries against a fleet of BENCH_BOTS connected bots (default 1,000,000)
+// of which BENCH_STALE (default 200) have gone silent. PostgreSQL only (DATABASE_URL).
+//
+//   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm run bench:sweep
+// BENCH_STORM=1 also times a storm sweep (60 % of the fleet silent at once).
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { createSweep } from '../src/alerts/sweep.ts';
+import { countPendingMails, isIncidentOpen } from '../src/db/alerts.ts';
+import { migrate } from '../src/db/migrate.ts';
+import { openPgDatabase } from '../src/db/pg-driver.ts';
+
+const serverUrl = process.env.DATABASE_URL;
+if (!serverUrl) {
+  console.error('bench:sweep needs DATABASE_URL (a PostgreSQL server); it creates and drops its own database');
+  process.exit(2);
+}
+const botCount = Number(process.env.BENCH_BOTS ?? 1_000_000);
+const staleCount = Number(process.env.BENCH_STALE ?? 200);
+const STALE_AFTER_MS = 10 * 60_000;
+
+const name = `agentdesk_bench_${process.pid}_${randomBytes(3).toString('hex')}`;
+const admin = new pg.Client({ connectionString: serverUrl });
+await admin.connect();
+await admin.query(`CREATE DATABASE ${name}`);
+if (process.env.BENCH_LOG_SLOW) await admin.query(`ALTER DATABASE ${name} SET log_min_duration_statement = ${Number(process.env.BENCH_LOG_SLOW)}`);
+const url = new URL(serverUrl);
+url.pathname = `/${name}`;
+const db = openPgDatabase({ connectionString: url.toString(), poolSize: 4 });
+
+const time = async <T>(label: string, fn: () => Promise<T>): Promise<T> => {
+  const started = performance.now();
+  const result = await fn();
+  console.log(`${label.padEnd(52)} ${(performance.now() - started).toFixed(1).padStart(9)} ms`);
+  return result;
+};
+
+try {
+  await migrate(db);
+  const now = new Date();
+  await time(`seed ${botCount} connected bots, ${staleCount} silent`, async () => {
+    await db.query(
+      `INSERT INTO users (email, password_hash) SELECT 'owner' || i || '@bench.test', 'x' FROM generate_series(1, $1) i`,
+      [Math.max(1, Math.ceil(botCount / 10))],
+    );
+    await db.query(
+      `INSERT INTO bots (user_id, name, token_hash, token_prefix, widget_key, connection_status, wordpress_connected,
+                         wordpress_site_url, wordpress_plugin_version, wordpress_last_activity, status_changed_at)
+       SELECT u.id, 'Bot ' || i, md5(i::text), 'bot_x', 'pub_' || md5(i::text), 'connected', true,
+              'https://site' || i || '.example.com', '1.1.0',
+              CASE WHEN i <= $2 THEN $3::timestamptz - interval '20 minutes'
+                   ELSE $3::timestamptz - (random() * interval '5 minutes') END,
+              $3::timestamptz - interval '1 day'
+       FROM generate_series(1, $1) i
+       JOIN (SELECT id, row_number() OVER (ORDER BY id) - 1 AS n FROM users) u ON u.n = (i - 1) % $4`,
+      [botCount, staleCount, now, Math.max(1, Math.ceil(botCount / 10))],
+    );
+    await db.exec('VACUUM ANALYZE bots');
+  });
+
+  const sweep = createSweep({ db, staleAfterMs: STALE_AFTER_MS, alertRepeatMs: 86_400_000, stormFraction: 0.5, stormMin: 20 });
+  const first = await time(`sweep: ${staleCount} of ${botCount} go stale`, () => sweep.run(now));
+  console.log(`  flipped ${first.flipped}, stale mails queued ${first.staleMails}`);
+  await time('sweep: nothing to do', () => sweep.run(new Date(now.getTime() + 1000)));
+  await time('sweep: nothing to do (again)', () => sweep.run(new Date(now.getTime() + 2000)));
+  await time('scrape: agentdesk_outbox_pending', () => countPendingMails(db));
+  await time('scrape: agentdesk_storm_incident_active', () => isIncidentOpen(db));
+
+  if (process.env.BENCH_STORM === '1') {
+    const silent = Math.floor(botCount * 0.6);
+    await db.query(
+      `UPDATE bots SET wordpress_last_activity = $2::timestamptz - interval '20 minutes'
+       WHERE id IN (SELECT id FROM bots WHERE connection_status = 'connected' LIMIT $1)`,
+      [silent, now],
+    );
+    const storm = await time(`sweep: storm, ${silent} go stale at once`, () => sweep.run(new Date(now.getTime() + 3000)));
+    console.log(`  flipped ${storm.flipped}, storm ${storm.storm}, held mails ${storm.heldMails}`);
+  }
+} finally {
+  await db.close();
+  await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  await admin.end();
+}
