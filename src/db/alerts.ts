@@ -56,40 +56,47 @@ export interface StaleFlip {
   staleAt: Date;
 }
 
+/** Rows per flip statement: bounded statements and parameter arrays even in a storm. */
+export const FLIP_BATCH = 5000;
+
 /**
  * Flips each bot connected → stale with a conditional update (a heartbeat that landed meanwhile
  * changed last_activity, so the row no longer matches), writes its connection event dated at
- * staleAt and opens its alert episode, all in one statement. Returns only the bots really flipped.
+ * staleAt and opens its alert episode. Returns only the bots really flipped.
+ * The event id is drawn in the UPDATE's RETURNING so that no step joins two CTEs (the planner
+ * cannot estimate them and would nest-loop a storm of flips quadratically).
  */
 export async function flipStale(tx: Queryable, flips: readonly StaleFlip[], repeatMs: number): Promise<FlippedRow[]> {
-  if (flips.length === 0) return [];
-  const { rows } = await tx.query<FlippedRow>(
-    `WITH input AS (
-       SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[]) AS t(id, last_activity, stale_at)
-     ), flipped AS (
-       UPDATE bots b SET connection_status = 'stale', wordpress_connected = false, status_changed_at = i.stale_at
-       FROM input i
-       WHERE b.id = i.id AND b.connection_status = 'connected' AND b.wordpress_last_activity = i.last_activity
-       RETURNING b.id, b.user_id, b.name, b.wordpress_site_url, b.wordpress_plugin_version, b.is_active, b.muted_until,
-                 i.last_activity, i.stale_at
-     ), events AS (
-       INSERT INTO connection_events (bot_id, occurred_at, kind, from_status, to_status, reason, details)
-       SELECT id, stale_at, 'status', 'connected', 'stale', 'no_heartbeat', jsonb_build_object('last_activity', last_activity)
-       FROM flipped
-       RETURNING id, bot_id
-     ), episodes AS (
-       INSERT INTO alert_episodes (id, bot_id, opened_at, last_seen_at, next_reminder_at)
-       SELECT e.id, f.id, f.stale_at, f.last_activity, f.stale_at + $4 * interval '1 millisecond'
-       FROM events e JOIN flipped f ON f.id = e.bot_id
-       RETURNING id, bot_id
-     )
-     SELECT f.id AS bot_id, f.user_id, f.name, f.wordpress_site_url AS site_url, f.wordpress_plugin_version AS plugin_version,
-            f.is_active, f.muted_until, u.alert_emails, ep.id AS episode_id, f.last_activity AS last_seen_at, f.stale_at
-     FROM flipped f JOIN episodes ep ON ep.bot_id = f.id JOIN users u ON u.id = f.user_id
-     ORDER BY f.user_id, f.stale_at, f.name`,
-    [flips.map((f) => f.id), flips.map((f) => f.lastActivity), flips.map((f) => f.staleAt), repeatMs],
-  );
-  return rows;
+  const flipped: FlippedRow[] = [];
+  for (let start = 0; start < flips.length; start += FLIP_BATCH) {
+    const batch = flips.slice(start, start + FLIP_BATCH);
+    const { rows } = await tx.query<FlippedRow>(
+      `WITH input AS (
+         SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[]) AS t(id, last_activity, stale_at)
+       ), flipped AS (
+         UPDATE bots b SET connection_status = 'stale', wordpress_connected = false, status_changed_at = i.stale_at
+         FROM input i
+         WHERE b.id = i.id AND b.connection_status = 'connected' AND b.wordpress_last_activity = i.last_activity
+         RETURNING b.id, b.user_id, b.name, b.wordpress_site_url, b.wordpress_plugin_version, b.is_active, b.muted_until,
+                   i.last_activity, i.stale_at, nextval(pg_get_serial_sequence('connection_events', 'id')) AS event_id
+       ), events AS (
+         INSERT INTO connection_events (id, bot_id, occurred_at, kind, from_status, to_status, reason, details)
+         SELECT event_id, id, stale_at, 'status', 'connected', 'stale', 'no_heartbeat', jsonb_build_object('last_activity', last_activity)
+         FROM flipped
+       ), episodes AS (
+         INSERT INTO alert_episodes (id, bot_id, opened_at, last_seen_at, next_reminder_at)
+         SELECT event_id, id, stale_at, last_activity, stale_at + $4 * interval '1 millisecond' FROM flipped
+       )
+       SELECT f.id AS bot_id, f.user_id, f.name, f.wordpress_site_url AS site_url, f.wordpress_plugin_version AS plugin_version,
+              f.is_active, f.muted_until, u.alert_emails, f.event_id AS episode_id, f.last_activity AS last_seen_at, f.stale_at
+       FROM flipped f JOIN users u ON u.id = f.user_id`,
+      [batch.map((f) => f.id), batch.map((f) => f.lastActivity), batch.map((f) => f.staleAt), repeatMs],
+    );
+    flipped.push(...rows);
+  }
+  // Owner by owner, oldest first: the order sites are listed in their digest.
+  const order = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
+  return flipped.sort((a, b) => order(a.user_id, b.user_id) || a.stale_at.getTime() - b.stale_at.getTime() || order(a.name, b.name));
 }
 
 export interface ClosedEpisodeRow extends AlertBotRow {
@@ -199,7 +206,7 @@ export interface NewOwnerMail {
 }
 
 /**
- * Enqueues many owner mails of one kind and the notifications each carries, in one statement.
+ * Enqueues many owner mails of one kind, then the notifications each carries (two statements).
  * A mail whose dedupe key exists is skipped with its notifications; a notification whose dedupe key
  * exists raises a unique violation, rolling the whole sweep back: a bot is never announced twice
  * for the same thing. Returns how many mails were enqueued.
@@ -213,37 +220,33 @@ export async function enqueueOwnerMails(
   now: Date,
 ): Promise<number> {
   if (mails.length === 0) return 0;
-  const notifications = mails.flatMap((mail) => mail.notifications.map((n) => ({ ...n, mailKey: mail.dedupeKey })));
-  const { rows } = await tx.query<{ mails: number }>(
-    `WITH mails AS (
-       INSERT INTO alert_outbox (dedupe_key, kind, user_id, payload, status, incident_id, next_attempt_at, created_at)
-       SELECT t.key, $4, t.user_id, t.payload::jsonb, $5, $6, $7, $7
-       FROM unnest($1::text[], $2::uuid[], $3::text[]) AS t(key, user_id, payload)
-       ON CONFLICT (dedupe_key) DO NOTHING
-       RETURNING id, dedupe_key
-     ), notifications AS (
-       INSERT INTO alert_notifications (dedupe_key, kind, bot_id, episode_id, outbox_id)
-       SELECT n.key, n.kind, n.bot_id, n.episode_id, m.id
-       FROM unnest($8::text[], $9::text[], $10::uuid[], $11::bigint[], $12::text[]) AS n(key, kind, bot_id, episode_id, mail_key)
-       JOIN mails m ON m.dedupe_key = n.mail_key
-     )
-     SELECT count(*)::int AS mails FROM mails`,
-    [
-      mails.map((m) => m.dedupeKey),
-      mails.map((m) => m.userId),
-      mails.map((m) => JSON.stringify(m.payload)),
-      kind,
-      status,
-      incidentId,
-      now,
-      notifications.map((n) => n.dedupeKey),
-      notifications.map((n) => n.kind),
-      notifications.map((n) => n.botId),
-      notifications.map((n) => n.episodeId),
-      notifications.map((n) => n.mailKey),
-    ],
+  const { rows: inserted } = await tx.query<{ id: number; dedupe_key: string }>(
+    `INSERT INTO alert_outbox (dedupe_key, kind, user_id, payload, status, incident_id, next_attempt_at, created_at)
+     SELECT t.key, $4, t.user_id, t.payload::jsonb, $5, $6, $7, $7
+     FROM unnest($1::text[], $2::uuid[], $3::text[]) AS t(key, user_id, payload)
+     ON CONFLICT (dedupe_key) DO NOTHING
+     RETURNING id, dedupe_key`,
+    [mails.map((m) => m.dedupeKey), mails.map((m) => m.userId), mails.map((m) => JSON.stringify(m.payload)), kind, status, incidentId, now],
   );
-  return rows[0]!.mails;
+  const ids = new Map(inserted.map((row) => [row.dedupe_key, row.id]));
+  const notifications = mails.flatMap((mail) => {
+    const outboxId = ids.get(mail.dedupeKey);
+    return outboxId === undefined ? [] : mail.notifications.map((n) => ({ ...n, outboxId }));
+  });
+  if (notifications.length) {
+    await tx.query(
+      `INSERT INTO alert_notifications (dedupe_key, kind, bot_id, episode_id, outbox_id)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::uuid[], $4::bigint[], $5::bigint[])`,
+      [
+        notifications.map((n) => n.dedupeKey),
+        notifications.map((n) => n.kind),
+        notifications.map((n) => n.botId),
+        notifications.map((n) => n.episodeId),
+        notifications.map((n) => n.outboxId),
+      ],
+    );
+  }
+  return inserted.length;
 }
 
 export interface NewNotification {
