@@ -61,22 +61,27 @@ export const FLIP_BATCH = 5000;
 
 /**
  * Flips each bot connected → stale with a conditional update (a heartbeat that landed meanwhile
- * changed last_activity, so the row no longer matches), writes its connection event dated at
+ * changed last_activity, so the row no longer matches; compared at the millisecond precision
+ * JavaScript read it with), writes its connection event dated at
  * staleAt and opens its alert episode. Returns only the bots really flipped.
  * The event id is drawn in the UPDATE's RETURNING so that no step joins two CTEs (the planner
  * cannot estimate them and would nest-loop a storm of flips quadratically).
  */
 export async function flipStale(tx: Queryable, flips: readonly StaleFlip[], repeatMs: number): Promise<FlippedRow[]> {
   const flipped: FlippedRow[] = [];
-  for (let start = 0; start < flips.length; start += FLIP_BATCH) {
-    const batch = flips.slice(start, start + FLIP_BATCH);
+  // In last-activity order, so each batch names its own slice of the partial index
+  // bots_connected_last_activity_idx: the update reads that slice, never the whole fleet.
+  const ordered = [...flips].sort((a, b) => a.lastActivity.getTime() - b.lastActivity.getTime());
+  for (let start = 0; start < ordered.length; start += FLIP_BATCH) {
+    const batch = ordered.slice(start, start + FLIP_BATCH);
     const { rows } = await tx.query<FlippedRow>(
       `WITH input AS (
          SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[]) AS t(id, last_activity, stale_at)
        ), flipped AS (
          UPDATE bots b SET connection_status = 'stale', wordpress_connected = false, status_changed_at = i.stale_at
          FROM input i
-         WHERE b.id = i.id AND b.connection_status = 'connected' AND b.wordpress_last_activity = i.last_activity
+         WHERE b.connection_status = 'connected' AND b.wordpress_last_activity >= $5 AND b.wordpress_last_activity < $6::timestamptz + interval '1 millisecond'
+           AND b.id = i.id AND date_trunc('milliseconds', b.wordpress_last_activity) = i.last_activity
          RETURNING b.id, b.user_id, b.name, b.wordpress_site_url, b.wordpress_plugin_version, b.is_active, b.muted_until,
                    i.last_activity, i.stale_at, nextval(pg_get_serial_sequence('connection_events', 'id')) AS event_id
        ), events AS (
@@ -90,7 +95,7 @@ export async function flipStale(tx: Queryable, flips: readonly StaleFlip[], repe
        SELECT f.id AS bot_id, f.user_id, f.name, f.wordpress_site_url AS site_url, f.wordpress_plugin_version AS plugin_version,
               f.is_active, f.muted_until, u.alert_emails, f.event_id AS episode_id, f.last_activity AS last_seen_at, f.stale_at
        FROM flipped f JOIN users u ON u.id = f.user_id`,
-      [batch.map((f) => f.id), batch.map((f) => f.lastActivity), batch.map((f) => f.staleAt), repeatMs],
+      [batch.map((f) => f.id), batch.map((f) => f.lastActivity), batch.map((f) => f.staleAt), repeatMs, batch[0]!.lastActivity, batch.at(-1)!.lastActivity],
     );
     flipped.push(...rows);
   }

@@ -198,4 +198,14 @@ test('sends nothing about a muted bot or to an owner who unsubscribed, nor about
   assert.is(smtp.received.length, 0);
 });
 
+test('flips a bot whose last activity was written with microsecond precision', async ({ h }) => {
+  const owner = await h.owner();
+  const { bot } = await h.connectedBot(owner.id, 'Precise');
+  await h.db.query("UPDATE bots SET wordpress_last_activity = wordpress_last_activity + interval '123 microseconds' WHERE id = $1", [bot.id]);
+  h.clock.advance(STALE_AFTER_MS + MINUTE);
+  const result = await h.sweepAndDeliver();
+  // JavaScript reads it to the millisecond; the conditional update still matches
+  assert.is(result.flipped, 1);
+});
+
 test.run();
