@@ -11,7 +11,8 @@ import { createDelivery } from './delivery.ts';
 import { loadEmailTemplates } from './email-templates.ts';
 import { INGEST_ALIVE_INTERVAL_MS, markIngestAlive } from './ingest-liveness.ts';
 import { createMailTransport } from './mail-transport.ts';
-import { createSweep, type AlertLog } from './sweep.ts';
+import { createSweep, sweepSettings, type AlertLog } from './sweep.ts';
+import { composeSettings } from './compose-mail.ts';
 
 /** How often the delivery worker looks for due mails between sweeps (retries, other instances' mails). */
 export const DELIVERY_INTERVAL_MS = 10_000;
@@ -32,29 +33,9 @@ export async function startAlertJobs(deps: AlertJobsDeps) {
   }
 
   const transport = createMailTransport({ smtp: config.smtpUrl, outboxDir: path.join(config.dataDir, 'outbox') });
-  const sweep = createSweep({
-    db,
-    staleAfterMs: config.staleAfterMs,
-    alertRepeatMs: config.alertRepeatMs,
-    stormFraction: config.stormFraction,
-    stormMin: config.stormMin,
-    operatorEmail: config.operatorEmail,
-    log,
-  });
-  const delivery = createDelivery({
-    db,
-    transport,
-    metrics,
-    log,
-    compose: {
-      templates: loadEmailTemplates(),
-      secret: await loadServerSecret(db, config.secretKey),
-      publicUrl: config.publicUrl,
-      mailFrom: config.mailFrom,
-      staleAfterMs: config.staleAfterMs,
-      alertRepeatMs: config.alertRepeatMs,
-    },
-  });
+  const sweep = createSweep({ db, log, ...sweepSettings(config) });
+  const compose = composeSettings(config, loadEmailTemplates(), await loadServerSecret(db, config.secretKey));
+  const delivery = createDelivery({ db, transport, metrics, log, compose });
 
   const inFlight = new Set<Promise<unknown>>();
   const track = <T>(promise: Promise<T>): Promise<T> => {

@@ -1,6 +1,7 @@
 // Turns one outbox row into a ready-to-send message: template data (times in the owner's time zone,
 // "how long ago" as of sending), signed mute and unsubscribe links, List-Unsubscribe headers and a
 // Message-ID derived from the outbox id, so a resend after a crash is recognisably the same mail.
+import type { Config } from '../config.ts';
 import type { OutboxRow, RecipientRow } from '../db/alerts.ts';
 import { formatDuration } from '../domain/duration.ts';
 import { REMINDERS_STOP_AFTER_MS } from '../domain/alert-rules.ts';
@@ -27,6 +28,18 @@ export interface ComposeDeps {
   mailFrom: string;
   staleAfterMs: number;
   alertRepeatMs: number;
+}
+
+/** How mails are composed, from the configuration and the signing secret. */
+export function composeSettings(config: Config, templates: EmailTemplates, secret: string): ComposeDeps {
+  return {
+    templates,
+    secret,
+    publicUrl: config.publicUrl,
+    mailFrom: config.mailFrom,
+    staleAfterMs: config.staleAfterMs,
+    alertRepeatMs: config.alertRepeatMs,
+  };
 }
 
 const TEMPLATE: Record<OutboxRow['kind'], EmailName> = {

@@ -18,6 +18,7 @@
 //  6. Queue reminders for episodes due one (ALERT_REPEAT after going stale, then every
 //     ALERT_REPEAT, for 7 days), one mail per owner.
 // Mails are outbox rows; src/alerts/delivery.ts sends them.
+import type { Config } from '../config.ts';
 import type { Database, Queryable } from '../db/database.ts';
 import {
   closeEpisodesFromEvents,
@@ -94,7 +95,39 @@ interface Item {
 
 const silentLog: AlertLog = { info() {}, warn() {}, error() {} };
 
+/** One bot's line in a mail, with the notification (bot, episode, kind) it carries. */
+function itemFor(
+  row: AlertBotRow & { episode_id: number; last_seen_at: Date },
+  kind: NewNotification['kind'],
+  extra: Pick<SitePayload, 'recovered_at' | 'reminder'> = {},
+): Item {
+  const suffix = extra.reminder === undefined ? '' : `:${extra.reminder}`;
+  return {
+    userId: row.user_id,
+    site: {
+      id: row.bot_id,
+      name: row.name,
+      site_url: row.site_url,
+      plugin_version: row.plugin_version,
+      last_seen_at: row.last_seen_at.toISOString(),
+      ...extra,
+    },
+    notification: { dedupeKey: `${kind}:${row.bot_id}:${row.episode_id}${suffix}`, kind, botId: row.bot_id, episodeId: row.episode_id },
+  };
+}
+
 const recipientOf = (row: AlertBotRow) => ({ botActive: row.is_active, mutedUntil: row.muted_until, ownerAlertEmails: row.alert_emails });
+
+/** The sweep's settings from the configuration. */
+export function sweepSettings(config: Config): Omit<SweepDeps, 'db' | 'log'> {
+  return {
+    staleAfterMs: config.staleAfterMs,
+    alertRepeatMs: config.alertRepeatMs,
+    stormFraction: config.stormFraction,
+    stormMin: config.stormMin,
+    operatorEmail: config.operatorEmail,
+  };
+}
 
 export function createSweep(deps: SweepDeps) {
   const log = deps.log ?? silentLog;
@@ -115,18 +148,7 @@ export function createSweep(deps: SweepDeps) {
     const closed = await closeEpisodesFromEvents(tx, now);
     const items: Item[] = closed
       .filter((row) => row.to_status === 'connected' && row.announced && mayNotify(recipientOf(row), now))
-      .map((row) => ({
-        userId: row.user_id,
-        site: {
-          id: row.bot_id,
-          name: row.name,
-          site_url: row.site_url,
-          plugin_version: row.plugin_version,
-          last_seen_at: row.last_seen_at.toISOString(),
-          recovered_at: row.ended_at.toISOString(),
-        },
-        notification: { dedupeKey: `recovery:${row.bot_id}:${row.episode_id}`, kind: 'recovery', botId: row.bot_id, episodeId: row.episode_id },
-      }));
+      .map((row) => itemFor(row, 'recovery', { recovered_at: row.ended_at.toISOString() }));
     return enqueuePerOwner(tx, 'recovery', items, now, undefined);
   }
 
@@ -154,23 +176,7 @@ export function createSweep(deps: SweepDeps) {
       const decision = reminderDue(row.opened_at, row.reminders_sent, now, deps.alertRepeatMs);
       schedule.push({ episodeId: row.episode_id, remindersSent: decision.send ?? row.reminders_sent, nextAt: decision.nextAt });
       if (decision.send === null || row.connection_status !== 'stale' || !row.announced || !mayNotify(recipientOf(row), now)) continue;
-      items.push({
-        userId: row.user_id,
-        site: {
-          id: row.bot_id,
-          name: row.name,
-          site_url: row.site_url,
-          plugin_version: row.plugin_version,
-          last_seen_at: row.last_seen_at.toISOString(),
-          reminder: decision.send,
-        },
-        notification: {
-          dedupeKey: `reminder:${row.bot_id}:${row.episode_id}:${decision.send}`,
-          kind: 'reminder',
-          botId: row.bot_id,
-          episodeId: row.episode_id,
-        },
-      });
+      items.push(itemFor(row, 'reminder', { reminder: decision.send }));
     }
     await updateReminderSchedule(tx, schedule);
     return enqueuePerOwner(tx, 'reminder', items, now, undefined);
@@ -268,17 +274,7 @@ export function createSweep(deps: SweepDeps) {
         // 5.
         const staleItems: Item[] = flipped
           .filter((row) => mayNotify(recipientOf(row), now))
-          .map((row) => ({
-            userId: row.user_id,
-            site: {
-              id: row.bot_id,
-              name: row.name,
-              site_url: row.site_url,
-              plugin_version: row.plugin_version,
-              last_seen_at: row.last_seen_at.toISOString(),
-            },
-            notification: { dedupeKey: `stale:${row.bot_id}:${row.episode_id}`, kind: 'stale', botId: row.bot_id, episodeId: row.episode_id },
-          }));
+          .map((row) => itemFor(row, 'stale'));
         const staleMails = await enqueuePerOwner(tx, 'stale', staleItems, now, incident);
         if (incident) result.heldMails = staleMails;
         else result.staleMails = staleMails;

@@ -4,12 +4,14 @@
 import type { AddressInfo } from 'node:net';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
+import type { Test } from 'uvu';
 import type { Database } from '../../src/db/database.ts';
 import { migrate } from '../../src/db/migrate.ts';
 import { openPgDatabase } from '../../src/db/pg-driver.ts';
 import { openPgliteDatabase } from '../../src/db/pglite-driver.ts';
 import { loadServerSecret } from '../../src/db/service-state.ts';
-import { createSweep } from '../../src/alerts/sweep.ts';
+import { createSweep, sweepSettings } from '../../src/alerts/sweep.ts';
+import { composeSettings } from '../../src/alerts/compose-mail.ts';
 import { createDelivery } from '../../src/alerts/delivery.ts';
 import { createMailTransport, type MailTransport } from '../../src/alerts/mail-transport.ts';
 import { loadEmailTemplates } from '../../src/alerts/email-templates.ts';
@@ -133,22 +135,8 @@ export async function createAlertHarness(options: {
   const transport =
     options.transport ??
     createMailTransport({ smtp: options.smtp?.smtpOptions, outboxDir: `/tmp/agentdesk-test-outbox-${process.pid}` });
-  const sweep = createSweep({
-    db,
-    staleAfterMs: config.staleAfterMs,
-    alertRepeatMs: config.alertRepeatMs,
-    stormFraction: config.stormFraction,
-    stormMin: config.stormMin,
-    operatorEmail: config.operatorEmail,
-  });
-  const compose = {
-    templates: loadEmailTemplates(),
-    secret: await loadServerSecret(db, config.secretKey),
-    publicUrl: config.publicUrl,
-    mailFrom: config.mailFrom,
-    staleAfterMs: config.staleAfterMs,
-    alertRepeatMs: config.alertRepeatMs,
-  };
+  const sweep = createSweep({ db, ...sweepSettings(config) });
+  const compose = composeSettings(config, loadEmailTemplates(), await loadServerSecret(db, config.secretKey));
   const delivery = createDelivery({ db, transport, compose, metrics: alertMetrics });
 
   const heartbeat = (token: string, body: Record<string, unknown> = {}) =>
@@ -200,3 +188,26 @@ export async function createAlertHarness(options: {
 }
 
 export type AlertHarness = Awaited<ReturnType<typeof createAlertHarness>>;
+
+/**
+ * The usual suite setup: one SMTP sink and harness per suite; before each test an empty database,
+ * an empty mailbox and the clock back at 2026-01-05 10:00 UTC.
+ */
+export function useAlertSuite(
+  test: Test<{ h: AlertHarness; smtp: SmtpSink }>,
+  options: { env?: Record<string, string>; rejectRecipient?: (address: string) => boolean } = {},
+) {
+  test.before(async (ctx) => {
+    ctx.smtp = await startSmtpSink({ rejectRecipient: options.rejectRecipient });
+    ctx.h = await createAlertHarness({ smtp: ctx.smtp, env: options.env });
+  });
+  test.before.each(async (ctx) => {
+    await resetAlertData(ctx.h.db);
+    ctx.smtp.received.length = 0;
+    ctx.h.clock.set(new Date('2026-01-05T10:00:00Z'));
+  });
+  test.after(async (ctx) => {
+    await ctx.h.close();
+    await ctx.smtp.close();
+  });
+}

@@ -3,26 +3,14 @@ import * as assert from 'uvu/assert';
 import { signLink } from '../../src/alerts/signed-links.ts';
 import { findOwnedBot } from '../../src/db/bots.ts';
 import { findUserById } from '../../src/db/users.ts';
-import { alertsDatabase, createAlertHarness, resetAlertData, startSmtpSink, STALE_AFTER_MS, type AlertHarness, type SmtpSink } from './alert-harness.ts';
+import { STALE_AFTER_MS, type AlertHarness, type SmtpSink, useAlertSuite } from './alert-harness.ts';
 
 const HOUR = 3_600_000;
 
 type Ctx = { h: AlertHarness; smtp: SmtpSink };
 const test = suite<Ctx>('mute and unsubscribe links');
 
-test.before(async (ctx) => {
-  ctx.smtp = await startSmtpSink();
-  ctx.h = await createAlertHarness({ smtp: ctx.smtp });
-});
-test.before.each(async (ctx) => {
-  await resetAlertData((await alertsDatabase()).db);
-  ctx.smtp.received.length = 0;
-  ctx.h.clock.set(new Date('2026-01-05T10:00:00Z'));
-});
-test.after(async (ctx) => {
-  await ctx.h.close();
-  await ctx.smtp.close();
-});
+useAlertSuite(test);
 
 /** A stale mail for one bot; returns the owner, the bot and the mute link path from the mail. */
 async function staleMail(h: AlertHarness, smtp: SmtpSink) {

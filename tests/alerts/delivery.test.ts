@@ -7,26 +7,14 @@ import { createDelivery } from '../../src/alerts/delivery.ts';
 import { createMailTransport } from '../../src/alerts/mail-transport.ts';
 import { claimDueMails } from '../../src/db/alerts.ts';
 import { createClock } from '../helpers/app.ts';
-import { alertsDatabase, createAlertHarness, resetAlertData, secondConnection, startSmtpSink, STALE_AFTER_MS, type AlertHarness, type SmtpSink } from './alert-harness.ts';
+import { createAlertHarness, secondConnection, STALE_AFTER_MS, startSmtpSink, type AlertHarness, type SmtpSink, useAlertSuite } from './alert-harness.ts';
 
 const MINUTE = 60_000;
 
 type Ctx = { h: AlertHarness; smtp: SmtpSink };
 const test = suite<Ctx>('outbox delivery');
 
-test.before(async (ctx) => {
-  ctx.smtp = await startSmtpSink({ rejectRecipient: (address) => address.startsWith('bounce') });
-  ctx.h = await createAlertHarness({ smtp: ctx.smtp });
-});
-test.before.each(async (ctx) => {
-  await resetAlertData((await alertsDatabase()).db);
-  ctx.smtp.received.length = 0;
-  ctx.h.clock.set(new Date('2026-01-05T10:00:00Z'));
-});
-test.after(async (ctx) => {
-  await ctx.h.close();
-  await ctx.smtp.close();
-});
+useAlertSuite(test, { rejectRecipient: (address) => address.startsWith('bounce') });
 
 /** One owner with one bot that has just gone stale (mail queued, not yet delivered). */
 async function queueStaleMail(h: AlertHarness) {

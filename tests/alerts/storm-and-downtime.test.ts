@@ -2,7 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { markIngestAlive } from '../../src/alerts/ingest-liveness.ts';
 import { listConnectionEvents } from '../../src/db/bots.ts';
-import { alertsDatabase, createAlertHarness, resetAlertData, startSmtpSink, STALE_AFTER_MS, type AlertHarness, type SmtpSink } from './alert-harness.ts';
+import { STALE_AFTER_MS, type AlertHarness, type SmtpSink, useAlertSuite } from './alert-harness.ts';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -11,19 +11,7 @@ const OPERATOR = 'ops@agentdesk.example.test';
 type Ctx = { h: AlertHarness; smtp: SmtpSink };
 const test = suite<Ctx>('storm guard and our own downtime');
 
-test.before(async (ctx) => {
-  ctx.smtp = await startSmtpSink();
-  ctx.h = await createAlertHarness({ smtp: ctx.smtp, env: { OPERATOR_EMAIL: OPERATOR } });
-});
-test.before.each(async (ctx) => {
-  await resetAlertData((await alertsDatabase()).db);
-  ctx.smtp.received.length = 0;
-  ctx.h.clock.set(new Date('2026-01-05T10:00:00Z'));
-});
-test.after(async (ctx) => {
-  await ctx.h.close();
-  await ctx.smtp.close();
-});
+useAlertSuite(test, { env: { OPERATOR_EMAIL: OPERATOR } });
 
 const scrape = async (h: AlertHarness) => (await h.app.inject({ method: 'GET', url: '/metrics' })).body;
 /** Moves time forward as a running service does: an ingest-alive stamp every 15 seconds. */

@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { listConnectionEvents, findOwnedBot } from '../../src/db/bots.ts';
-import { alertsDatabase, createAlertHarness, resetAlertData, startSmtpSink, STALE_AFTER_MS, type AlertHarness, type SmtpSink } from './alert-harness.ts';
+import { STALE_AFTER_MS, type AlertHarness, type SmtpSink, useAlertSuite } from './alert-harness.ts';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -10,19 +10,7 @@ const DAY = 24 * HOUR;
 type Ctx = { h: AlertHarness; smtp: SmtpSink };
 const test = suite<Ctx>('stale sweep: digests, recoveries and reminders');
 
-test.before(async (ctx) => {
-  ctx.smtp = await startSmtpSink();
-  ctx.h = await createAlertHarness({ smtp: ctx.smtp });
-});
-test.before.each(async (ctx) => {
-  await resetAlertData((await alertsDatabase()).db);
-  ctx.smtp.received.length = 0;
-  ctx.h.clock.set(new Date('2026-01-05T10:00:00Z'));
-});
-test.after(async (ctx) => {
-  await ctx.h.close();
-  await ctx.smtp.close();
-});
+useAlertSuite(test);
 
 test('sends one mail listing all three bots of an owner that go stale in one sweep', async ({ h, smtp }) => {
   const owner = await h.owner({ timezone: 'Europe/Paris' });
