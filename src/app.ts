@@ -13,6 +13,13 @@ import { heartbeatRoutes } from './heartbeats/heartbeat-routes.ts';
 import { botRoutes } from './bots/bot-routes.ts';
 import { healthRoutes } from './http/health-routes.ts';
 import { metricsRoutes, observeHttpRequests } from './http/metrics-routes.ts';
+import { docsRoutes } from './http/docs-routes.ts';
+import { createSessionService } from './accounts/session-service.ts';
+import { loadServerSecret } from './db/service-state.ts';
+import { registerWebPlugins } from './dashboard/web-plugins.ts';
+import { createPageRenderer } from './dashboard/session-hooks.ts';
+import { createHtmlErrorRenderer } from './dashboard/error-pages.ts';
+import { dashboardRoutes, type DashboardOptions } from './dashboard/dashboard.ts';
 
 export interface AppDeps {
   config: Config;
@@ -21,6 +28,8 @@ export interface AppDeps {
   /** The clock; tests pass a fixed or moving one. */
   now?: () => Date;
   logger?: FastifyServerOptions['logger'];
+  /** Dashboard settings (poll interval, login throttling, plugin release); tests shorten them. */
+  dashboard?: DashboardOptions;
 }
 
 export async function buildApp(deps: AppDeps) {
@@ -35,18 +44,23 @@ export async function buildApp(deps: AppDeps) {
 
   // Only JSON (and, from the dashboard, forms) are accepted: text/plain bodies get 415.
   app.removeContentTypeParser('text/plain');
-  registerErrorHandler(app);
+  const render = createPageRenderer({ config, pollSeconds: deps.dashboard?.pollSeconds ?? 30 });
+  registerErrorHandler(app, { htmlErrors: createHtmlErrorRenderer(render) });
   observeHttpRequests(app, metrics);
   await app.register(rateLimit, { global: false });
+  await registerWebPlugins(app, { config, secret: await loadServerSecret(db, config.secretKey) });
 
   const users = createUserService({ db, now });
-  const bots = createBotService({ db });
+  const bots = createBotService({ db, now });
   const heartbeats = createHeartbeatService({ db, now });
+  const sessions = createSessionService({ db, now });
 
   await app.register(metricsRoutes, { metrics, token: config.metricsToken });
   await app.register(healthRoutes, { db });
   await app.register(heartbeatRoutes, { heartbeats, metrics, ratePerMinute: config.heartbeatRateLimit });
-  await app.register(botRoutes, { db, bots, users });
+  await app.register(botRoutes, { db, bots, users, sessions });
+  await app.register(docsRoutes);
+  await app.register(dashboardRoutes, { ...deps.dashboard, config, db, users, bots, sessions, render, now });
 
   return app;
 }
