@@ -44,7 +44,13 @@ export async function registerWebPlugins(app: FastifyInstance, { config, secret 
   await app.register(csrf, { cookieOpts: { path: '/', sameSite: 'lax', httpOnly: true, signed: true } });
   await app.register(formbody, { bodyLimit: 64 * 1024 });
   // Helmet's default CSP: scripts only from our origin (htmx and public/app.js), no inline script.
-  await app.register(helmet, { hsts: config.publicUrl.startsWith('https:') });
+  // Its upgrade-insecure-requests would send a plain-http deployment's redirects to https: only
+  // over HTTPS.
+  const https = config.publicUrl.startsWith('https:');
+  await app.register(helmet, {
+    hsts: https,
+    contentSecurityPolicy: { directives: { upgradeInsecureRequests: https ? [] : null } },
+  });
   await app.register(view, {
     engine: { handlebars: createHandlebars() },
     root: VIEWS_DIR,
