@@ -54,6 +54,8 @@ export async function buildApp(deps: AppDeps) {
   const bots = createBotService({ db, now });
   const heartbeats = createHeartbeatService({ db, now });
   const sessions = createSessionService({ db, now });
+  // Heartbeats already received are written before the database closes.
+  app.addHook('onClose', async () => heartbeats.drain());
 
   await app.register(metricsRoutes, { metrics, token: config.metricsToken });
   await app.register(healthRoutes, { db });
