@@ -15,7 +15,7 @@ import { healthRoutes } from './http/health-routes.ts';
 import { metricsRoutes, observeHttpRequests } from './http/metrics-routes.ts';
 import { docsRoutes } from './http/docs-routes.ts';
 import { createSessionService } from './accounts/session-service.ts';
-import { loadServerSecret } from './db/service-state.ts';
+import { createServerSecret } from './dashboard/server-secret.ts';
 import { registerWebPlugins } from './dashboard/web-plugins.ts';
 import { createPageRenderer } from './dashboard/session-hooks.ts';
 import { createHtmlErrorRenderer } from './dashboard/error-pages.ts';
@@ -48,7 +48,7 @@ export async function buildApp(deps: AppDeps) {
   registerErrorHandler(app, { htmlErrors: createHtmlErrorRenderer(render) });
   observeHttpRequests(app, metrics);
   await app.register(rateLimit, { global: false });
-  await registerWebPlugins(app, { config, secret: await loadServerSecret(db, config.secretKey) });
+  await registerWebPlugins(app, { config, secret: createServerSecret(db, config.secretKey) });
 
   const users = createUserService({ db, now });
   const bots = createBotService({ db, now });

@@ -115,7 +115,7 @@ export async function botPages(app: FastifyInstance, deps: BotPageDeps) {
   };
 
   app.get<{ Querystring: Form }>('/bots', { preHandler: viewer }, async (request, reply) =>
-    render.page(request, reply, 'bots', await listData(request)),
+    render.page(request, reply, 'bots', { ...(await listData(request)), deleted: request.query.deleted === '1' }),
   );
   app.get<{ Querystring: Form }>('/bots/list', { preHandler: viewer }, async (request, reply) =>
     render.fragment(reply, 'bot-list', await listData(request)),

@@ -1,5 +1,6 @@
 // The owner dashboard and admin fleet view: server-rendered handlebars pages on the same service,
 // made partial by htmx when JavaScript runs (plain forms and links otherwise).
+import formbody from '@fastify/formbody';
 import type { FastifyInstance } from 'fastify';
 import { createAccountService } from '../accounts/account-service.ts';
 import type { SessionService } from '../accounts/session-service.ts';
@@ -35,6 +36,11 @@ export interface DashboardDeps extends DashboardOptions {
 export async function dashboardRoutes(app: FastifyInstance, deps: DashboardDeps) {
   const { config, db, users, bots, sessions, render, now } = deps;
   const pluginDownloadUrl = deps.pluginDownloadUrl ?? '/api/wordpress/plugin/download';
+  // Pages sign their CSRF cookie: the secret must be loaded (once) before they run.
+  app.addHook('onRequest', async () => {
+    await app.serverSecret.ensure();
+  });
+  await app.register(formbody, { bodyLimit: 64 * 1024 });
   await app.register(accountRoutes, {
     config,
     users,

@@ -60,13 +60,24 @@ export function safeNext(next: unknown): string {
   return typeof next === 'string' && /^\/(?!\/|\\)[^\s]*$/.test(next) ? next : '/bots';
 }
 
+const PAGE_TITLES: Record<string, string> = {
+  login: 'Log in',
+  signup: 'Sign up',
+  account: 'Account',
+  bots: 'Your bots',
+  'bot-new': 'New bot',
+  fleet: 'Fleet',
+};
+
 export function createPageRenderer({ config, pollSeconds }: Pick<PageDeps, 'config' | 'pollSeconds'>) {
   return {
     /** A full page inside the layout, with the viewer and a CSRF token for its forms. */
     page(request: FastifyRequest, reply: FastifyReply, template: string, data: Record<string, unknown> = {}) {
-      const csrf = reply.generateCsrf({ secure: isHttps(request, config) } as never);
+      // Error pages outside the dashboard may render before the secret is loaded: no token then.
+      const csrf = request.server.serverSecret.current() ? reply.generateCsrf({ secure: isHttps(request, config) } as never) : undefined;
       reply.header('Cache-Control', 'no-store');
-      return reply.view(`pages/${template}.hbs`, { ...data, viewer: viewerView(request.viewer), csrf, pollSeconds }, { layout: 'layouts/main.hbs' });
+      const title = data.title ?? (data.bot as { name?: string } | undefined)?.name ?? PAGE_TITLES[template];
+      return reply.view(`pages/${template}.hbs`, { ...data, title, viewer: viewerView(request.viewer), csrf, pollSeconds }, { layout: 'layouts/main.hbs' });
     },
     /** An htmx fragment (no layout). */
     fragment(reply: FastifyReply, template: string, data: Record<string, unknown> = {}) {

@@ -1,18 +1,19 @@
 // The browser-facing plumbing, registered on the root instance before any route: cookies, CSRF,
-// form bodies, security headers, handlebars views, static files and the OpenAPI generator.
+// security headers, handlebars views, static files and the OpenAPI generator. (Form bodies are
+// parsed only in the dashboard's scope: the JSON API keeps answering 415 to forms.)
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import cookie from '@fastify/cookie';
 import csrf from '@fastify/csrf-protection';
-import formbody from '@fastify/formbody';
 import helmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import view from '@fastify/view';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Config } from '../config.ts';
+import type { ServerSecret } from './server-secret.ts';
 import { createHandlebars } from './view-helpers.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -37,12 +38,18 @@ function partials(): Record<string, string> {
   );
 }
 
-export async function registerWebPlugins(app: FastifyInstance, { config, secret }: { config: Config; secret: string }) {
-  await app.register(cookie, { secret });
+declare module 'fastify' {
+  interface FastifyInstance {
+    serverSecret: ServerSecret;
+  }
+}
+
+export async function registerWebPlugins(app: FastifyInstance, { config, secret }: { config: Config; secret: ServerSecret }) {
+  app.decorate('serverSecret', secret);
+  await app.register(cookie, { secret: secret.signer });
   // The CSRF secret lives in a signed, HttpOnly cookie; forms carry the token in `_csrf`, htmx
   // and API calls in the `x-csrf-token` header. Checked as a preHandler, once the body is parsed.
   await app.register(csrf, { cookieOpts: { path: '/', sameSite: 'lax', httpOnly: true, signed: true } });
-  await app.register(formbody, { bodyLimit: 64 * 1024 });
   // Helmet's default CSP: scripts only from our origin (htmx and public/app.js), no inline script.
   // Its upgrade-insecure-requests would send a plain-http deployment's redirects to https: only
   // over HTTPS.

@@ -52,5 +52,9 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** preHandler after requireOwner: a cookie-authenticated mutating call needs a valid CSRF token (x-csrf-token). */
 export function csrfForCookieAuth(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) {
   if (request.authenticatedBy !== 'session' || SAFE_METHODS.has(request.method)) return done();
-  request.server.csrfProtection(request, reply, done);
+  // The CSRF cookie is signed with the server secret, loaded from the database on first use.
+  request.server.serverSecret.ensure().then(
+    () => request.server.csrfProtection(request, reply, done),
+    (error: Error) => done(error),
+  );
 }

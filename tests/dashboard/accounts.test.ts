@@ -3,6 +3,7 @@ import * as assert from 'uvu/assert';
 import { buildTestApp, createOwner } from '../helpers/app.ts';
 import { browser, loggedIn } from '../helpers/dashboard.ts';
 import { findUserByEmail } from '../../src/db/users.ts';
+import { openPgDatabase } from '../../src/db/pg-driver.ts';
 
 type Ctx = Awaited<ReturnType<typeof buildTestApp>>;
 const test = suite<Ctx>('dashboard accounts');
@@ -216,6 +217,24 @@ test('a login redirect only goes to a local path', async (ctx) => {
   const response = await b.post('/login', { email: owner.user.email, password: owner.password, next: '//evil.example/x' });
   // never to another site
   assert.is(response.headers.location, '/bots');
+});
+
+test('with the database down the app still starts, pages answer 503 and /healthz answers', async () => {
+  // A pg pool pointed at a port where no database listens.
+  const db = openPgDatabase({ connectionString: 'postgres://postgres@127.0.0.1:1/none', connectTimeoutMs: 500 });
+  const { app } = await buildTestApp({ db });
+  try {
+    const page = await browser(app).get('/login');
+    // an HTML 503 page with Retry-After, not a crash
+    assert.is(page.statusCode, 503);
+    assert.ok(page.headers['retry-after']);
+    assert.match(page.body, /Temporarily unavailable/);
+    // liveness does not need the database
+    assert.is((await app.inject({ method: 'GET', url: '/healthz' })).statusCode, 200);
+  } finally {
+    await app.close();
+    await db.close();
+  }
 });
 
 test.run();

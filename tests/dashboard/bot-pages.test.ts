@@ -107,6 +107,8 @@ test('the bot page of a connected bot shows the WordPress integration, chart and
   ctx.clock.advance(5 * 60_000);
   await heartbeat(ctx, token, { site_url: 'https://blog.example.org', plugin_version: '1.1.0', wp_version: '6.4.2' });
   const page = await ctx.b.get(`/bots/${bot.id}`);
+  // titled with the bot's name
+  assert.match(page.body, /<title>Page bot · AgentDesk<\/title>/);
   // the configuration card
   assert.match(page.body, /<dt>Language<\/dt><dd>en<\/dd>/);
   assert.match(page.body, /<dt>Personality<\/dt><dd class="pre">Friendly<\/dd>/);
@@ -189,7 +191,9 @@ test('delete asks for confirmation, then deletes', async (ctx) => {
   // the bot is still there until the form is sent
   assert.ok(await findOwnedBot(ctx.db, ctx.owner.user.id, bot.id));
   const deleted = await ctx.b.post(`/bots/${bot.id}/delete`);
+  // back to the list, which says so
   assert.is(deleted.statusCode, 303);
+  assert.match((await ctx.b.get(deleted.headers.location as string)).body, /The bot was deleted/);
   // gone
   assert.is(await findOwnedBot(ctx.db, ctx.owner.user.id, bot.id), undefined);
   assert.is((await ctx.b.get(`/bots/${bot.id}`)).statusCode, 404);
