@@ -13,6 +13,8 @@ import { heartbeatRoutes } from './heartbeats/heartbeat-routes.ts';
 import { botRoutes } from './bots/bot-routes.ts';
 import { healthRoutes } from './http/health-routes.ts';
 import { metricsRoutes, observeHttpRequests } from './http/metrics-routes.ts';
+import { registerFleetMetrics } from './observability/fleet-metrics.ts';
+import { traceLogFields } from './observability/trace-context.ts';
 
 export interface AppDeps {
   config: Config;
@@ -29,7 +31,7 @@ export async function buildApp(deps: AppDeps) {
   const metrics = deps.metrics ?? createMetrics();
 
   const app = Fastify({
-    logger: deps.logger ?? { level: config.logLevel },
+    logger: deps.logger ?? { level: config.logLevel, mixin: traceLogFields },
     trustProxy: config.trustProxy,
   });
 
@@ -37,6 +39,12 @@ export async function buildApp(deps: AppDeps) {
   app.removeContentTypeParser('text/plain');
   registerErrorHandler(app);
   observeHttpRequests(app, metrics);
+  registerFleetMetrics(metrics.registry, {
+    db,
+    now,
+    staleAfterMs: config.staleAfterMs,
+    onError: (error) => app.log.warn({ err: error }, 'fleet metrics unavailable'),
+  });
   await app.register(rateLimit, { global: false });
 
   const users = createUserService({ db, now });
