@@ -1,5 +1,5 @@
 // The fleet in numbers, for the Prometheus gauges: bots by connection status and the plugin and
-// WordPress versions of connected sites, in ONE statement (one pass over bots, grouping sets).
+// WordPress versions of connected sites, in ONE statement that reads the bots table once.
 import type { ConnectionStatus } from '../domain/connection-status.ts';
 import type { Queryable } from './database.ts';
 
@@ -24,42 +24,37 @@ export const OTHER_VERSION = 'other';
 
 /**
  * Reads the summary in one statement:
- * 1. derives each bot's effective status from one frozen `now`: disabled when the bot is switched
- *    off, stale when it is stored as connected but silent for longer than its threshold (the sweep
- *    has not flipped it yet), the stored status otherwise;
- * 2. counts by status, by plugin version and by WordPress version with GROUPING SETS, so the
- *    table is scanned once;
+ * 1. one pass over bots groups them by the raw low-cardinality columns (active flag, stored status,
+ *    "silent past its threshold" at one frozen `now`, plugin version, WordPress version): the
+ *    planner's statistics know these columns, so it picks a parallel hash aggregate;
+ * 2. from those few thousand groups it derives each bot's effective status (disabled when the bot
+ *    is switched off; stale when stored as connected but silent past its threshold, i.e. before
+ *    the sweep flips it; the stored status otherwise) and totals by status, by plugin version and
+ *    by WordPress version of connected sites;
  * 3. ranks versions within each kind and folds everything after the top N into "other" inside the
  *    database, so at most 2N + 7 rows come back however many distinct versions sites send.
+ * Measured at a million bots in bench/fleet-metrics.ts (see docs/observability.md).
  */
 export async function readFleetSummary(db: Queryable, query: FleetSummaryQuery): Promise<FleetSummary> {
   const { rows } = await db.query<{ kind: 'status' | 'plugin' | 'wp'; value: string; n: number }>(
-    `WITH fleet AS (
-       SELECT CASE
-                WHEN NOT is_active THEN 'disabled'
-                WHEN connection_status = 'connected'
-                     AND wordpress_last_activity < $1::timestamptz - ($2::float8 + stale_grace_seconds) * interval '1 second'
-                  THEN 'stale'
-                ELSE connection_status
-              END AS status,
-              wordpress_plugin_version, wordpress_wp_version
+    `WITH grouped AS (
+       SELECT is_active, connection_status,
+              (connection_status = 'connected'
+               AND wordpress_last_activity < $1::timestamptz - ($2::float8 + stale_grace_seconds) * interval '1 second') AS overdue,
+              wordpress_plugin_version AS plugin, wordpress_wp_version AS wp, count(*) AS n
        FROM bots
-     ), counted AS (
-       SELECT GROUPING(status, plugin, wp) AS set_id, status, plugin, wp, count(*) AS n
-       FROM (
-         SELECT status,
-                CASE WHEN status = 'connected' THEN wordpress_plugin_version END AS plugin,
-                CASE WHEN status = 'connected' THEN wordpress_wp_version END AS wp
-         FROM fleet
-       ) f
-       GROUP BY GROUPING SETS ((status), (plugin), (wp))
+       GROUP BY 1, 2, 3, 4, 5
+     ), fleet AS MATERIALIZED (
+       SELECT CASE WHEN NOT is_active THEN 'disabled' WHEN overdue THEN 'stale' ELSE connection_status END AS status, plugin, wp, n
+       FROM grouped
      ), labelled AS (
-       SELECT CASE set_id WHEN 3 THEN 'status' WHEN 5 THEN 'plugin' ELSE 'wp' END AS kind,
-              CASE set_id WHEN 3 THEN status WHEN 5 THEN plugin ELSE wp END AS value, n
-       FROM counted
+       SELECT 'status' AS kind, status AS value, sum(n) AS n FROM fleet GROUP BY status
+       UNION ALL
+       SELECT 'plugin', plugin, sum(n) FROM fleet WHERE status = 'connected' AND plugin IS NOT NULL GROUP BY plugin
+       UNION ALL
+       SELECT 'wp', wp, sum(n) FROM fleet WHERE status = 'connected' AND wp IS NOT NULL GROUP BY wp
      ), ranked AS (
-       SELECT kind, value, n, row_number() OVER (PARTITION BY kind ORDER BY n DESC, value) AS rank
-       FROM labelled WHERE value IS NOT NULL
+       SELECT kind, value, n, row_number() OVER (PARTITION BY kind ORDER BY n DESC, value) AS rank FROM labelled
      )
      SELECT kind, CASE WHEN kind <> 'status' AND rank > $3 THEN '${OTHER_VERSION}' ELSE value END AS value, sum(n)::bigint AS n
      FROM ranked GROUP BY 1, 2`,

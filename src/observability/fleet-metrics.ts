@@ -14,6 +14,8 @@ export interface FleetMetricsDeps {
   staleAfterMs: number;
   /** How long one summary is reused across scrapes (every instance is scraped every ~15 s). */
   cacheMs?: number;
+  /** How long an older summary may still be served while a fresh one is read in the background. */
+  serveStaleMs?: number;
   /** Versions with their own label; the rest are summed as "other". */
   topVersions?: number;
   /** Told when the summary cannot be read; the fleet series are then left out of that scrape. */
@@ -21,35 +23,58 @@ export interface FleetMetricsDeps {
 }
 
 export const FLEET_CACHE_MS = 5_000;
+export const FLEET_SERVE_STALE_MS = 60_000;
 export const TOP_VERSIONS = 10;
 
-/** Returns the cached summary, querying at most once per cacheMs (measured on the app's clock and the wall clock). */
+/**
+ * The summary behind the gauges, read at most once per cacheMs however many gauges and scrapes ask:
+ * 1. fresher than cacheMs: served as is;
+ * 2. older, but younger than serveStaleMs: served as is while one refresh runs in the background,
+ *    so a scrape never waits for the full-table query (a second or so at a million bots);
+ * 3. older than that, or none yet: the scrape waits for the query (shared by concurrent callers).
+ * Age is measured on both the app's clock and the wall clock (tests move the former).
+ */
 export function createFleetSummaryCache(deps: FleetMetricsDeps) {
   const cacheMs = deps.cacheMs ?? FLEET_CACHE_MS;
+  const serveStaleMs = Math.max(cacheMs, deps.serveStaleMs ?? FLEET_SERVE_STALE_MS);
   let cached: { summary: FleetSummary; at: number; clockAt: number } | undefined;
   let inFlight: Promise<FleetSummary> | undefined;
 
+  const refresh = (): Promise<FleetSummary> => {
+    const now = deps.now();
+    inFlight ??= readFleetSummary(deps.db, { now, staleAfterMs: deps.staleAfterMs, topVersions: deps.topVersions ?? TOP_VERSIONS })
+      .then((summary) => {
+        cached = { summary, at: Date.now(), clockAt: now.getTime() };
+        return summary;
+      })
+      .catch((error: unknown) => {
+        // Reported here, once per failed query, not once per gauge that was waiting for it.
+        deps.onError?.(error);
+        throw error;
+      })
+      .finally(() => {
+        inFlight = undefined;
+      });
+    return inFlight;
+  };
+
   return {
     async get(): Promise<FleetSummary> {
-      const now = deps.now();
-      // Both clocks must agree that the entry is fresh: tests move the app clock, production the wall clock.
-      if (cached && Date.now() - cached.at < cacheMs && Math.abs(now.getTime() - cached.clockAt) < cacheMs) return cached.summary;
-      inFlight ??= readFleetSummary(deps.db, { now, staleAfterMs: deps.staleAfterMs, topVersions: deps.topVersions ?? TOP_VERSIONS })
-        .then((summary) => {
-          cached = { summary, at: Date.now(), clockAt: now.getTime() };
-          return summary;
-        })
-        .catch((error: unknown) => {
-          // Reported here, once per failed query, not once per gauge that was waiting for it.
-          deps.onError?.(error);
-          throw error;
-        })
-        .finally(() => {
-          inFlight = undefined;
-        });
-      return inFlight;
+      if (cached) {
+        const age = Math.max(Date.now() - cached.at, Math.abs(deps.now().getTime() - cached.clockAt));
+        if (age < cacheMs) return cached.summary;
+        if (age < serveStaleMs) {
+          refresh().catch(() => {});
+          return cached.summary;
+        }
+      }
+      return refresh();
     },
-    /** Forget the cached summary (tests; an admin action that changes the fleet). */
+    /** Resolves once no refresh is running (tests wait for a background refresh with it). */
+    async settled(): Promise<void> {
+      await inFlight?.catch(() => {});
+    },
+    /** Forget the cached summary: the next read waits for a fresh one. */
     invalidate() {
       cached = undefined;
     },
