@@ -163,7 +163,9 @@ test('serves the fleet gauges at GET /metrics of the app', async (ctx) => {
   const response = await ctx.app.inject({ method: 'GET', url: '/metrics' });
   // 200 with the §8 gauges and the connected bot counted
   assert.is(response.statusCode, 200);
-  assert.match(response.body, `# TYPE ${METRIC.connections} gauge`);
+  for (const gauge of [METRIC.connections, METRIC.staleConnections, METRIC.pluginVersions, METRIC.wpVersions]) {
+    assert.match(response.body, `# TYPE ${gauge} gauge`);
+  }
   assert.match(response.body, `${METRIC.connections}{status="connected"} 1`);
   assert.match(response.body, `${METRIC.staleConnections} 0`);
   assert.match(response.body, `${METRIC.pluginVersions}{version="1.1.0"} 1`);

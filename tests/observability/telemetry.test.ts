@@ -115,4 +115,12 @@ test('does not trace /metrics scrapes and health probes', async (ctx) => {
   assert.equal(serverSpans.map((s) => s.name.split(' ')[0]), ['POST']);
 });
 
+test('shuts down cleanly on SIGTERM with tracing on', async (ctx) => {
+  await ctx.service.stop();
+  // graceful stop: exit code 0, not killed by the signal, and the shutdown was logged
+  assert.is(ctx.service.child.exitCode, 0);
+  assert.is(ctx.service.child.signalCode, null);
+  assert.match(ctx.service.stdout(), '"msg":"shutting down"');
+});
+
 test.run();
