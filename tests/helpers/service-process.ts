@@ -38,7 +38,10 @@ export async function startService(env: Record<string, string> = {}): Promise<Se
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
 
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`service did not start in 60 s:\n${out}\n${err}`)), 60_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`service did not start in 60 s:\n${out}\n${err}`));
+    }, 60_000);
     const check = () => {
       const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
       if (match) {

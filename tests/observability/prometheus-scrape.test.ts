@@ -105,7 +105,29 @@ const ruleExprs = () =>
     .map((r) => ({ alert: r.alert, expr: r.expr }));
 
 if (run) {
+  /** Stops Prometheus, closes the app and removes the temporary directory (also after a failed start). */
+  const cleanUp = async (ctx: Ctx) => {
+    if (ctx.prometheus && ctx.prometheus.exitCode === null && ctx.prometheus.signalCode === null) {
+      const exited = new Promise((resolve) => ctx.prometheus.once('exit', resolve));
+      ctx.prometheus.kill('SIGTERM');
+      await exited;
+    }
+    await ctx.app?.close();
+    if (ctx.tmp) fs.rmSync(ctx.tmp, { recursive: true, force: true });
+  };
+
   test.before(async (ctx) => {
+    try {
+      await start(ctx);
+    } catch (error) {
+      await cleanUp(ctx);
+      throw new Error(`${(error as Error).message}\nprometheus stderr: ${ctx.stderr ?? ''}`);
+    }
+  });
+
+  test.after(cleanUp);
+
+  async function start(ctx: Ctx) {
     const metrics = createMetrics();
     Object.assign(ctx, await buildTestApp({ metrics }));
     ensureAlertMetrics(metrics);
@@ -162,17 +184,7 @@ if (run) {
     await eventually('the heartbeats in a rate()', async () =>
       ((await scalarOf(ctx, `sum(rate(${METRIC.heartbeats}{result="accepted"}[1m]))`)) ?? 0) > 0 ? true : undefined,
     );
-  });
-
-  test.after(async (ctx) => {
-    if (ctx.prometheus && ctx.prometheus.exitCode === null) {
-      const exited = new Promise((resolve) => ctx.prometheus.once('exit', resolve));
-      ctx.prometheus.kill('SIGTERM');
-      await exited;
-    }
-    await ctx.app?.close();
-    if (ctx.tmp) fs.rmSync(ctx.tmp, { recursive: true, force: true });
-  });
+  }
 
   test('Prometheus scrapes the service and sees the heartbeats by result', async (ctx) => {
     const accepted = await scalarOf(ctx, `sum(${METRIC.heartbeats}{result="accepted"})`);

@@ -41,12 +41,18 @@ test.before(async (ctx) => {
   });
   await new Promise<void>((resolve) => ctx.receiver.listen(0, '127.0.0.1', resolve));
   const { port } = ctx.receiver.address() as AddressInfo;
-  ctx.service = await startService({
-    OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
-    OTEL_BSP_SCHEDULE_DELAY: '100',
-    OTEL_METRICS_EXPORTER: 'none',
-    OTEL_LOGS_EXPORTER: 'none',
-  });
+  try {
+    ctx.service = await startService({
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
+      OTEL_BSP_SCHEDULE_DELAY: '100',
+      OTEL_METRICS_EXPORTER: 'none',
+      OTEL_LOGS_EXPORTER: 'none',
+    });
+  } catch (error) {
+    // Without the service there is nothing to test; close the receiver so the run does not hang.
+    await new Promise((resolve) => ctx.receiver.close(resolve));
+    throw error;
+  }
 });
 test.after(async (ctx) => {
   await ctx.service?.stop();
