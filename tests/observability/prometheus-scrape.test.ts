@@ -180,7 +180,11 @@ if (run) {
     }
     assert.is((await send('bot_unknownunknownunknown1234', heartbeatBody())).statusCode, 401);
 
-    // Wait until Prometheus has scraped the traffic and has two samples of it for rate().
+    // Wait until Prometheus has scraped all of the traffic (the unknown token was sent last), and
+    // has samples from before and after it for rate().
+    await eventually('all heartbeats scraped', async () =>
+      (await scalarOf(ctx, `sum(${METRIC.heartbeats}{result="invalid_token"})`)) === 1 ? true : undefined,
+    );
     await eventually('the heartbeats in a rate()', async () =>
       ((await scalarOf(ctx, `sum(rate(${METRIC.heartbeats}{result="accepted"}[1m]))`)) ?? 0) > 0 ? true : undefined,
     );
