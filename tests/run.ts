@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const filter = process.argv[2] ?? '';
-const pattern = filter ? `${filter.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}.*\\.test\\.ts$` : '\\.test\\.ts$';
+const pattern = filter ? `^(?=.*${filter.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}).*\\.test\\.ts$` : '\\.test\\.ts$';
 
 const child = spawn(process.execPath, ['--import', 'tsx', 'node_modules/uvu/bin.js', 'tests', pattern, '--no-color'], {
   cwd: root,
