@@ -1,27 +1,16 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import vm from 'node:vm';
 import { unzipSync } from 'fflate';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { DEFAULT_PLUGIN_DIR, readPluginRelease } from '../../src/plugin/plugin-release.ts';
+import { DEFAULT_PLUGIN_DIR } from '../../src/plugin/plugin-release.ts';
 import { buildTestApp } from '../helpers/app.ts';
+import { copyPluginWithVersion } from '../helpers/plugin-copy.ts';
 
 type Ctx = Awaited<ReturnType<typeof buildTestApp>> & { bumpedDir: string; bumped: Awaited<ReturnType<typeof buildTestApp>>['app'] };
 const test = suite<Ctx>('plugin info, download and widget.js');
-
-/** A copy of the plugin folder whose header, constant and readme announce `version`. */
-export function copyPluginWithVersion(version: string): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'agentdesk-plugin-'));
-  cpSync(DEFAULT_PLUGIN_DIR, dir, { recursive: true });
-  const current = readPluginRelease(dir).version;
-  const main = path.join(dir, 'agentdesk-chatbot.php');
-  writeFileSync(main, readFileSync(main, 'utf8').replaceAll(current, version));
-  const readme = path.join(dir, 'readme.txt');
-  writeFileSync(readme, readFileSync(readme, 'utf8').replace(`Stable tag: ${current}`, `Stable tag: ${version}`).replace('== Changelog ==\n', `== Changelog ==\n\n= ${version} =\n* A newer release.\n`));
-  return dir;
-}
 
 test.before(async (ctx) => {
   Object.assign(ctx, await buildTestApp());
