@@ -154,7 +154,7 @@ class AgentDesk_Admin {
 		}
 		$url = esc_url_raw( $value, array( 'http', 'https' ) );
 		if ( '' === $url || ! preg_match( '#^https?://[^/\s?\#]+#i', $url ) ) {
-			add_settings_error( 'agentdesk_api_url', 'agentdesk_api_url_invalid', __( 'The API URL must start with https:// (or http://). The previous URL was kept.', 'agentdesk-chatbot' ) );
+			add_settings_error( 'agentdesk_api_url', 'agentdesk_api_url_invalid', esc_html__( 'The API URL must start with https:// (or http://). The previous URL was kept.', 'agentdesk-chatbot' ) );
 			return is_string( $previous ) ? $previous : '';
 		}
 		return untrailingslashit( $url );
@@ -176,7 +176,7 @@ class AgentDesk_Admin {
 		$token     = '' === $submitted ? $current : $submitted;
 
 		if ( '' === $token ) {
-			add_settings_error( 'agentdesk_api_token', 'agentdesk_token_missing', __( 'Enter the bot API token from your AgentDesk dashboard to connect this site.', 'agentdesk-chatbot' ), 'warning' );
+			add_settings_error( 'agentdesk_api_token', 'agentdesk_token_missing', esc_html__( 'Enter the bot API token from your AgentDesk dashboard to connect this site.', 'agentdesk-chatbot' ), 'warning' );
 			$this->sanitized_token = '';
 			return '';
 		}
@@ -186,7 +186,8 @@ class AgentDesk_Admin {
 			$message = AgentDesk_API::explain( $answer ) . ' ' . ( $token === $current
 				? __( 'The saved token is unchanged.', 'agentdesk-chatbot' )
 				: __( 'The new token was not saved.', 'agentdesk-chatbot' ) );
-			add_settings_error( 'agentdesk_api_token', 'agentdesk_token_' . $answer['result'], $message, 'error' );
+			// settings_errors() prints messages as HTML: everything that came from the network is escaped.
+			add_settings_error( 'agentdesk_api_token', 'agentdesk_token_' . $answer['result'], esc_html( $message ), 'error' );
 			$this->sanitized_token = $current;
 			return $current;
 		}
@@ -206,13 +207,13 @@ class AgentDesk_Admin {
 				'agentdesk_connected',
 				sprintf(
 					/* translators: %s: the bot's name. */
-					__( 'Connected to your AgentDesk bot "%s". Settings saved.', 'agentdesk-chatbot' ),
-					$answer['bot']['name']
+					esc_html__( 'Connected to your AgentDesk bot "%s". Settings saved.', 'agentdesk-chatbot' ),
+					esc_html( $answer['bot']['name'] )
 				),
 				'success'
 			);
 		} else {
-			add_settings_error( 'agentdesk_api_token', 'agentdesk_heartbeat_' . $heartbeat['result'], AgentDesk_API::explain( $heartbeat ), 'warning' );
+			add_settings_error( 'agentdesk_api_token', 'agentdesk_heartbeat_' . $heartbeat['result'], esc_html( AgentDesk_API::explain( $heartbeat ) ), 'warning' );
 		}
 		$this->sanitized_token = $token;
 		return $token;

@@ -162,8 +162,12 @@ class AgentDesk_Heartbeat {
 			case 'ok':
 				// The seed's option: local time of the last accepted heartbeat.
 				update_option( 'agentdesk_last_heartbeat', current_time( 'mysql' ) );
-				delete_option( self::PAUSED_OPTION );
-				delete_transient( self::RETRY_TRANSIENT );
+				if ( false !== get_option( self::PAUSED_OPTION ) ) {
+					delete_option( self::PAUSED_OPTION );
+				}
+				if ( false !== get_transient( self::RETRY_TRANSIENT ) ) {
+					delete_transient( self::RETRY_TRANSIENT );
+				}
 				break;
 			case 'invalid_token':
 			case 'bot_disabled':
