@@ -47,6 +47,8 @@ export async function buildApp(deps: AppDeps) {
   const users = createUserService({ db, now });
   const bots = createBotService({ db });
   const heartbeats = createHeartbeatService({ db, now });
+  // Heartbeats already received are written before the database closes.
+  app.addHook('onClose', async () => heartbeats.drain());
 
   await app.register(metricsRoutes, { metrics, token: config.metricsToken });
   await app.register(healthRoutes, { db });

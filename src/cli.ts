@@ -7,13 +7,14 @@ import { migrate } from './db/migrate.ts';
 import { embeddedDatabaseDir, openDatabase } from './db/open-database.ts';
 import { embeddedDatabaseHolder } from './db/pglite-driver.ts';
 import { adminSocketPath, forwardToServer } from './cli/admin-socket.ts';
-import { runCommand, USAGE } from './cli/commands.ts';
+import { parseCommand, runCommand, USAGE } from './cli/commands.ts';
 
 async function main(argv: string[]): Promise<number> {
   if (argv.length === 0 || argv[0] === 'help' || argv[0] === '--help' || argv[0] === '-h') {
     process.stdout.write(`${USAGE}\n`);
     return argv.length === 0 ? 1 : 0;
   }
+  const command = parseCommand(argv);
   const config = loadConfig();
 
   if (!config.databaseUrl) {
@@ -27,8 +28,8 @@ async function main(argv: string[]): Promise<number> {
 
   const db = await openDatabase(config);
   try {
-    if (argv[0] !== 'migrate') await migrate(db);
-    print(await runCommand({ db, now: () => new Date() }, argv));
+    if (command.name !== 'migrate') await migrate(db);
+    print(await runCommand({ db, now: () => new Date() }, command));
     return 0;
   } finally {
     await db.close();

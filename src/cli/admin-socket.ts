@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { AppError } from '../errors.ts';
-import { runCommand, type CommandDeps } from './commands.ts';
+import { parseCommand, runCommand, type CommandDeps } from './commands.ts';
 
 export function adminSocketPath(dataDir: string): string {
   return path.join(dataDir, 'agentdesk.sock');
@@ -28,7 +28,7 @@ export async function startAdminSocket(deps: CommandDeps, dataDir: string): Prom
       let payload: unknown;
       try {
         const { argv } = JSON.parse(body) as { argv: string[] };
-        payload = { ok: true, result: await runCommand(deps, argv) };
+        payload = { ok: true, result: await runCommand(deps, parseCommand(argv)) };
       } catch (error) {
         status = error instanceof AppError ? error.statusCode : 500;
         payload = { ok: false, error: (error as Error).message };

@@ -38,10 +38,15 @@ function parse(argv: string[], options: Options, required: string[]) {
   return values;
 }
 
-export async function runCommand(deps: CommandDeps, argv: string[]): Promise<Record<string, unknown>> {
+export type Command =
+  | { name: 'create-user'; email: string; password: string; displayName?: string; timezone?: string; admin: boolean }
+  | { name: 'create-bot'; owner: string; botName: string; language?: string; welcomeMessage?: string }
+  | { name: 'create-api-key'; owner: string }
+  | { name: 'migrate' };
+
+/** Checks the arguments without touching the database, so usage errors answer at once. */
+export function parseCommand(argv: string[]): Command {
   const [command, ...rest] = argv;
-  const users = createUserService(deps);
-  const bots = createBotService(deps);
   switch (command) {
     case 'create-user': {
       const v = parse(
@@ -49,14 +54,14 @@ export async function runCommand(deps: CommandDeps, argv: string[]): Promise<Rec
         { email: { type: 'string' }, password: { type: 'string' }, name: { type: 'string' }, timezone: { type: 'string' }, admin: { type: 'boolean' } },
         ['email', 'password'],
       );
-      const user = await users.createUser({
+      return {
+        name: command,
         email: v.email as string,
         password: v.password as string,
-        name: v.name as string | undefined,
+        displayName: v.name as string | undefined,
         timezone: v.timezone as string | undefined,
         admin: v.admin === true,
-      });
-      return { id: user.id, email: user.email, role: user.role };
+      };
     }
     case 'create-bot': {
       const v = parse(
@@ -64,22 +69,47 @@ export async function runCommand(deps: CommandDeps, argv: string[]): Promise<Rec
         { owner: { type: 'string' }, name: { type: 'string' }, language: { type: 'string' }, 'welcome-message': { type: 'string' } },
         ['owner', 'name'],
       );
-      const { bot, token } = await bots.createBotForEmail(v.owner as string, {
-        name: v.name,
-        language: v.language,
-        welcome_message: v['welcome-message'],
+      return {
+        name: command,
+        owner: v.owner as string,
+        botName: v.name as string,
+        language: v.language as string | undefined,
+        welcomeMessage: v['welcome-message'] as string | undefined,
+      };
+    }
+    case 'create-api-key':
+      return { name: command, owner: parse(rest, { owner: { type: 'string' } }, ['owner']).owner as string };
+    case 'migrate':
+      parse(rest, {}, []);
+      return { name: command };
+    default:
+      throw new ValidationError(command ? `Unknown command "${command}".\n\n${USAGE}` : USAGE);
+  }
+}
+
+export async function runCommand(deps: CommandDeps, command: Command): Promise<Record<string, unknown>> {
+  switch (command.name) {
+    case 'create-user': {
+      const user = await createUserService(deps).createUser({
+        email: command.email,
+        password: command.password,
+        name: command.displayName,
+        timezone: command.timezone,
+        admin: command.admin,
+      });
+      return { id: user.id, email: user.email, role: user.role };
+    }
+    case 'create-bot': {
+      const { bot, token } = await createBotService(deps).createBotForEmail(command.owner, {
+        name: command.botName,
+        language: command.language,
+        welcome_message: command.welcomeMessage,
       });
       return { id: bot.id, name: bot.name, token, widget_key: bot.widget_key };
     }
-    case 'create-api-key': {
-      const v = parse(rest, { owner: { type: 'string' } }, ['owner']);
-      return { key: await users.createApiKey(v.owner as string) };
-    }
-    case 'migrate': {
-      parse(rest, {}, []);
+    case 'create-api-key':
+      return { key: await createUserService(deps).createApiKey(command.owner) };
+    case 'migrate':
       return { applied: await migrate(deps.db) };
-    }
-    default:
-      throw new ValidationError(command ? `Unknown command "${command}".\n\n${USAGE}` : USAGE);
   }
 }

@@ -110,46 +110,63 @@ export interface HeartbeatOutcome {
 }
 
 /**
- * Records one heartbeat in a single statement (so it commits atomically without a BEGIN/COMMIT
- * round trip): locks the bot row, updates its WordPress fields, writes a status event only when
- * the status really changes, a site_url_changed event when the URL differs, and bumps the hourly
- * count. Disabled bots are returned untouched. Undefined when no bot has this token.
+ * Records a batch of heartbeats (at most one per token) in a single statement, so the whole batch
+ * commits atomically with one round trip and one WAL flush:
+ *   1. lock the bots named by the tokens, in id order (concurrent batches cannot deadlock);
+ *   2. update their WordPress fields and status (disabled bots are left untouched);
+ *   3. write a status event only where the status really changes, a site_url_changed event where
+ *      the URL differs from the last one;
+ *   4. bump the hourly heartbeat counts.
+ * Returns the outcome per token hash; a token with no bot is absent from the map.
  */
-export async function recordHeartbeat(db: Queryable, write: HeartbeatWrite): Promise<HeartbeatOutcome | undefined> {
-  const { rows } = await db.query<{ id: string; is_active: boolean; previous_status: StoredStatus }>(
-    `WITH bot AS (
-       SELECT id, is_active, connection_status, wordpress_site_url FROM bots WHERE token_hash = $1 FOR UPDATE
+export async function recordHeartbeats(db: Queryable, writes: readonly HeartbeatWrite[]): Promise<Map<string, HeartbeatOutcome>> {
+  const { rows } = await db.query<{ token_hash: string; id: string; is_active: boolean; previous_status: StoredStatus }>(
+    `WITH input AS (
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[])
+         AS i(token_hash, site_url, plugin_version, wp_version, status, reason, at)
+     ), bot AS (
+       SELECT b.id, b.is_active, b.connection_status, b.wordpress_site_url, i.*
+       FROM bots b JOIN input i ON i.token_hash = b.token_hash
+       ORDER BY b.id
+       FOR UPDATE OF b
      ), updated AS (
        UPDATE bots b SET
-         wordpress_site_url = $2,
-         wordpress_plugin_version = $3,
-         wordpress_wp_version = $4,
-         wordpress_last_activity = $6,
-         connection_status = $5,
-         wordpress_connected = ($5 = 'connected'),
-         status_changed_at = CASE WHEN bot.connection_status <> $5 THEN $6 ELSE b.status_changed_at END,
-         site_url_changed_at = CASE WHEN bot.wordpress_site_url <> $2 THEN $6 ELSE b.site_url_changed_at END
+         wordpress_site_url = bot.site_url,
+         wordpress_plugin_version = bot.plugin_version,
+         wordpress_wp_version = bot.wp_version,
+         wordpress_last_activity = bot.at,
+         connection_status = bot.status,
+         wordpress_connected = (bot.status = 'connected'),
+         status_changed_at = CASE WHEN bot.connection_status <> bot.status THEN bot.at ELSE b.status_changed_at END,
+         site_url_changed_at = CASE WHEN bot.wordpress_site_url <> bot.site_url THEN bot.at ELSE b.site_url_changed_at END
        FROM bot WHERE b.id = bot.id AND bot.is_active
        RETURNING b.id
      ), status_event AS (
        INSERT INTO connection_events (bot_id, occurred_at, kind, from_status, to_status, reason)
-       SELECT bot.id, $6, 'status', bot.connection_status, $5, $7
-       FROM bot JOIN updated ON updated.id = bot.id WHERE bot.connection_status <> $5
+       SELECT bot.id, bot.at, 'status', bot.connection_status, bot.status, bot.reason
+       FROM bot JOIN updated ON updated.id = bot.id WHERE bot.connection_status <> bot.status
      ), url_event AS (
        INSERT INTO connection_events (bot_id, occurred_at, kind, reason, details)
-       SELECT bot.id, $6, 'site_url_changed', 'heartbeat_from_new_site_url',
-              jsonb_build_object('from', bot.wordpress_site_url, 'to', $2::text)
-       FROM bot JOIN updated ON updated.id = bot.id WHERE bot.wordpress_site_url <> $2
+       SELECT bot.id, bot.at, 'site_url_changed', 'heartbeat_from_new_site_url',
+              jsonb_build_object('from', bot.wordpress_site_url, 'to', bot.site_url)
+       FROM bot JOIN updated ON updated.id = bot.id WHERE bot.wordpress_site_url <> bot.site_url
      ), hourly AS (
        INSERT INTO heartbeat_hours (bot_id, hour, count)
-       SELECT id, date_trunc('hour', $6::timestamptz, 'UTC'), 1 FROM updated
+       SELECT bot.id, date_trunc('hour', bot.at, 'UTC'), 1 FROM bot JOIN updated ON updated.id = bot.id
        ON CONFLICT (bot_id, hour) DO UPDATE SET count = heartbeat_hours.count + 1
      )
-     SELECT id, is_active, connection_status AS previous_status FROM bot`,
-    [write.tokenHash, write.siteUrl, write.pluginVersion, write.wpVersion, write.status, write.at, write.reason],
+     SELECT token_hash, id, is_active, connection_status AS previous_status FROM bot`,
+    [
+      writes.map((w) => w.tokenHash),
+      writes.map((w) => w.siteUrl),
+      writes.map((w) => w.pluginVersion),
+      writes.map((w) => w.wpVersion),
+      writes.map((w) => w.status),
+      writes.map((w) => w.reason),
+      writes.map((w) => w.at),
+    ],
   );
-  const row = rows[0];
-  return row && { botId: row.id, isActive: row.is_active, previousStatus: row.previous_status };
+  return new Map(rows.map((row) => [row.token_hash, { botId: row.id, isActive: row.is_active, previousStatus: row.previous_status }]));
 }
 
 export interface ConnectionEventRow {

@@ -1,9 +1,11 @@
-// Receiving one heartbeat: validate, then record it in one atomic statement (src/db/bots.ts).
+// Receiving one heartbeat: validate, then record it through the group-commit batcher, answering
+// only once the write is committed.
 import { hashSecret } from '../accounts/credentials.ts';
 import type { Database } from '../db/database.ts';
-import { recordHeartbeat } from '../db/bots.ts';
+import { recordHeartbeats, type HeartbeatOutcome, type HeartbeatWrite } from '../db/bots.ts';
 import { statusAfterHeartbeat } from '../domain/connection-status.ts';
 import { parseHeartbeat } from '../domain/heartbeat-input.ts';
+import { createWriteBatcher } from './write-batcher.ts';
 
 export type HeartbeatResult =
   | { kind: 'accepted'; botId: string }
@@ -19,6 +21,14 @@ export interface HeartbeatServiceDeps {
 const TOKEN = /^bot_[A-Za-z0-9_\-]{16,200}$/;
 
 export function createHeartbeatService({ db, now }: HeartbeatServiceDeps) {
+  const batcher = createWriteBatcher<HeartbeatWrite, HeartbeatOutcome | undefined>({
+    keyOf: (write) => write.tokenHash,
+    flush: async (writes) => {
+      const outcomes = await recordHeartbeats(db, writes);
+      return writes.map((write) => outcomes.get(write.tokenHash));
+    },
+  });
+
   return {
     /** Resolves once the heartbeat is committed (or rejected); database faults propagate as errors. */
     async receive(token: string | undefined, body: unknown): Promise<HeartbeatResult> {
@@ -26,7 +36,7 @@ export function createHeartbeatService({ db, now }: HeartbeatServiceDeps) {
       const input = parseHeartbeat(body);
       if (!input.ok) return { kind: 'invalid_body', message: input.message };
       const change = statusAfterHeartbeat(input.value.isActive);
-      const outcome = await recordHeartbeat(db, {
+      const outcome = await batcher.submit({
         tokenHash: hashSecret(token),
         siteUrl: input.value.siteUrl,
         pluginVersion: input.value.pluginVersion,
@@ -39,6 +49,9 @@ export function createHeartbeatService({ db, now }: HeartbeatServiceDeps) {
       if (!outcome.isActive) return { kind: 'bot_disabled' };
       return { kind: 'accepted', botId: outcome.botId };
     },
+
+    /** Waits for heartbeats already received to be written (graceful shutdown). */
+    drain: () => batcher.drain(),
   };
 }
 

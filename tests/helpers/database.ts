@@ -8,7 +8,9 @@ import { openPgDatabase } from '../../src/db/pg-driver.ts';
 import { openPgliteDatabase } from '../../src/db/pglite-driver.ts';
 
 export const serverUrl = process.env.DATABASE_URL || undefined;
-export const driverName = serverUrl ? 'pg' : 'pglite';
+/** TEST_DRIVER=pglite runs the suite on PGlite while DATABASE_URL stays available to the conformance suite. */
+export const driverName: 'pg' | 'pglite' =
+  process.env.TEST_DRIVER === 'pglite' || process.env.TEST_DRIVER === 'pg' ? process.env.TEST_DRIVER : serverUrl ? 'pg' : 'pglite';
 
 const created: string[] = [];
 
@@ -30,6 +32,7 @@ export async function createPostgresDatabase(baseUrl = serverUrl!): Promise<stri
 
 async function dropCreatedDatabases() {
   if (!serverUrl || created.length === 0) return;
+  // The conformance suite's pools may still be closing; FORCE ends their sessions.
   const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();
   try {
@@ -47,7 +50,8 @@ let shared: Promise<Database> | undefined;
  */
 export function testDatabase(): Promise<Database> {
   shared ??= (async () => {
-    const db = serverUrl
+    const db =
+      driverName === 'pg'
       ? openPgDatabase({ connectionString: await createPostgresDatabase(), allowExitOnIdle: true })
       : await openPgliteDatabase();
     await migrate(db);

@@ -1,0 +1,137 @@
+// Benchmark for spec §10 "Heartbeat ingest": the heartbeat endpoint's request rate as a ratio of a
+// bare route on the same server in the same run (machines here are shared and noisy: only the
+// ratio means anything), the p99 latency at half the bare rate, and a check that every
+// acknowledged heartbeat was committed.
+//
+//   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm run bench:ingest   (PostgreSQL)
+//   npm run bench:ingest                                                              (PGlite)
+// Options: BENCH_SECONDS (default 10), BENCH_CONNECTIONS (default 50), BENCH_BOTS (default 2000).
+import { randomBytes } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { buildApp } from '../src/app.ts';
+import { hashSecret, issueBotToken, issueWidgetKey } from '../src/accounts/credentials.ts';
+import { loadConfig } from '../src/config.ts';
+import type { Database } from '../src/db/database.ts';
+import { migrate } from '../src/db/migrate.ts';
+import { openPgDatabase } from '../src/db/pg-driver.ts';
+import { openPgliteDatabase } from '../src/db/pglite-driver.ts';
+
+const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const botCount = Number(process.env.BENCH_BOTS ?? 2000);
+const serverUrl = process.env.DATABASE_URL;
+
+async function openBenchDatabase(): Promise<{ db: Database; drop: () => Promise<void> }> {
+  if (!serverUrl) return { db: await openPgliteDatabase(), drop: async () => {} };
+  const name = `agentdesk_bench_${process.pid}_${randomBytes(3).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return {
+    db: openPgDatabase({ connectionString: url.toString(), poolSize: 10 }),
+    drop: async () => {
+      const cleanup = new pg.Client({ connectionString: serverUrl });
+      await cleanup.connect();
+      await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await cleanup.end();
+    },
+  };
+}
+
+async function seedBots(db: Database, count: number): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>(
+    "INSERT INTO users (email, password_hash) VALUES ($1, 'x') RETURNING id",
+    [`bench-${randomBytes(4).toString('hex')}@example.test`],
+  );
+  const owner = rows[0]!.id;
+  const tokens: string[] = [];
+  for (let i = 0; i < count; i += 500) {
+    const batch = Array.from({ length: Math.min(500, count - i) }, () => issueBotToken());
+    tokens.push(...batch.map((t) => t.value));
+    await db.query(
+      `INSERT INTO bots (user_id, name, token_hash, token_prefix, widget_key)
+       SELECT $1, 'bench', h, p, w FROM unnest($2::text[], $3::text[], $4::text[]) AS t(h, p, w)`,
+      [owner, batch.map((t) => t.hash), batch.map((t) => t.prefix), batch.map(() => issueWidgetKey())],
+    );
+  }
+  return tokens;
+}
+
+/** One load phase, run by bench/load-worker.mjs in a child process. */
+interface LoadPhase {
+  url: string;
+  connections: number;
+  duration: number;
+  overallRate?: number;
+  tokens?: string[];
+}
+
+interface PhaseResult {
+  rps: number;
+  p50: number;
+  p99: number;
+  ok: number;
+  non2xx: number;
+  errors: number;
+}
+
+function run(phase: LoadPhase): Promise<PhaseResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [fileURLToPath(new URL('./load-worker.mjs', import.meta.url))], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk));
+    child.once('error', reject);
+    child.once('close', (code) => (code === 0 ? resolve(JSON.parse(out) as PhaseResult) : reject(new Error(`load phase exited ${code}`))));
+    child.stdin.end(JSON.stringify(phase));
+  });
+}
+
+async function main() {
+  const { db, drop } = await openBenchDatabase();
+  try {
+    await migrate(db);
+    const tokens = await seedBots(db, botCount);
+    // The per-token limit is the plugin's safety net, not what is measured here.
+    const config = loadConfig({ LOG_LEVEL: 'warn', HEARTBEAT_RATE_LIMIT: '1000000' });
+    const app = await buildApp({ config, db });
+    app.get('/bench/bare', async () => ({ success: true }));
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const address = app.server.address();
+    const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+
+    const heartbeat: LoadPhase = { url: `${base}/api/bots/wordpress-heartbeat`, connections, duration: seconds, tokens };
+    const bareRoute: LoadPhase = { url: `${base}/bench/bare`, connections, duration: seconds };
+
+    console.log(`driver ${db.driver}, ${connections} connections, ${seconds}s per phase, ${botCount} bots, load from a separate process`);
+    await run({ ...bareRoute, duration: 2 }); // warm-up
+    const bare = await run(bareRoute);
+    await run({ ...heartbeat, duration: 2 }); // warm-up
+    const ingest = await run(heartbeat);
+    const halfRate = Math.max(1, Math.round(bare.rps / 2));
+    const paced = await run({ ...heartbeat, overallRate: halfRate });
+
+    const acknowledged = ingest.ok + paced.ok;
+    const { rows } = await db.query<{ n: number }>('SELECT coalesce(sum(count), 0) AS n FROM heartbeat_hours');
+    const warmupRows = rows[0]!.n - acknowledged;
+
+    const ratio = ingest.rps / bare.rps;
+    console.log(`bare route:            ${bare.rps.toFixed(0)} req/s (baseline)`);
+    console.log(`heartbeat ingest:      ${ingest.rps.toFixed(0)} req/s = ${ratio.toFixed(2)} × baseline (target ≥ 0.50)`);
+    console.log(`heartbeat at ${halfRate} req/s (half the baseline): achieved ${paced.rps.toFixed(0)} req/s, p50 ${paced.p50} ms, p99 ${paced.p99} ms (target < 25 ms)`);
+    console.log(`non-2xx: ingest ${ingest.non2xx}, paced ${paced.non2xx}; errors ${ingest.errors + paced.errors}`);
+    console.log(`committed vs acknowledged: ${rows[0]!.n} rows counted, ${acknowledged} acknowledged in measured phases (+${warmupRows} from warm-up)`);
+    await app.close();
+  } finally {
+    await db.close();
+    await drop();
+  }
+}
+
+await main();

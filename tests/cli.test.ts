@@ -1,0 +1,182 @@
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { openPgDatabase } from '../src/db/pg-driver.ts';
+import { openPgliteDatabase } from '../src/db/pglite-driver.ts';
+import { buildTestApp, heartbeatBody } from './helpers/app.ts';
+import { createPostgresDatabase, driverName } from './helpers/database.ts';
+
+const root = path.resolve(import.meta.dirname, '..');
+
+interface Ctx {
+  env: Record<string, string>;
+  dataDir: string;
+}
+
+function cli(ctx: Ctx, ...args: string[]) {
+  const result = spawnSync(process.execPath, [path.join(root, 'bin/agentdesk.js'), ...args], {
+    env: { PATH: process.env.PATH ?? '', ...ctx.env },
+    encoding: 'utf8',
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr, json: () => JSON.parse(result.stdout) };
+}
+
+const test = suite<Ctx>(`agentdesk CLI (${driverName})`);
+
+test.before(async (ctx) => {
+  ctx.dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'agentdesk-cli-'));
+  ctx.env = { DATA_DIR: ctx.dataDir };
+  if (driverName === 'pg') ctx.env.DATABASE_URL = await createPostgresDatabase();
+});
+test.after((ctx) => {
+  fs.rmSync(ctx.dataDir, { recursive: true, force: true });
+});
+
+test('migrate prints the files it applied as JSON', (ctx) => {
+  const result = cli(ctx, 'migrate');
+  // one JSON object, listing the core schema
+  assert.is(result.code, 0, result.stderr);
+  assert.ok(result.json().applied.includes('001_core_schema.sql'));
+});
+
+test('create-user, create-bot and create-api-key give a user, a token shown once and a key that works', async (ctx) => {
+  const user = cli(ctx, 'create-user', '--email', 'Owner@Example.com', '--password', 'long enough', '--name', 'Owner', '--timezone', 'Europe/Paris');
+  // the user, with the email normalised
+  assert.is(user.code, 0, user.stderr);
+  assert.is(user.json().email, 'owner@example.com');
+  assert.match(user.json().id, /^[0-9a-f-]{36}$/);
+
+  const bot = cli(ctx, 'create-bot', '--owner', 'owner@example.com', '--name', 'Shop bot', '--language', 'fr', '--welcome-message', 'Bonjour');
+  // a secret token and a public widget key
+  assert.is(bot.code, 0, bot.stderr);
+  assert.match(bot.json().token, /^bot_[A-Za-z0-9_-]{43}$/);
+  assert.match(bot.json().widget_key, /^pub_/);
+
+  const key = cli(ctx, 'create-api-key', '--owner', 'owner@example.com');
+  // a personal API key
+  assert.is(key.code, 0, key.stderr);
+  assert.match(key.json().key, /^adk_/);
+
+  // The token and key work against the service on the same database.
+  const db = ctx.env.DATABASE_URL
+    ? openPgDatabase({ connectionString: ctx.env.DATABASE_URL, poolSize: 2 })
+    : await openPgliteDatabase({ dir: path.join(ctx.dataDir, 'pglite') });
+  const { app } = await buildTestApp({ db });
+  try {
+    const heartbeat = await app.inject({
+      method: 'POST',
+      url: '/api/bots/wordpress-heartbeat',
+      headers: { 'content-type': 'application/json', 'x-bot-token': bot.json().token },
+      payload: JSON.stringify(heartbeatBody()),
+    });
+    const read = await app.inject({ url: `/api/bots/${bot.json().id}`, headers: { authorization: `Bearer ${key.json().key}` } });
+    // the heartbeat is accepted and the owner sees the bot connected, with its language and welcome message
+    assert.is(heartbeat.statusCode, 200);
+    assert.is(read.json().wordpress_connected, true);
+    assert.is(read.json().language, 'fr');
+    assert.is(read.json().welcome_message, 'Bonjour');
+  } finally {
+    await app.close();
+    await db.close();
+  }
+});
+
+test('create-user --admin makes an admin', (ctx) => {
+  const result = cli(ctx, 'create-user', '--email', 'admin@example.com', '--password', 'long enough', '--admin');
+  // the role is reported
+  assert.is(result.json().role, 'admin');
+});
+
+test('errors go to stderr with a non-zero exit and nothing on stdout', (ctx) => {
+  const cases: Array<[string[], RegExp]> = [
+    [['create-user', '--password', 'long enough'], /--email is required/],
+    [['create-user', '--email', 'nope', '--password', 'long enough'], /email must be an email address/],
+    [['create-user', '--email', 'short@example.com', '--password', 'short'], /password must be at least 8 characters/],
+    [['create-user', '--email', 'tz@example.com', '--password', 'long enough', '--timezone', 'Mars/Base'], /timezone must be an IANA time zone/],
+    [['create-user', '--email', 'owner@example.com', '--password', 'long enough'], /already exists/],
+    [['create-bot', '--owner', 'nobody@example.com', '--name', 'x'], /No user with email nobody@example.com/],
+    [['create-bot', '--owner', 'owner@example.com'], /--name is required/],
+    [['create-bot', '--owner', 'owner@example.com', '--name', 'x', '--language', 'english!'], /language must be a language code/],
+    [['create-api-key'], /--owner is required/],
+    [['create-user', '--email', 'a@b.co', '--password', 'long enough', '--bogus'], /Unknown option '--bogus'/],
+    [['launch-rockets'], /Unknown command "launch-rockets"/],
+  ];
+  for (const [args, message] of cases) {
+    const result = cli(ctx, ...args);
+    // refused with a clear message
+    assert.is(result.code, 1, args.join(' '));
+    assert.match(result.stderr, message);
+    assert.is(result.stdout, '');
+  }
+});
+
+test('a bad environment variable is named in the error', (ctx) => {
+  const result = cli({ ...ctx, env: { ...ctx.env, STALE_AFTER: 'soon' } }, 'migrate');
+  // the variable and what it expects
+  assert.is(result.code, 1);
+  assert.match(result.stderr, /STALE_AFTER="soon": expected a duration/);
+});
+
+test.run();
+
+const embedded = suite<{ dataDir: string }>('agentdesk CLI beside a running server on the embedded database');
+embedded.before((ctx) => {
+  ctx.dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'agentdesk-cli-server-'));
+});
+embedded.after((ctx) => {
+  fs.rmSync(ctx.dataDir, { recursive: true, force: true });
+});
+
+embedded('says clearly that another process holds the database when no server socket answers', (ctx) => {
+  const dir = path.join(ctx.dataDir, 'locked');
+  fs.mkdirSync(dir);
+  // A live process (this test runner) holds the lock, as a second server would.
+  fs.writeFileSync(`${path.join(dir, 'pglite')}.lock`, String(process.pid));
+  const result = cli({ env: { DATA_DIR: dir }, dataDir: dir }, 'create-user', '--email', 'a@b.co', '--password', 'long enough');
+  // the message names the directory, the pid and what to do
+  assert.is(result.code, 1);
+  assert.match(result.stderr, new RegExp(`in use by another AgentDesk process \\(pid ${process.pid}\\)`));
+  assert.match(result.stderr, /set DATABASE_URL/);
+});
+
+embedded('commands reach the running server through its socket', async (ctx) => {
+  const server = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src/main.ts')], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', DATA_DIR: ctx.dataDir, PORT: '0', LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      server.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        const match = /listening on (http:\/\/\S+)/.exec(out);
+        if (match) resolve(match[1]!);
+      });
+      server.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
+    });
+    const user = cli({ env: { DATA_DIR: ctx.dataDir }, dataDir: ctx.dataDir }, 'create-user', '--email', 'live@example.com', '--password', 'long enough');
+    const bot = cli({ env: { DATA_DIR: ctx.dataDir }, dataDir: ctx.dataDir }, 'create-bot', '--owner', 'live@example.com', '--name', 'Live');
+    // both commands succeed while the server holds the database
+    assert.is(user.code, 0, user.stderr);
+    assert.is(bot.code, 0, bot.stderr);
+    const response = await fetch(`${url}/api/bots/wordpress-heartbeat`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-bot-token': bot.json().token },
+      body: JSON.stringify(heartbeatBody()),
+    });
+    // and the server knows the new bot at once
+    assert.is(response.status, 200);
+  } finally {
+    const exited = new Promise((resolve) => server.once('exit', resolve));
+    server.kill('SIGTERM');
+    await exited;
+  }
+  // a graceful stop releases the lock
+  assert.not.ok(fs.existsSync(path.join(ctx.dataDir, 'pglite.lock')));
+});
+
+embedded.run();

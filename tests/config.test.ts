@@ -1,0 +1,81 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { ConfigError, loadConfig } from '../src/config.ts';
+
+const test = suite('configuration');
+
+test('defaults give a working zero-setup service', () => {
+  const config = loadConfig({});
+  // embedded database under ./data, loopback port 3000, 10 minutes to stale
+  assert.is(config.databaseUrl, undefined);
+  assert.is(config.dataDir, path.resolve('data'));
+  assert.is(config.host, '127.0.0.1');
+  assert.is(config.port, 3000);
+  assert.is(config.staleAfterMs, 600_000);
+  assert.is(config.publicUrl, 'http://127.0.0.1:3000');
+  assert.is(config.heartbeatRateLimit, 30);
+});
+
+test('reads durations, URLs and numbers', () => {
+  const config = loadConfig({
+    STALE_AFTER: '90s',
+    ALERT_REPEAT: '12h',
+    PUBLIC_URL: 'https://agentdesk.example.com/',
+    DATABASE_URL: 'postgres://u:p@db:5432/agentdesk',
+    PORT: '8080',
+    STORM_FRACTION: '0.25',
+  });
+  // each parsed into its type
+  assert.is(config.staleAfterMs, 90_000);
+  assert.is(config.alertRepeatMs, 43_200_000);
+  assert.is(config.publicUrl, 'https://agentdesk.example.com');
+  assert.is(config.port, 8080);
+  assert.is(config.stormFraction, 0.25);
+});
+
+test('each bad value names the variable and what it expects', () => {
+  const cases: Array<[Record<string, string>, RegExp]> = [
+    [{ PORT: 'eighty' }, /PORT="eighty": expected an integer from 0 to 65535/],
+    [{ PORT: '70000' }, /PORT="70000"/],
+    [{ STALE_AFTER: '10 minutes' }, /STALE_AFTER="10 minutes": expected a duration/],
+    [{ STALE_AFTER: '0s' }, /STALE_AFTER="0s"/],
+    [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL="mysql:\/\/x": expected a URL starting with postgres: or postgresql:/],
+    [{ PUBLIC_URL: 'ftp://x' }, /PUBLIC_URL/],
+    [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL="loud": expected one of fatal, error/],
+    [{ SIGNUP: 'maybe' }, /SIGNUP="maybe": expected one of open, closed/],
+    [{ STORM_FRACTION: '2' }, /STORM_FRACTION="2"/],
+    [{ TRUST_PROXY: 'perhaps' }, /TRUST_PROXY="perhaps": expected true or false/],
+    [{ SECRET_KEY: 'short' }, /SECRET_KEY="\(hidden\)": expected at least 32 characters/],
+    [{ OPERATOR_EMAIL: 'ops' }, /OPERATOR_EMAIL="ops": expected an email address/],
+    [{ SMTP_URL: 'http://mail' }, /SMTP_URL/],
+    [{ SWEEP_CRON: '* *' }, /SWEEP_CRON="\* \*"/],
+  ];
+  for (const [env, message] of cases) {
+    // a ConfigError with a precise message
+    assert.throws(() => loadConfig(env), (error: Error) => error instanceof ConfigError && message.test(error.message), JSON.stringify(env));
+  }
+});
+
+test('a password in DATABASE_URL never appears in the error', () => {
+  // the secret is redacted
+  assert.throws(
+    () => loadConfig({ DATABASE_URL: 'mysql://admin:hunter2@db/x' }),
+    (error: Error) => !error.message.includes('hunter2') && error.message.includes('admin:***@'),
+  );
+});
+
+test('the service refuses to start on a bad variable, naming it', () => {
+  const root = path.resolve(import.meta.dirname, '..');
+  const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', PORT: 'eighty' },
+    encoding: 'utf8',
+  });
+  // exit 1 with the variable in the message
+  assert.is(result.status, 1);
+  assert.match(result.stderr, /PORT="eighty"/);
+});
+
+test.run();

@@ -1,0 +1,133 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { createWriteBatcher } from '../../src/heartbeats/write-batcher.ts';
+import { buildTestApp, createBotFor, createOwner, heartbeatBody } from '../helpers/app.ts';
+import { listConnectionEvents } from '../../src/db/bots.ts';
+
+const test = suite('write batcher (group commit)');
+
+function recordingBatcher(maxBatch = 500) {
+  const batches: string[][] = [];
+  const batcher = createWriteBatcher<{ key: string; value: number }, number>({
+    maxBatch,
+    keyOf: (item) => item.key,
+    flush: async (items) => {
+      batches.push(items.map((item) => `${item.key}:${item.value}`));
+      await new Promise((resolve) => setImmediate(resolve));
+      return items.map((item) => item.value * 10);
+    },
+  });
+  return { batcher, batches };
+}
+
+test('items submitted together share one flush and each gets its own result', async () => {
+  const { batcher, batches } = recordingBatcher();
+  const results = await Promise.all([1, 2, 3].map((value) => batcher.submit({ key: `k${value}`, value })));
+  // one write for three items
+  assert.equal(batches, [['k1:1', 'k2:2', 'k3:3']]);
+  // results in submission order
+  assert.equal(results, [10, 20, 30]);
+});
+
+test('two items with the same key never share a flush, and keep their order', async () => {
+  const { batcher, batches } = recordingBatcher();
+  await Promise.all([
+    batcher.submit({ key: 'a', value: 1 }),
+    batcher.submit({ key: 'a', value: 2 }),
+    batcher.submit({ key: 'b', value: 3 }),
+  ]);
+  // the second "a" waits for the next flush
+  assert.equal(batches, [['a:1', 'b:3'], ['a:2']]);
+});
+
+test('a batch never exceeds maxBatch', async () => {
+  const { batcher, batches } = recordingBatcher(2);
+  await Promise.all([1, 2, 3, 4, 5].map((value) => batcher.submit({ key: `k${value}`, value })));
+  // split into batches of at most two
+  assert.equal(batches.map((batch) => batch.length), [2, 2, 1]);
+});
+
+test('a failed flush rejects the items in it and the next batch still runs', async () => {
+  let calls = 0;
+  const batcher = createWriteBatcher<string, string>({
+    keyOf: (item) => item,
+    flush: async (items) => {
+      calls++;
+      if (calls === 1) throw new Error('database unavailable');
+      return items;
+    },
+  });
+  const first = batcher.submit('x').catch((error: Error) => error.message);
+  // the first batch fails for its caller
+  assert.is(await first, 'database unavailable');
+  // a later item is written normally
+  assert.is(await batcher.submit('y'), 'y');
+});
+
+test('drain waits for everything submitted', async () => {
+  const { batcher } = recordingBatcher();
+  let done = 0;
+  for (let i = 0; i < 5; i++) void batcher.submit({ key: 'same', value: i }).then(() => done++);
+  await batcher.drain();
+  // all five written, one per flush because they share a key
+  assert.is(done, 5);
+});
+
+test.run();
+
+type Ctx = Awaited<ReturnType<typeof buildTestApp>>;
+const concurrent = suite<Ctx>('concurrent heartbeats');
+concurrent.before(async (ctx) => {
+  Object.assign(ctx, await buildTestApp({ env: { HEARTBEAT_RATE_LIMIT: '1000' } }));
+});
+concurrent.after(async (ctx) => {
+  await ctx.app.close();
+});
+
+concurrent('one bot alternating active and inactive at once: every transition recorded once, in order', async (ctx) => {
+  const { user } = await createOwner(ctx.db);
+  const { bot, token } = await createBotFor(ctx.db, user.id);
+  const flags = [true, false, true, false, true, false];
+  const responses = await Promise.all(
+    flags.map((isActive) =>
+      ctx.app.inject({
+        method: 'POST',
+        url: '/api/bots/wordpress-heartbeat',
+        headers: { 'content-type': 'application/json', 'x-bot-token': token },
+        payload: JSON.stringify(heartbeatBody({ is_active: isActive })),
+      }),
+    ),
+  );
+  const events = (await listConnectionEvents(ctx.db, bot.id)).filter((e) => e.kind === 'status').reverse();
+  // all accepted
+  assert.equal(responses.map((r) => r.statusCode), flags.map(() => 200));
+  // six transitions, exactly in submission order
+  assert.equal(
+    events.map((e) => e.to_status),
+    ['connected', 'deactivated', 'connected', 'deactivated', 'connected', 'deactivated'],
+  );
+});
+
+concurrent('forty bots reporting at once are all committed before their 200', async (ctx) => {
+  const { user } = await createOwner(ctx.db);
+  const bots = await Promise.all(Array.from({ length: 40 }, () => createBotFor(ctx.db, user.id)));
+  const responses = await Promise.all(
+    bots.map(({ token }) =>
+      ctx.app.inject({
+        method: 'POST',
+        url: '/api/bots/wordpress-heartbeat',
+        headers: { 'content-type': 'application/json', 'x-bot-token': token },
+        payload: JSON.stringify(heartbeatBody()),
+      }),
+    ),
+  );
+  const { rows } = await ctx.db.query<{ n: number }>(
+    "SELECT count(*) AS n FROM bots WHERE user_id = $1 AND connection_status = 'connected'",
+    [user.id],
+  );
+  // every one acknowledged and every one stored
+  assert.ok(responses.every((r) => r.statusCode === 200));
+  assert.is(rows[0]?.n, 40);
+});
+
+concurrent.run();
