@@ -1,7 +1,8 @@
 // `npm run test:wordpress`: the plugin inside a real WordPress (Debian's package, MariaDB, php -S)
 // talking to the real service (in this process, on the test database: PostgreSQL under CI).
 import net from 'node:net';
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
+import { chromium } from 'playwright-core';
 import type { AddressInfo } from 'node:net';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -182,6 +183,35 @@ it('embeds the widget on the front end with the public widget key, never the tok
   // both are served: the script and the public config it reads
   assert.is(script.status, 200);
   assert.is((await config.json()).welcome_message, 'Hi! Ask me anything.');
+});
+
+const CHROMIUM = '/usr/bin/chromium';
+it('shows the bot\'s launcher and, on click, its welcome message in a real browser', async (ctx) => {
+  if (!existsSync(CHROMIUM)) {
+    // the widget check needs Debian's chromium; CI installs it
+    assert.not.ok(process.env.CI, `${CHROMIUM} is missing`);
+    console.log(`skipping the browser check: ${CHROMIUM} is not installed`);
+    return;
+  }
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+  });
+  try {
+    const page = await browser.newPage();
+    await page.goto(`${ctx.site.url}/`);
+    const launcher = page.locator('#agentdesk-widget .launcher');
+    await launcher.waitFor({ timeout: 20_000 });
+    // the launcher carries the bot's name, from the public config
+    assert.is(await launcher.textContent(), 'Shop helper');
+    await launcher.click();
+    const bubble = page.locator('#agentdesk-widget .bubble');
+    await bubble.waitFor({ state: 'visible', timeout: 5_000 });
+    // the panel shows the welcome message
+    assert.is(await bubble.textContent(), 'Hi! Ask me anything.');
+  } finally {
+    await browser.close();
+  }
 });
 
 it('a token the service no longer accepts pauses the heartbeat: admin notice, no schedule, no further requests', async (ctx) => {
