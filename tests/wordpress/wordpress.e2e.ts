@@ -1,5 +1,6 @@
 // `npm run test:wordpress`: the plugin inside a real WordPress (Debian's package, MariaDB, php -S)
 // talking to the real service (in this process, on the test database: PostgreSQL under CI).
+import http from 'node:http';
 import net from 'node:net';
 import { existsSync, rmSync } from 'node:fs';
 import { chromium } from 'playwright-core';
@@ -306,6 +307,53 @@ it('the service down: the error is recorded in words, no PHP fatal, no slow page
   const { html } = await saveSettings(ctx, { apiUrl: ctx.apiUrl });
   // pointing back at the service reconnects
   assert.is(statusOf(html), 'Connected');
+});
+
+it('a 503 with Retry-After (the service\'s database down) is waited out as asked', async (ctx) => {
+  // The service answers 503 + Retry-After while its database is unreachable; this one always does.
+  let requests = 0;
+  const down = http.createServer((request, response) => {
+    requests++;
+    request.resume();
+    response.writeHead(503, { 'content-type': 'application/json', 'retry-after': '120' });
+    response.end(JSON.stringify({ success: false, message: 'Service temporarily unavailable, please retry later' }));
+  });
+  await new Promise<void>((resolve) => down.listen(0, '127.0.0.1', resolve));
+  try {
+    await ctx.site.task('set-option', { name: 'agentdesk_api_url', value: `http://127.0.0.1:${(down.address() as AddressInfo).port}/api` });
+    const run = await ctx.site.task('cron');
+    // recorded as unavailable, waiting the 120 s it was told, still scheduled
+    assert.is(run.options.agentdesk_heartbeat_result.result, 'unavailable');
+    assert.is(run.options.agentdesk_heartbeat_result.retry_after, 120);
+    assert.ok(run.options._transient_agentdesk_retry_until >= Date.now() / 1000 + 100);
+    assert.is(run.schedule, 'agentdesk_five_minutes');
+    await ctx.site.task('cron');
+    // the next due event sends nothing while the wait lasts
+    assert.is(requests, 1);
+    const page = await settingsPage(ctx);
+    // the owner reads that it is temporary
+    assert.match(page.text, 'AgentDesk is temporarily unavailable');
+  } finally {
+    await new Promise((resolve) => down.close(resolve));
+  }
+  const { html } = await saveSettings(ctx, { apiUrl: ctx.apiUrl });
+  // saving clears the wait and reconnects
+  assert.is(statusOf(html), 'Connected');
+  assert.is((await ctx.site.task('state')).options._transient_agentdesk_retry_until, undefined);
+});
+
+it('refuses a settings POST without a valid nonce, and changes nothing', async (ctx) => {
+  const page = await settingsPage(ctx);
+  const hidden = formFields(page.text, 'options.php');
+  const forged = await ctx.admin.request('/wp-admin/options.php', {
+    form: { ...hidden, _wpnonce: 'forged', agentdesk_api_token: `bot_${'y'.repeat(43)}`, agentdesk_api_url: 'https://attacker.example/api' },
+  });
+  // WordPress's nonce check stops it
+  assert.is(forged.status, 403);
+  const state = await ctx.site.task('state');
+  // the saved token and URL are untouched
+  assert.is(state.options.agentdesk_api_token, ctx.token);
+  assert.is(state.options.agentdesk_api_url, ctx.apiUrl);
 });
 
 it('deactivating sends a final is_active false: the service shows "deactivated", the event is cleared', async (ctx) => {

@@ -89,6 +89,12 @@ switch ( $agentdesk_task ) {
 		agentdesk_e2e_out( array( 'seconds' => microtime( true ) - $agentdesk_started ) + agentdesk_e2e_state() );
 		break;
 
+	case 'set-option':
+		// Stands for a setting changed outside the settings form (e.g. restored from a backup).
+		update_option( $agentdesk_args['name'], $agentdesk_args['value'] );
+		agentdesk_e2e_out( agentdesk_e2e_state() );
+		break;
+
 	case 'state':
 		agentdesk_e2e_out( agentdesk_e2e_state() );
 		break;
