@@ -20,7 +20,9 @@ async function main(argv: string[]): Promise<number> {
   if (!config.databaseUrl) {
     const holder = embeddedDatabaseHolder(embeddedDatabaseDir(config));
     if (holder !== undefined && holder !== process.pid) {
-      if (!fs.existsSync(adminSocketPath(config.dataDir))) throw new DatabaseInUseError(embeddedDatabaseDir(config), holder);
+      if (!(await serverSocketReady(config.dataDir, embeddedDatabaseDir(config), holder))) {
+        throw new DatabaseInUseError(embeddedDatabaseDir(config), holder);
+      }
       print(await forwardToServer(config.dataDir, argv));
       return 0;
     }
@@ -34,6 +36,27 @@ async function main(argv: string[]): Promise<number> {
   } finally {
     await db.close();
   }
+}
+
+/** How long a CLI command waits for a server that is still starting (opening PGlite takes seconds). */
+const STARTING_SERVER_WAIT_MS = 60_000;
+
+/**
+ * True once the server holding the database has its admin socket. A server that took the lock in
+ * the last minute may still be starting: wait for it rather than fail.
+ */
+async function serverSocketReady(dataDir: string, databaseDir: string, holder: number): Promise<boolean> {
+  const socket = adminSocketPath(dataDir);
+  if (fs.existsSync(socket)) return true;
+  const lockAge = Date.now() - fs.statSync(`${databaseDir}.lock`).mtimeMs;
+  if (lockAge > STARTING_SERVER_WAIT_MS) return false;
+  process.stderr.write(`agentdesk: waiting for the server (pid ${holder}) to finish starting…\n`);
+  const deadline = Date.now() + STARTING_SERVER_WAIT_MS - lockAge;
+  while (Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    if (fs.existsSync(socket)) return true;
+  }
+  return false;
 }
 
 function print(result: Record<string, unknown>) {

@@ -6,7 +6,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { openPgDatabase } from '../src/db/pg-driver.ts';
 import { openPgliteDatabase } from '../src/db/pglite-driver.ts';
-import { buildTestApp, heartbeatBody } from './helpers/app.ts';
+import { buildTestApp, heartbeatBody, postHeartbeat } from './helpers/app.ts';
 import { createPostgresDatabase, driverName } from './helpers/database.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -66,12 +66,7 @@ test('create-user, create-bot and create-api-key give a user, a token shown once
     : await openPgliteDatabase({ dir: path.join(ctx.dataDir, 'pglite') });
   const { app } = await buildTestApp({ db });
   try {
-    const heartbeat = await app.inject({
-      method: 'POST',
-      url: '/api/bots/wordpress-heartbeat',
-      headers: { 'content-type': 'application/json', 'x-bot-token': bot.json().token },
-      payload: JSON.stringify(heartbeatBody()),
-    });
+    const heartbeat = await postHeartbeat(app, bot.json().token);
     const read = await app.inject({ url: `/api/bots/${bot.json().id}`, headers: { authorization: `Bearer ${key.json().key}` } });
     // the heartbeat is accepted and the owner sees the bot connected, with its language and welcome message
     assert.is(heartbeat.statusCode, 200);
@@ -133,8 +128,11 @@ embedded.after((ctx) => {
 embedded('says clearly that another process holds the database when no server socket answers', (ctx) => {
   const dir = path.join(ctx.dataDir, 'locked');
   fs.mkdirSync(dir);
-  // A live process (this test runner) holds the lock, as a second server would.
-  fs.writeFileSync(`${path.join(dir, 'pglite')}.lock`, String(process.pid));
+  // A live process (this test runner) has held the lock for a while, as a second server would.
+  const lock = `${path.join(dir, 'pglite')}.lock`;
+  fs.writeFileSync(lock, String(process.pid));
+  const tenMinutesAgo = new Date(Date.now() - 600_000);
+  fs.utimesSync(lock, tenMinutesAgo, tenMinutesAgo);
   const result = cli({ env: { DATA_DIR: dir }, dataDir: dir }, 'create-user', '--email', 'a@b.co', '--password', 'long enough');
   // the message names the directory, the pid and what to do
   assert.is(result.code, 1);
@@ -142,27 +140,26 @@ embedded('says clearly that another process holds the database when no server so
   assert.match(result.stderr, /set DATABASE_URL/);
 });
 
-embedded('commands reach the running server through its socket', async (ctx) => {
+embedded('commands wait for a server that is still starting, then go through its socket', async (ctx) => {
   const server = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src/main.ts')], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', DATA_DIR: ctx.dataDir, PORT: '0', LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  let out = '';
+  server.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
   try {
-    const url = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      server.stdout.on('data', (chunk: Buffer) => {
-        out += chunk.toString();
-        const match = /listening on (http:\/\/\S+)/.exec(out);
-        if (match) resolve(match[1]!);
-      });
-      server.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
-    });
-    const user = cli({ env: { DATA_DIR: ctx.dataDir }, dataDir: ctx.dataDir }, 'create-user', '--email', 'live@example.com', '--password', 'long enough');
-    const bot = cli({ env: { DATA_DIR: ctx.dataDir }, dataDir: ctx.dataDir }, 'create-bot', '--owner', 'live@example.com', '--name', 'Live');
+    // As soon as the server has claimed the database (it is still opening it), run the CLI.
+    const lock = path.join(ctx.dataDir, 'pglite.lock');
+    for (let i = 0; i < 400 && !fs.existsSync(lock); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    const env = { env: { DATA_DIR: ctx.dataDir }, dataDir: ctx.dataDir };
+    const user = cli(env, 'create-user', '--email', 'live@example.com', '--password', 'long enough');
+    const bot = cli(env, 'create-bot', '--owner', 'live@example.com', '--name', 'Live');
     // both commands succeed while the server holds the database
     assert.is(user.code, 0, user.stderr);
     assert.is(bot.code, 0, bot.stderr);
+    for (let i = 0; i < 400 && !/listening on/.test(out); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    const url = /listening on (http:\/\/\S+)/.exec(out)?.[1];
     const response = await fetch(`${url}/api/bots/wordpress-heartbeat`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-bot-token': bot.json().token },

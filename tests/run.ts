@@ -8,7 +8,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const e2e = process.argv.includes('--e2e');
 const filter = process.argv.slice(2).find((arg) => arg !== '--e2e') ?? '';
 const suffix = e2e ? '\\.e2e\\.ts$' : '\\.test\\.ts$';
-const pattern = filter ? `${filter.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}.*${suffix}` : suffix;
+const pattern = filter ? `^(?=.*${filter.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}).*${suffix}` : suffix;
 
 const child = spawn(process.execPath, ['--import', 'tsx', 'node_modules/uvu/bin.js', 'tests', pattern, '--no-color'], {
   cwd: root,

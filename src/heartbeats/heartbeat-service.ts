@@ -16,13 +16,16 @@ export type HeartbeatResult =
 export interface HeartbeatServiceDeps {
   db: Database;
   now: () => Date;
+  /** Batches written at once; PGlite has one connection, so more than 1 only helps on pg. */
+  writeConcurrency?: number;
 }
 
 const TOKEN = /^bot_[A-Za-z0-9_\-]{16,200}$/;
 
-export function createHeartbeatService({ db, now }: HeartbeatServiceDeps) {
+export function createHeartbeatService({ db, now, writeConcurrency = db.driver === 'pg' ? 4 : 1 }: HeartbeatServiceDeps) {
   const batcher = createWriteBatcher<HeartbeatWrite, HeartbeatOutcome | undefined>({
     keyOf: (write) => write.tokenHash,
+    maxInFlight: writeConcurrency,
     flush: async (writes) => {
       const outcomes = await recordHeartbeats(db, writes);
       return writes.map((write) => outcomes.get(write.tokenHash));

@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { buildTestApp, createBotFor, createOwner, heartbeatBody } from '../helpers/app.ts';
+import { buildTestApp, createBotFor, createOwner, heartbeatBody, postHeartbeat } from '../helpers/app.ts';
 
 type Ctx = Awaited<ReturnType<typeof buildTestApp>>;
 const test = suite<Ctx>('bots API for plugins and owners');
@@ -15,12 +15,7 @@ test.after(async (ctx) => {
 test('GET /api/bots/:id shows the WordPress connection after a heartbeat, never the token', async (ctx) => {
   const { user, apiKey } = await createOwner(ctx.db);
   const { bot, token } = await createBotFor(ctx.db, user.id, { name: 'Shop' });
-  await ctx.app.inject({
-    method: 'POST',
-    url: '/api/bots/wordpress-heartbeat',
-    headers: { 'content-type': 'application/json', 'x-bot-token': token },
-    payload: JSON.stringify(heartbeatBody({ site_url: 'https://shop.example.com', wp_version: '6.1.1' })),
-  });
+  await postHeartbeat(ctx.app, token, heartbeatBody({ site_url: 'https://shop.example.com', wp_version: '6.1.1' }));
   const response = await ctx.app.inject({ url: `/api/bots/${bot.id}`, headers: { authorization: `Bearer ${apiKey}` } });
   const body = response.json();
   // the seed's fields plus the contract's

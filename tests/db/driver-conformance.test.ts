@@ -9,7 +9,7 @@ import type { Database } from '../../src/db/database.ts';
 import { migrate } from '../../src/db/migrate.ts';
 import { openPgDatabase } from '../../src/db/pg-driver.ts';
 import { openPgliteDatabase } from '../../src/db/pglite-driver.ts';
-import { buildTestApp, createBotFor, createOwner, heartbeatBody } from '../helpers/app.ts';
+import { buildTestApp, createBotFor, createOwner, heartbeatBody, postHeartbeat } from '../helpers/app.ts';
 import { createPostgresDatabase, serverUrl } from '../helpers/database.ts';
 import { skipUnless } from '../helpers/system.ts';
 
@@ -124,12 +124,7 @@ if (serverUrl) {
     const other = new pg.Client({ connectionString: url });
     await other.connect();
     try {
-      const response = await app.inject({
-        method: 'POST',
-        url: '/api/bots/wordpress-heartbeat',
-        headers: { 'content-type': 'application/json', 'x-bot-token': token },
-        payload: JSON.stringify(heartbeatBody({ site_url: 'https://durable.example' })),
-      });
+      const response = await postHeartbeat(app, token, heartbeatBody({ site_url: 'https://durable.example' }));
       const { rows } = await other.query('SELECT wordpress_site_url, connection_status FROM bots WHERE id = $1', [bot.id]);
       // acknowledged, and already visible elsewhere
       assert.is(response.statusCode, 200);
@@ -150,12 +145,7 @@ durable('on PGlite, the row survives closing and reopening the data directory', 
     const { app } = await buildTestApp({ db });
     const { user } = await createOwner(db);
     const { bot, token } = await createBotFor(db, user.id);
-    const response = await app.inject({
-      method: 'POST',
-      url: '/api/bots/wordpress-heartbeat',
-      headers: { 'content-type': 'application/json', 'x-bot-token': token },
-      payload: JSON.stringify(heartbeatBody({ site_url: 'https://durable.example' })),
-    });
+    const response = await postHeartbeat(app, token, heartbeatBody({ site_url: 'https://durable.example' }));
     await app.close();
     await db.close();
     db = await openPgliteDatabase({ dir: path.join(dir, 'pglite') });

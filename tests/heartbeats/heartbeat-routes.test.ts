@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { buildTestApp, createBotFor, createOwner, heartbeatBody } from '../helpers/app.ts';
+import { buildTestApp, createBotFor, createOwner, heartbeatBody, postHeartbeat } from '../helpers/app.ts';
 import { findOwnedBot, listConnectionEvents } from '../../src/db/bots.ts';
 import { openPgDatabase } from '../../src/db/pg-driver.ts';
 
@@ -14,14 +14,8 @@ test.after(async (ctx) => {
   await ctx.app.close();
 });
 
-function send(ctx: Ctx, token: string | undefined, body: unknown, headers: Record<string, string> = {}) {
-  return ctx.app.inject({
-    method: 'POST',
-    url: '/api/bots/wordpress-heartbeat',
-    headers: { 'content-type': 'application/json', ...(token ? { 'x-bot-token': token } : {}), ...headers },
-    payload: typeof body === 'string' ? body : JSON.stringify(body),
-  });
-}
+const send = (ctx: Ctx, token: string | undefined, body: unknown, headers: Record<string, string> = {}) =>
+  postHeartbeat(ctx.app, token, body, headers);
 
 async function newBot(ctx: Ctx, fields: Record<string, unknown> = {}) {
   const { user } = await createOwner(ctx.db);
@@ -259,12 +253,7 @@ unavailable.after(async (ctx) => {
 });
 
 unavailable('answers 503 with Retry-After, never a 500', async (ctx) => {
-  const response = await ctx.app.inject({
-    method: 'POST',
-    url: '/api/bots/wordpress-heartbeat',
-    headers: { 'content-type': 'application/json', 'x-bot-token': 'bot_' + 'B'.repeat(43) },
-    payload: JSON.stringify(heartbeatBody()),
-  });
+  const response = await postHeartbeat(ctx.app, 'bot_' + 'B'.repeat(43));
   // the expected fault is a 503 in the seed's shape
   assert.is(response.statusCode, 503);
   assert.ok(Number(response.headers['retry-after']) > 0);

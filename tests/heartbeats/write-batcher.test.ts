@@ -1,15 +1,16 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createWriteBatcher } from '../../src/heartbeats/write-batcher.ts';
-import { buildTestApp, createBotFor, createOwner, heartbeatBody } from '../helpers/app.ts';
+import { buildTestApp, createBotFor, createOwner, heartbeatBody, postHeartbeat } from '../helpers/app.ts';
 import { listConnectionEvents } from '../../src/db/bots.ts';
 
 const test = suite('write batcher (group commit)');
 
-function recordingBatcher(maxBatch = 500) {
+function recordingBatcher(maxBatch = 500, maxInFlight = 1) {
   const batches: string[][] = [];
   const batcher = createWriteBatcher<{ key: string; value: number }, number>({
     maxBatch,
+    maxInFlight,
     keyOf: (item) => item.key,
     flush: async (items) => {
       batches.push(items.map((item) => `${item.key}:${item.value}`));
@@ -45,6 +46,38 @@ test('a batch never exceeds maxBatch', async () => {
   await Promise.all([1, 2, 3, 4, 5].map((value) => batcher.submit({ key: `k${value}`, value })));
   // split into batches of at most two
   assert.equal(batches.map((batch) => batch.length), [2, 2, 1]);
+});
+
+test('with several writes in flight, a key is never in two of them at once', async () => {
+  let inFlight = new Set<string>();
+  let overlap = false;
+  let concurrent = 0;
+  let maxConcurrent = 0;
+  const batcher = createWriteBatcher<string, string>({
+    maxBatch: 2,
+    maxInFlight: 3,
+    keyOf: (item) => item.split(':')[0]!,
+    flush: async (items) => {
+      concurrent++;
+      maxConcurrent = Math.max(maxConcurrent, concurrent);
+      const keys = items.map((item) => item.split(':')[0]!);
+      if (keys.some((key) => inFlight.has(key))) overlap = true;
+      keys.forEach((key) => inFlight.add(key));
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      keys.forEach((key) => inFlight.delete(key));
+      concurrent--;
+      return items;
+    },
+  });
+  const items = ['a:1', 'b:1', 'a:2', 'c:1', 'd:1', 'a:3', 'e:1', 'b:2'];
+  const order: string[] = [];
+  await Promise.all(items.map((item) => batcher.submit(item).then((done) => order.push(done))));
+  // writes did overlap, but never for the same key
+  assert.ok(maxConcurrent > 1);
+  assert.not.ok(overlap);
+  // each key's items finished in submission order
+  assert.equal(order.filter((item) => item.startsWith('a:')), ['a:1', 'a:2', 'a:3']);
+  inFlight = new Set();
 });
 
 test('a failed flush rejects the items in it and the next batch still runs', async () => {
@@ -89,14 +122,7 @@ concurrent('one bot alternating active and inactive at once: every transition re
   const { bot, token } = await createBotFor(ctx.db, user.id);
   const flags = [true, false, true, false, true, false];
   const responses = await Promise.all(
-    flags.map((isActive) =>
-      ctx.app.inject({
-        method: 'POST',
-        url: '/api/bots/wordpress-heartbeat',
-        headers: { 'content-type': 'application/json', 'x-bot-token': token },
-        payload: JSON.stringify(heartbeatBody({ is_active: isActive })),
-      }),
-    ),
+    flags.map((isActive) => postHeartbeat(ctx.app, token, heartbeatBody({ is_active: isActive }))),
   );
   const events = (await listConnectionEvents(ctx.db, bot.id)).filter((e) => e.kind === 'status').reverse();
   // all accepted
@@ -112,14 +138,7 @@ concurrent('forty bots reporting at once are all committed before their 200', as
   const { user } = await createOwner(ctx.db);
   const bots = await Promise.all(Array.from({ length: 40 }, () => createBotFor(ctx.db, user.id)));
   const responses = await Promise.all(
-    bots.map(({ token }) =>
-      ctx.app.inject({
-        method: 'POST',
-        url: '/api/bots/wordpress-heartbeat',
-        headers: { 'content-type': 'application/json', 'x-bot-token': token },
-        payload: JSON.stringify(heartbeatBody()),
-      }),
-    ),
+    bots.map(({ token }) => postHeartbeat(ctx.app, token)),
   );
   const { rows } = await ctx.db.query<{ n: number }>(
     "SELECT count(*) AS n FROM bots WHERE user_id = $1 AND connection_status = 'connected'",

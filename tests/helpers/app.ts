@@ -1,3 +1,4 @@
+import type { FastifyInstance } from 'fastify';
 // Builds the real app on the real test database, with a clock the test moves explicitly.
 import { buildApp, type AppDeps } from '../../src/app.ts';
 import { hashPassword, issueApiKey } from '../../src/accounts/credentials.ts';
@@ -61,4 +62,19 @@ export async function createBotFor(db: Database, ownerId: string, fields: Record
 
 export function heartbeatBody(overrides: Record<string, unknown> = {}) {
   return { site_url: 'https://shop.example.com', plugin_version: '1.1.0', wp_version: '6.1.1', is_active: true, ...overrides };
+}
+
+/** Sends a heartbeat the way the plugin does (JSON, X-Bot-Token) through app.inject. */
+export function postHeartbeat(
+  app: { inject: FastifyInstance['inject'] },
+  token: string | undefined,
+  body: unknown = heartbeatBody(),
+  headers: Record<string, string> = {},
+) {
+  return app.inject({
+    method: 'POST',
+    url: '/api/bots/wordpress-heartbeat',
+    headers: { 'content-type': 'application/json', ...(token ? { 'x-bot-token': token } : {}), ...headers },
+    payload: typeof body === 'string' ? body : JSON.stringify(body),
+  });
 }
