@@ -15,6 +15,9 @@ import { healthRoutes } from './http/health-routes.ts';
 import { metricsRoutes, observeHttpRequests } from './http/metrics-routes.ts';
 import { registerFleetMetrics } from './observability/fleet-metrics.ts';
 import { traceLogFields } from './observability/trace-context.ts';
+import { createPluginPackage, DEFAULT_PLUGIN_DIR } from './plugin/plugin-release.ts';
+import { pluginRoutes } from './plugin/plugin-routes.ts';
+import { widgetRoutes } from './plugin/widget-routes.ts';
 
 export interface AppDeps {
   config: Config;
@@ -23,6 +26,8 @@ export interface AppDeps {
   /** The clock; tests pass a fixed or moving one. */
   now?: () => Date;
   logger?: FastifyServerOptions['logger'];
+  /** The WordPress plugin folder the updater endpoints describe and zip (tests point it at a copy). */
+  pluginDir?: string;
 }
 
 export async function buildApp(deps: AppDeps) {
@@ -57,6 +62,8 @@ export async function buildApp(deps: AppDeps) {
   await app.register(healthRoutes, { db });
   await app.register(heartbeatRoutes, { heartbeats, metrics, ratePerMinute: config.heartbeatRateLimit });
   await app.register(botRoutes, { db, bots, users });
+  await app.register(pluginRoutes, { plugin: createPluginPackage(deps.pluginDir ?? DEFAULT_PLUGIN_DIR) });
+  await app.register(widgetRoutes);
 
   return app;
 }
