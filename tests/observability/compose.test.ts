@@ -116,6 +116,10 @@ test('the service image is multi-stage, runs as a non-root user, has a healthche
   // and .dockerignore keeps local data and dependencies out of the image
   const ignored = fs.readFileSync(path.join(ROOT, '.dockerignore'), 'utf8').split('\n');
   assert.ok(ignored.includes('node_modules') && ignored.includes('data'));
+  // but never what the service reads at run time (COPY . . takes everything else)
+  for (const runtime of ['src', 'sql', 'views', 'wordpress-plugin', 'package.json']) {
+    assert.not.ok(ignored.includes(runtime), `.dockerignore must not exclude ${runtime}`);
+  }
 });
 
 test.run();
