@@ -20,6 +20,11 @@ import { registerWebPlugins } from './dashboard/web-plugins.ts';
 import { createPageRenderer } from './dashboard/session-hooks.ts';
 import { createHtmlErrorRenderer } from './dashboard/error-pages.ts';
 import { dashboardRoutes, type DashboardOptions } from './dashboard/dashboard.ts';
+import { registerFleetMetrics } from './observability/fleet-metrics.ts';
+import { traceLogFields } from './observability/trace-context.ts';
+import { createPluginPackage, DEFAULT_PLUGIN_DIR, type PluginPackage } from './plugin/plugin-release.ts';
+import { PLUGIN_DOWNLOAD_PATH, pluginRoutes } from './plugin/plugin-routes.ts';
+import { widgetRoutes } from './plugin/widget-routes.ts';
 
 export interface AppDeps {
   config: Config;
@@ -30,6 +35,8 @@ export interface AppDeps {
   logger?: FastifyServerOptions['logger'];
   /** Dashboard settings (poll interval, login throttling, plugin release); tests shorten them. */
   dashboard?: DashboardOptions;
+  /** The WordPress plugin folder the updater endpoints describe and zip (tests point it at a copy). */
+  pluginDir?: string;
 }
 
 export async function buildApp(deps: AppDeps) {
@@ -38,7 +45,7 @@ export async function buildApp(deps: AppDeps) {
   const metrics = deps.metrics ?? createMetrics();
 
   const app = Fastify({
-    logger: deps.logger ?? { level: config.logLevel },
+    logger: deps.logger ?? { level: config.logLevel, mixin: traceLogFields },
     trustProxy: config.trustProxy,
   });
 
@@ -47,6 +54,12 @@ export async function buildApp(deps: AppDeps) {
   const render = createPageRenderer({ config, pollSeconds: deps.dashboard?.pollSeconds ?? 30 });
   registerErrorHandler(app, { htmlErrors: createHtmlErrorRenderer(render) });
   observeHttpRequests(app, metrics);
+  registerFleetMetrics(metrics.registry, {
+    db,
+    now,
+    staleAfterMs: config.staleAfterMs,
+    onError: (error) => app.log.warn({ err: error }, 'fleet metrics unavailable'),
+  });
   await app.register(rateLimit, { global: false });
   await registerWebPlugins(app, { config, secret: createServerSecret(db, config.secretKey) });
 
@@ -61,8 +74,32 @@ export async function buildApp(deps: AppDeps) {
   await app.register(healthRoutes, { db });
   await app.register(heartbeatRoutes, { heartbeats, metrics, ratePerMinute: config.heartbeatRateLimit });
   await app.register(botRoutes, { db, bots, users, sessions });
+  const plugin = createPluginPackage(deps.pluginDir ?? DEFAULT_PLUGIN_DIR);
+  await app.register(pluginRoutes, { plugin });
+  await app.register(widgetRoutes);
   await app.register(docsRoutes);
-  await app.register(dashboardRoutes, { ...deps.dashboard, config, db, users, bots, sessions, render, now });
+  await app.register(dashboardRoutes, {
+    latestPluginVersion: currentPluginVersion(plugin, app),
+    pluginDownloadUrl: PLUGIN_DOWNLOAD_PATH,
+    ...deps.dashboard,
+    config,
+    db,
+    users,
+    bots,
+    sessions,
+    render,
+    now,
+  });
 
   return app;
+}
+
+/** The plugin release this server ships (the fleet page's "outdated" line), if its files are readable. */
+function currentPluginVersion(plugin: PluginPackage, app: { log: { warn(obj: object, msg: string): void } }): string | undefined {
+  try {
+    return plugin.release().version;
+  } catch (error) {
+    app.log.warn({ err: error }, 'plugin release unreadable: the fleet page compares with the newest reported version');
+    return undefined;
+  }
 }

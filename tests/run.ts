@@ -4,8 +4,11 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const filter = process.argv[2] ?? '';
-const pattern = filter ? `^(?=.*${filter.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}).*\\.test\\.ts$` : '\\.test\\.ts$';
+// `--e2e` runs the end-to-end suites (`*.e2e.ts`, e.g. `npm run test:wordpress`) instead of `*.test.ts`.
+const e2e = process.argv.includes('--e2e');
+const filter = process.argv.slice(2).find((arg) => arg !== '--e2e') ?? '';
+const suffix = e2e ? '\\.e2e\\.ts$' : '\\.test\\.ts$';
+const pattern = filter ? `^(?=.*${filter.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}).*${suffix}` : suffix;
 
 const child = spawn(process.execPath, ['--import', 'tsx', 'node_modules/uvu/bin.js', 'tests', pattern, '--no-color'], {
   cwd: root,
