@@ -117,7 +117,7 @@ test('the service image is multi-stage, runs as a non-root user, has a healthche
   const ignored = fs.readFileSync(path.join(ROOT, '.dockerignore'), 'utf8').split('\n');
   assert.ok(ignored.includes('node_modules') && ignored.includes('data'));
   // but never what the service reads at run time (COPY . . takes everything else)
-  for (const runtime of ['src', 'sql', 'views', 'wordpress-plugin', 'package.json']) {
+  for (const runtime of ['src', 'sql', 'views', 'public', 'wordpress-plugin', 'package.json']) {
     assert.not.ok(ignored.includes(runtime), `.dockerignore must not exclude ${runtime}`);
   }
 });
