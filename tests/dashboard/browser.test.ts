@@ -8,6 +8,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Browser } from 'playwright-core';
 import { buildTestApp, heartbeatBody } from '../helpers/app.ts';
+import { suiteCanRun } from '../helpers/system.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const OUTPUT = fileURLToPath(new URL('../../test-output/', import.meta.url));
@@ -15,8 +16,7 @@ const OUTPUT = fileURLToPath(new URL('../../test-output/', import.meta.url));
 type Ctx = Awaited<ReturnType<typeof buildTestApp>> & { browser: Browser; base: string };
 const test = suite<Ctx>('dashboard in a real browser');
 
-const available = fs.existsSync(CHROMIUM);
-if (!available && process.env.CI) throw new Error(`${CHROMIUM} is missing: install the Debian package chromium`);
+const available = suiteCanRun('dashboard in a real browser', fs.existsSync(CHROMIUM) ? undefined : `${CHROMIUM} is not installed (apt-get install chromium)`);
 
 test.before(async (ctx) => {
   // Polling every second instead of 30 so the test sees the change quickly.
@@ -112,4 +112,3 @@ test('a new owner signs up, creates a bot, and sees it turn Connected without re
 });
 
 if (available) test.run();
-else console.log(`skipped "dashboard in a real browser": ${CHROMIUM} is not installed`);

@@ -6,11 +6,11 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { METRIC } from '../../src/metrics.ts';
 import { ROOT } from '../helpers/service-process.ts';
-import { findExecutable, requireTool } from '../helpers/system-tool.ts';
+import { findExecutable, missingCommand, whenAvailable } from '../helpers/system.ts';
 
 const test = suite('prometheus config and alert rules');
 const dir = path.join(ROOT, 'prometheus');
-const run = requireTool('promtool', 'prometheus config and alert rules', 'prometheus');
+const withPromtool = whenAvailable(test, missingCommand('promtool', 'prometheus'));
 
 interface RuleFile {
   groups: { name: string; rules: { alert?: string; expr: string; labels?: Record<string, string> }[] }[];
@@ -27,20 +27,20 @@ function promtool(...args: string[]) {
   return { status: result.status, output: `${result.stdout}${result.stderr}` };
 }
 
-(run ? test : test.skip)('promtool accepts prometheus.yml and the rule file it loads', () => {
+withPromtool('promtool accepts prometheus.yml and the rule file it loads', () => {
   const result = promtool('check', 'config', 'prometheus.yml');
   // exit 0, and the rule file was found through rule_files
   assert.is(result.status, 0, result.output);
   assert.match(result.output, 'SUCCESS: 1 rule files found');
 });
 
-(run ? test : test.skip)('promtool accepts the alert rules', () => {
+withPromtool('promtool accepts the alert rules', () => {
   const result = promtool('check', 'rules', 'alerts.yml');
   // exit 0
   assert.is(result.status, 0, result.output);
 });
 
-(run ? test : test.skip)('the alert rules pass their promtool unit tests', () => {
+withPromtool('the alert rules pass their promtool unit tests', () => {
   const result = promtool('test', 'rules', 'alerts.test.yml');
   // exit 0 with SUCCESS
   assert.is(result.status, 0, result.output);

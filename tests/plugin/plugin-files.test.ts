@@ -8,7 +8,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { extractPot, pluginDir, pluginPhpFiles, potFile } from '../../scripts/make-pot.ts';
 import { readPluginRelease } from '../../src/plugin/plugin-release.ts';
-import { commandWorks, whenAvailable } from '../helpers/system-tools.ts';
+import { commandWorks, whenAvailable } from '../helpers/system.ts';
 
 const test = suite('WordPress plugin files');
 const withPhp = whenAvailable(test, commandWorks('php', ['-v']) ? undefined : 'php-cli is not installed (php -l)');

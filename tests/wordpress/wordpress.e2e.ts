@@ -14,7 +14,7 @@ import { readPluginRelease } from '../../src/plugin/plugin-release.ts';
 import { createBotFor, createOwner, testConfig } from '../helpers/app.ts';
 import { testDatabase } from '../helpers/database.ts';
 import { copyPluginWithVersion } from '../helpers/plugin-copy.ts';
-import { whenAvailable } from '../helpers/system-tools.ts';
+import { whenAvailable } from '../helpers/system.ts';
 import { Browser, formFields, readDebugLog, startWordPress, wordpressUnavailable, type WordPressSite } from './wordpress-site.ts';
 
 const PASSWORD = 'e2e-admin-password';
