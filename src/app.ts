@@ -13,8 +13,20 @@ import { heartbeatRoutes } from './heartbeats/heartbeat-routes.ts';
 import { botRoutes } from './bots/bot-routes.ts';
 import { healthRoutes } from './http/health-routes.ts';
 import { metricsRoutes, observeHttpRequests } from './http/metrics-routes.ts';
+import { docsRoutes } from './http/docs-routes.ts';
+import { createSessionService } from './accounts/session-service.ts';
+import { createServerSecret } from './dashboard/server-secret.ts';
+import { registerWebPlugins } from './dashboard/web-plugins.ts';
+import { createPageRenderer } from './dashboard/session-hooks.ts';
+import { createHtmlErrorRenderer } from './dashboard/error-pages.ts';
+import { dashboardRoutes, type DashboardOptions } from './dashboard/dashboard.ts';
+import { registerFleetMetrics } from './observability/fleet-metrics.ts';
+import { traceLogFields } from './observability/trace-context.ts';
+import { createPluginPackage, DEFAULT_PLUGIN_DIR, type PluginPackage } from './plugin/plugin-release.ts';
+import { PLUGIN_DOWNLOAD_PATH, pluginRoutes } from './plugin/plugin-routes.ts';
+import { widgetRoutes } from './plugin/widget-routes.ts';
 import { registerAlertMetrics } from './alerts/alert-metrics.ts';
-import { createLinkService, lazyServerSecret } from './alerts/link-service.ts';
+import { createLinkService } from './alerts/link-service.ts';
 import { alertRoutes } from './alerts/alert-routes.ts';
 
 export interface AppDeps {
@@ -24,6 +36,10 @@ export interface AppDeps {
   /** The clock; tests pass a fixed or moving one. */
   now?: () => Date;
   logger?: FastifyServerOptions['logger'];
+  /** Dashboard settings (poll interval, login throttling, plugin release); tests shorten them. */
+  dashboard?: DashboardOptions;
+  /** The WordPress plugin folder the updater endpoints describe and zip (tests point it at a copy). */
+  pluginDir?: string;
 }
 
 export async function buildApp(deps: AppDeps) {
@@ -32,29 +48,65 @@ export async function buildApp(deps: AppDeps) {
   const metrics = deps.metrics ?? createMetrics();
 
   const app = Fastify({
-    logger: deps.logger ?? { level: config.logLevel },
+    logger: deps.logger ?? { level: config.logLevel, mixin: traceLogFields },
     trustProxy: config.trustProxy,
   });
 
   // Only JSON (and, from the dashboard, forms) are accepted: text/plain bodies get 415.
   app.removeContentTypeParser('text/plain');
-  registerErrorHandler(app);
+  const render = createPageRenderer({ config, pollSeconds: deps.dashboard?.pollSeconds ?? 30 });
+  registerErrorHandler(app, { htmlErrors: createHtmlErrorRenderer(render) });
   observeHttpRequests(app, metrics);
+  registerFleetMetrics(metrics.registry, {
+    db,
+    now,
+    staleAfterMs: config.staleAfterMs,
+    onError: (error) => app.log.warn({ err: error }, 'fleet metrics unavailable'),
+  });
   await app.register(rateLimit, { global: false });
+  await registerWebPlugins(app, { config, secret: createServerSecret(db, config.secretKey) });
 
   const users = createUserService({ db, now });
-  const bots = createBotService({ db });
+  const bots = createBotService({ db, now });
   const heartbeats = createHeartbeatService({ db, now });
+  const sessions = createSessionService({ db, now });
   // Heartbeats already received are written before the database closes.
   app.addHook('onClose', async () => heartbeats.drain());
 
   await app.register(metricsRoutes, { metrics, token: config.metricsToken });
   await app.register(healthRoutes, { db });
   await app.register(heartbeatRoutes, { heartbeats, metrics, ratePerMinute: config.heartbeatRateLimit });
-  await app.register(botRoutes, { db, bots, users });
+  await app.register(botRoutes, { db, bots, users, sessions });
+  const plugin = createPluginPackage(deps.pluginDir ?? DEFAULT_PLUGIN_DIR);
+  await app.register(pluginRoutes, { plugin });
+  await app.register(widgetRoutes);
+  await app.register(docsRoutes);
+  await app.register(dashboardRoutes, {
+    latestPluginVersion: currentPluginVersion(plugin, app),
+    pluginDownloadUrl: PLUGIN_DOWNLOAD_PATH,
+    ...deps.dashboard,
+    config,
+    db,
+    users,
+    bots,
+    sessions,
+    render,
+    now,
+  });
+
   registerAlertMetrics(metrics.registry, { db });
-  const links = createLinkService({ db, now, secret: lazyServerSecret(db, config.secretKey) });
+  const links = createLinkService({ db, now, secret: () => app.serverSecret.ensure() });
   await app.register(alertRoutes, { links, publicUrl: config.publicUrl });
 
   return app;
+}
+
+/** The plugin release this server ships (the fleet page's "outdated" line), if its files are readable. */
+function currentPluginVersion(plugin: PluginPackage, app: { log: { warn(obj: object, msg: string): void } }): string | undefined {
+  try {
+    return plugin.release().version;
+  } catch (error) {
+    app.log.warn({ err: error }, 'plugin release unreadable: the fleet page compares with the newest reported version');
+    return undefined;
+  }
 }

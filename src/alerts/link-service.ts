@@ -1,7 +1,6 @@
 // What the signed links in owner mails do: mute one site for 24 h (single use) or stop all alert
 // mails for the owner (idempotent, RFC 8058 one-click). Never imports fastify.
 import type { Database } from '../db/database.ts';
-import { loadServerSecret } from '../db/service-state.ts';
 import { claimLinkUse, findBotName, muteBot, unsubscribeOwner } from '../db/alerts.ts';
 import { tokenHash, verifyLink, type LinkAction, type LinkClaims } from './signed-links.ts';
 
@@ -21,16 +20,6 @@ export interface LinkServiceDeps {
   /** The signing secret; read when first needed, so building the app never touches the database. */
   secret: () => Promise<string>;
   now: () => Date;
-}
-
-/** loadServerSecret once, on first use (and again after a failed attempt). */
-export function lazyServerSecret(db: Database, configured: string | undefined): () => Promise<string> {
-  let loading: Promise<string> | undefined;
-  return () =>
-    (loading ??= loadServerSecret(db, configured).catch((error: unknown) => {
-      loading = undefined;
-      throw error;
-    }));
 }
 
 export function createLinkService({ db, secret, now }: LinkServiceDeps) {

@@ -1,62 +1,206 @@
-// Plugin-facing (validate, public widget config) and owner-facing (list, read) bot endpoints.
+// Plugin-facing (validate, public widget config) and owner-facing (list, create, read, update,
+// delete, rotate token) bot endpoints. Owner routes take a Bearer API key or the dashboard's
+// session cookie (then mutating calls need the x-csrf-token header). Schemas feed /docs/openapi.json.
 import type { FastifyInstance } from 'fastify';
+import type { SessionService } from '../accounts/session-service.ts';
 import type { UserService } from '../accounts/user-service.ts';
 import { effectiveStatus } from '../domain/connection-status.ts';
-import { requireOwner } from '../http/authenticate.ts';
+import { csrfForCookieAuth, requireOwner } from '../http/authenticate.ts';
 import { sendError } from '../http/error-handler.ts';
 import { findBotByWidgetKey } from '../db/bots.ts';
 import type { Database } from '../db/database.ts';
 import { botToJson } from './bot-json.ts';
+import {
+  botJsonSchema,
+  botWithTokenSchema,
+  createBotBodySchema,
+  errorSchema,
+  idParamsSchema,
+  ownerErrors,
+  ownerSecurity,
+  updateBotBodySchema,
+} from './bot-schemas.ts';
 import type { BotService } from './bot-service.ts';
 
 export interface BotRouteDeps {
   db: Database;
   bots: BotService;
   users: UserService;
+  /** Lets the dashboard's session cookie authenticate owner calls too. */
+  sessions?: SessionService;
 }
 
-export async function botRoutes(app: FastifyInstance, { db, bots, users }: BotRouteDeps) {
+type IdParams = { Params: { id: string } };
+
+export async function botRoutes(app: FastifyInstance, { db, bots, users, sessions }: BotRouteDeps) {
   // The plugin's settings page checks a token before saving it.
-  app.post('/api/bots/validate', async (request, reply) => {
-    const token = request.headers['x-bot-token'];
-    const bot = typeof token === 'string' ? await bots.botForToken(token.trim()) : undefined;
-    if (!bot) return reply.code(401).send({ valid: false, success: false, message: 'Missing or invalid bot token' });
-    if (!bot.is_active) return reply.code(403).send({ valid: false, success: false, message: 'This bot is disabled in AgentDesk' });
-    return {
-      valid: true,
-      bot: {
-        id: bot.id,
-        name: bot.name,
-        widget_key: bot.widget_key,
-        language: bot.language,
-        welcome_message: bot.welcome_message,
-        is_active: bot.is_active,
-        connection_status: effectiveStatus(bot),
+  app.post(
+    '/api/bots/validate',
+    {
+      schema: {
+        tags: ['plugin'],
+        summary: 'Check a bot token (WordPress plugin settings page)',
+        headers: { type: 'object', properties: { 'x-bot-token': { type: 'string' } } },
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              valid: { type: 'boolean', const: true },
+              bot: {
+                type: 'object',
+                additionalProperties: true,
+                properties: {
+                  id: { type: 'string' },
+                  name: { type: 'string' },
+                  widget_key: { type: 'string' },
+                  language: { type: 'string' },
+                  welcome_message: { type: ['string', 'null'] },
+                  is_active: { type: 'boolean' },
+                  connection_status: { type: 'string' },
+                },
+              },
+            },
+          },
+          '4xx': {
+            type: 'object',
+            additionalProperties: true,
+            properties: { valid: { type: 'boolean', const: false }, success: { type: 'boolean' }, message: { type: 'string' } },
+          },
+        },
       },
-    };
-  });
+    },
+    async (request, reply) => {
+      const token = request.headers['x-bot-token'];
+      const bot = typeof token === 'string' ? await bots.botForToken(token.trim()) : undefined;
+      if (!bot) return reply.code(401).send({ valid: false, success: false, message: 'Missing or invalid bot token' });
+      if (!bot.is_active) return reply.code(403).send({ valid: false, success: false, message: 'This bot is disabled in AgentDesk' });
+      return {
+        valid: true,
+        bot: {
+          id: bot.id,
+          name: bot.name,
+          widget_key: bot.widget_key,
+          language: bot.language,
+          welcome_message: bot.welcome_message,
+          is_active: bot.is_active,
+          connection_status: effectiveStatus(bot),
+        },
+      };
+    },
+  );
 
   // Public: read by the chat widget on any site, so it is keyed by the public widget key and cacheable.
-  app.get<{ Params: { widgetKey: string } }>('/api/bots/config/:widgetKey', async (request, reply) => {
-    const key = request.params.widgetKey;
-    const bot = /^pub_[A-Za-z0-9_\-]{10,64}$/.test(key) ? await findBotByWidgetKey(db, key) : undefined;
-    if (!bot || !bot.is_active) return sendError(reply, 404, 'Unknown widget key');
-    reply.header('Cache-Control', 'public, max-age=60').header('Access-Control-Allow-Origin', '*');
-    return {
-      widget_key: bot.widget_key,
-      name: bot.name,
-      language: bot.language,
-      welcome_message: bot.welcome_message,
-      is_trained: bot.is_trained,
-    };
+  app.get<{ Params: { widgetKey: string } }>(
+    '/api/bots/config/:widgetKey',
+    {
+      schema: {
+        tags: ['plugin'],
+        summary: 'Public chat widget configuration',
+        params: { type: 'object', properties: { widgetKey: { type: 'string' } }, required: ['widgetKey'] },
+        response: {
+          200: {
+            type: 'object',
+            additionalProperties: true,
+            properties: {
+              widget_key: { type: 'string' },
+              name: { type: 'string' },
+              language: { type: 'string' },
+              welcome_message: { type: ['string', 'null'] },
+              is_trained: { type: 'boolean' },
+            },
+          },
+          404: errorSchema,
+        },
+      },
+    },
+    async (request, reply) => {
+      const key = request.params.widgetKey;
+      const bot = /^pub_[A-Za-z0-9_\-]{10,64}$/.test(key) ? await findBotByWidgetKey(db, key) : undefined;
+      if (!bot || !bot.is_active) return sendError(reply, 404, 'Unknown widget key');
+      reply.header('Cache-Control', 'public, max-age=60').header('Access-Control-Allow-Origin', '*');
+      return {
+        widget_key: bot.widget_key,
+        name: bot.name,
+        language: bot.language,
+        welcome_message: bot.welcome_message,
+        is_trained: bot.is_trained,
+      };
+    },
+  );
+
+  // Authenticated before body validation, so an anonymous caller learns nothing from a 400.
+  const preValidation = [requireOwner(users, sessions), csrfForCookieAuth];
+  const owner = (summary: string, schema: Record<string, unknown>) => ({
+    preValidation,
+    schema: { tags: ['bots'], summary, security: ownerSecurity, ...schema },
   });
 
-  const authenticate = requireOwner(users);
-  app.get('/api/bots', { preHandler: authenticate }, async (request) => {
-    const list = await bots.listBots(request.owner!.id);
-    return { bots: list.map(botToJson) };
-  });
-  app.get<{ Params: { id: string } }>('/api/bots/:id', { preHandler: authenticate }, async (request) => {
-    return botToJson(await bots.getBot(request.owner!.id, request.params.id));
-  });
+  app.get(
+    '/api/bots',
+    owner('List your bots', {
+      response: { 200: { type: 'object', properties: { bots: { type: 'array', items: botJsonSchema } }, required: ['bots'] }, 401: errorSchema },
+    }),
+    async (request) => {
+      const list = await bots.listBots(request.owner!.id);
+      return { bots: list.map(botToJson) };
+    },
+  );
+
+  app.post<{ Body: Record<string, unknown> }>(
+    '/api/bots',
+    owner('Create a bot; the response holds its secret token, shown only this once', {
+      body: createBotBodySchema,
+      response: { 201: botWithTokenSchema, 400: errorSchema, 401: errorSchema, 403: errorSchema },
+    }),
+    async (request, reply) => {
+      const created = await bots.createBot(request.owner!.id, request.body);
+      reply.code(201).header('Cache-Control', 'no-store');
+      return { bot: botToJson(created.bot), token: created.token };
+    },
+  );
+
+  app.get<IdParams>(
+    '/api/bots/:id',
+    owner('Read one of your bots', { params: idParamsSchema, response: { 200: botJsonSchema, ...ownerErrors } }),
+    async (request) => botToJson(await bots.getBot(request.owner!.id, request.params.id)),
+  );
+
+  app.put<IdParams & { Body: Record<string, unknown> }>(
+    '/api/bots/:id',
+    owner('Change some fields of one of your bots (absent fields are kept)', {
+      params: idParamsSchema,
+      body: updateBotBodySchema,
+      response: { 200: botJsonSchema, 400: errorSchema, 403: errorSchema, ...ownerErrors },
+    }),
+    async (request) => botToJson(await bots.updateBot(request.owner!.id, request.params.id, request.body)),
+  );
+
+  app.delete<IdParams>(
+    '/api/bots/:id',
+    owner('Delete one of your bots, with its connection history', {
+      params: idParamsSchema,
+      response: {
+        200: { type: 'object', properties: { success: { type: 'boolean', const: true }, message: { type: 'string' } }, required: ['success'] },
+        403: errorSchema,
+        ...ownerErrors,
+      },
+    }),
+    async (request) => {
+      await bots.deleteBot(request.owner!.id, request.params.id);
+      return { success: true, message: 'Bot deleted' };
+    },
+  );
+
+  app.post<IdParams>(
+    '/api/bots/:id/rotate-token',
+    owner('Issue a new secret token; the old one stops working at once', {
+      params: idParamsSchema,
+      response: { 200: botWithTokenSchema, 403: errorSchema, ...ownerErrors },
+    }),
+    async (request, reply) => {
+      const rotated = await bots.rotateToken(request.owner!.id, request.params.id);
+      reply.header('Cache-Control', 'no-store');
+      return { bot: botToJson(rotated.bot), token: rotated.token };
+    },
+  );
 }

@@ -1,14 +1,24 @@
 // Owner-side bot operations: create (issuing the token once), list, read. Owner isolation is
 // enforced here: every lookup is by owner and id together.
 import { hashSecret, issueBotToken, issueWidgetKey } from '../accounts/credentials.ts';
-import type { Database } from '../db/database.ts';
-import { findBotByTokenHash, findOwnedBot, insertBot, listOwnedBots, type BotRow } from '../db/bots.ts';
+import type { Database, Queryable } from '../db/database.ts';
+import { findBotByTokenHash, findOwnedBot, insertBot, listConnectionEvents, listOwnedBots, type BotRow } from '../db/bots.ts';
+import {
+  deleteOwnedBot,
+  listHeartbeatHours,
+  listOwnedBotsPage,
+  replaceBotToken,
+  updateOwnedBot,
+  type BotChanges,
+  type BotListFilter,
+} from '../db/bot-changes.ts';
 import { findUserByEmail } from '../db/users.ts';
 import { parseBotInput } from '../domain/bot-input.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 
 export interface BotServiceDeps {
   db: Database;
+  now?: () => Date;
 }
 
 export interface CreatedBot {
@@ -17,14 +27,14 @@ export interface CreatedBot {
   token: string;
 }
 
-export function createBotService({ db }: BotServiceDeps) {
+export function createBotService({ db, now = () => new Date() }: BotServiceDeps) {
   return {
     async createBot(ownerId: string, fields: Record<string, unknown>): Promise<CreatedBot> {
       const parsed = parseBotInput(fields);
       if (!parsed.ok) throw new ValidationError(parsed.message);
       const input = parsed.value;
       const token = issueBotToken();
-      const bot = await insertBot(db, {
+      const insert = (tx: Queryable) => insertBot(tx, {
         userId: ownerId,
         name: input.name!,
         description: input.description,
@@ -36,6 +46,10 @@ export function createBotService({ db }: BotServiceDeps) {
         tokenPrefix: token.prefix,
         widgetKey: issueWidgetKey(),
       });
+      const extra = { isActive: input.isActive, isTrained: input.isTrained, staleGraceSeconds: input.staleGraceSeconds };
+      if (Object.values(extra).every((value) => value === undefined)) return { bot: await insert(db), token: token.value };
+      // Fields the INSERT does not take are set in the same transaction.
+      const bot = await db.transaction(async (tx) => (await updateOwnedBot(tx, ownerId, (await insert(tx)).id, extra, now()))!);
       return { bot, token: token.value };
     },
 
@@ -53,6 +67,45 @@ export function createBotService({ db }: BotServiceDeps) {
       return bot;
     },
 
+    /** Changes the given fields (partial: absent fields are kept). muted_until is an ISO time or null. */
+    async updateBot(ownerId: string, botId: string, fields: Record<string, unknown>): Promise<BotRow> {
+      const parsed = parseBotInput(fields, { partial: true });
+      if (!parsed.ok) throw new ValidationError(parsed.message);
+      const changes: BotChanges = { ...parsed.value };
+      if (fields.muted_until !== undefined) changes.mutedUntil = parseMutedUntil(fields.muted_until);
+      const bot = await updateOwnedBot(db, ownerId, botId, changes, now());
+      if (!bot) throw new NotFoundError('Bot not found');
+      return bot;
+    },
+
+    /** Mutes the bot's owner alerts until `until` (null unmutes). */
+    async muteBot(ownerId: string, botId: string, until: Date | null): Promise<BotRow> {
+      const bot = await updateOwnedBot(db, ownerId, botId, { mutedUntil: until }, now());
+      if (!bot) throw new NotFoundError('Bot not found');
+      return bot;
+    },
+
+    async deleteBot(ownerId: string, botId: string): Promise<void> {
+      if (!(await deleteOwnedBot(db, ownerId, botId))) throw new NotFoundError('Bot not found');
+    },
+
+    /** Issues a new token; the old one stops working at once. The new one is returned once. */
+    async rotateToken(ownerId: string, botId: string): Promise<CreatedBot> {
+      const token = issueBotToken();
+      const bot = await replaceBotToken(db, ownerId, botId, token, now());
+      if (!bot) throw new NotFoundError('Bot not found');
+      return { bot, token: token.value };
+    },
+
+    listBotsPage: (ownerId: string, filter: BotListFilter) => listOwnedBotsPage(db, ownerId, filter),
+
+    /** The bot's recent history for its page: hourly heartbeat counts since `since` and its latest events. */
+    async history(ownerId: string, botId: string, since: Date) {
+      const bot = await this.getBot(ownerId, botId);
+      const [hours, events] = [await listHeartbeatHours(db, bot.id, since), await listConnectionEvents(db, bot.id, 50)];
+      return { bot, hours, events };
+    },
+
     /** The bot a plugin token belongs to, if any (validate endpoint). */
     async botForToken(token: string): Promise<BotRow | undefined> {
       if (!token.startsWith('bot_') || token.length > 200) return undefined;
@@ -62,3 +115,11 @@ export function createBotService({ db }: BotServiceDeps) {
 }
 
 export type BotService = ReturnType<typeof createBotService>;
+
+/** muted_until from the API: null (unmute) or an ISO 8601 time. */
+function parseMutedUntil(value: unknown): Date | null {
+  if (value === null || value === '') return null;
+  const date = typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(value) ? new Date(value) : undefined;
+  if (!date || Number.isNaN(date.getTime())) throw new ValidationError('muted_until must be an ISO 8601 time such as 2026-12-01T09:00:00Z, or null');
+  return date;
+}

@@ -1,6 +1,6 @@
 // One place that turns errors into answers. Every JSON error has the seed's shape
 // {"success":false,"message":…}; 5xx messages are never shown; an unreachable database is 503.
-import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DatabaseUnavailableError } from '../db/database.ts';
 import { AppError } from '../errors.ts';
 
@@ -14,27 +14,40 @@ const FRAMEWORK_MESSAGES: Record<string, string> = {
 };
 
 export function sendError(reply: FastifyReply, statusCode: number, message: string) {
+  return sendJsonError(reply, statusCode, message);
+}
+
+function sendJsonError(reply: FastifyReply, statusCode: number, message: string) {
   return reply.code(statusCode).type('application/json; charset=utf-8').send({ success: false, message });
 }
 
-export function registerErrorHandler(app: FastifyInstance) {
+/**
+ * Answers an error as an HTML page instead of JSON when the request is a browser's page request
+ * (the dashboard); returns undefined to let the JSON answer go out.
+ */
+export type HtmlErrorRenderer = (request: FastifyRequest, reply: FastifyReply, statusCode: number, message: string) => FastifyReply | undefined;
+
+export function registerErrorHandler(app: FastifyInstance, options: { htmlErrors?: HtmlErrorRenderer } = {}) {
+  const answer = (request: FastifyRequest, reply: FastifyReply, statusCode: number, message: string) =>
+    options.htmlErrors?.(request, reply, statusCode, message) ?? sendJsonError(reply, statusCode, message);
+
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof DatabaseUnavailableError) {
       request.log.warn({ err: error }, 'database unavailable');
       reply.header('Retry-After', String(RETRY_AFTER_UNAVAILABLE_SECONDS));
-      return sendError(reply, 503, 'Service temporarily unavailable, please retry later');
+      return answer(request, reply, 503, 'Service temporarily unavailable, please retry later');
     }
-    if (error instanceof AppError) return sendError(reply, error.statusCode, error.message);
+    if (error instanceof AppError) return answer(request, reply, error.statusCode, error.message);
 
     const status = error.statusCode ?? 500;
-    if (status === 413) return sendError(reply, 413, `Request body is too large (limit ${request.routeOptions.bodyLimit ?? 'exceeded'} bytes)`);
+    if (status === 413) return answer(request, reply, 413, `Request body is too large (limit ${request.routeOptions.bodyLimit ?? 'exceeded'} bytes)`);
     if (status >= 400 && status < 500) {
       const message = (error.code && FRAMEWORK_MESSAGES[error.code]) ?? (error.validation ? `Invalid request: ${error.message}` : error.message);
-      return sendError(reply, status, message);
+      return answer(request, reply, status, message);
     }
     request.log.error({ err: error }, 'request failed');
-    return sendError(reply, 500, 'Internal server error');
+    return answer(request, reply, 500, 'Internal server error');
   });
 
-  app.setNotFoundHandler((request, reply) => sendError(reply, 404, `Route ${request.method} ${request.url.split('?')[0]} not found`));
+  app.setNotFoundHandler((request, reply) => answer(request, reply, 404, `Route ${request.method} ${request.url.split('?')[0]} not found`));
 }

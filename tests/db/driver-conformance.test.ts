@@ -11,7 +11,7 @@ import { openPgDatabase } from '../../src/db/pg-driver.ts';
 import { openPgliteDatabase } from '../../src/db/pglite-driver.ts';
 import { buildTestApp, createBotFor, createOwner, heartbeatBody, postHeartbeat } from '../helpers/app.ts';
 import { createPostgresDatabase, serverUrl } from '../helpers/database.ts';
-import { skipUnless } from '../helpers/system.ts';
+import { suiteCanRun } from '../helpers/system.ts';
 
 interface Driver {
   name: 'pg' | 'pglite';
@@ -19,7 +19,7 @@ interface Driver {
 }
 
 const drivers: Driver[] = [{ name: 'pglite', open: () => openPgliteDatabase() }];
-if (skipUnless(Boolean(serverUrl), 'pg driver conformance', 'DATABASE_URL is not set (no PostgreSQL to test against)')) {
+if (suiteCanRun('pg driver conformance', serverUrl ? undefined : 'DATABASE_URL is not set (no PostgreSQL to test against)')) {
   drivers.push({ name: 'pg', open: async () => openPgDatabase({ connectionString: await createPostgresDatabase(), poolSize: 4 }) });
 }
 

@@ -1,21 +1,55 @@
-// Suites that need a system package (php, promtool, chromium, …) skip with a one-line reason where
-// it is missing — except under CI (.ci/run installs them), where a missing package is a failure.
-import { spawnSync } from 'node:child_process';
-import * as assert from 'uvu/assert';
+// Suites that need a system package (php, promtool, chromium, xgettext, …) skip with a one-line
+// reason where it is missing — except under CI (.ci/run installs them), where it must fail.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { suite, type Test } from 'uvu';
 
 export const underCi = Boolean(process.env.CI);
 
-export function hasCommand(command: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
+/** The absolute path of an executable on PATH, or undefined. */
+export function findExecutable(name: string): string | undefined {
+  try {
+    return execFileSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether `command args…` runs and exits 0. */
+export function commandWorks(command: string, args: string[] = ['--version']): boolean {
+  return spawnSync(command, args, { stdio: 'ignore', timeout: 20_000 }).status === 0;
+}
+
+/** Why a command is unusable ("promtool is not installed (apt-get install prometheus)"), or undefined. */
+export function missingCommand(name: string, aptPackage: string): string | undefined {
+  return findExecutable(name) ? undefined : `${name} is not installed (apt-get install ${aptPackage})`;
 }
 
 /**
- * True when the condition holds. Otherwise prints "skip <suite>: <reason>" and returns false, so the
- * caller leaves its tests out; under CI it throws instead, failing the run.
+ * The function to register tests with: `test` itself when nothing is missing; otherwise, outside
+ * CI, `test.skip` (after printing why), and under CI one test that fails with the reason.
  */
-export function skipUnless(condition: boolean, suiteName: string, reason: string): boolean {
-  if (condition) return true;
-  if (underCi) assert.unreachable(`${suiteName} cannot run under CI: ${reason}`);
-  console.log(`skip ${suiteName}: ${reason}`);
+export function whenAvailable<T>(test: Test<T>, missing: string | undefined): (name: string, fn: (context: T) => unknown) => void {
+  if (missing === undefined) return (name, fn) => test(name, fn as never);
+  if (underCi) {
+    test(`required system package is installed (${missing})`, () => {
+      throw new Error(`CI requires it: ${missing}`);
+    });
+  } else {
+    console.log(`skipping: ${missing}`);
+  }
+  return (name, fn) => test.skip(name, fn as never);
+}
+
+/**
+ * For suites whose hooks need the package: true when the suite should run (the package is there,
+ * or we are under CI, where it then fails loudly). Otherwise reports one skipped test with the
+ * reason and returns false, so the caller neither registers hooks nor runs the suite.
+ */
+export function suiteCanRun(suiteName: string, missing: string | undefined): boolean {
+  if (missing === undefined || underCi) return true;
+  console.log(`skipping "${suiteName}": ${missing}`);
+  const skipped = suite(suiteName);
+  skipped.skip(missing, () => {});
+  skipped.run();
   return false;
 }

@@ -1,0 +1,27 @@
+# syntax=docker/dockerfile:1
+# AgentDesk service image. Stage 1 installs production dependencies from the lockfile; stage 2 is
+# the runtime: the TypeScript sources run by tsx (as `npm start` does), OpenTelemetry loaded with
+# --import before the app, a non-root user and a readiness healthcheck.
+
+FROM node:20-bookworm-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund
+
+FROM node:20-bookworm-slim AS runtime
+ENV NODE_ENV=production \
+    HOST=0.0.0.0 \
+    PORT=3000 \
+    DATA_DIR=/data
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+# Everything else the service needs (src/, sql/, views/, …); .dockerignore keeps tests and local data out.
+COPY . .
+RUN mkdir -p /data && chown node:node /data
+# The official image's unprivileged user.
+USER node
+VOLUME ["/data"]
+EXPOSE 3000
+HEALTHCHECK --interval=15s --timeout=3s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/readyz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+CMD ["node", "--import", "tsx", "--import", "./src/telemetry.ts", "src/main.ts"]

@@ -1,0 +1,66 @@
+// Measures the admin fleet page's queries at a million bots on PostgreSQL:
+//   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres node --import tsx bench/fleet-page.ts [bots]
+// Creates a scratch database, fills it with generate_series, times each query (median of 5), drops it.
+import { performance } from 'node:perf_hooks';
+import pg from 'pg';
+import { openPgDatabase } from '../src/db/pg-driver.ts';
+import { migrate } from '../src/db/migrate.ts';
+import { listFleetPage, summarizeFleet } from '../src/db/fleet.ts';
+import { listOwnedBotsPage } from '../src/db/bot-changes.ts';
+
+const base = process.env.DATABASE_URL;
+if (!base) throw new Error('set DATABASE_URL to a PostgreSQL server');
+const count = Number(process.argv[2] ?? 1_000_000);
+const name = `agentdesk_bench_${process.pid}`;
+
+const admin = new pg.Client({ connectionString: base });
+await admin.connect();
+await admin.query(`CREATE DATABASE ${name}`);
+const url = new URL(base);
+url.pathname = `/${name}`;
+const db = openPgDatabase({ connectionString: url.toString(), poolSize: 4 });
+try {
+  await migrate(db);
+  let started = performance.now();
+  await db.query(`INSERT INTO users (email, password_hash) SELECT 'owner' || i || '@bench.test', 'x' FROM generate_series(1, $1) i`, [Math.ceil(count / 10)]);
+  await db.query(
+    `INSERT INTO bots (user_id, name, token_hash, token_prefix, widget_key, is_active, connection_status, wordpress_connected,
+                       wordpress_site_url, wordpress_plugin_version, wordpress_wp_version, wordpress_last_activity)
+     SELECT u.id, 'bot ' || i, md5(i::text) || md5((i * 7)::text), 'bot_x', 'pub_' || md5(i::text), i % 50 <> 0,
+            s.status, s.status = 'connected',
+            CASE WHEN s.status <> 'never' THEN 'https://site' || i || '.example' END,
+            CASE WHEN s.status <> 'never' THEN '1.' || (i % 12) || '.0' END,
+            CASE WHEN s.status <> 'never' THEN '6.' || (i % 7) END,
+            CASE WHEN s.status <> 'never' THEN now() - (i % 86400) * interval '1 second' END
+     FROM generate_series(1, $1) i
+     JOIN LATERAL (SELECT (ARRAY['connected','connected','connected','connected','connected','connected','stale','deactivated','never'])[1 + i % 9] AS status) s ON true
+     JOIN users u ON u.email = 'owner' || (1 + i % $2) || '@bench.test'`,
+    [count, Math.ceil(count / 10)],
+  );
+  await db.query('VACUUM ANALYZE bots');
+  await db.query('VACUUM ANALYZE users');
+  console.log(`filled ${count} bots in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  const owner = (await db.query<{ user_id: string }>('SELECT user_id FROM bots LIMIT 1')).rows[0]!.user_id;
+
+  const time = async (label: string, fn: () => Promise<unknown>) => {
+    const runs: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      started = performance.now();
+      await fn();
+      runs.push(performance.now() - started);
+    }
+    runs.sort((a, b) => a - b);
+    console.log(`${label.padEnd(48)} median ${runs[2]!.toFixed(1).padStart(7)} ms   max ${runs[4]!.toFixed(1).padStart(7)} ms`);
+  };
+  await time('summary (counts + both version distributions)', () => summarizeFleet(db));
+  await time('connections page 1, unfiltered', () => listFleetPage(db, { limit: 51, offset: 0 }));
+  await time('connections page 1, status=stale', () => listFleetPage(db, { status: 'stale', limit: 51, offset: 0 }));
+  await time('connections page 1, plugin=1.3.0', () => listFleetPage(db, { pluginVersion: '1.3.0', limit: 51, offset: 0 }));
+  await time('connections page 1, search "site12345"', () => listFleetPage(db, { search: 'site12345', limit: 51, offset: 0 }));
+  await time('connections page 100, unfiltered', () => listFleetPage(db, { limit: 51, offset: 99 * 50 }));
+  await time("an owner's list page (10 bots)", () => listOwnedBotsPage(db, owner, { limit: 20, offset: 0 }));
+} finally {
+  await db.close();
+  await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  await admin.end();
+}

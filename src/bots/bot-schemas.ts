@@ -1,0 +1,93 @@
+// JSON schemas of the bots API: fastify validates requests and serializes responses with them,
+// and @fastify/swagger turns them into /docs/openapi.json. botJsonSchema lists every field of
+// botToJson (tests check the two agree, since the serializer drops unknown fields).
+import { CONNECTION_STATUSES } from '../domain/connection-status.ts';
+import { MAX_GRACE_SECONDS } from '../domain/bot-input.ts';
+
+const nullable = (type: string, extra: Record<string, unknown> = {}) => ({ type: [type, 'null'], ...extra });
+const time = { type: 'string', format: 'date-time' };
+
+export const errorSchema = {
+  type: 'object',
+  properties: { success: { type: 'boolean', const: false }, message: { type: 'string' } },
+  required: ['success', 'message'],
+} as const;
+
+export const botJsonSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string', format: 'uuid' },
+    user_id: { type: 'string', format: 'uuid' },
+    name: { type: 'string' },
+    description: nullable('string'),
+    language: { type: 'string' },
+    model: { type: 'string' },
+    personality: nullable('string'),
+    welcome_message: nullable('string'),
+    is_active: { type: 'boolean', description: 'false = the bot is switched off in AgentDesk (status "disabled")' },
+    is_trained: { type: 'boolean' },
+    created_at: time,
+    updated_at: time,
+    widget_key: { type: 'string', description: 'Public key for the chat widget (pub_…)' },
+    token_prefix: { type: 'string', description: 'The first characters of the secret token, for recognising it' },
+    wordpress_connected: { type: 'boolean' },
+    wordpress_site_url: nullable('string'),
+    wordpress_plugin_version: nullable('string'),
+    wordpress_wp_version: nullable('string'),
+    wordpress_last_activity: nullable('string', { format: 'date-time' }),
+    connection_status: { type: 'string', enum: [...CONNECTION_STATUSES] },
+    status_changed_at: nullable('string', { format: 'date-time' }),
+    stale_grace_seconds: { type: 'integer' },
+    muted_until: nullable('string', { format: 'date-time' }),
+    site_url_changed_at: nullable('string', { format: 'date-time' }),
+  },
+  required: ['id', 'name', 'connection_status'],
+  // A field added to botToJson and forgotten here still reaches clients.
+  additionalProperties: true,
+} as const;
+
+const editableFields = {
+  name: { type: 'string', minLength: 1, maxLength: 100 },
+  description: nullable('string', { maxLength: 2000 }),
+  language: { type: 'string', maxLength: 35, description: 'Language code such as en, fr or pt-BR' },
+  model: { type: 'string', maxLength: 64 },
+  personality: nullable('string', { maxLength: 2000 }),
+  welcome_message: nullable('string', { maxLength: 1000 }),
+  is_active: { type: 'boolean' },
+  is_trained: { type: 'boolean' },
+  stale_grace_seconds: { type: 'integer', minimum: 0, maximum: MAX_GRACE_SECONDS, description: 'Extra silence allowed before the bot counts as stale' },
+};
+
+export const createBotBodySchema = {
+  type: 'object',
+  properties: editableFields,
+  required: ['name'],
+} as const;
+
+export const updateBotBodySchema = {
+  type: 'object',
+  properties: {
+    ...editableFields,
+    muted_until: nullable('string', { format: 'date-time', description: 'No owner alerts for this bot until then; null unmutes' }),
+  },
+  minProperties: 1,
+} as const;
+
+export const botWithTokenSchema = {
+  type: 'object',
+  properties: {
+    bot: botJsonSchema,
+    token: { type: 'string', description: 'The secret bot token (bot_…): shown only in this response' },
+  },
+  required: ['bot', 'token'],
+} as const;
+
+export const idParamsSchema = {
+  type: 'object',
+  properties: { id: { type: 'string', description: 'The bot id (uuid)' } },
+  required: ['id'],
+} as const;
+
+export const ownerSecurity: Array<Record<string, string[]>> = [{ bearerKey: [] }, { sessionCookie: [] }];
+
+export const ownerErrors = { 401: errorSchema, 404: errorSchema } as const;

@@ -1,0 +1,152 @@
+// Sign-up, log in, log out and account settings. Every POST checks the CSRF token (preHandler);
+// log in is throttled per IP (route rate limit) and per email (a second limiter keyed by it).
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { AccountService } from '../accounts/account-service.ts';
+import type { SessionService } from '../accounts/session-service.ts';
+import type { UserService } from '../accounts/user-service.ts';
+import type { Config } from '../config.ts';
+import { AppError, ValidationError } from '../errors.ts';
+import { SESSION_COOKIE } from '../http/authenticate.ts';
+import { requireViewer, safeNext, sessionCookieOptions, type PageRenderer } from './session-hooks.ts';
+
+export interface LoginLimits {
+  /** Attempts per client IP per window (log in and sign-up). */
+  perIp: number;
+  /** Attempts per email address per window, whatever the IP. */
+  perEmail: number;
+  windowMs: number;
+}
+
+export const DEFAULT_LOGIN_LIMITS: LoginLimits = { perIp: 30, perEmail: 10, windowMs: 15 * 60_000 };
+
+export interface AccountRouteDeps {
+  config: Config;
+  users: UserService;
+  sessions: SessionService;
+  accounts: AccountService;
+  render: PageRenderer;
+  loginLimits: LoginLimits;
+}
+
+type Form = Record<string, string | undefined>;
+
+const TIMEZONES = ['UTC', ...Intl.supportedValuesOf('timeZone').filter((zone) => zone !== 'UTC')];
+
+export async function accountRoutes(app: FastifyInstance, deps: AccountRouteDeps) {
+  const { config, users, sessions, accounts, render, loginLimits } = deps;
+  const csrf = app.csrfProtection;
+  const perIp = { rateLimit: { max: loginLimits.perIp, timeWindow: loginLimits.windowMs } };
+  const emailLimiter = app.createRateLimit({
+    max: loginLimits.perEmail,
+    timeWindow: loginLimits.windowMs,
+    keyGenerator: (request) => `login-email:${String((request.body as Form | undefined)?.email ?? '').trim().toLowerCase()}`,
+  });
+  const signupOpen = config.signup === 'open';
+
+  const startSession = async (request: FastifyRequest, reply: FastifyReply, user: Parameters<SessionService['startSession']>[0], next: string) => {
+    const token = await sessions.startSession(user, request.headers['user-agent']);
+    reply.setCookie(SESSION_COOKIE, token, sessionCookieOptions(request, config));
+    return reply.redirect(next, 303);
+  };
+
+  app.get('/', async (request, reply) => {
+    const token = request.cookies[SESSION_COOKIE];
+    const viewer = token ? await sessions.userForSession(token) : undefined;
+    return reply.redirect(viewer ? '/bots' : '/login', 303);
+  });
+
+  app.get<{ Querystring: Form }>('/login', async (request, reply) =>
+    render.page(request, reply, 'login', { next: safeNext(request.query.next), signupOpen }),
+  );
+
+  app.post<{ Body: Form }>('/login', { preHandler: csrf, config: perIp }, async (request, reply) => {
+    const body = request.body ?? {};
+    const next = safeNext(body.next);
+    const limited = await emailLimiter(request);
+    if (!limited.isAllowed && limited.isExceeded) {
+      reply.header('Retry-After', String(limited.ttlInSeconds));
+      throw new AppError(429, `Too many log-in attempts for this email. Try again in ${Math.ceil(limited.ttlInSeconds / 60)} minutes.`);
+    }
+    const user = await sessions.checkPassword(body.email ?? '', body.password ?? '');
+    if (!user) {
+      reply.code(401);
+      return render.page(request, reply, 'login', { error: 'Wrong email or password.', email: body.email, next, signupOpen });
+    }
+    return startSession(request, reply, user, next);
+  });
+
+  app.get('/signup', async (request, reply) => {
+    if (!signupOpen) reply.code(403);
+    return render.page(request, reply, 'signup', { signupOpen, timezones: TIMEZONES, timezone: 'UTC' });
+  });
+
+  app.post<{ Body: Form }>('/signup', { preHandler: csrf, config: perIp }, async (request, reply) => {
+    if (!signupOpen) {
+      reply.code(403);
+      return render.page(request, reply, 'signup', { signupOpen });
+    }
+    const body = request.body ?? {};
+    try {
+      const user = await users.createUser({ email: body.email ?? '', password: body.password ?? '', name: body.name, timezone: body.timezone || 'UTC' });
+      return await startSession(request, reply, user, '/bots');
+    } catch (error) {
+      if (!(error instanceof AppError) || error.statusCode >= 500) throw error;
+      reply.code(error.statusCode);
+      return render.page(request, reply, 'signup', {
+        signupOpen,
+        error: error.message,
+        email: body.email,
+        name: body.name,
+        timezone: body.timezone,
+        timezones: TIMEZONES,
+      });
+    }
+  });
+
+  app.post('/logout', { preHandler: csrf }, async (request, reply) => {
+    const token = request.cookies[SESSION_COOKIE];
+    if (token) await sessions.endSession(token);
+    reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    return reply.redirect('/login', 303);
+  });
+
+  const viewer = requireViewer(sessions);
+  const accountPage = (request: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> = {}) => {
+    const user = request.viewer!;
+    return render.page(request, reply, 'account', {
+      account: { email: user.email, name: user.name, timezone: user.timezone, alertEmails: user.alert_emails },
+      timezones: TIMEZONES,
+      ...extra,
+    });
+  };
+
+  app.get<{ Querystring: Form }>('/account', { preHandler: viewer }, async (request, reply) =>
+    accountPage(request, reply, { saved: request.query.saved === '1', passwordChanged: request.query.password === 'changed' }),
+  );
+
+  app.post<{ Body: Form }>('/account', { preHandler: [viewer, csrf] }, async (request, reply) => {
+    const body = request.body ?? {};
+    try {
+      await accounts.updateSettings(request.viewer!, { name: body.name ?? '', timezone: body.timezone, alertEmails: body.alert_emails === 'on' });
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      reply.code(400);
+      return accountPage(request, reply, { error: error.message });
+    }
+    return reply.redirect('/account?saved=1', 303);
+  });
+
+  app.post<{ Body: Form }>('/account/password', { preHandler: [viewer, csrf] }, async (request, reply) => {
+    const body = request.body ?? {};
+    try {
+      if ((body.new_password ?? '') !== (body.confirm_password ?? '')) throw new ValidationError('the two new passwords differ');
+      await accounts.changePassword(request.viewer!, body.current_password ?? '', body.new_password ?? '');
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      reply.code(400);
+      return accountPage(request, reply, { passwordError: error.message });
+    }
+    await sessions.endOtherSessions(request.viewer!.id, request.cookies[SESSION_COOKIE]);
+    return reply.redirect('/account?password=changed', 303);
+  });
+}

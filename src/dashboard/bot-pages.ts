@@ -1,0 +1,227 @@
+// The owner's bot pages and their htmx fragments. Every route is behind the session
+// (requireViewer) and every lookup goes through BotService by owner and id, so another owner's bot
+// answers exactly like a missing one (404). POSTs check the CSRF token.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { SessionService } from '../accounts/session-service.ts';
+import type { BotService, CreatedBot } from '../bots/bot-service.ts';
+import type { Config } from '../config.ts';
+import { CONNECTION_STATUSES, type ConnectionStatus } from '../domain/connection-status.ts';
+import { MAX_GRACE_SECONDS } from '../domain/bot-input.ts';
+import { ValidationError } from '../errors.ts';
+import { chartStart, renderHeartbeatChart } from './heartbeat-chart.ts';
+import { requireViewer, type PageRenderer } from './session-hooks.ts';
+import { STATUS_OPTIONS, botView, eventView } from './view-models.ts';
+
+export const PAGE_SIZE = 20;
+
+export const MUTE_OPTIONS = [
+  { value: '1h', label: '1 hour', ms: 3_600_000 },
+  { value: '8h', label: '8 hours', ms: 8 * 3_600_000 },
+  { value: '24h', label: '24 hours', ms: 86_400_000 },
+  { value: '7d', label: '7 days', ms: 7 * 86_400_000 },
+  { value: '30d', label: '30 days', ms: 30 * 86_400_000 },
+] as const;
+
+export interface BotPageDeps {
+  config: Config;
+  bots: BotService;
+  sessions: SessionService;
+  render: PageRenderer;
+  now: () => Date;
+  pluginDownloadUrl: string;
+}
+
+type Form = Record<string, string | undefined>;
+type IdParams = { Params: { id: string } };
+
+export interface ListQuery {
+  status?: ConnectionStatus;
+  q?: string;
+  page: number;
+}
+
+/** Reads the list filters from a query string, ignoring values that are not valid. */
+export function parseListQuery(query: Form): ListQuery {
+  const status = CONNECTION_STATUSES.includes(query.status as ConnectionStatus) ? (query.status as ConnectionStatus) : undefined;
+  const q = query.q?.trim().slice(0, 100) || undefined;
+  const page = Math.min(Math.max(1, Number.parseInt(query.page ?? '1', 10) || 1), 100_000);
+  return { status, q, page };
+}
+
+export function listQueryString(query: Partial<ListQuery>): string {
+  const params = new URLSearchParams();
+  if (query.status) params.set('status', query.status);
+  if (query.q) params.set('q', query.q);
+  if (query.page && query.page > 1) params.set('page', String(query.page));
+  return params.toString();
+}
+
+/** The dashboard's edit form, as the API's snake_case fields (checkboxes: absent = off). */
+function botFieldsFromForm(body: Form, { checkboxes }: { checkboxes: boolean }): Record<string, unknown> {
+  const fields: Record<string, unknown> = {
+    name: body.name ?? '',
+    description: body.description ?? '',
+    language: body.language?.trim() || 'en',
+    model: body.model?.trim() || 'gpt-4o-mini',
+    personality: body.personality ?? '',
+    welcome_message: body.welcome_message ?? '',
+  };
+  if (checkboxes) {
+    fields.is_active = body.is_active === 'on';
+    fields.is_trained = body.is_trained === 'on';
+  }
+  if (body.stale_grace_minutes !== undefined) fields.stale_grace_seconds = graceSeconds(body.stale_grace_minutes);
+  return fields;
+}
+
+function graceSeconds(minutes: string | undefined): number {
+  const value = Number((minutes ?? '').trim() || '0');
+  if (!Number.isInteger(value) || value < 0 || value * 60 > MAX_GRACE_SECONDS) {
+    throw new ValidationError(`grace must be a whole number of minutes from 0 to ${MAX_GRACE_SECONDS / 60}`);
+  }
+  return value * 60;
+}
+
+export async function botPages(app: FastifyInstance, deps: BotPageDeps) {
+  const { bots, sessions, render, now, pluginDownloadUrl } = deps;
+  const viewer = requireViewer(sessions);
+  const csrf = app.csrfProtection;
+  const zone = (request: FastifyRequest) => request.viewer!.timezone;
+
+  const listData = async (request: FastifyRequest<{ Querystring: Form }>) => {
+    const query = parseListQuery(request.query);
+    const { bots: rows, total } = await bots.listBotsPage(request.viewer!.id, {
+      status: query.status,
+      search: query.q,
+      limit: PAGE_SIZE,
+      offset: (query.page - 1) * PAGE_SIZE,
+    });
+    const at = now();
+    const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
+    return {
+      bots: rows.map((bot) => botView(bot, at, zone(request))),
+      total,
+      filtered: Boolean(query.status || query.q),
+      query,
+      listQuery: listQueryString(query),
+      statusOptions: STATUS_OPTIONS.map((option) => ({ ...option, selected: option.value === query.status })),
+      pagination: {
+        page: query.page,
+        pages,
+        previous: query.page > 1 ? listQueryString({ ...query, page: query.page - 1 }) || 'page=1' : null,
+        next: query.page < pages ? listQueryString({ ...query, page: query.page + 1 }) : null,
+      },
+    };
+  };
+
+  app.get<{ Querystring: Form }>('/bots', { preHandler: viewer }, async (request, reply) =>
+    render.page(request, reply, 'bots', { ...(await listData(request)), deleted: request.query.deleted === '1' }),
+  );
+  app.get<{ Querystring: Form }>('/bots/list', { preHandler: viewer }, async (request, reply) =>
+    render.fragment(reply, 'bot-list', await listData(request)),
+  );
+
+  const formPage = (request: FastifyRequest, reply: FastifyReply, template: string, data: Record<string, unknown>) => render.page(request, reply, template, data);
+
+  app.get('/bots/new', { preHandler: viewer }, async (request, reply) =>
+    formPage(request, reply, 'bot-new', { form: { language: 'en', model: 'gpt-4o-mini' } }),
+  );
+
+  const tokenPage = (request: FastifyRequest, reply: FastifyReply, created: CreatedBot, rotated: boolean) =>
+    render.page(request, reply, 'bot-token', {
+      bot: botView(created.bot, now(), zone(request)),
+      token: created.token,
+      rotated,
+      pluginDownloadUrl,
+    });
+
+  app.post<{ Body: Form }>('/bots', { preHandler: [viewer, csrf] }, async (request, reply) => {
+    const body = request.body ?? {};
+    try {
+      const created = await bots.createBot(request.viewer!.id, botFieldsFromForm(body, { checkboxes: false }));
+      reply.code(201);
+      return tokenPage(request, reply, created, false);
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      reply.code(400);
+      return formPage(request, reply, 'bot-new', { form: body, error: error.message });
+    }
+  });
+
+  const botPage = async (request: FastifyRequest<IdParams>, reply: FastifyReply, extra: Record<string, unknown> = {}) => {
+    const at = now();
+    const { bot, hours, events } = await bots.history(request.viewer!.id, request.params.id, chartStart(at));
+    return render.page(request, reply, 'bot', {
+      bot: botView(bot, at, zone(request)),
+      chart: renderHeartbeatChart(hours, at, zone(request)),
+      heartbeatsTotal: hours.reduce((sum, hour) => sum + hour.count, 0),
+      events: events.map((event) => eventView(event, at, zone(request))),
+      muteOptions: MUTE_OPTIONS,
+      pluginDownloadUrl,
+      ...extra,
+    });
+  };
+
+  app.get<IdParams>('/bots/:id', { preHandler: viewer }, async (request, reply) => botPage(request, reply));
+
+  app.get<IdParams>('/bots/:id/status', { preHandler: viewer }, async (request, reply) => {
+    const bot = await bots.getBot(request.viewer!.id, request.params.id);
+    return render.fragment(reply, 'bot-status', { bot: botView(bot, now(), zone(request)), pluginDownloadUrl });
+  });
+
+  app.get<IdParams>('/bots/:id/edit', { preHandler: viewer }, async (request, reply) => {
+    const bot = botView(await bots.getBot(request.viewer!.id, request.params.id), now(), zone(request));
+    return formPage(request, reply, 'bot-edit', { bot, form: { ...bot, welcome_message: bot.welcomeMessage, stale_grace_minutes: bot.graceMinutes } });
+  });
+
+  app.post<IdParams & { Body: Form }>('/bots/:id/edit', { preHandler: [viewer, csrf] }, async (request, reply) => {
+    const body = request.body ?? {};
+    try {
+      await bots.updateBot(request.viewer!.id, request.params.id, botFieldsFromForm(body, { checkboxes: true }));
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      const bot = botView(await bots.getBot(request.viewer!.id, request.params.id), now(), zone(request));
+      reply.code(400);
+      return formPage(request, reply, 'bot-edit', {
+        bot,
+        form: { ...body, isActive: body.is_active === 'on', isTrained: body.is_trained === 'on' },
+        error: error.message,
+      });
+    }
+    return reply.redirect(`/bots/${request.params.id}`, 303);
+  });
+
+  app.get<IdParams>('/bots/:id/delete', { preHandler: viewer }, async (request, reply) => {
+    const bot = botView(await bots.getBot(request.viewer!.id, request.params.id), now(), zone(request));
+    return formPage(request, reply, 'bot-delete', { bot });
+  });
+
+  app.post<IdParams>('/bots/:id/delete', { preHandler: [viewer, csrf] }, async (request, reply) => {
+    await bots.deleteBot(request.viewer!.id, request.params.id);
+    return reply.redirect('/bots?deleted=1', 303);
+  });
+
+  app.post<IdParams>('/bots/:id/rotate-token', { preHandler: [viewer, csrf] }, async (request, reply) =>
+    tokenPage(request, reply, await bots.rotateToken(request.viewer!.id, request.params.id), true),
+  );
+
+  app.post<IdParams & { Body: Form }>('/bots/:id/mute', { preHandler: [viewer, csrf] }, async (request, reply) => {
+    const choice = request.body?.duration;
+    const option = MUTE_OPTIONS.find((candidate) => candidate.value === choice);
+    if (!option && choice !== 'off') throw new ValidationError('choose how long to mute alerts');
+    await bots.muteBot(request.viewer!.id, request.params.id, option ? new Date(now().getTime() + option.ms) : null);
+    return reply.redirect(`/bots/${request.params.id}`, 303);
+  });
+
+  app.post<IdParams & { Body: Form }>('/bots/:id/grace', { preHandler: [viewer, csrf] }, async (request, reply) => {
+    try {
+      await bots.updateBot(request.viewer!.id, request.params.id, { stale_grace_seconds: graceSeconds(request.body?.stale_grace_minutes) });
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      reply.code(400);
+      return botPage(request, reply, { graceError: error.message });
+    }
+    return reply.redirect(`/bots/${request.params.id}`, 303);
+  });
+
+}

@@ -1,0 +1,54 @@
+// The owner dashboard and admin fleet view: server-rendered handlebars pages on the same service,
+// made partial by htmx when JavaScript runs (plain forms and links otherwise).
+import formbody from '@fastify/formbody';
+import type { FastifyInstance } from 'fastify';
+import { createAccountService } from '../accounts/account-service.ts';
+import type { SessionService } from '../accounts/session-service.ts';
+import type { UserService } from '../accounts/user-service.ts';
+import type { BotService } from '../bots/bot-service.ts';
+import type { Config } from '../config.ts';
+import type { Database } from '../db/database.ts';
+import { accountRoutes, DEFAULT_LOGIN_LIMITS, type LoginLimits } from './account-routes.ts';
+import { botPages } from './bot-pages.ts';
+import { fleetRoutes } from './fleet-routes.ts';
+import type { PageRenderer } from './session-hooks.ts';
+
+export interface DashboardOptions {
+  /** Seconds between htmx refreshes of the bot list and the bot status card (default 30). */
+  pollSeconds?: number;
+  loginLimits?: LoginLimits;
+  /** The current plugin release, for "outdated plugin" counts on the fleet page. */
+  latestPluginVersion?: string;
+  /** Where owners download the WordPress plugin. */
+  pluginDownloadUrl?: string;
+}
+
+export interface DashboardDeps extends DashboardOptions {
+  config: Config;
+  db: Database;
+  users: UserService;
+  bots: BotService;
+  sessions: SessionService;
+  render: PageRenderer;
+  now: () => Date;
+}
+
+export async function dashboardRoutes(app: FastifyInstance, deps: DashboardDeps) {
+  const { config, db, users, bots, sessions, render, now } = deps;
+  const pluginDownloadUrl = deps.pluginDownloadUrl ?? '/api/wordpress/plugin/download';
+  // Pages sign their CSRF cookie: the secret must be loaded (once) before they run.
+  app.addHook('onRequest', async () => {
+    await app.serverSecret.ensure();
+  });
+  await app.register(formbody, { bodyLimit: 64 * 1024 });
+  await app.register(accountRoutes, {
+    config,
+    users,
+    sessions,
+    accounts: createAccountService({ db, now }),
+    render,
+    loginLimits: deps.loginLimits ?? DEFAULT_LOGIN_LIMITS,
+  });
+  await app.register(botPages, { config, bots, sessions, render, now, pluginDownloadUrl });
+  await app.register(fleetRoutes, { db, sessions, render, now, latestPluginVersion: deps.latestPluginVersion });
+}

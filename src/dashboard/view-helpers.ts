@@ -1,0 +1,10 @@
+// The handlebars instance of the dashboard. `{{…}}` escapes everything; the only triple-stash is
+// the heartbeat chart, whose SVG is built from numbers and fixed text (heartbeat-chart.ts).
+import Handlebars from 'handlebars';
+
+export function createHandlebars(): typeof Handlebars {
+  const hbs = Handlebars.create();
+  hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+  hbs.registerHelper('json', (value: unknown) => JSON.stringify(value));
+  return hbs;
+}

@@ -1,0 +1,87 @@
+// Turns rows into what the templates print: badges, "3 minutes ago" with the exact time in the
+// owner's zone, and site links only for http(s) URLs. Templates escape every value they print.
+import type { BotRow, ConnectionEventRow } from '../db/bots.ts';
+import { effectiveStatus, type ConnectionStatus } from '../domain/connection-status.ts';
+import { formatDuration } from '../domain/duration.ts';
+import { formatExact, timeAgo } from '../domain/time-ago.ts';
+
+export interface Moment {
+  iso: string;
+  ago: string;
+  exact: string;
+}
+
+export function moment(date: Date | null, now: Date, timeZone: string): Moment | null {
+  return date ? { iso: date.toISOString(), ago: timeAgo(date, now), exact: formatExact(date, timeZone) } : null;
+}
+
+export const STATUS_LABELS: Record<ConnectionStatus, { icon: string; label: string }> = {
+  never: { icon: '⚪', label: 'Not connected' },
+  connected: { icon: '✅', label: 'Connected' },
+  stale: { icon: '🟠', label: 'Stale' },
+  deactivated: { icon: '⏸', label: 'Plugin deactivated' },
+  disabled: { icon: '⛔', label: 'Bot disabled' },
+};
+
+export const STATUS_OPTIONS = (Object.keys(STATUS_LABELS) as ConnectionStatus[]).map((value) => ({ value, label: STATUS_LABELS[value].label }));
+
+/** The site URL as a link target, only when it is http(s); anything else is shown as text. */
+export function safeHref(url: string | null): string | null {
+  if (!url) return null;
+  try {
+    const parsed = new URL(url);
+    return parsed.protocol === 'http:' || parsed.protocol === 'https:' ? parsed.href : null;
+  } catch {
+    return null;
+  }
+}
+
+export function botView(bot: BotRow, now: Date, timeZone: string) {
+  const status = effectiveStatus(bot);
+  const muted = bot.muted_until && bot.muted_until.getTime() > now.getTime() ? moment(bot.muted_until, now, timeZone) : null;
+  return {
+    id: bot.id,
+    name: bot.name,
+    description: bot.description,
+    language: bot.language,
+    model: bot.model,
+    personality: bot.personality,
+    welcomeMessage: bot.welcome_message,
+    isActive: bot.is_active,
+    isTrained: bot.is_trained,
+    tokenPrefix: bot.token_prefix,
+    widgetKey: bot.widget_key,
+    status,
+    badge: STATUS_LABELS[status],
+    connected: status === 'connected',
+    never: status === 'never',
+    siteUrl: bot.wordpress_site_url,
+    siteHref: safeHref(bot.wordpress_site_url),
+    pluginVersion: bot.wordpress_plugin_version,
+    wpVersion: bot.wordpress_wp_version,
+    lastSync: moment(bot.wordpress_last_activity, now, timeZone),
+    statusChanged: moment(bot.status_changed_at, now, timeZone),
+    siteUrlChanged: moment(bot.site_url_changed_at, now, timeZone),
+    createdAt: moment(bot.created_at, now, timeZone),
+    graceSeconds: bot.stale_grace_seconds,
+    graceMinutes: Math.round(bot.stale_grace_seconds / 60),
+    grace: bot.stale_grace_seconds ? formatDuration(bot.stale_grace_seconds * 1000) : null,
+    muted,
+  };
+}
+
+export type BotView = ReturnType<typeof botView>;
+
+export function eventView(event: ConnectionEventRow, now: Date, timeZone: string) {
+  const label = (status: string | null) => (status && status in STATUS_LABELS ? STATUS_LABELS[status as ConnectionStatus].label : status);
+  const details = event.details ?? {};
+  return {
+    at: moment(event.occurred_at, now, timeZone),
+    kind: event.kind,
+    text:
+      event.kind === 'status'
+        ? `${label(event.from_status)} → ${label(event.to_status)}`
+        : `Reported from a new site URL: ${String(details.from ?? '?')} → ${String(details.to ?? '?')}`,
+    reason: event.reason.replace(/_/g, ' '),
+  };
+}

@@ -1,0 +1,121 @@
+// Plain SQL for what owners do to their bots (edit, delete, rotate the token, mute) and the
+// paginated, filtered list of the dashboard. Every statement is scoped by owner and id together.
+import { CONNECTION_STATUSES, type ConnectionStatus } from '../domain/connection-status.ts';
+import { BOT_COLUMNS, isUuid, type BotRow } from './bots.ts';
+import type { Queryable } from './database.ts';
+
+export interface BotChanges {
+  name?: string;
+  description?: string | null;
+  language?: string;
+  model?: string;
+  personality?: string | null;
+  welcomeMessage?: string | null;
+  isActive?: boolean;
+  isTrained?: boolean;
+  staleGraceSeconds?: number;
+  mutedUntil?: Date | null;
+}
+
+const COLUMN_OF: Record<keyof BotChanges, string> = {
+  name: 'name',
+  description: 'description',
+  language: 'language',
+  model: 'model',
+  personality: 'personality',
+  welcomeMessage: 'welcome_message',
+  isActive: 'is_active',
+  isTrained: 'is_trained',
+  staleGraceSeconds: 'stale_grace_seconds',
+  mutedUntil: 'muted_until',
+};
+
+/** Applies the given changes to the owner's bot; undefined when the owner has no such bot. */
+export async function updateOwnedBot(db: Queryable, ownerId: string, botId: string, changes: BotChanges, now: Date): Promise<BotRow | undefined> {
+  if (!isUuid(botId)) return undefined;
+  const sets: string[] = [];
+  const params: unknown[] = [botId, ownerId, now];
+  for (const [key, column] of Object.entries(COLUMN_OF) as Array<[keyof BotChanges, string]>) {
+    if (changes[key] === undefined) continue;
+    params.push(changes[key]);
+    sets.push(`${column} = $${params.length}`);
+  }
+  const { rows } = await db.query<BotRow>(
+    `UPDATE bots SET ${[...sets, 'updated_at = $3'].join(', ')} WHERE id = $1 AND user_id = $2 RETURNING ${BOT_COLUMNS}`,
+    params,
+  );
+  return rows[0];
+}
+
+/** Deletes the owner's bot (its events and history cascade); false when there was none. */
+export async function deleteOwnedBot(db: Queryable, ownerId: string, botId: string): Promise<boolean> {
+  if (!isUuid(botId)) return false;
+  const { rowCount } = await db.query('DELETE FROM bots WHERE id = $1 AND user_id = $2', [botId, ownerId]);
+  return rowCount > 0;
+}
+
+/** Replaces the token hash: the old token stops working at once. */
+export async function replaceBotToken(
+  db: Queryable,
+  ownerId: string,
+  botId: string,
+  token: { hash: string; prefix: string },
+  now: Date,
+): Promise<BotRow | undefined> {
+  if (!isUuid(botId)) return undefined;
+  const { rows } = await db.query<BotRow>(
+    `UPDATE bots SET token_hash = $3, token_prefix = $4, updated_at = $5 WHERE id = $1 AND user_id = $2 RETURNING ${BOT_COLUMNS}`,
+    [botId, ownerId, token.hash, token.prefix, now],
+  );
+  return rows[0];
+}
+
+export interface BotListFilter {
+  status?: ConnectionStatus;
+  /** Matches the name or the site URL, case-insensitively. */
+  search?: string;
+  limit: number;
+  offset: number;
+}
+
+/** SQL condition for an effective status (§5: "disabled" is is_active = false). */
+export function statusCondition(status: ConnectionStatus): string {
+  if (!CONNECTION_STATUSES.includes(status)) throw new Error(`unknown status ${status}`);
+  return status === 'disabled' ? 'is_active = false' : `is_active = true AND connection_status = '${status}'`;
+}
+
+export function likePattern(search: string): string {
+  return `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/** One page of the owner's bots, newest first, with the total matching the filter. */
+export async function listOwnedBotsPage(db: Queryable, ownerId: string, filter: BotListFilter): Promise<{ bots: BotRow[]; total: number }> {
+  const where = ['user_id = $1'];
+  const params: unknown[] = [ownerId];
+  if (filter.status) where.push(statusCondition(filter.status));
+  if (filter.search) {
+    params.push(likePattern(filter.search));
+    where.push(`(name ILIKE $${params.length} OR wordpress_site_url ILIKE $${params.length})`);
+  }
+  const condition = where.join(' AND ');
+  const { rows: counted } = await db.query<{ total: number }>(`SELECT count(*)::int AS total FROM bots WHERE ${condition}`, params);
+  const { rows } = await db.query<BotRow>(
+    `SELECT ${BOT_COLUMNS} FROM bots WHERE ${condition} ORDER BY created_at DESC, id DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+    [...params, filter.limit, filter.offset],
+  );
+  return { bots: rows, total: counted[0]?.total ?? 0 };
+}
+
+export interface HeartbeatHour {
+  hour: Date;
+  count: number;
+}
+
+/** Hourly heartbeat counts of one bot since `since` (the 7-day chart). */
+export async function listHeartbeatHours(db: Queryable, botId: string, since: Date): Promise<HeartbeatHour[]> {
+  const { rows } = await db.query<HeartbeatHour>('SELECT hour, count FROM heartbeat_hours WHERE bot_id = $1 AND hour >= $2 ORDER BY hour', [
+    botId,
+    since,
+  ]);
+  return rows;
+}

@@ -1,0 +1,240 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { buildTestApp, createOwner } from '../helpers/app.ts';
+import { browser, loggedIn } from '../helpers/dashboard.ts';
+import { findUserByEmail } from '../../src/db/users.ts';
+import { openPgDatabase } from '../../src/db/pg-driver.ts';
+
+type Ctx = Awaited<ReturnType<typeof buildTestApp>>;
+const test = suite<Ctx>('dashboard accounts');
+
+test.before(async (ctx) => {
+  Object.assign(ctx, await buildTestApp({ dashboard: { loginLimits: { perIp: 1000, perEmail: 3, windowMs: 60_000 } } }));
+});
+test.after(async (ctx) => {
+  await ctx.app.close();
+});
+
+const uniqueEmail = () => `signup-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@example.test`;
+
+test('signing up creates the owner and logs them in with a safe session cookie', async (ctx) => {
+  const b = browser(ctx.app);
+  await b.get('/signup');
+  const email = uniqueEmail();
+  const response = await b.post('/signup', { name: 'Ada', email, password: 'long enough pass', timezone: 'Europe/Paris' });
+  // logged in and sent to the bot list
+  assert.is(response.statusCode, 303);
+  assert.is(response.headers.location, '/bots');
+  const cookie = response.cookies.find((c) => c.name === 'adk_session') as { httpOnly?: boolean; sameSite?: string; secure?: boolean; path?: string } | undefined;
+  // HttpOnly, SameSite=Lax, not Secure over plain http
+  assert.ok(cookie);
+  assert.is(cookie!.httpOnly, true);
+  assert.is(cookie!.sameSite, 'Lax');
+  assert.not.ok(cookie!.secure);
+  const user = await findUserByEmail(ctx.db, email);
+  // the owner, with their zone
+  assert.is(user?.timezone, 'Europe/Paris');
+  assert.is(user?.role, 'owner');
+  const page = await b.get('/bots');
+  // the dashboard opens
+  assert.is(page.statusCode, 200);
+  assert.match(page.body, /You have no bot yet/);
+});
+
+test('sign-up errors come back on the form; an email is taken once', async (ctx) => {
+  const b = browser(ctx.app);
+  await b.get('/signup');
+  const short = await b.post('/signup', { email: uniqueEmail(), password: 'short' });
+  // 400 with the reason
+  assert.is(short.statusCode, 400);
+  assert.match(short.body, /password must be at least 8 characters/);
+  const owner = await createOwner(ctx.db);
+  const taken = await b.post('/signup', { email: owner.user.email, password: 'long enough pass' });
+  // 409 for a taken email
+  assert.is(taken.statusCode, 409);
+});
+
+test('behind an HTTPS proxy the session cookie is Secure', async () => {
+  const { app, db } = await buildTestApp({ env: { TRUST_PROXY: 'true' } });
+  try {
+    const owner = await createOwner(db);
+    const b = browser(app);
+    await b.get('/login', { 'x-forwarded-proto': 'https' });
+    const response = await b.post('/login', { email: owner.user.email, password: owner.password }, { 'x-forwarded-proto': 'https' });
+    const cookie = response.cookies.find((c) => c.name === 'adk_session') as { secure?: boolean } | undefined;
+    // Secure
+    assert.is(cookie?.secure, true);
+  } finally {
+    await app.close();
+  }
+});
+
+test('with SIGNUP=closed nobody can sign up', async () => {
+  const { app, db } = await buildTestApp({ env: { SIGNUP: 'closed' } });
+  try {
+    const b = browser(app);
+    const page = await b.get('/signup');
+    // the page says so
+    assert.is(page.statusCode, 403);
+    assert.match(page.body, /Sign-up is closed/);
+    const email = uniqueEmail();
+    const response = await b.post('/signup', { email, password: 'long enough pass' });
+    // and the form is refused
+    assert.is(response.statusCode, 403);
+    assert.is(await findUserByEmail(db, email), undefined);
+  } finally {
+    await app.close();
+  }
+});
+
+test('a wrong password is refused with one message for unknown emails and wrong passwords', async (ctx) => {
+  const owner = await createOwner(ctx.db);
+  const b = browser(ctx.app);
+  await b.get('/login');
+  const wrong = await b.post('/login', { email: owner.user.email, password: 'not the password' });
+  const unknown = await b.post('/login', { email: uniqueEmail(), password: 'not the password' });
+  // 401, same message
+  assert.is(wrong.statusCode, 401);
+  assert.is(unknown.statusCode, 401);
+  assert.match(wrong.body, /Wrong email or password/);
+  assert.match(unknown.body, /Wrong email or password/);
+  // no session
+  assert.not.ok(b.cookies.adk_session);
+});
+
+test('log-in attempts are throttled per email, whatever the IP', async (ctx) => {
+  const owner = await createOwner(ctx.db);
+  const statuses: number[] = [];
+  for (let i = 0; i < 4; i++) {
+    const b = browser(ctx.app);
+    await b.get('/login');
+    const response = await ctx.app.inject({
+      method: 'POST',
+      url: '/login',
+      remoteAddress: `10.0.0.${i + 1}`,
+      cookies: b.cookies,
+      headers: { accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams({ _csrf: b.csrf!, email: owner.user.email, password: 'guess' }).toString(),
+    });
+    statuses.push(response.statusCode);
+    if (i === 3) {
+      // the fourth is 429 with Retry-After and an HTML explanation
+      assert.ok(response.headers['retry-after']);
+      assert.match(response.body, /Too many log-in attempts/);
+    }
+  }
+  // three tries, then refused
+  assert.equal(statuses, [401, 401, 401, 429]);
+});
+
+test('log-in attempts are throttled per IP', async () => {
+  const { app } = await buildTestApp({ dashboard: { loginLimits: { perIp: 2, perEmail: 100, windowMs: 60_000 } } });
+  try {
+    const b = browser(app);
+    await b.get('/login');
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) statuses.push((await b.post('/login', { email: uniqueEmail(), password: 'guess' })).statusCode);
+    // two tries from one IP, then 429
+    assert.equal(statuses, [401, 401, 429]);
+  } finally {
+    await app.close();
+  }
+});
+
+test('logging out ends the session in the database, not just in the browser', async (ctx) => {
+  const owner = await createOwner(ctx.db);
+  const b = await loggedIn(ctx.app, owner.user.email, owner.password);
+  const stolen = b.cookies.adk_session!;
+  const response = await b.post('/logout');
+  // back to the login page
+  assert.is(response.statusCode, 303);
+  const replay = await ctx.app.inject({ method: 'GET', url: '/bots', cookies: { adk_session: stolen }, headers: { accept: 'text/html' } });
+  // the old cookie no longer opens the dashboard
+  assert.is(replay.statusCode, 303);
+  assert.match(replay.headers.location as string, /^\/login/);
+});
+
+test('account settings change name, time zone and alert emails', async (ctx) => {
+  const owner = await createOwner(ctx.db);
+  const b = await loggedIn(ctx.app, owner.user.email, owner.password);
+  const page = await b.get('/account');
+  // alert emails are on by default
+  assert.match(page.body, /name="alert_emails" checked/);
+  const saved = await b.post('/account', { name: 'Grace', timezone: 'America/New_York' });
+  assert.is(saved.statusCode, 303);
+  const user = await findUserByEmail(ctx.db, owner.user.email);
+  // saved, and the unchecked box turned alert emails off
+  assert.is(user?.name, 'Grace');
+  assert.is(user?.timezone, 'America/New_York');
+  assert.is(user?.alert_emails, false);
+  const bad = await b.post('/account', { name: 'Grace', timezone: 'Mars/Olympus' });
+  // an unknown zone is refused
+  assert.is(bad.statusCode, 400);
+  assert.match(bad.body, /IANA time zone/);
+  await b.post('/account', { name: 'Grace', timezone: 'UTC', alert_emails: 'on' });
+  // and back on
+  assert.is((await findUserByEmail(ctx.db, owner.user.email))?.alert_emails, true);
+});
+
+test('changing the password needs the current one and logs other browsers out', async (ctx) => {
+  const owner = await createOwner(ctx.db);
+  const here = await loggedIn(ctx.app, owner.user.email, owner.password);
+  const elsewhere = await loggedIn(ctx.app, owner.user.email, owner.password);
+  await here.get('/account');
+  const wrong = await here.post('/account/password', { current_password: 'nope', new_password: 'brand new pass', confirm_password: 'brand new pass' });
+  // the current password is checked
+  assert.is(wrong.statusCode, 400);
+  assert.match(wrong.body, /current password is not correct/);
+  const changed = await here.post('/account/password', { current_password: owner.password, new_password: 'brand new pass', confirm_password: 'brand new pass' });
+  assert.is(changed.statusCode, 303);
+  // this browser stays in, the other one is out
+  assert.is((await here.get('/bots')).statusCode, 200);
+  assert.is((await elsewhere.get('/bots')).statusCode, 303);
+  // the new password works
+  await loggedIn(ctx.app, owner.user.email, 'brand new pass');
+});
+
+test('pages carry security headers with a CSP that allows no inline script', async (ctx) => {
+  const page = await browser(ctx.app).get('/login');
+  const csp = page.headers['content-security-policy'] as string;
+  // scripts only from our origin
+  assert.match(csp, /script-src 'self'/);
+  assert.not.match(csp, /script-src[^;]*unsafe-inline/);
+  assert.is(page.headers['x-content-type-options'], 'nosniff');
+  assert.ok(page.headers['x-frame-options']);
+  // and the pages have no inline script
+  assert.not.match(page.body, /<script(?![^>]*\bsrc=)[^>]*>/);
+  const htmx = await ctx.app.inject({ method: 'GET', url: '/static/htmx.min.js' });
+  // htmx is served from our origin
+  assert.is(htmx.statusCode, 200);
+  assert.match(htmx.headers['content-type'] as string, /javascript/);
+});
+
+test('a login redirect only goes to a local path', async (ctx) => {
+  const owner = await createOwner(ctx.db);
+  const b = browser(ctx.app);
+  await b.get('/login?next=//evil.example/x');
+  const response = await b.post('/login', { email: owner.user.email, password: owner.password, next: '//evil.example/x' });
+  // never to another site
+  assert.is(response.headers.location, '/bots');
+});
+
+test('with the database down the app still starts, pages answer 503 and /healthz answers', async () => {
+  // A pg pool pointed at a port where no database listens.
+  const db = openPgDatabase({ connectionString: 'postgres://postgres@127.0.0.1:1/none', connectTimeoutMs: 500 });
+  const { app } = await buildTestApp({ db });
+  try {
+    const page = await browser(app).get('/login');
+    // an HTML 503 page with Retry-After, not a crash
+    assert.is(page.statusCode, 503);
+    assert.ok(page.headers['retry-after']);
+    assert.match(page.body, /Temporarily unavailable/);
+    // liveness does not need the database
+    assert.is((await app.inject({ method: 'GET', url: '/healthz' })).statusCode, 200);
+  } finally {
+    await app.close();
+    await db.close();
+  }
+});
+
+test.run();

@@ -1,0 +1,96 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { buildTestApp, createBotFor, createOwner, heartbeatBody } from '../helpers/app.ts';
+import { freshDatabase } from '../helpers/database.ts';
+import { loggedIn, type Browser } from '../helpers/dashboard.ts';
+import { migrate } from '../../src/db/migrate.ts';
+import type { Database } from '../../src/db/database.ts';
+
+type Ctx = Awaited<ReturnType<typeof buildTestApp>> & { fresh: Database; admin: Browser; owner: Browser };
+const test = suite<Ctx>('admin fleet page');
+
+// An empty database, so the counts are exactly what this suite creates.
+test.before(async (ctx) => {
+  ctx.fresh = await freshDatabase();
+  await migrate(ctx.fresh);
+  Object.assign(ctx, await buildTestApp({ db: ctx.fresh, dashboard: { latestPluginVersion: '1.10.0' } }));
+  const admin = await createOwner(ctx.db, { role: 'admin' });
+  const owner = await createOwner(ctx.db);
+  const send = (token: string, body: Record<string, unknown>) =>
+    ctx.app.inject({
+      method: 'POST',
+      url: '/api/bots/wordpress-heartbeat',
+      headers: { 'content-type': 'application/json', 'x-bot-token': token },
+      payload: JSON.stringify(heartbeatBody(body)),
+    });
+  const plans: Array<[string, Record<string, unknown> | null]> = [
+    ['Current A', { plugin_version: '1.10.0', wp_version: '6.4.2', site_url: 'https://current-a.example' }],
+    ['Current B', { plugin_version: '1.10.0', wp_version: '6.5', site_url: 'https://current-b.example' }],
+    ['Old C', { plugin_version: '1.9.2', wp_version: '6.4.2', site_url: 'https://old-c.example' }],
+    ['Off D', { plugin_version: '1.0.0', wp_version: '5.9', is_active: false, site_url: 'https://off-d.example' }],
+    ['Never E', null],
+  ];
+  for (const [name, body] of plans) {
+    const { token } = await createBotFor(ctx.db, owner.user.id, { name });
+    if (body) await send(token, body);
+  }
+  ctx.admin = await loggedIn(ctx.app, admin.user.email, admin.password);
+  ctx.owner = await loggedIn(ctx.app, owner.user.email, owner.password);
+});
+test.after(async (ctx) => {
+  await ctx.app.close();
+  await ctx.fresh.close();
+});
+
+test('counts bots by status', async (ctx) => {
+  const page = await ctx.admin.get('/admin/fleet');
+  assert.is(page.statusCode, 200);
+  const count = (label: string) => new RegExp(`${label}</span> <strong>(\\d+)</strong>`).exec(page.body)?.[1];
+  // 2 connected, 1 deactivated, 1 never... and C is connected too
+  assert.is(count('Connected'), '3');
+  assert.is(count('Plugin deactivated'), '1');
+  assert.is(count('Not connected'), '1');
+  assert.is(count('Stale'), '0');
+  assert.match(page.body, /5 bots in all/);
+});
+
+test('shows the plugin and WordPress version distributions and how many sites are outdated', async (ctx) => {
+  const page = await ctx.admin.get('/admin/fleet');
+  // 1.9.2 and 1.0.0 are older than 1.10.0 (compared as versions, not text)
+  assert.match(page.body, /<strong>2<\/strong> sites \(50%\) run a plugin older than 1\.10\.0/);
+  assert.match(page.body, /1\.10\.0<\/a><\/td><td>2<\/td><td>50%<\/td>/);
+  assert.match(page.body, /1\.9\.2<\/a> \(outdated\)/);
+  // WordPress 6.4.2 on two sites
+  assert.match(page.body, /6\.4\.2<\/a><\/td><td>2<\/td>/);
+});
+
+test('lists every connection with its owner, filtered by status, version or search', async (ctx) => {
+  const all = await ctx.admin.get('/admin/fleet/connections', { 'hx-request': 'true' });
+  // the four bots that reported, not the one that never did
+  for (const name of ['Current A', 'Current B', 'Old C', 'Off D']) assert.ok(all.body.includes(name), name);
+  assert.not.ok(all.body.includes('Never E'));
+  assert.match(all.body, /@example\.test/);
+  const deactivated = await ctx.admin.get('/admin/fleet/connections?status=deactivated');
+  // by status
+  assert.ok(deactivated.body.includes('Off D'));
+  assert.not.ok(deactivated.body.includes('Current A'));
+  const byPlugin = await ctx.admin.get('/admin/fleet/connections?plugin=1.9.2');
+  // by plugin version
+  assert.ok(byPlugin.body.includes('Old C'));
+  assert.not.ok(byPlugin.body.includes('Current'));
+  const bySearch = await ctx.admin.get('/admin/fleet/connections?q=current-b');
+  // by site
+  assert.ok(bySearch.body.includes('Current B'));
+  assert.not.ok(bySearch.body.includes('Current A'));
+});
+
+test('owners cannot open the fleet page', async (ctx) => {
+  for (const url of ['/admin/fleet', '/admin/fleet/connections']) {
+    const response = await ctx.owner.get(url);
+    // 404
+    assert.is(response.statusCode, 404);
+    assert.not.ok(response.body.includes('Current A'));
+  }
+});
+
+test.run();

@@ -1,0 +1,103 @@
+import { readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import vm from 'node:vm';
+import { unzipSync } from 'fflate';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { DEFAULT_PLUGIN_DIR } from '../../src/plugin/plugin-release.ts';
+import { buildTestApp } from '../helpers/app.ts';
+import { copyPluginWithVersion } from '../helpers/plugin-copy.ts';
+
+type Ctx = Awaited<ReturnType<typeof buildTestApp>> & { bumpedDir: string; bumped: Awaited<ReturnType<typeof buildTestApp>>['app'] };
+const test = suite<Ctx>('plugin info, download and widget.js');
+
+test.before(async (ctx) => {
+  Object.assign(ctx, await buildTestApp());
+  ctx.bumpedDir = copyPluginWithVersion('9.8.7');
+  ctx.bumped = (await buildTestApp({ db: ctx.db, pluginDir: ctx.bumpedDir })).app;
+});
+test.after(async (ctx) => {
+  await ctx.app.close();
+  await ctx.bumped.close();
+  rmSync(ctx.bumpedDir, { recursive: true, force: true });
+});
+
+test('announces the version in the plugin header, with requirements and a download URL', async (ctx) => {
+  const response = await ctx.app.inject({ method: 'GET', url: '/api/wordpress/plugin/info', headers: { host: 'agentdesk.test:8080' } });
+  const body = response.json();
+  const header = readFileSync(path.join(DEFAULT_PLUGIN_DIR, 'agentdesk-chatbot.php'), 'utf8');
+  // the same version as the plugin's own header
+  assert.is(response.statusCode, 200);
+  assert.ok(header.includes(`Version:           ${body.version}`));
+  // requirements and the readme's changelog
+  assert.equal([body.requires, body.requires_php, body.slug], ['6.1', '7.4', 'agentdesk-chatbot']);
+  assert.match(body.changelog, `= ${body.version} =`);
+  // the zip, on the host the caller reached
+  assert.is(body.download_url, 'http://agentdesk.test:8080/api/wordpress/plugin/download');
+  // cacheable
+  assert.match(String(response.headers['cache-control']), /max-age=\d+/);
+});
+
+test('announces a newer version when its plugin folder has one', async (ctx) => {
+  const body = (await ctx.bumped.inject({ method: 'GET', url: '/api/wordpress/plugin/info' })).json();
+  // the bumped header, and its changelog entry
+  assert.is(body.version, '9.8.7');
+  assert.match(body.changelog, '= 9.8.7 =');
+});
+
+test('serves the plugin as a zip WordPress can install: one agentdesk-chatbot/ folder', async (ctx) => {
+  const response = await ctx.app.inject({ method: 'GET', url: '/api/wordpress/plugin/download' });
+  // a zip attachment named with the version
+  assert.is(response.statusCode, 200);
+  assert.is(response.headers['content-type'], 'application/zip');
+  assert.match(String(response.headers['content-disposition']), /attachment; filename="agentdesk-chatbot-\d+\.\d+\.\d+\.zip"/);
+  const files = unzipSync(new Uint8Array(response.rawPayload));
+  const names = Object.keys(files);
+  // every entry inside the plugin's folder, the main file byte for byte
+  assert.ok(names.every((name) => name.startsWith('agentdesk-chatbot/')), names.join(', '));
+  assert.equal(Buffer.from(files['agentdesk-chatbot/agentdesk-chatbot.php']!), readFileSync(path.join(DEFAULT_PLUGIN_DIR, 'agentdesk-chatbot.php')));
+  // the includes, uninstall.php, readme and translations template
+  for (const name of ['includes/class-agentdesk-heartbeat.php', 'uninstall.php', 'readme.txt', 'languages/agentdesk-chatbot.pot']) {
+    assert.ok(names.includes(`agentdesk-chatbot/${name}`), name);
+  }
+});
+
+test('answers a conditional download with 304 and the same ETag', async (ctx) => {
+  const first = await ctx.app.inject({ method: 'GET', url: '/api/wordpress/plugin/download' });
+  const again = await ctx.app.inject({ method: 'GET', url: '/api/wordpress/plugin/download', headers: { 'if-none-match': String(first.headers.etag) } });
+  // unchanged: no body
+  assert.is(again.statusCode, 304);
+  assert.is(again.headers.etag, first.headers.etag);
+});
+
+test('answers 503 with the error shape when the plugin folder is unreadable', async (ctx) => {
+  const broken = (await buildTestApp({ db: ctx.db, pluginDir: path.join(os.tmpdir(), 'agentdesk-no-such-plugin') })).app;
+  try {
+    const response = await broken.inject({ method: 'GET', url: '/api/wordpress/plugin/info' });
+    // an expected fault, not a 500
+    assert.is(response.statusCode, 503);
+    assert.is(response.json().success, false);
+  } finally {
+    await broken.close();
+  }
+});
+
+test('serves widget.js as cacheable JavaScript that parses', async (ctx) => {
+  const response = await ctx.app.inject({ method: 'GET', url: '/widget.js' });
+  // JavaScript, cached for an hour, usable from any site
+  assert.is(response.statusCode, 200);
+  assert.is(response.headers['content-type'], 'text/javascript; charset=utf-8');
+  assert.is(response.headers['cache-control'], 'public, max-age=3600');
+  assert.is(response.headers['access-control-allow-origin'], '*');
+  // valid script, and it reads the public config endpoint by widget key
+  new vm.Script(response.body);
+  assert.match(response.body, "'/bots/config/'");
+  // small
+  assert.ok(response.body.length < 8_000);
+  const again = await ctx.app.inject({ method: 'GET', url: '/widget.js', headers: { 'if-none-match': String(response.headers.etag) } });
+  // revalidation without a body
+  assert.is(again.statusCode, 304);
+});
+
+test.run();

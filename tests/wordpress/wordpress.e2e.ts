@@ -1,0 +1,437 @@
+// `npm run test:wordpress`: the plugin inside a real WordPress (Debian's package, MariaDB, php -S)
+// talking to the real service (in this process, on the test database: PostgreSQL under CI).
+import http from 'node:http';
+import net from 'node:net';
+import { existsSync, rmSync } from 'node:fs';
+import { chromium } from 'playwright-core';
+import type { AddressInfo } from 'node:net';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { buildApp } from '../../src/app.ts';
+import { findOwnedBot, type BotRow } from '../../src/db/bots.ts';
+import type { Database } from '../../src/db/database.ts';
+import { readPluginRelease } from '../../src/plugin/plugin-release.ts';
+import { createBotFor, createOwner, testConfig } from '../helpers/app.ts';
+import { testDatabase } from '../helpers/database.ts';
+import { copyPluginWithVersion } from '../helpers/plugin-copy.ts';
+import { whenAvailable } from '../helpers/system.ts';
+import { Browser, formFields, readDebugLog, startWordPress, wordpressUnavailable, type WordPressSite } from './wordpress-site.ts';
+
+const PASSWORD = 'e2e-admin-password';
+const RATE_LIMIT = 25;
+
+interface Ctx {
+  db: Database;
+  app: Awaited<ReturnType<typeof buildApp>>;
+  apiUrl: string;
+  announcedDir: string;
+  site: WordPressSite;
+  admin: Browser;
+  ownerId: string;
+  bot: BotRow;
+  token: string;
+  /** Every request that reached the heartbeat endpoint, and the bodies that got past the rate limit. */
+  heartbeatRequests: number;
+  heartbeats: { headers: Record<string, unknown>; body: Record<string, unknown> }[];
+}
+
+const test = suite<Ctx>('WordPress end-to-end');
+const it = whenAvailable(test, wordpressUnavailable());
+const installedVersion = readPluginRelease().version;
+
+test.before(async (ctx) => {
+  if (wordpressUnavailable()) return;
+  ctx.db = await testDatabase();
+  ctx.announcedDir = copyPluginWithVersion('99.0.0');
+  ctx.app = await buildApp({ config: testConfig({ HEARTBEAT_RATE_LIMIT: String(RATE_LIMIT) }), db: ctx.db, pluginDir: ctx.announcedDir });
+  ctx.heartbeatRequests = 0;
+  ctx.heartbeats = [];
+  ctx.app.addHook('onRequest', async (request) => {
+    if (request.url === '/api/bots/wordpress-heartbeat') ctx.heartbeatRequests++;
+  });
+  ctx.app.addHook('preHandler', async (request) => {
+    if (request.url === '/api/bots/wordpress-heartbeat') ctx.heartbeats.push({ headers: request.headers, body: request.body as Record<string, unknown> });
+  });
+  await ctx.app.listen({ host: '127.0.0.1', port: 0 });
+  ctx.apiUrl = `http://127.0.0.1:${(ctx.app.server.address() as AddressInfo).port}/api`;
+
+  const { user } = await createOwner(ctx.db);
+  ctx.ownerId = user.id;
+  const created = await createBotFor(ctx.db, user.id, { name: 'Shop helper', welcome_message: 'Hi! Ask me anything.' });
+  ctx.bot = created.bot;
+  ctx.token = created.token;
+
+  ctx.site = await startWordPress();
+  ctx.admin = new Browser(ctx.site.url);
+});
+
+test.after(async (ctx) => {
+  await ctx.site?.close();
+  await ctx.app?.close();
+  if (ctx.announcedDir) rmSync(ctx.announcedDir, { recursive: true, force: true });
+});
+
+const serviceBot = (ctx: Ctx) => findOwnedBot(ctx.db, ctx.ownerId, ctx.bot.id);
+
+async function settingsPage(ctx: Ctx) {
+  const page = await ctx.admin.request('/wp-admin/options-general.php?page=agentdesk');
+  assert.is(page.status, 200, 'the settings page opens for the administrator');
+  return page;
+}
+
+/** Saves Settings → AgentDesk as the administrator would: the page's own nonce, a real POST, the redirect followed. */
+async function saveSettings(ctx: Ctx, fields: { token?: string; apiUrl?: string }) {
+  const page = await settingsPage(ctx);
+  const hidden = formFields(page.text, 'options.php');
+  const started = performance.now();
+  const saved = await ctx.admin.request('/wp-admin/options.php', {
+    form: { ...hidden, agentdesk_api_token: fields.token ?? '', agentdesk_api_url: fields.apiUrl ?? ctx.apiUrl, submit: 'Save and test connection' },
+  });
+  assert.is(saved.status, 302, `options.php redirects back after saving: ${saved.text.slice(0, 300)}`);
+  const after = await ctx.admin.request(new URL(saved.location!, ctx.site.url).pathname + new URL(saved.location!, ctx.site.url).search);
+  return { html: after.text, ms: performance.now() - started };
+}
+
+const statusOf = (html: string) => /id="agentdesk-status"[^>]*>([^<]*)</.exec(html)?.[1];
+
+it('installs WordPress 6.1 and activates the plugin, which schedules nothing without a token', async (ctx) => {
+  const installed = await ctx.site.task('install', { password: PASSWORD });
+  // Debian's WordPress 6.1.x
+  assert.match(installed.wp_version, /^6\.1(\.\d+)?$/);
+  const activated = await ctx.site.task('activate');
+  // active, and no heartbeat before a token is saved
+  assert.is(activated.error, null);
+  assert.is(activated.active, true);
+  assert.is(activated.next, false);
+});
+
+it('logs the administrator in over HTTP', async (ctx) => {
+  ctx.admin.setCookie('wordpress_test_cookie', 'WP%20Cookie%20check');
+  const login = await ctx.admin.request('/wp-login.php', {
+    form: { log: 'admin', pwd: PASSWORD, 'wp-submit': 'Log In', redirect_to: `${ctx.site.url}/wp-admin/`, testcookie: '1' },
+  });
+  // a redirect into wp-admin with the auth cookies
+  assert.is(login.status, 302, login.text.slice(0, 500));
+  const page = await settingsPage(ctx);
+  // Settings → AgentDesk is there, not connected yet
+  assert.is(statusOf(page.text), 'Not connected');
+});
+
+it('rejects a token AgentDesk does not know: a clear error, nothing stored, no heartbeat', async (ctx) => {
+  const before = ctx.heartbeatRequests;
+  const { html } = await saveSettings(ctx, { token: `bot_${'x'.repeat(43)}` });
+  // the site owner reads what went wrong
+  assert.match(html, 'AgentDesk did not accept this API token');
+  assert.match(html, 'The new token was not saved.');
+  const state = await ctx.site.task('state');
+  // no token stored, nothing scheduled, nothing sent
+  assert.is(state.options.agentdesk_api_token ?? '', '');
+  assert.is(state.next, false);
+  assert.is(ctx.heartbeatRequests, before);
+});
+
+it('saves a valid token: validated, heartbeat sent at once, "Connected", and the service shows the site connected', async (ctx) => {
+  const { html } = await saveSettings(ctx, { token: ctx.token });
+  // the page says connected, names the bot, shows the last heartbeat
+  assert.is(statusOf(html), 'Connected');
+  assert.match(html, /Connected to your AgentDesk bot (&quot;|")Shop helper(&quot;|")/);
+  assert.not.match(html, /id="agentdesk-last-heartbeat">\s*Never/);
+  // the secret token is never echoed back
+  assert.not.ok(html.includes(ctx.token), 'the token appears in the page');
+  const bot = await serviceBot(ctx);
+  // the service recorded the site with its real URL, the plugin version and WordPress 6.1.x
+  assert.is(bot?.connection_status, 'connected');
+  assert.is(bot?.wordpress_connected, true);
+  assert.is(bot?.wordpress_site_url, ctx.site.url);
+  assert.is(bot?.wordpress_plugin_version, installedVersion);
+  assert.match(bot?.wordpress_wp_version ?? '', /^6\.1(\.\d+)?$/);
+  const state = await ctx.site.task('state');
+  // a five-minute schedule on the seed's hook, once
+  assert.is(state.schedule, 'agentdesk_five_minutes');
+  assert.is(state.interval, 300);
+  assert.ok(state.next > Date.now() / 1000);
+  assert.is(state.cron_hooks.filter((hook: string) => hook === 'agentdesk_heartbeat_event').length, 1);
+});
+
+it('sends exactly the four fields of the seed, with the token only in X-Bot-Token, when the cron event runs', async (ctx) => {
+  const before = ctx.heartbeats.length;
+  const previous = (await serviceBot(ctx))!.wordpress_last_activity!;
+  const run = await ctx.site.task('cron');
+  // one heartbeat per event
+  assert.is(ctx.heartbeats.length, before + 1);
+  const sent = ctx.heartbeats.at(-1)!;
+  // privacy: site URL, plugin version, WordPress version, active flag; nothing else
+  assert.equal(Object.keys(sent.body).sort(), ['is_active', 'plugin_version', 'site_url', 'wp_version']);
+  assert.equal(sent.body, { site_url: ctx.site.url, plugin_version: installedVersion, wp_version: run.wp_version, is_active: true });
+  assert.is(sent.headers['x-bot-token'], ctx.token);
+  // the result is stored for the settings page and the service saw it
+  assert.is(run.options.agentdesk_heartbeat_result.result, 'ok');
+  assert.ok((await serviceBot(ctx))!.wordpress_last_activity!.getTime() >= previous.getTime());
+  // still scheduled
+  assert.is(run.schedule, 'agentdesk_five_minutes');
+});
+
+it('embeds the widget on the front end with the public widget key, never the token', async (ctx) => {
+  const home = await ctx.admin.request('/');
+  // widget.js from the service, configured with the widget key and API URL
+  assert.is(home.status, 200);
+  assert.match(home.text, `${ctx.apiUrl.replace(/\/api$/, '')}/widget.js?ver=${installedVersion}`);
+  assert.match(home.text, `"widgetKey":"${ctx.bot.widget_key}"`);
+  // the secret stays on the server
+  assert.not.ok(home.text.includes(ctx.token));
+  const script = await fetch(`${ctx.apiUrl.replace(/\/api$/, '')}/widget.js`);
+  const config = await fetch(`${ctx.apiUrl}/bots/config/${ctx.bot.widget_key}`);
+  // both are served: the script and the public config it reads
+  assert.is(script.status, 200);
+  assert.is((await config.json()).welcome_message, 'Hi! Ask me anything.');
+});
+
+const CHROMIUM = '/usr/bin/chromium';
+it('shows the bot\'s launcher and, on click, its welcome message in a real browser', async (ctx) => {
+  if (!existsSync(CHROMIUM)) {
+    // the widget check needs Debian's chromium; CI installs it
+    assert.not.ok(process.env.CI, `${CHROMIUM} is missing`);
+    console.log(`skipping the browser check: ${CHROMIUM} is not installed`);
+    return;
+  }
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+  });
+  try {
+    const page = await browser.newPage();
+    await page.goto(`${ctx.site.url}/`);
+    const launcher = page.locator('#agentdesk-widget .launcher');
+    await launcher.waitFor({ timeout: 20_000 });
+    // the launcher carries the bot's name, from the public config
+    assert.is(await launcher.textContent(), 'Shop helper');
+    await launcher.click();
+    const bubble = page.locator('#agentdesk-widget .bubble');
+    await bubble.waitFor({ state: 'visible', timeout: 5_000 });
+    // the panel shows the welcome message
+    assert.is(await bubble.textContent(), 'Hi! Ask me anything.');
+  } finally {
+    await browser.close();
+  }
+});
+
+it('a token the service no longer accepts pauses the heartbeat: admin notice, no schedule, no further requests', async (ctx) => {
+  const { rows } = await ctx.db.query<{ token_hash: string }>('SELECT token_hash FROM bots WHERE id = $1', [ctx.bot.id]);
+  const original = rows[0]!.token_hash;
+  // the token is rotated in AgentDesk: the site's copy is now unknown
+  await ctx.db.query('UPDATE bots SET token_hash = $2 WHERE id = $1', [ctx.bot.id, 'rotated-elsewhere']);
+  try {
+    const first = await ctx.site.task('cron');
+    // paused, unscheduled, reason stored
+    assert.is(first.options.agentdesk_heartbeat_result.code, 401);
+    assert.is(first.options.agentdesk_paused, 'invalid_token');
+    assert.is(first.next, false);
+    const dashboard = await ctx.admin.request('/wp-admin/index.php');
+    // the notice on every admin page, in plain words
+    assert.match(dashboard.text, 'AgentDesk heartbeats are paused.');
+    assert.match(dashboard.text, 'AgentDesk did not accept this API token');
+    const counted = ctx.heartbeatRequests;
+    await ctx.site.task('cron');
+    await ctx.admin.request('/');
+    // no noise: nothing more reaches the service, nothing is rescheduled by page loads
+    assert.is(ctx.heartbeatRequests, counted);
+    assert.is((await ctx.site.task('state')).next, false);
+  } finally {
+    await ctx.db.query('UPDATE bots SET token_hash = $2 WHERE id = $1', [ctx.bot.id, original]);
+  }
+  const { html } = await saveSettings(ctx, {});
+  // saving again (the token field left empty keeps the token) resumes
+  assert.is(statusOf(html), 'Connected');
+  assert.not.match(html, 'heartbeats are paused');
+  assert.is((await ctx.site.task('state')).schedule, 'agentdesk_five_minutes');
+});
+
+it('a bot switched off in AgentDesk pauses the heartbeat with its own explanation', async (ctx) => {
+  await ctx.db.query('UPDATE bots SET is_active = false WHERE id = $1', [ctx.bot.id]);
+  try {
+    const run = await ctx.site.task('cron');
+    // 403 → paused as bot_disabled
+    assert.is(run.options.agentdesk_heartbeat_result.code, 403);
+    assert.is(run.options.agentdesk_paused, 'bot_disabled');
+    assert.is(run.next, false);
+    const page = await settingsPage(ctx);
+    // the settings page says why
+    assert.is(statusOf(page.text), 'Paused');
+    assert.match(page.text, 'This bot is switched off in AgentDesk');
+  } finally {
+    await ctx.db.query('UPDATE bots SET is_active = true WHERE id = $1', [ctx.bot.id]);
+  }
+  const { html } = await saveSettings(ctx, {});
+  // back on, back connected
+  assert.is(statusOf(html), 'Connected');
+});
+
+it('the service down: the error is recorded in words, no PHP fatal, no slow page, the schedule kept', async (ctx) => {
+  // A service that accepts connections and never answers: the plugin's 5 s timeout must hold.
+  const sockets: net.Socket[] = [];
+  const silent = net.createServer((socket) => sockets.push(socket));
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  const silentUrl = `http://127.0.0.1:${(silent.address() as AddressInfo).port}/api`;
+  // And an address where nothing listens at all.
+  const closed = net.createServer();
+  await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+  const closedUrl = `http://127.0.0.1:${(closed.address() as AddressInfo).port}/api`;
+  await new Promise((resolve) => closed.close(resolve));
+  const lastOk = (await ctx.site.task('state')).options.agentdesk_last_heartbeat;
+
+  try {
+    const hanging = await saveSettings(ctx, { apiUrl: silentUrl });
+    // the save returns soon after the timeout, with the reason, and keeps the token
+    assert.ok(hanging.ms < 12_000, `saving took ${Math.round(hanging.ms)} ms`);
+    assert.match(hanging.html, 'Could not reach AgentDesk');
+    assert.match(hanging.html, 'The saved token is unchanged.');
+
+    await saveSettings(ctx, { apiUrl: closedUrl });
+    const run = await ctx.site.task('cron');
+    // unreachable recorded; still scheduled (it retries); last success unchanged
+    assert.is(run.options.agentdesk_heartbeat_result.result, 'unreachable');
+    assert.is(run.schedule, 'agentdesk_five_minutes');
+    assert.is(run.options.agentdesk_last_heartbeat, lastOk);
+    assert.ok(run.seconds < 6, `cron took ${run.seconds} s`);
+    const page = await settingsPage(ctx);
+    // the settings page reads stored state only: fast, and it explains
+    assert.ok(page.ms < 3_000, `settings page took ${Math.round(page.ms)} ms`);
+    assert.is(statusOf(page.text), 'Connection problem');
+    assert.match(page.text, 'Could not reach AgentDesk');
+    // and nothing fatal anywhere
+    assert.not.match(ctx.site.serverLog() + readDebugLog(ctx.site), /Fatal error/i);
+  } finally {
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => silent.close(resolve));
+  }
+  const { html } = await saveSettings(ctx, { apiUrl: ctx.apiUrl });
+  // pointing back at the service reconnects
+  assert.is(statusOf(html), 'Connected');
+});
+
+it('a 503 with Retry-After (the service\'s database down) is waited out as asked', async (ctx) => {
+  // The service answers 503 + Retry-After while its database is unreachable; this one always does.
+  let requests = 0;
+  const down = http.createServer((request, response) => {
+    requests++;
+    request.resume();
+    response.writeHead(503, { 'content-type': 'application/json', 'retry-after': '120' });
+    response.end(JSON.stringify({ success: false, message: 'Service temporarily unavailable, please retry later' }));
+  });
+  await new Promise<void>((resolve) => down.listen(0, '127.0.0.1', resolve));
+  try {
+    await ctx.site.task('set-option', { name: 'agentdesk_api_url', value: `http://127.0.0.1:${(down.address() as AddressInfo).port}/api` });
+    const run = await ctx.site.task('cron');
+    // recorded as unavailable, waiting the 120 s it was told, still scheduled
+    assert.is(run.options.agentdesk_heartbeat_result.result, 'unavailable');
+    assert.is(run.options.agentdesk_heartbeat_result.retry_after, 120);
+    assert.ok(run.options._transient_agentdesk_retry_until >= Date.now() / 1000 + 100);
+    assert.is(run.schedule, 'agentdesk_five_minutes');
+    await ctx.site.task('cron');
+    // the next due event sends nothing while the wait lasts
+    assert.is(requests, 1);
+    const page = await settingsPage(ctx);
+    // the owner reads that it is temporary
+    assert.match(page.text, 'AgentDesk is temporarily unavailable');
+  } finally {
+    await new Promise((resolve) => down.close(resolve));
+  }
+  const { html } = await saveSettings(ctx, { apiUrl: ctx.apiUrl });
+  // saving clears the wait and reconnects
+  assert.is(statusOf(html), 'Connected');
+  assert.is((await ctx.site.task('state')).options._transient_agentdesk_retry_until, undefined);
+});
+
+it('refuses a settings POST without a valid nonce, and changes nothing', async (ctx) => {
+  const page = await settingsPage(ctx);
+  const hidden = formFields(page.text, 'options.php');
+  const forged = await ctx.admin.request('/wp-admin/options.php', {
+    form: { ...hidden, _wpnonce: 'forged', agentdesk_api_token: `bot_${'y'.repeat(43)}`, agentdesk_api_url: 'https://attacker.example/api' },
+  });
+  // WordPress's nonce check stops it
+  assert.is(forged.status, 403);
+  const state = await ctx.site.task('state');
+  // the saved token and URL are untouched
+  assert.is(state.options.agentdesk_api_token, ctx.token);
+  assert.is(state.options.agentdesk_api_url, ctx.apiUrl);
+});
+
+it('deactivating sends a final is_active false: the service shows "deactivated", the event is cleared', async (ctx) => {
+  const state = await ctx.site.task('deactivate');
+  const sent = ctx.heartbeats.at(-1)!;
+  // the last heartbeat said inactive
+  assert.is(sent.body.is_active, false);
+  assert.is(state.active, false);
+  assert.is(state.next, false);
+  // the service knows
+  assert.is((await serviceBot(ctx))?.connection_status, 'deactivated');
+});
+
+it('reactivating resumes the heartbeat at once', async (ctx) => {
+  const state = await ctx.site.task('activate');
+  // connected again, scheduled again
+  assert.is(state.active, true);
+  assert.is(state.schedule, 'agentdesk_five_minutes');
+  assert.is((await serviceBot(ctx))?.connection_status, 'connected');
+});
+
+it('the updater offers the newer version the service announces, with its details and zip', async (ctx) => {
+  const check = await ctx.site.task('update-check');
+  // installed is the repository's version; the service announces 99.0.0 from its plugin folder
+  assert.is(check.installed, installedVersion);
+  assert.is(check.update?.new_version, '99.0.0');
+  assert.is(check.update?.package, `${ctx.apiUrl}/wordpress/plugin/download`);
+  assert.is(check.update?.requires_php, '7.4');
+  // "View version details"
+  assert.is(check.info.version, '99.0.0');
+  assert.match(check.info.sections.changelog, '<h4>99.0.0</h4>');
+  const plugins = await ctx.admin.request('/wp-admin/plugins.php');
+  // WordPress's own Plugins screen shows the update
+  assert.match(plugins.text, /There is a new version of AgentDesk Chatbot available/);
+  const zip = await fetch(check.update.package);
+  // the package URL serves the zip
+  assert.is(zip.headers.get('content-type'), 'application/zip');
+});
+
+it('a 429 with Retry-After makes the plugin wait before the next heartbeat', async (ctx) => {
+  let limited: Response | undefined;
+  for (let i = 0; i <= RATE_LIMIT && !limited; i++) {
+    const response = await fetch(`${ctx.apiUrl}/bots/wordpress-heartbeat`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-bot-token': ctx.token },
+      body: JSON.stringify({ site_url: ctx.site.url, plugin_version: installedVersion, wp_version: '6.1.9', is_active: true }),
+    });
+    if (response.status === 429) limited = response;
+  }
+  // the service's per-token limit is reached
+  assert.ok(limited, 'no 429 from the service');
+  const run = await ctx.site.task('cron');
+  // recorded with the wait the service asked for
+  assert.is(run.options.agentdesk_heartbeat_result.result, 'rate_limited');
+  assert.ok(run.options.agentdesk_heartbeat_result.retry_after > 0);
+  assert.ok(run.options._transient_agentdesk_retry_until > Date.now() / 1000);
+  const counted = ctx.heartbeatRequests;
+  await ctx.site.task('cron');
+  // while waiting, the event sends nothing
+  assert.is(ctx.heartbeatRequests, counted);
+  const page = await settingsPage(ctx);
+  // and the page explains it
+  assert.match(page.text, 'AgentDesk asked this site to slow down');
+});
+
+it('uninstalling deletes every option, transient and event of the plugin', async (ctx) => {
+  await ctx.site.task('deactivate');
+  const state = await ctx.site.task('uninstall');
+  // nothing named agentdesk is left in wp_options, no cron event
+  assert.equal(Object.keys(state.options), []);
+  assert.not.ok(state.cron_hooks.includes('agentdesk_heartbeat_event'));
+});
+
+it('logged no PHP warning or notice from the plugin', async (ctx) => {
+  const log = readDebugLog(ctx.site);
+  const ours = log.split('\n').filter((line) => line.includes('plugins/agentdesk-chatbot/') || /Fatal/i.test(line));
+  // WordPress's debug.log has nothing from the plugin
+  assert.equal(ours, []);
+});
+
+test.run();

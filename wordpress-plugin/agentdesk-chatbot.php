@@ -1,0 +1,100 @@
+<?php
+/**
+ * Plugin Name:       AgentDesk Chatbot
+ * Plugin URI:        https://agentdesk.example/wordpress
+ * Description:       Shows your AgentDesk chat bot on your site and keeps AgentDesk informed that the plugin is connected.
+ * Version:           1.1.0
+ * Requires at least: 6.1
+ * Requires PHP:      7.4
+ * Author:            AgentDesk
+ * Author URI:        https://agentdesk.example
+ * License:           GPL-2.0-or-later
+ * License URI:       https://www.gnu.org/licenses/gpl-2.0.html
+ * Text Domain:       agentdesk-chatbot
+ * Domain Path:       /languages
+ * Update URI:        https://agentdesk.example/wordpress-plugin
+ *
+ * @package AgentDesk_Chatbot
+ */
+
+if ( ! defined( 'ABSPATH' ) ) {
+	exit;
+}
+
+// Must match the "Version" header above: the service's /api/wordpress/plugin/info reads that header.
+define( 'AGENTDESK_VERSION', '1.1.0' );
+define( 'AGENTDESK_PLUGIN_FILE', __FILE__ );
+define( 'AGENTDESK_PLUGIN_DIR', plugin_dir_path( __FILE__ ) );
+
+// A site may point the plugin at another AgentDesk service from wp-config.php; then the settings
+// page shows that URL and does not let it be changed.
+if ( defined( 'AGENTDESK_API_URL' ) ) {
+	define( 'AGENTDESK_API_URL_FROM_CONFIG', true );
+} else {
+	define( 'AGENTDESK_API_URL', 'https://api.agentdesk.example/api' );
+}
+
+require_once AGENTDESK_PLUGIN_DIR . 'includes/class-agentdesk-api.php';
+require_once AGENTDESK_PLUGIN_DIR . 'includes/class-agentdesk-validator.php';
+require_once AGENTDESK_PLUGIN_DIR . 'includes/class-agentdesk-heartbeat.php';
+require_once AGENTDESK_PLUGIN_DIR . 'includes/class-agentdesk-admin.php';
+require_once AGENTDESK_PLUGIN_DIR . 'includes/class-agentdesk-widget.php';
+require_once AGENTDESK_PLUGIN_DIR . 'includes/class-agentdesk-updater.php';
+
+/**
+ * The plugin's objects, built once.
+ *
+ * @return array{api: AgentDesk_API, heartbeat: AgentDesk_Heartbeat, validator: AgentDesk_Validator}
+ */
+function agentdesk_chatbot() {
+	static $plugin = null;
+	if ( null === $plugin ) {
+		$api    = new AgentDesk_API();
+		$plugin = array(
+			'api'       => $api,
+			'validator' => new AgentDesk_Validator( $api ),
+			'heartbeat' => new AgentDesk_Heartbeat( $api ),
+		);
+	}
+	return $plugin;
+}
+
+/**
+ * Wires every hook of the plugin.
+ */
+function agentdesk_chatbot_init() {
+	$plugin = agentdesk_chatbot();
+	$plugin['heartbeat']->register();
+	( new AgentDesk_Widget( $plugin['api'] ) )->register();
+	( new AgentDesk_Updater( $plugin['api'] ) )->register();
+	if ( is_admin() ) {
+		( new AgentDesk_Admin( $plugin['api'], $plugin['validator'], $plugin['heartbeat'] ) )->register();
+	}
+}
+add_action( 'plugins_loaded', 'agentdesk_chatbot_init' );
+
+/**
+ * Loads the translations of the text domain.
+ */
+function agentdesk_chatbot_load_textdomain() {
+	load_plugin_textdomain( 'agentdesk-chatbot', false, dirname( plugin_basename( __FILE__ ) ) . '/languages' );
+}
+add_action( 'init', 'agentdesk_chatbot_load_textdomain' );
+
+/**
+ * Activation: resumes the heartbeat when a token is already saved (a reactivated plugin).
+ */
+function agentdesk_chatbot_activate() {
+	$plugin = agentdesk_chatbot();
+	$plugin['heartbeat']->on_activation();
+}
+register_activation_hook( __FILE__, 'agentdesk_chatbot_activate' );
+
+/**
+ * Deactivation: tells AgentDesk the plugin is off (is_active false) and clears the cron event.
+ */
+function agentdesk_chatbot_deactivate() {
+	$plugin = agentdesk_chatbot();
+	$plugin['heartbeat']->on_deactivation();
+}
+register_deactivation_hook( __FILE__, 'agentdesk_chatbot_deactivate' );

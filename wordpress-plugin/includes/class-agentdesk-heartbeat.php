@@ -1,0 +1,219 @@
+<?php
+/**
+ * The heartbeat: every five minutes WP-Cron tells AgentDesk that the plugin is installed and active.
+ *
+ * @package AgentDesk_Chatbot
+ */
+
+if ( ! defined( 'ABSPATH' ) ) {
+	exit;
+}
+
+/**
+ * Schedules, sends and records heartbeats.
+ *
+ * Privacy: a heartbeat carries exactly four fields (site URL, plugin version, WordPress version,
+ * active flag) and nothing about users, content or visitors.
+ */
+class AgentDesk_Heartbeat {
+
+	/** The cron hook (kept from 1.0 so existing schedules stay valid). */
+	const HOOK = 'agentdesk_heartbeat_event';
+
+	/** The custom cron schedule. */
+	const SCHEDULE = 'agentdesk_five_minutes';
+
+	/** Seconds between heartbeats. */
+	const INTERVAL = 300;
+
+	/** Option: the last answer, for the settings page. */
+	const RESULT_OPTION = 'agentdesk_heartbeat_result';
+
+	/** Option: why heartbeats are paused (invalid_token or bot_disabled), absent when they are not. */
+	const PAUSED_OPTION = 'agentdesk_paused';
+
+	/** Transient: set while a Retry-After answer asks the plugin to wait. */
+	const RETRY_TRANSIENT = 'agentdesk_retry_until';
+
+	/**
+	 * The API client.
+	 *
+	 * @var AgentDesk_API
+	 */
+	private $api;
+
+	/**
+	 * Builds the heartbeat.
+	 *
+	 * @param AgentDesk_API $api The API client.
+	 */
+	public function __construct( AgentDesk_API $api ) {
+		$this->api = $api;
+	}
+
+	/**
+	 * Hooks the schedule, the cron event and the scheduling check.
+	 */
+	public function register() {
+		$this->register_schedule();
+		add_action( self::HOOK, array( $this, 'run_scheduled' ) );
+		add_action( 'init', array( $this, 'maybe_schedule' ) );
+	}
+
+	/**
+	 * Adds the five-minute schedule to WP-Cron.
+	 */
+	public function register_schedule() {
+		if ( ! has_filter( 'cron_schedules', array( $this, 'add_schedule' ) ) ) {
+			add_filter( 'cron_schedules', array( $this, 'add_schedule' ) );
+		}
+	}
+
+	/**
+	 * The cron_schedules filter.
+	 *
+	 * @param array $schedules The schedules WordPress knows.
+	 * @return array
+	 */
+	public function add_schedule( $schedules ) {
+		$schedules[ self::SCHEDULE ] = array(
+			'interval' => self::INTERVAL,
+			'display'  => __( 'Every five minutes (AgentDesk heartbeat)', 'agentdesk-chatbot' ),
+		);
+		return $schedules;
+	}
+
+	/**
+	 * Schedules the heartbeat when a token is saved, heartbeats are not paused, and it is not yet
+	 * scheduled (also covers sites upgrading from 1.0, where no activation hook runs).
+	 */
+	public function maybe_schedule() {
+		if ( '' === $this->api->token() || get_option( self::PAUSED_OPTION ) ) {
+			return;
+		}
+		if ( ! wp_next_scheduled( self::HOOK ) ) {
+			wp_schedule_event( time() + self::INTERVAL, self::SCHEDULE, self::HOOK );
+		}
+	}
+
+	/**
+	 * Removes every scheduled heartbeat.
+	 */
+	public function unschedule() {
+		wp_clear_scheduled_hook( self::HOOK );
+	}
+
+	/**
+	 * The cron event. Sends nothing while paused (a rejected token or a disabled bot would only
+	 * be rejected again) or while a Retry-After answer asks the plugin to wait.
+	 */
+	public function run_scheduled() {
+		if ( '' === $this->api->token() || get_option( self::PAUSED_OPTION ) ) {
+			$this->unschedule();
+			return;
+		}
+		if ( false !== get_transient( self::RETRY_TRANSIENT ) ) {
+			return;
+		}
+		$this->send( true );
+	}
+
+	/**
+	 * Sends one heartbeat now and records its answer.
+	 *
+	 * @param bool        $is_active Whether the plugin is active (false only on deactivation).
+	 * @param string|null $token     The token to send; the saved one when null.
+	 * @param int         $timeout   Seconds.
+	 * @return array An answer of AgentDesk_API::describe().
+	 */
+	public function send( $is_active = true, $token = null, $timeout = AgentDesk_API::TIMEOUT ) {
+		$token = null === $token ? $this->api->token() : $token;
+		$body  = array(
+			'site_url'       => home_url(),
+			'plugin_version' => AGENTDESK_VERSION,
+			'wp_version'     => get_bloginfo( 'version' ),
+			'is_active'      => (bool) $is_active,
+		);
+		$answer = $this->api->post( '/bots/wordpress-heartbeat', $token, $body, $timeout );
+		$this->record( $answer );
+		return $answer;
+	}
+
+	/**
+	 * Stores an answer for the settings page and acts on it: 401/403 pause the heartbeat (and
+	 * the admin notice explains why), 429/503 wait as long as Retry-After asks.
+	 *
+	 * @param array $answer An answer of AgentDesk_API::describe().
+	 */
+	public function record( $answer ) {
+		update_option(
+			self::RESULT_OPTION,
+			array(
+				'result'      => $answer['result'],
+				'code'        => $answer['code'],
+				'time'        => time(),
+				'retry_after' => $answer['retry_after'],
+				'detail'      => $answer['detail'],
+			),
+			false
+		);
+
+		switch ( $answer['result'] ) {
+			case 'ok':
+				// The seed's option: local time of the last accepted heartbeat.
+				update_option( 'agentdesk_last_heartbeat', current_time( 'mysql' ) );
+				if ( false !== get_option( self::PAUSED_OPTION ) ) {
+					delete_option( self::PAUSED_OPTION );
+				}
+				if ( false !== get_transient( self::RETRY_TRANSIENT ) ) {
+					delete_transient( self::RETRY_TRANSIENT );
+				}
+				break;
+			case 'invalid_token':
+			case 'bot_disabled':
+				update_option( self::PAUSED_OPTION, $answer['result'], false );
+				$this->unschedule();
+				break;
+			case 'rate_limited':
+			case 'unavailable':
+				if ( $answer['retry_after'] > 0 ) {
+					set_transient( self::RETRY_TRANSIENT, time() + $answer['retry_after'], $answer['retry_after'] );
+				}
+				break;
+		}
+	}
+
+	/**
+	 * Activation: a saved token resumes the heartbeat at once, so AgentDesk sees the site again.
+	 */
+	public function on_activation() {
+		$this->register_schedule();
+		if ( '' === $this->api->token() || get_option( self::PAUSED_OPTION ) ) {
+			return;
+		}
+		$this->send( true );
+		$this->maybe_schedule();
+	}
+
+	/**
+	 * Deactivation: clears the event and sends a final heartbeat with is_active false, so
+	 * AgentDesk shows "deactivated" rather than, later, "stale".
+	 */
+	public function on_deactivation() {
+		$this->unschedule();
+		if ( '' === $this->api->token() || get_option( self::PAUSED_OPTION ) ) {
+			return;
+		}
+		$this->send( false, null, 3 );
+	}
+
+	/**
+	 * The last recorded answer, or null.
+	 *
+	 * @return array|null
+	 */
+	public static function last_result() {
+		$result = get_option( self::RESULT_OPTION );
+		return is_array( $result ) && isset( $result['result'] ) ? $result : null;
+	}
+}
