@@ -4,6 +4,7 @@
 import path from 'node:path';
 import cron from 'node-cron';
 import { ConfigError, type Config } from '../config.ts';
+import { pruneHeartbeatHistory } from '../db/bots.ts';
 import type { Database } from '../db/database.ts';
 import { loadServerSecret } from '../db/service-state.ts';
 import type { AlertMetrics } from './alert-metrics.ts';
@@ -72,6 +73,8 @@ export async function startAlertJobs(deps: AlertJobsDeps) {
         metrics.sweepDuration.observe(Number(process.hrtime.bigint() - started) / 1e9);
         metrics.sweepLastSuccess.set(Date.now() / 1000);
         if (result.flipped || result.recoveryMails || result.reminderMails || result.incidentClosed) log.info({ ...result }, 'sweep done');
+        // The instance that swept also keeps the heartbeat history bounded (an hour's rows at a time).
+        await pruneHeartbeatHistory(db, now());
       }
     } catch (error) {
       log.error({ err: error }, 'sweep failed');

@@ -169,6 +169,16 @@ export async function recordHeartbeats(db: Queryable, writes: readonly Heartbeat
   return new Map(rows.map((row) => [row.token_hash, { botId: row.id, isActive: row.is_active, previousStatus: row.previous_status }]));
 }
 
+/** How long hourly heartbeat counts are kept: the dashboard charts the last 7 days. */
+export const HEARTBEAT_HISTORY_DAYS = 8;
+
+/** Deletes hourly counts older than the history window; returns how many rows went. */
+export async function pruneHeartbeatHistory(db: Queryable, now: Date): Promise<number> {
+  const cutoff = new Date(now.getTime() - HEARTBEAT_HISTORY_DAYS * 86_400_000);
+  const { rowCount } = await db.query('DELETE FROM heartbeat_hours WHERE hour < $1', [cutoff]);
+  return rowCount;
+}
+
 export interface ConnectionEventRow {
   id: number;
   bot_id: string;

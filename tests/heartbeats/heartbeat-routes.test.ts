@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { buildTestApp, createBotFor, createOwner, heartbeatBody, postHeartbeat } from '../helpers/app.ts';
-import { findOwnedBot, listConnectionEvents } from '../../src/db/bots.ts';
+import { findOwnedBot, listConnectionEvents, pruneHeartbeatHistory } from '../../src/db/bots.ts';
 import { openPgDatabase } from '../../src/db/pg-driver.ts';
 
 type Ctx = Awaited<ReturnType<typeof buildTestApp>>;
@@ -267,3 +267,26 @@ unavailable('readyz says not ready', async (ctx) => {
 });
 
 unavailable.run();
+
+const history = suite<Ctx>('heartbeat history');
+history.before(async (ctx) => {
+  Object.assign(ctx, await buildTestApp());
+});
+history.after(async (ctx) => {
+  await ctx.app.close();
+});
+
+history('pruning keeps the last eight days of hourly counts and drops older ones', async (ctx) => {
+  const { bot, token } = await newBot(ctx);
+  await send(ctx, token, heartbeatBody());
+  ctx.clock.advance(9 * 86_400_000);
+  await send(ctx, token, heartbeatBody());
+  const removed = await pruneHeartbeatHistory(ctx.db, ctx.clock.now());
+  const { rows } = await ctx.db.query<{ hour: Date }>('SELECT hour FROM heartbeat_hours WHERE bot_id = $1', [bot.id]);
+  // the nine-day-old hour is gone, the current one stays
+  assert.ok(removed >= 1);
+  assert.is(rows.length, 1);
+  assert.ok(rows[0]!.hour.getTime() > ctx.clock.now().getTime() - 3_600_000);
+});
+
+history.run();
