@@ -4,12 +4,10 @@
 //
 //   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm run bench:sweep
 // BENCH_STORM=1 also times a storm sweep (60 % of the fleet silent at once).
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { createSweep } from '../src/alerts/sweep.ts';
 import { countPendingMails, isIncidentOpen } from '../src/db/alerts.ts';
 import { migrate } from '../src/db/migrate.ts';
-import { openPgDatabase } from '../src/db/pg-driver.ts';
+import { openScratchDatabase, withAdmin } from './scratch-database.ts';
 
 const serverUrl = process.env.DATABASE_URL;
 if (!serverUrl) {
@@ -20,14 +18,11 @@ const botCount = Number(process.env.BENCH_BOTS ?? 1_000_000);
 const staleCount = Number(process.env.BENCH_STALE ?? 200);
 const STALE_AFTER_MS = 10 * 60_000;
 
-const name = `agentdesk_bench_${process.pid}_${randomBytes(3).toString('hex')}`;
-const admin = new pg.Client({ connectionString: serverUrl });
-await admin.connect();
-await admin.query(`CREATE DATABASE ${name}`);
-if (process.env.BENCH_LOG_SLOW) await admin.query(`ALTER DATABASE ${name} SET log_min_duration_statement = ${Number(process.env.BENCH_LOG_SLOW)}`);
-const url = new URL(serverUrl);
-url.pathname = `/${name}`;
-const db = openPgDatabase({ connectionString: url.toString(), poolSize: 4 });
+const scratch = await openScratchDatabase(serverUrl);
+const db = scratch.db;
+if (process.env.BENCH_LOG_SLOW) {
+  await withAdmin(serverUrl, (admin) => admin.query(`ALTER DATABASE ${scratch.name} SET log_min_duration_statement = ${Number(process.env.BENCH_LOG_SLOW)}`));
+}
 
 const time = async <T>(label: string, fn: () => Promise<T>): Promise<T> => {
   const started = performance.now();
@@ -78,7 +73,5 @@ try {
     console.log(`  flipped ${storm.flipped}, storm ${storm.storm}, held mails ${storm.heldMails}`);
   }
 } finally {
-  await db.close();
-  await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await admin.end();
+  await scratch.drop();
 }

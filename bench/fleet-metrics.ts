@@ -7,10 +7,9 @@
 //
 // Creates its own database on that server and drops it at the end.
 import { performance } from 'node:perf_hooks';
-import pg from 'pg';
 import client from 'prom-client';
 import { migrate } from '../src/db/migrate.ts';
-import { openPgDatabase } from '../src/db/pg-driver.ts';
+import { openScratchDatabase } from './scratch-database.ts';
 import { readFleetSummary } from '../src/db/fleet-summary.ts';
 import { registerFleetMetrics } from '../src/observability/fleet-metrics.ts';
 import { createMetrics } from '../src/metrics.ts';
@@ -22,14 +21,8 @@ if (!baseUrl) {
 }
 const botCount = Number(process.argv[2] ?? 1_000_000);
 const runs = 7;
-const name = `agentdesk_bench_fleet_${process.pid}`;
-
-const admin = new pg.Client({ connectionString: baseUrl });
-await admin.connect();
-await admin.query(`CREATE DATABASE ${name}`);
-const url = new URL(baseUrl);
-url.pathname = `/${name}`;
-const db = openPgDatabase({ connectionString: url.toString(), poolSize: 4 });
+const scratch = await openScratchDatabase(baseUrl);
+const db = scratch.db;
 
 async function median(label: string, fn: () => Promise<unknown>): Promise<number> {
   await fn(); // warm the cache and the plan
@@ -109,7 +102,5 @@ try {
   console.log(`at ${botCount} bots: summary query ${summary.toFixed(0)} ms, cold scrape ${coldScrape.toFixed(0)} ms, ` +
     `warm scrape ${warmScrape.toFixed(1)} ms, scrape during a refresh ${busyScrape.toFixed(1)} ms`);
 } finally {
-  await db.close();
-  await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await admin.end();
+  await scratch.drop();
 }

@@ -2,8 +2,7 @@
 //   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres node --import tsx bench/fleet-page.ts [bots]
 // Creates a scratch database, fills it with generate_series, times each query (median of 5), drops it.
 import { performance } from 'node:perf_hooks';
-import pg from 'pg';
-import { openPgDatabase } from '../src/db/pg-driver.ts';
+import { openScratchDatabase } from './scratch-database.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { listFleetPage, summarizeFleet } from '../src/db/fleet.ts';
 import { listOwnedBotsPage } from '../src/db/bot-changes.ts';
@@ -11,14 +10,8 @@ import { listOwnedBotsPage } from '../src/db/bot-changes.ts';
 const base = process.env.DATABASE_URL;
 if (!base) throw new Error('set DATABASE_URL to a PostgreSQL server');
 const count = Number(process.argv[2] ?? 1_000_000);
-const name = `agentdesk_bench_${process.pid}`;
-
-const admin = new pg.Client({ connectionString: base });
-await admin.connect();
-await admin.query(`CREATE DATABASE ${name}`);
-const url = new URL(base);
-url.pathname = `/${name}`;
-const db = openPgDatabase({ connectionString: url.toString(), poolSize: 4 });
+const scratch = await openScratchDatabase(base);
+const db = scratch.db;
 try {
   await migrate(db);
   let started = performance.now();
@@ -60,7 +53,5 @@ try {
   await time('connections page 100, unfiltered', () => listFleetPage(db, { limit: 51, offset: 99 * 50 }));
   await time("an owner's list page (10 bots)", () => listOwnedBotsPage(db, owner, { limit: 20, offset: 0 }));
 } finally {
-  await db.close();
-  await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await admin.end();
+  await scratch.drop();
 }

@@ -9,13 +9,12 @@
 import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { buildApp } from '../src/app.ts';
 import { hashSecret, issueBotToken, issueWidgetKey } from '../src/accounts/credentials.ts';
 import { loadConfig } from '../src/config.ts';
 import type { Database } from '../src/db/database.ts';
 import { migrate } from '../src/db/migrate.ts';
-import { openPgDatabase } from '../src/db/pg-driver.ts';
+import { openScratchDatabase } from './scratch-database.ts';
 import { openPgliteDatabase } from '../src/db/pglite-driver.ts';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
@@ -24,23 +23,9 @@ const botCount = Number(process.env.BENCH_BOTS ?? 2000);
 const serverUrl = process.env.DATABASE_URL;
 
 async function openBenchDatabase(): Promise<{ db: Database; drop: () => Promise<void> }> {
-  if (!serverUrl) return { db: await openPgliteDatabase(), drop: async () => {} };
-  const name = `agentdesk_bench_${process.pid}_${randomBytes(3).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return {
-    db: openPgDatabase({ connectionString: url.toString(), poolSize: 10 }),
-    drop: async () => {
-      const cleanup = new pg.Client({ connectionString: serverUrl });
-      await cleanup.connect();
-      await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await cleanup.end();
-    },
-  };
+  if (serverUrl) return openScratchDatabase(serverUrl, { poolSize: 10 });
+  const db = await openPgliteDatabase();
+  return { db, drop: () => db.close() };
 }
 
 async function seedBots(db: Database, count: number): Promise<string[]> {
@@ -129,7 +114,6 @@ async function main() {
     console.log(`committed vs acknowledged: ${rows[0]!.n} rows counted, ${acknowledged} acknowledged in measured phases (+${warmupRows} from warm-up)`);
     await app.close();
   } finally {
-    await db.close();
     await drop();
   }
 }
