@@ -148,21 +148,27 @@ export async function botPages(app: FastifyInstance, deps: BotPageDeps) {
     }
   });
 
-  const botPage = async (request: FastifyRequest<IdParams>, reply: FastifyReply, extra: Record<string, unknown> = {}) => {
+  /** The bot with its last 7 days: what the bot page and its activity fragment show. */
+  const activityData = async (request: FastifyRequest<IdParams>) => {
     const at = now();
     const { bot, hours, events } = await bots.history(request.viewer!.id, request.params.id, chartStart(at));
-    return render.page(request, reply, 'bot', {
+    return {
       bot: botView(bot, at, zone(request)),
+      timezone: zone(request),
       chart: renderHeartbeatChart(hours, at, zone(request)),
       heartbeatsTotal: hours.reduce((sum, hour) => sum + hour.count, 0),
       events: events.map((event) => eventView(event, at, zone(request))),
-      muteOptions: MUTE_OPTIONS,
-      pluginDownloadUrl,
-      ...extra,
-    });
+    };
   };
 
+  const botPage = async (request: FastifyRequest<IdParams>, reply: FastifyReply, extra: Record<string, unknown> = {}) =>
+    render.page(request, reply, 'bot', { ...(await activityData(request)), muteOptions: MUTE_OPTIONS, pluginDownloadUrl, ...extra });
+
   app.get<IdParams>('/bots/:id', { preHandler: viewer }, async (request, reply) => botPage(request, reply));
+
+  app.get<IdParams>('/bots/:id/activity', { preHandler: viewer }, async (request, reply) =>
+    render.fragment(reply, 'bot-activity', await activityData(request)),
+  );
 
   app.get<IdParams>('/bots/:id/status', { preHandler: viewer }, async (request, reply) => {
     const bot = await bots.getBot(request.viewer!.id, request.params.id);

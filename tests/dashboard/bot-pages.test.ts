@@ -125,6 +125,23 @@ test('the bot page of a connected bot shows the WordPress integration, chart and
   assert.match(page.body, new RegExp(`id="bot-status" hx-get="/bots/${bot.id}/status" hx-trigger="every 30s"`));
 });
 
+test('the activity fragment polls itself and shows a new heartbeat and its event without a reload', async (ctx) => {
+  const { bot, token } = await createBotFor(ctx.db, ctx.owner.user.id, { name: 'Activity bot' });
+  const before = await ctx.b.get(`/bots/${bot.id}`);
+  // the page embeds the activity block, polling its own fragment
+  assert.match(before.body, new RegExp(`id="bot-activity" hx-get="/bots/${bot.id}/activity" hx-trigger="every 30s"`));
+  assert.match(before.body, /No connection event yet/);
+  await heartbeat(ctx, token);
+  const fragment = await ctx.b.get(`/bots/${bot.id}/activity`);
+  // a fragment (no layout) with the heartbeat counted and the never → connected event
+  assert.is(fragment.statusCode, 200);
+  assert.not.match(fragment.body, /<html/);
+  assert.match(fragment.body, /aria-label="Heartbeats per hour over the last 7 days: 1 in total"/);
+  assert.match(fragment.body, /Not connected → Connected/);
+  // the chart caption names the owner's time zone
+  assert.match(fragment.body, /by hour \(Europe\/Paris\)/);
+});
+
 test('a bot that never connected shows the setup help; stale and deactivated are shown as such', async (ctx) => {
   const { bot, token } = await createBotFor(ctx.db, ctx.owner.user.id);
   const never = await ctx.b.get(`/bots/${bot.id}/status`, { 'hx-request': 'true' });

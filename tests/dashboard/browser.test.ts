@@ -98,6 +98,9 @@ test('a new owner signs up, creates a bot, and sees it turn Connected without re
   assert.match(status, /1\.1\.0/);
   assert.match(status, /6\.4\.2/);
   assert.match(status, /just now|minute/);
+  // the activity block follows: the connection event appears, still without a reload
+  await page.waitForSelector('#bot-activity table.events', { timeout: 15_000 });
+  assert.match((await page.textContent('#bot-activity'))!, /Not connected → Connected/);
 
   await list.waitForSelector('#bot-list [data-status="connected"]', { timeout: 15_000 });
   // the list too, without a reload

@@ -24,7 +24,7 @@ test.after(async (ctx) => {
   await ctx.app.close();
 });
 
-const PAGE_GETS = ['/bots/:id', '/bots/:id/status', '/bots/:id/edit', '/bots/:id/delete'];
+const PAGE_GETS = ['/bots/:id', '/bots/:id/status', '/bots/:id/activity', '/bots/:id/edit', '/bots/:id/delete'];
 const PAGE_POSTS: Array<[string, Record<string, string>]> = [
   ['/bots/:id/edit', { name: 'taken over' }],
   ['/bots/:id/delete', {}],
