@@ -17,7 +17,7 @@ import { createMailTransport, type MailTransport } from '../../src/alerts/mail-t
 import { loadEmailTemplates } from '../../src/alerts/email-templates.ts';
 import { registerAlertMetrics } from '../../src/alerts/alert-metrics.ts';
 import { createMetrics } from '../../src/metrics.ts';
-import { buildTestApp, createBotFor, createClock, createOwner, heartbeatBody, testConfig, type Clock } from '../helpers/app.ts';
+import { buildTestApp, createBotFor, createClock, createOwner, heartbeatBody, testConfig, type Clock, postHeartbeat } from '../helpers/app.ts';
 import { createPostgresDatabase, driverName } from '../helpers/database.ts';
 
 let shared: Promise<{ db: Database; url?: string }> | undefined;
@@ -139,13 +139,7 @@ export async function createAlertHarness(options: {
   const compose = composeSettings(config, loadEmailTemplates(), await loadServerSecret(db, config.secretKey));
   const delivery = createDelivery({ db, transport, compose, metrics: alertMetrics });
 
-  const heartbeat = (token: string, body: Record<string, unknown> = {}) =>
-    app.inject({
-      method: 'POST',
-      url: '/api/bots/wordpress-heartbeat',
-      headers: { 'content-type': 'application/json', 'x-bot-token': token },
-      payload: JSON.stringify(heartbeatBody(body)),
-    });
+  const heartbeat = (token: string, body: Record<string, unknown> = {}) => postHeartbeat(app, token, heartbeatBody(body));
 
   return {
     db,

@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { buildTestApp, createBotFor, createOwner, heartbeatBody } from '../helpers/app.ts';
+import { buildTestApp, createBotFor, createOwner, heartbeatBody, postHeartbeat } from '../helpers/app.ts';
 import { loggedIn } from '../helpers/dashboard.ts';
 import { botToJson } from '../../src/bots/bot-json.ts';
 import { findOwnedBot } from '../../src/db/bots.ts';
@@ -42,12 +42,7 @@ test('POST /api/bots creates a bot and returns its token once', async (ctx) => {
   const read = await call(ctx, 'GET', `/api/bots/${bot.id}`);
   // later reads never include it
   assert.not.ok(read.body.includes(token));
-  const heartbeat = await ctx.app.inject({
-    method: 'POST',
-    url: '/api/bots/wordpress-heartbeat',
-    headers: { 'content-type': 'application/json', 'x-bot-token': token },
-    payload: JSON.stringify(heartbeatBody()),
-  });
+  const heartbeat = await postHeartbeat(ctx.app, token);
   // the token works
   assert.is(heartbeat.statusCode, 200);
 });

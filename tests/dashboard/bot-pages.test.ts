@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { buildTestApp, createBotFor, createClock, createOwner, heartbeatBody } from '../helpers/app.ts';
+import { buildTestApp, createBotFor, createClock, createOwner, heartbeatBody, postHeartbeat } from '../helpers/app.ts';
 import { loggedIn, type Browser } from '../helpers/dashboard.ts';
 import { findOwnedBot, listConnectionEvents } from '../../src/db/bots.ts';
 
@@ -18,13 +18,7 @@ test.after(async (ctx) => {
   await ctx.app.close();
 });
 
-const heartbeat = (ctx: Ctx, token: string, body: Record<string, unknown> = {}) =>
-  ctx.app.inject({
-    method: 'POST',
-    url: '/api/bots/wordpress-heartbeat',
-    headers: { 'content-type': 'application/json', 'x-bot-token': token },
-    payload: JSON.stringify(heartbeatBody(body)),
-  });
+const heartbeat = (ctx: Ctx, token: string, body: Record<string, unknown> = {}) => postHeartbeat(ctx.app, token, heartbeatBody(body));
 
 const idOf = (html: string) => /\/bots\/([0-9a-f-]{36})/.exec(html)?.[1];
 

@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { buildTestApp, createBotFor, createOwner, heartbeatBody } from '../helpers/app.ts';
+import { buildTestApp, createBotFor, createOwner, heartbeatBody, postHeartbeat } from '../helpers/app.ts';
 import { freshDatabase } from '../helpers/database.ts';
 import { loggedIn, type Browser } from '../helpers/dashboard.ts';
 import { migrate } from '../../src/db/migrate.ts';
@@ -16,13 +16,7 @@ test.before(async (ctx) => {
   Object.assign(ctx, await buildTestApp({ db: ctx.fresh, dashboard: { latestPluginVersion: '1.10.0' } }));
   const admin = await createOwner(ctx.db, { role: 'admin' });
   const owner = await createOwner(ctx.db);
-  const send = (token: string, body: Record<string, unknown>) =>
-    ctx.app.inject({
-      method: 'POST',
-      url: '/api/bots/wordpress-heartbeat',
-      headers: { 'content-type': 'application/json', 'x-bot-token': token },
-      payload: JSON.stringify(heartbeatBody(body)),
-    });
+  const send = (token: string, body: Record<string, unknown>) => postHeartbeat(ctx.app, token, heartbeatBody(body));
   const plans: Array<[string, Record<string, unknown> | null]> = [
     ['Current A', { plugin_version: '1.10.0', wp_version: '6.4.2', site_url: 'https://current-a.example' }],
     ['Current B', { plugin_version: '1.10.0', wp_version: '6.5', site_url: 'https://current-b.example' }],

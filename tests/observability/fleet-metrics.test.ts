@@ -5,7 +5,7 @@ import type { Database } from '../../src/db/database.ts';
 import { migrate } from '../../src/db/migrate.ts';
 import { registerFleetMetrics } from '../../src/observability/fleet-metrics.ts';
 import { METRIC } from '../../src/metrics.ts';
-import { buildTestApp, createBotFor, createClock, createOwner, heartbeatBody, type Clock } from '../helpers/app.ts';
+import { buildTestApp, createBotFor, createClock, createOwner, heartbeatBody, type Clock, postHeartbeat } from '../helpers/app.ts';
 import { freshDatabase } from '../helpers/database.ts';
 
 // These gauges count the whole fleet, so this suite owns an empty database instead of the shared one.
@@ -31,12 +31,7 @@ test.before.each(async (ctx) => {
 });
 
 const heartbeat = (ctx: Ctx, token: string, overrides: Record<string, unknown> = {}) =>
-  ctx.app.inject({
-    method: 'POST',
-    url: '/api/bots/wordpress-heartbeat',
-    headers: { 'content-type': 'application/json', 'x-bot-token': token },
-    payload: JSON.stringify(heartbeatBody(overrides)),
-  });
+  postHeartbeat(ctx.app, token, heartbeatBody(overrides));
 
 /** A registry with only the fleet gauges, without caching, on the suite's clock. */
 function fleetRegistry(ctx: Ctx, options: { cacheMs?: number; serveStaleMs?: number; topVersions?: number } = {}) {

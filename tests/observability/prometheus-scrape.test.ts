@@ -9,7 +9,7 @@ import client from 'prom-client';
 import { parse } from 'yaml';
 import { createMetrics, METRIC, type Metrics } from '../../src/metrics.ts';
 import { buildDashboards } from '../../grafana/build-dashboards.ts';
-import { buildTestApp, createBotFor, createOwner, heartbeatBody } from '../helpers/app.ts';
+import { buildTestApp, createBotFor, createOwner, heartbeatBody, postHeartbeat } from '../helpers/app.ts';
 import { ROOT } from '../helpers/service-process.ts';
 import { findExecutable, missingCommand, suiteCanRun } from '../helpers/system.ts';
 
@@ -166,13 +166,7 @@ if (run) {
 
     // Then traffic: accepted heartbeats and rejected ones (unknown token, invalid body).
     const { user } = await createOwner(ctx.db);
-    const send = (token: string, body: unknown) =>
-      ctx.app.inject({
-        method: 'POST',
-        url: '/api/bots/wordpress-heartbeat',
-        headers: { 'content-type': 'application/json', 'x-bot-token': token },
-        payload: JSON.stringify(body),
-      });
+    const send = (token: string, body: unknown) => postHeartbeat(ctx.app, token, body);
     for (let i = 0; i < 3; i++) {
       const { token } = await createBotFor(ctx.db, user.id);
       assert.is((await send(token, heartbeatBody({ site_url: `https://scraped${i}.example.com` }))).statusCode, 200);
