@@ -12,6 +12,7 @@ import {
   type BotChanges,
   type BotListFilter,
 } from '../db/bot-changes.ts';
+import { listAlertMailsForBot } from '../db/alerts.ts';
 import { findUserByEmail } from '../db/users.ts';
 import { parseBotInput } from '../domain/bot-input.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
@@ -99,11 +100,16 @@ export function createBotService({ db, now = () => new Date() }: BotServiceDeps)
 
     listBotsPage: (ownerId: string, filter: BotListFilter) => listOwnedBotsPage(db, ownerId, filter),
 
-    /** The bot's recent history for its page: hourly heartbeat counts since `since` and its latest events. */
+    /**
+     * The bot's recent history for its page: hourly heartbeat counts since `since`, its latest
+     * events and the latest alert mails about it (a failed delivery is shown there).
+     */
     async history(ownerId: string, botId: string, since: Date) {
       const bot = await this.getBot(ownerId, botId);
-      const [hours, events] = [await listHeartbeatHours(db, bot.id, since), await listConnectionEvents(db, bot.id, 50)];
-      return { bot, hours, events };
+      const hours = await listHeartbeatHours(db, bot.id, since);
+      const events = await listConnectionEvents(db, bot.id, 50);
+      const mails = await listAlertMailsForBot(db, bot.id);
+      return { bot, hours, events, mails };
     },
 
     /** The bot a plugin token belongs to, if any (validate endpoint). */

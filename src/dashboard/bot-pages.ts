@@ -10,7 +10,7 @@ import { MAX_GRACE_SECONDS } from '../domain/bot-input.ts';
 import { ValidationError } from '../errors.ts';
 import { chartStart, renderHeartbeatChart } from './heartbeat-chart.ts';
 import { requireViewer, type PageRenderer } from './session-hooks.ts';
-import { STATUS_OPTIONS, botView, eventView } from './view-models.ts';
+import { STATUS_OPTIONS, alertMailView, botView, eventView } from './view-models.ts';
 
 export const PAGE_SIZE = 20;
 
@@ -151,13 +151,14 @@ export async function botPages(app: FastifyInstance, deps: BotPageDeps) {
   /** The bot with its last 7 days: what the bot page and its activity fragment show. */
   const activityData = async (request: FastifyRequest<IdParams>) => {
     const at = now();
-    const { bot, hours, events } = await bots.history(request.viewer!.id, request.params.id, chartStart(at));
+    const { bot, hours, events, mails } = await bots.history(request.viewer!.id, request.params.id, chartStart(at));
     return {
       bot: botView(bot, at, zone(request)),
       timezone: zone(request),
       chart: renderHeartbeatChart(hours, at, zone(request)),
       heartbeatsTotal: hours.reduce((sum, hour) => sum + hour.count, 0),
       events: events.map((event) => eventView(event, at, zone(request))),
+      mails: mails.map((mail) => alertMailView(mail, at, zone(request))),
     };
   };
 

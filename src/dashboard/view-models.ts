@@ -1,6 +1,7 @@
 // Turns rows into what the templates print: badges, "3 minutes ago" with the exact time in the
 // owner's zone, and site links only for http(s) URLs. Templates escape every value they print.
 import type { BotRow, ConnectionEventRow } from '../db/bots.ts';
+import type { BotAlertMail } from '../db/alerts.ts';
 import { effectiveStatus, type ConnectionStatus } from '../domain/connection-status.ts';
 import { formatDuration } from '../domain/duration.ts';
 import { formatExact, timeAgo } from '../domain/time-ago.ts';
@@ -83,5 +84,27 @@ export function eventView(event: ConnectionEventRow, now: Date, timeZone: string
         ? `${label(event.from_status)} → ${label(event.to_status)}`
         : `Reported from a new site URL: ${String(details.from ?? '?')} → ${String(details.to ?? '?')}`,
     reason: event.reason.replace(/_/g, ' '),
+  };
+}
+
+const MAIL_KINDS: Record<BotAlertMail['kind'], string> = { stale: 'Stale alert', recovery: 'Recovery', reminder: 'Reminder' };
+const MAIL_STATUSES: Record<BotAlertMail['status'], string> = {
+  held: 'Held (incident on our side)',
+  pending: 'Waiting to be sent',
+  sending: 'Sending',
+  sent: 'Sent',
+  failed: 'Failed: the mail server refused it',
+  dropped: 'Not sent (no longer true, or unsubscribed)',
+};
+
+/** One alert mail about a bot, as its page lists it. */
+export function alertMailView(mail: BotAlertMail, now: Date, timeZone: string) {
+  return {
+    at: moment(mail.sent_at ?? mail.created_at, now, timeZone),
+    kind: MAIL_KINDS[mail.kind],
+    status: MAIL_STATUSES[mail.status],
+    failed: mail.status === 'failed',
+    error: mail.status === 'failed' || mail.status === 'pending' ? mail.last_error : null,
+    attempts: mail.attempts,
   };
 }

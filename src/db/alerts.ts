@@ -449,3 +449,23 @@ export async function findBotName(db: Queryable, userId: string, botId: string):
   const { rows } = await db.query<{ name: string }>('SELECT name FROM bots WHERE id = $1 AND user_id = $2', [botId, userId]);
   return rows[0]?.name;
 }
+
+export interface BotAlertMail {
+  kind: 'stale' | 'recovery' | 'reminder';
+  status: 'held' | 'pending' | 'sending' | 'sent' | 'failed' | 'dropped';
+  created_at: Date;
+  sent_at: Date | null;
+  attempts: number;
+  last_error: string | null;
+}
+
+/** The latest alert mails that mention this bot, newest first (its page shows them, failures included). */
+export async function listAlertMailsForBot(db: Queryable, botId: string, limit = 10): Promise<BotAlertMail[]> {
+  const { rows } = await db.query<BotAlertMail>(
+    `SELECT n.kind, o.status, o.created_at, o.sent_at, o.attempts, o.last_error
+     FROM alert_notifications n JOIN alert_outbox o ON o.id = n.outbox_id
+     WHERE n.bot_id = $1 ORDER BY n.id DESC LIMIT $2`,
+    [botId, limit],
+  );
+  return rows;
+}

@@ -7,6 +7,7 @@ import { createDelivery } from '../../src/alerts/delivery.ts';
 import { createMailTransport } from '../../src/alerts/mail-transport.ts';
 import { claimDueMails } from '../../src/db/alerts.ts';
 import { createClock } from '../helpers/app.ts';
+import { loggedIn } from '../helpers/dashboard.ts';
 import { createAlertHarness, secondConnection, STALE_AFTER_MS, startSmtpSink, type AlertHarness, type SmtpSink, useAlertSuite } from './alert-harness.ts';
 
 const MINUTE = 60_000;
@@ -105,6 +106,10 @@ test('marks a permanently rejected mail failed and does not retry it', async ({ 
   assert.is(smtp.received.length, 0);
   const metrics = await h.metrics.registry.getSingleMetricAsString('agentdesk_alert_emails_total');
   assert.match(metrics, /agentdesk_alert_emails_total\{kind="stale",result="failed"\} 1/);
+  // and shown to the owner on the bot's page, with the server's answer
+  const browser = await loggedIn(h.app, `bounce-${owner.id}@example.test`, 'correct horse battery');
+  const page = await browser.get(`/bots/${row!.payload.sites![0]!.id}`);
+  assert.match(page.body, /Stale alert<\/td><td class="error">Failed: the mail server refused it \(.*No such user here/);
 });
 
 test('drops a queued mail when the owner unsubscribed before it was sent', async ({ h, smtp }) => {
