@@ -14,10 +14,6 @@ const FRAMEWORK_MESSAGES: Record<string, string> = {
 };
 
 export function sendError(reply: FastifyReply, statusCode: number, message: string) {
-  return sendJsonError(reply, statusCode, message);
-}
-
-function sendJsonError(reply: FastifyReply, statusCode: number, message: string) {
   return reply.code(statusCode).type('application/json; charset=utf-8').send({ success: false, message });
 }
 
@@ -29,7 +25,7 @@ export type HtmlErrorRenderer = (request: FastifyRequest, reply: FastifyReply, s
 
 export function registerErrorHandler(app: FastifyInstance, options: { htmlErrors?: HtmlErrorRenderer } = {}) {
   const answer = (request: FastifyRequest, reply: FastifyReply, statusCode: number, message: string) =>
-    options.htmlErrors?.(request, reply, statusCode, message) ?? sendJsonError(reply, statusCode, message);
+    options.htmlErrors?.(request, reply, statusCode, message) ?? sendError(reply, statusCode, message);
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof DatabaseUnavailableError) {
