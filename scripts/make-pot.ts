@@ -39,7 +39,6 @@ export function xgettextArgs(output: string, version: string): string[] {
     ...WORDPRESS_KEYWORDS.map((keyword) => `--keyword=${keyword}`),
     '--package-name=AgentDesk Chatbot',
     `--package-version=${version}`,
-    '--msgid-bugs-address=support@agentdesk.example',
     '--sort-by-file',
     '--width=100',
     `--output=${output}`,

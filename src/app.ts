@@ -77,8 +77,8 @@ export async function buildApp(deps: AppDeps) {
   await app.register(healthRoutes, { db });
   await app.register(heartbeatRoutes, { heartbeats, metrics, ratePerMinute: config.heartbeatRateLimit });
   await app.register(botRoutes, { db, bots, users, sessions });
-  const plugin = createPluginPackage(deps.pluginDir ?? DEFAULT_PLUGIN_DIR);
-  await app.register(pluginRoutes, { plugin });
+  const plugin = createPluginPackage(deps.pluginDir ?? DEFAULT_PLUGIN_DIR, `${config.publicUrl}/api`);
+  await app.register(pluginRoutes, { plugin, publicUrl: config.publicUrl });
   await app.register(widgetRoutes);
   await app.register(docsRoutes);
   await app.register(dashboardRoutes, {

@@ -1,18 +1,15 @@
 <?php
 /**
  * Plugin Name:       AgentDesk Chatbot
- * Plugin URI:        https://agentdesk.example/wordpress
  * Description:       Shows your AgentDesk chat bot on your site and keeps AgentDesk informed that the plugin is connected.
  * Version:           1.1.0
  * Requires at least: 6.1
  * Requires PHP:      7.4
  * Author:            AgentDesk
- * Author URI:        https://agentdesk.example
  * License:           GPL-2.0-or-later
  * License URI:       https://www.gnu.org/licenses/gpl-2.0.html
  * Text Domain:       agentdesk-chatbot
  * Domain Path:       /languages
- * Update URI:        https://agentdesk.example/wordpress-plugin
  *
  * @package AgentDesk_Chatbot
  */
@@ -27,11 +24,12 @@ define( 'AGENTDESK_PLUGIN_FILE', __FILE__ );
 define( 'AGENTDESK_PLUGIN_DIR', plugin_dir_path( __FILE__ ) );
 
 // A site may point the plugin at another AgentDesk service from wp-config.php; then the settings
-// page shows that URL and does not let it be changed.
+// page shows that URL and does not let it be changed. Otherwise the default is the service this
+// copy was downloaded from: its build (the service's scripts/build-plugin.ts) writes it here.
 if ( defined( 'AGENTDESK_API_URL' ) ) {
 	define( 'AGENTDESK_API_URL_FROM_CONFIG', true );
 } else {
-	define( 'AGENTDESK_API_URL', 'https://api.agentdesk.example/api' );
+	define( 'AGENTDESK_API_URL', '' );
 }
 
 require_once AGENTDESK_PLUGIN_DIR . 'includes/class-agentdesk-api.php';
@@ -39,7 +37,7 @@ require_once AGENTDESK_PLUGIN_DIR . 'includes/class-agentdesk-validator.php';
 require_once AGENTDESK_PLUGIN_DIR . 'includes/class-agentdesk-heartbeat.php';
 require_once AGENTDESK_PLUGIN_DIR . 'includes/class-agentdesk-admin.php';
 require_once AGENTDESK_PLUGIN_DIR . 'includes/class-agentdesk-widget.php';
-require_once AGENTDESK_PLUGIN_DIR . 'includes/class-agentdesk-updater.php';
+require_once AGENTDESK_PLUGIN_DIR . 'includes/class-agentdesk-updater.php'; // Direct build only.
 
 /**
  * The plugin's objects, built once.
@@ -66,7 +64,7 @@ function agentdesk_chatbot_init() {
 	$plugin = agentdesk_chatbot();
 	$plugin['heartbeat']->register();
 	( new AgentDesk_Widget( $plugin['api'] ) )->register();
-	( new AgentDesk_Updater( $plugin['api'] ) )->register();
+	( new AgentDesk_Updater( $plugin['api'] ) )->register(); // Direct build only.
 	if ( is_admin() ) {
 		( new AgentDesk_Admin( $plugin['api'], $plugin['validator'], $plugin['heartbeat'] ) )->register();
 	}

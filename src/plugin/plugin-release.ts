@@ -1,7 +1,12 @@
 // The WordPress plugin as the service distributes it: its release facts (from its own header and
-// readme.txt) and its zip, built in memory from the plugin folder and kept for the process' life.
+// readme.txt) and its two builds (spec §13), made from the plugin folder:
+// - "direct": what the service's download endpoint serves and `npm run build:plugin` writes as
+//   dist/agentdesk-chatbot.zip — with the updater and an `Update URI` header;
+// - "wporg": the WordPress.org directory build, dist/agentdesk-chatbot-wporg.zip — without the
+//   updater's file, the lines that load it, or `Update URI` (directory guideline 8).
+// Both carry the service's own API URL as the default, so a plugin talks to the service it came from.
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { zipSync, type Zippable } from 'fflate';
@@ -10,10 +15,28 @@ import { describeRelease, type PluginRelease } from '../domain/plugin-metadata.t
 export const PLUGIN_SLUG = 'agentdesk-chatbot';
 /** The repository's wordpress-plugin/ folder. */
 export const DEFAULT_PLUGIN_DIR = fileURLToPath(new URL('../../wordpress-plugin/', import.meta.url));
+/** The updater, which only the direct build ships. */
+export const UPDATER_FILE = 'includes/class-agentdesk-updater.php';
+/** A line of PHP ending with this comment is left out of the WordPress.org build. */
+export const DIRECT_ONLY_MARKER = '// Direct build only.';
+/** Written into readme.txt by the builds: the service's address (API URL without "/api"). */
+export const README_SERVICE_URL = '%AGENTDESK_SERVICE_URL%';
+/** The line of the main file the builds fill in with the service's API URL. */
+const API_URL_DEFINE = "define( 'AGENTDESK_API_URL', '' );";
 
 // A fixed date for every entry, so the same files always give the same zip and ETag on every
 // instance, whatever the checkout's file times are.
 const ENTRY_TIME = new Date('2026-01-01T00:00:00Z');
+
+export type PluginVariant = 'direct' | 'wporg';
+
+export interface PluginBuildOptions {
+  variant: PluginVariant;
+  /** The service's API URL (its PUBLIC_URL + "/api"): the plugin's default and its update source. */
+  apiUrl: string;
+}
+
+export class PluginBuildError extends Error {}
 
 export function readPluginRelease(dir: string = DEFAULT_PLUGIN_DIR): PluginRelease {
   const main = readFileSync(path.join(dir, `${PLUGIN_SLUG}.php`), 'utf8');
@@ -21,32 +44,104 @@ export function readPluginRelease(dir: string = DEFAULT_PLUGIN_DIR): PluginRelea
   return describeRelease(PLUGIN_SLUG, main, readme, 'AGENTDESK_VERSION');
 }
 
-export interface PluginZip {
-  bytes: Uint8Array;
-  etag: string;
-  filename: string;
+/** The API URL as a PHP single-quoted string's content; refuses what is not a plain http(s) URL. */
+function phpUrl(apiUrl: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(apiUrl);
+  } catch {
+    throw new PluginBuildError(`the plugin's API URL must be an http(s) URL, got "${apiUrl}"`);
+  }
+  if (!['http:', 'https:'].includes(parsed.protocol) || /['\\\s]/.test(apiUrl)) {
+    throw new PluginBuildError(`the plugin's API URL must be an http(s) URL, got "${apiUrl}"`);
+  }
+  return apiUrl.replace(/\/+$/, '');
 }
 
-/** The plugin folder as WordPress installs it: every file under "agentdesk-chatbot/", dotfiles left out. */
-export function buildPluginZip(dir: string = DEFAULT_PLUGIN_DIR, version = readPluginRelease(dir).version): PluginZip {
-  const files: Zippable = {};
+/** The main file of a build: the default API URL filled in, `Update URI` added (direct) or direct-only lines dropped (wporg). */
+function buildMainFile(source: string, { variant, apiUrl }: PluginBuildOptions): string {
+  const url = phpUrl(apiUrl);
+  if (source.split(API_URL_DEFINE).length !== 2) {
+    throw new PluginBuildError(`${PLUGIN_SLUG}.php must contain exactly one \`${API_URL_DEFINE}\` for the build to fill in`);
+  }
+  let main = source.replace(API_URL_DEFINE, `define( 'AGENTDESK_API_URL', '${url}' );`);
+  if (variant === 'direct') {
+    // WordPress (5.8+) then never offers a same-named plugin from WordPress.org over this one.
+    const domainPath = /^( \* Domain Path:\s*)\S+$/m.exec(main);
+    if (!domainPath) throw new PluginBuildError(`${PLUGIN_SLUG}.php has no "Domain Path" header line to add "Update URI" after`);
+    const at = domainPath.index + domainPath[0].length;
+    main = `${main.slice(0, at)}\n * Update URI:        ${url}/wordpress/plugin/info${main.slice(at)}`;
+  }
+  return variant === 'wporg' ? dropDirectOnlyLines(main) : main;
+}
+
+const dropDirectOnlyLines = (php: string) =>
+  php
+    .split('\n')
+    .filter((line) => !line.trimEnd().endsWith(DIRECT_ONLY_MARKER))
+    .join('\n');
+
+/** Every file of a build, by path inside the plugin folder, in a stable order; dotfiles left out. */
+export function pluginBuildFiles(dir: string, options: PluginBuildOptions): Map<string, Buffer> {
+  const files = new Map<string, Buffer>();
   const walk = (relative: string) => {
     const entries = readdirSync(path.join(dir, relative), { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name));
     for (const entry of entries) {
       if (entry.name.startsWith('.')) continue;
       const child = relative ? `${relative}/${entry.name}` : entry.name;
       if (entry.isDirectory()) walk(child);
-      else if (entry.isFile()) files[`${PLUGIN_SLUG}/${child}`] = [readFileSync(path.join(dir, child)), { mtime: ENTRY_TIME }];
+      else if (entry.isFile()) files.set(child, readFileSync(path.join(dir, child)));
     }
   };
   walk('');
-  const bytes = zipSync(files, { level: 9 });
-  const etag = `"${createHash('sha256').update(bytes).digest('base64url').slice(0, 27)}"`;
-  return { bytes, etag, filename: `${PLUGIN_SLUG}-${version}.zip` };
+  const main = `${PLUGIN_SLUG}.php`;
+  files.set(main, Buffer.from(buildMainFile(files.get(main)!.toString('utf8'), options)));
+  const readme = files.get('readme.txt');
+  if (readme) files.set('readme.txt', Buffer.from(readme.toString('utf8').replaceAll(README_SERVICE_URL, phpUrl(options.apiUrl).replace(/\/api$/, ''))));
+  if (options.variant === 'wporg') {
+    files.delete(UPDATER_FILE);
+    for (const [name, bytes] of files) {
+      if (name.endsWith('.php') && name !== main) files.set(name, Buffer.from(dropDirectOnlyLines(bytes.toString('utf8'))));
+    }
+  }
+  return files;
 }
 
-/** Reads the release and builds the zip once, on first use; a failure is retried on the next call. */
-export function createPluginPackage(dir: string = DEFAULT_PLUGIN_DIR) {
+export interface PluginZip {
+  bytes: Uint8Array;
+  etag: string;
+  /** Hex SHA-256 of the zip, published by the info endpoint for the updater to verify. */
+  sha256: string;
+  filename: string;
+}
+
+/** A build as WordPress installs it: every file under "agentdesk-chatbot/". */
+export function buildPluginZip(dir: string, options: PluginBuildOptions, version = readPluginRelease(dir).version): PluginZip {
+  const zippable: Zippable = {};
+  for (const [name, bytes] of pluginBuildFiles(dir, options)) zippable[`${PLUGIN_SLUG}/${name}`] = [bytes, { mtime: ENTRY_TIME }];
+  const bytes = zipSync(zippable, { level: 9 });
+  const digest = createHash('sha256').update(bytes).digest();
+  const suffix = options.variant === 'wporg' ? '-wporg' : '';
+  return {
+    bytes,
+    etag: `"${digest.toString('base64url').slice(0, 27)}"`,
+    sha256: digest.toString('hex'),
+    filename: `${PLUGIN_SLUG}${suffix}-${version}.zip`,
+  };
+}
+
+/** Writes a build as a folder (`out/agentdesk-chatbot/…`), for linting the directory build. */
+export function writePluginBuild(dir: string, out: string, options: PluginBuildOptions): string {
+  const root = path.join(out, PLUGIN_SLUG);
+  for (const [name, bytes] of pluginBuildFiles(dir, options)) {
+    mkdirSync(path.dirname(path.join(root, name)), { recursive: true });
+    writeFileSync(path.join(root, name), bytes);
+  }
+  return root;
+}
+
+/** Reads the release and builds the direct zip once, on first use; a failure is retried on the next call. */
+export function createPluginPackage(dir: string, apiUrl: string) {
   let cached: { release: PluginRelease; zip?: PluginZip } | undefined;
   return {
     dir,
@@ -56,7 +151,7 @@ export function createPluginPackage(dir: string = DEFAULT_PLUGIN_DIR) {
     },
     zip(): PluginZip {
       const release = this.release();
-      cached!.zip ??= buildPluginZip(dir, release.version);
+      cached!.zip ??= buildPluginZip(dir, { variant: 'direct', apiUrl }, release.version);
       return cached!.zip;
     },
   };

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,8 +13,10 @@ import { copyPluginWithVersion } from '../helpers/plugin-copy.ts';
 type Ctx = Awaited<ReturnType<typeof buildTestApp>> & { bumpedDir: string; bumped: Awaited<ReturnType<typeof buildTestApp>>['app'] };
 const test = suite<Ctx>('plugin info, download and widget.js');
 
+const PUBLIC_URL = 'https://desk.agentdesk.test';
+
 test.before(async (ctx) => {
-  Object.assign(ctx, await buildTestApp());
+  Object.assign(ctx, await buildTestApp({ env: { PUBLIC_URL, TRUST_PROXY: 'true' } }));
   ctx.bumpedDir = copyPluginWithVersion('9.8.7');
   ctx.bumped = (await buildTestApp({ db: ctx.db, pluginDir: ctx.bumpedDir })).app;
 });
@@ -33,10 +36,26 @@ test('announces the version in the plugin header, with requirements and a downlo
   // requirements and the readme's changelog
   assert.equal([body.requires, body.requires_php, body.slug], ['6.1', '7.4', 'agentdesk-chatbot']);
   assert.match(body.changelog, `= ${body.version} =`);
-  // the zip, on the host the caller reached
-  assert.is(body.download_url, 'http://agentdesk.test:8080/api/wordpress/plugin/download');
+  // the zip, at the service's PUBLIC_URL
+  assert.is(body.download_url, `${PUBLIC_URL}/api/wordpress/plugin/download`);
   // cacheable
   assert.match(String(response.headers['cache-control']), /max-age=\d+/);
+});
+
+test('builds the download URL from PUBLIC_URL whatever Host or X-Forwarded-Host a caller sends', async (ctx) => {
+  // the answer is publicly cacheable: a forged host must not end up in a cache as the package URL
+  for (const headers of [{ host: 'evil.test' }, { 'x-forwarded-host': 'evil.test', 'x-forwarded-proto': 'http' }, { host: 'evil.test:8443', 'x-forwarded-host': 'other.evil.test' }]) {
+    const body = (await ctx.app.inject({ method: 'GET', url: '/api/wordpress/plugin/info', headers })).json();
+    assert.is(body.download_url, `${PUBLIC_URL}/api/wordpress/plugin/download`, JSON.stringify(headers));
+  }
+});
+
+test('publishes the SHA-256 of exactly the zip it serves', async (ctx) => {
+  const info = (await ctx.app.inject({ method: 'GET', url: '/api/wordpress/plugin/info' })).json();
+  const zip = await ctx.app.inject({ method: 'GET', url: '/api/wordpress/plugin/download' });
+  // the updater compares the downloaded file with this digest
+  assert.match(info.sha256, /^[0-9a-f]{64}$/);
+  assert.is(createHash('sha256').update(zip.rawPayload).digest('hex'), info.sha256);
 });
 
 test('announces a newer version when its plugin folder has one', async (ctx) => {
@@ -46,7 +65,7 @@ test('announces a newer version when its plugin folder has one', async (ctx) => 
   assert.match(body.changelog, '= 9.8.7 =');
 });
 
-test('serves the plugin as a zip WordPress can install: one agentdesk-chatbot/ folder', async (ctx) => {
+test('serves the direct build as a zip WordPress can install: one agentdesk-chatbot/ folder, talking to this service', async (ctx) => {
   const response = await ctx.app.inject({ method: 'GET', url: '/api/wordpress/plugin/download' });
   // a zip attachment named with the version
   assert.is(response.statusCode, 200);
@@ -54,11 +73,17 @@ test('serves the plugin as a zip WordPress can install: one agentdesk-chatbot/ f
   assert.match(String(response.headers['content-disposition']), /attachment; filename="agentdesk-chatbot-\d+\.\d+\.\d+\.zip"/);
   const files = unzipSync(new Uint8Array(response.rawPayload));
   const names = Object.keys(files);
-  // every entry inside the plugin's folder, the main file byte for byte
+  // every entry inside the plugin's folder, uninstall.php byte for byte
   assert.ok(names.every((name) => name.startsWith('agentdesk-chatbot/')), names.join(', '));
-  assert.equal(Buffer.from(files['agentdesk-chatbot/agentdesk-chatbot.php']!), readFileSync(path.join(DEFAULT_PLUGIN_DIR, 'agentdesk-chatbot.php')));
-  // the includes, uninstall.php, readme and translations template
-  for (const name of ['includes/class-agentdesk-heartbeat.php', 'uninstall.php', 'readme.txt', 'languages/agentdesk-chatbot.pot']) {
+  assert.equal(Buffer.from(files['agentdesk-chatbot/uninstall.php']!), readFileSync(path.join(DEFAULT_PLUGIN_DIR, 'uninstall.php')));
+  // the readme's external-services section names this service's terms and privacy pages
+  assert.match(Buffer.from(files['agentdesk-chatbot/readme.txt']!).toString('utf8'), `AgentDesk privacy policy: ${PUBLIC_URL}/privacy`);
+  const main = Buffer.from(files['agentdesk-chatbot/agentdesk-chatbot.php']!).toString('utf8');
+  // its default API URL is this service's PUBLIC_URL + /api, and it updates from here
+  assert.match(main, `define( 'AGENTDESK_API_URL', '${PUBLIC_URL}/api' );`);
+  assert.match(main, ` * Update URI:        ${PUBLIC_URL}/api/wordpress/plugin/info\n`);
+  // the includes (updater too), uninstall.php, readme and translations template
+  for (const name of ['includes/class-agentdesk-heartbeat.php', 'includes/class-agentdesk-updater.php', 'uninstall.php', 'readme.txt', 'languages/agentdesk-chatbot.pot']) {
     assert.ok(names.includes(`agentdesk-chatbot/${name}`), name);
   }
 });
