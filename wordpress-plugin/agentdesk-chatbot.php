@@ -37,6 +37,7 @@ require_once AGENTDESK_PLUGIN_DIR . 'includes/class-agentdesk-validator.php';
 require_once AGENTDESK_PLUGIN_DIR . 'includes/class-agentdesk-heartbeat.php';
 require_once AGENTDESK_PLUGIN_DIR . 'includes/class-agentdesk-admin.php';
 require_once AGENTDESK_PLUGIN_DIR . 'includes/class-agentdesk-widget.php';
+require_once AGENTDESK_PLUGIN_DIR . 'includes/class-agentdesk-site-health.php';
 require_once AGENTDESK_PLUGIN_DIR . 'includes/class-agentdesk-updater.php'; // Direct build only.
 
 /**
@@ -65,8 +66,13 @@ function agentdesk_chatbot_init() {
 	$plugin['heartbeat']->register();
 	( new AgentDesk_Widget( $plugin['api'] ) )->register();
 	( new AgentDesk_Updater( $plugin['api'] ) )->register(); // Direct build only.
+	( new AgentDesk_Site_Health( $plugin['api'] ) )->register();
 	if ( is_admin() ) {
 		( new AgentDesk_Admin( $plugin['api'], $plugin['validator'], $plugin['heartbeat'] ) )->register();
+	}
+	if ( defined( 'WP_CLI' ) && WP_CLI && class_exists( 'WP_CLI' ) ) {
+		require_once AGENTDESK_PLUGIN_DIR . 'includes/class-agentdesk-cli.php';
+		WP_CLI::add_command( 'agentdesk', new AgentDesk_CLI( $plugin['api'], $plugin['validator'], $plugin['heartbeat'] ) );
 	}
 }
 add_action( 'plugins_loaded', 'agentdesk_chatbot_init' );
@@ -80,19 +86,25 @@ function agentdesk_chatbot_load_textdomain() {
 add_action( 'init', 'agentdesk_chatbot_load_textdomain' );
 
 /**
- * Activation: resumes the heartbeat when a token is already saved (a reactivated plugin).
+ * Activation: resumes the heartbeat when a token is already saved (a reactivated plugin), on
+ * every site of the network when network-activated.
+ *
+ * @param bool $network_wide Whether the plugin is network-activated.
  */
-function agentdesk_chatbot_activate() {
+function agentdesk_chatbot_activate( $network_wide = false ) {
 	$plugin = agentdesk_chatbot();
-	$plugin['heartbeat']->on_activation();
+	$plugin['heartbeat']->on_activation( (bool) $network_wide );
 }
 register_activation_hook( __FILE__, 'agentdesk_chatbot_activate' );
 
 /**
- * Deactivation: tells AgentDesk the plugin is off (is_active false) and clears the cron event.
+ * Deactivation: tells AgentDesk the plugin is off (is_active false) and clears the cron event,
+ * on every site of the network when network-deactivated.
+ *
+ * @param bool $network_wide Whether the plugin is network-deactivated.
  */
-function agentdesk_chatbot_deactivate() {
+function agentdesk_chatbot_deactivate( $network_wide = false ) {
 	$plugin = agentdesk_chatbot();
-	$plugin['heartbeat']->on_deactivation();
+	$plugin['heartbeat']->on_deactivation( (bool) $network_wide );
 }
 register_deactivation_hook( __FILE__, 'agentdesk_chatbot_deactivate' );

@@ -21,6 +21,8 @@ function agentdesk_chatbot_uninstall_site() {
 		'agentdesk_paused',
 		'agentdesk_bot',
 	);
+	// Per-user state: the dismissed paused notice.
+	delete_metadata( 'user', 0, 'agentdesk_dismissed_pause', '', true );
 	foreach ( $options as $option ) {
 		delete_option( $option );
 	}
@@ -30,10 +32,23 @@ function agentdesk_chatbot_uninstall_site() {
 }
 
 if ( is_multisite() ) {
-	foreach ( get_sites( array( 'fields' => 'ids' ) ) as $agentdesk_site_id ) {
-		switch_to_blog( $agentdesk_site_id );
-		agentdesk_chatbot_uninstall_site();
-		restore_current_blog();
+	// Every site, a page at a time (get_sites() returns 100 at most by default).
+	for ( $agentdesk_offset = 0; ; $agentdesk_offset += 100 ) {
+		$agentdesk_sites = get_sites(
+			array(
+				'fields' => 'ids',
+				'number' => 100,
+				'offset' => $agentdesk_offset,
+			)
+		);
+		foreach ( $agentdesk_sites as $agentdesk_site_id ) {
+			switch_to_blog( $agentdesk_site_id );
+			agentdesk_chatbot_uninstall_site();
+			restore_current_blog();
+		}
+		if ( count( $agentdesk_sites ) < 100 ) {
+			break;
+		}
 	}
 } else {
 	agentdesk_chatbot_uninstall_site();

@@ -17,6 +17,15 @@ class AgentDesk_Admin {
 	/** Settings group and page slug. */
 	const PAGE = 'agentdesk';
 
+	/** admin-post.php action of the "Send heartbeat now" button. */
+	const TEST_ACTION = 'agentdesk_test_connection';
+
+	/** admin-post.php action that dismisses the paused notice. */
+	const DISMISS_ACTION = 'agentdesk_dismiss_paused';
+
+	/** User meta: the pause the user dismissed the notice of (a new pause shows it again). */
+	const DISMISSED_META = 'agentdesk_dismissed_pause';
+
 	/**
 	 * The API client.
 	 *
@@ -66,6 +75,9 @@ class AgentDesk_Admin {
 		add_action( 'admin_menu', array( $this, 'add_page' ) );
 		add_action( 'admin_init', array( $this, 'register_settings' ) );
 		add_action( 'admin_notices', array( $this, 'paused_notice' ) );
+		add_action( 'admin_init', array( $this, 'add_privacy_policy_content' ) );
+		add_action( 'admin_post_' . self::TEST_ACTION, array( $this, 'handle_test_connection' ) );
+		add_action( 'admin_post_' . self::DISMISS_ACTION, array( $this, 'handle_dismiss_notice' ) );
 		add_filter( 'plugin_action_links_' . plugin_basename( AGENTDESK_PLUGIN_FILE ), array( $this, 'action_links' ) );
 	}
 
@@ -171,6 +183,12 @@ class AgentDesk_Admin {
 		if ( null !== $this->sanitized_token ) {
 			return $this->sanitized_token;
 		}
+		if ( AgentDesk_API::token_locked() ) {
+			// wp-config.php's AGENTDESK_API_TOKEN wins; the option is left as it was.
+			$previous              = get_option( 'agentdesk_api_token', '' );
+			$this->sanitized_token = is_string( $previous ) ? $previous : '';
+			return $this->sanitized_token;
+		}
 		$current   = $this->api->token();
 		$submitted = is_string( $value ) ? trim( sanitize_text_field( $value ) ) : '';
 		$token     = '' === $submitted ? $current : $submitted;
@@ -181,8 +199,9 @@ class AgentDesk_Admin {
 			return '';
 		}
 
-		$answer = $this->validator->validate_token( $token );
-		if ( 'ok' !== $answer['result'] ) {
+		$answers = $this->heartbeat->connect( $this->validator, $token );
+		$answer  = $answers['validation'];
+		if ( null === $answers['heartbeat'] ) {
 			$message = AgentDesk_API::explain( $answer ) . ' ' . ( $token === $current
 				? __( 'The saved token is unchanged.', 'agentdesk-chatbot' )
 				: __( 'The new token was not saved.', 'agentdesk-chatbot' ) );
@@ -192,15 +211,7 @@ class AgentDesk_Admin {
 			return $current;
 		}
 
-		update_option( 'agentdesk_bot', $answer['bot'] );
-		delete_option( AgentDesk_Heartbeat::PAUSED_OPTION );
-		delete_transient( AgentDesk_Heartbeat::RETRY_TRANSIENT );
-
-		$heartbeat = $this->heartbeat->send( true, $token );
-		if ( ! wp_next_scheduled( AgentDesk_Heartbeat::HOOK ) && ! get_option( AgentDesk_Heartbeat::PAUSED_OPTION ) ) {
-			wp_schedule_event( time() + AgentDesk_Heartbeat::INTERVAL, AgentDesk_Heartbeat::SCHEDULE, AgentDesk_Heartbeat::HOOK );
-		}
-
+		$heartbeat = $answers['heartbeat'];
 		if ( 'ok' === $heartbeat['result'] ) {
 			add_settings_error(
 				'agentdesk_api_token',
@@ -220,6 +231,75 @@ class AgentDesk_Admin {
 	}
 
 	/**
+	 * The "Send heartbeat now" button (admin-post.php): sends one heartbeat with the saved token
+	 * and shows the service's answer on the settings page.
+	 */
+	public function handle_test_connection() {
+		if ( ! current_user_can( 'manage_options' ) ) {
+			wp_die( esc_html__( 'You do not have permission to change the AgentDesk settings.', 'agentdesk-chatbot' ), '', array( 'response' => 403 ) );
+		}
+		check_admin_referer( self::TEST_ACTION );
+		if ( '' === $this->api->token() ) {
+			$answer = array( 'result' => 'no_token' );
+		} else {
+			$answer = $this->heartbeat->send( true );
+			if ( 'ok' === $answer['result'] ) {
+				// An accepted heartbeat also ends a pause: resume the schedule.
+				$this->heartbeat->maybe_schedule();
+			}
+		}
+		set_transient( 'agentdesk_test_' . get_current_user_id(), $answer, 5 * MINUTE_IN_SECONDS );
+		wp_safe_redirect( add_query_arg( 'agentdesk-tested', '1', admin_url( 'options-general.php?page=' . self::PAGE ) ) );
+		exit;
+	}
+
+	/**
+	 * Dismisses the paused notice for this user until heartbeats are paused again.
+	 */
+	public function handle_dismiss_notice() {
+		if ( ! current_user_can( 'manage_options' ) ) {
+			wp_die( esc_html__( 'You do not have permission to change the AgentDesk settings.', 'agentdesk-chatbot' ), '', array( 'response' => 403 ) );
+		}
+		check_admin_referer( self::DISMISS_ACTION );
+		update_user_meta( get_current_user_id(), self::DISMISSED_META, self::pause_key() );
+		wp_safe_redirect( wp_get_referer() ? wp_get_referer() : admin_url() );
+		exit;
+	}
+
+	/**
+	 * Names the current pause (its reason and when it began), '' when not paused.
+	 *
+	 * @return string
+	 */
+	private static function pause_key() {
+		$paused = get_option( AgentDesk_Heartbeat::PAUSED_OPTION );
+		if ( ! is_string( $paused ) || '' === $paused ) {
+			return '';
+		}
+		$last = AgentDesk_Heartbeat::last_result();
+		return $paused . ':' . ( null === $last ? 0 : (int) $last['time'] );
+	}
+
+	/**
+	 * Suggests a paragraph for the site's privacy policy (Settings → Privacy → Policy Guide).
+	 */
+	public function add_privacy_policy_content() {
+		if ( ! function_exists( 'wp_add_privacy_policy_content' ) ) {
+			return;
+		}
+		$privacy = $this->api->privacy_url();
+		$text    = '<p>' . esc_html__( 'This site uses the AgentDesk chat bot. When you open a page, your browser loads the chat widget and the bot\'s settings from AgentDesk, which receives your IP address, browser details and the address of the page, as with any web request. Messages you write to the bot are sent to AgentDesk to be answered.', 'agentdesk-chatbot' ) . '</p>';
+		if ( '' !== $privacy ) {
+			$text .= '<p>' . sprintf(
+				/* translators: %s: link to AgentDesk's privacy policy. */
+				esc_html__( 'AgentDesk\'s privacy policy: %s', 'agentdesk-chatbot' ),
+				'<a href="' . esc_url( $privacy ) . '">' . esc_html( $privacy ) . '</a>'
+			) . '</p>';
+		}
+		wp_add_privacy_policy_content( __( 'AgentDesk Chatbot', 'agentdesk-chatbot' ), wp_kses_post( $text ) );
+	}
+
+	/**
 	 * Shown while heartbeats are paused because AgentDesk rejected the token or the bot is off.
 	 */
 	public function paused_notice() {
@@ -230,12 +310,18 @@ class AgentDesk_Admin {
 		if ( ! is_string( $paused ) || '' === $paused ) {
 			return;
 		}
+		if ( get_user_meta( get_current_user_id(), self::DISMISSED_META, true ) === self::pause_key() ) {
+			return;
+		}
+		$dismiss = wp_nonce_url( admin_url( 'admin-post.php?action=' . self::DISMISS_ACTION ), self::DISMISS_ACTION );
 		printf(
-			'<div class="notice notice-error agentdesk-notice"><p><strong>%1$s</strong> %2$s <a href="%3$s">%4$s</a></p></div>',
+			'<div class="notice notice-error agentdesk-notice"><p><strong>%1$s</strong> %2$s <a href="%3$s">%4$s</a> | <a class="agentdesk-dismiss" href="%5$s">%6$s</a></p></div>',
 			esc_html__( 'AgentDesk heartbeats are paused.', 'agentdesk-chatbot' ),
 			esc_html( AgentDesk_API::explain( array( 'result' => $paused ) ) ),
 			esc_url( admin_url( 'options-general.php?page=' . self::PAGE ) ),
-			esc_html__( 'Open the AgentDesk settings', 'agentdesk-chatbot' )
+			esc_html__( 'Open the AgentDesk settings', 'agentdesk-chatbot' ),
+			esc_url( $dismiss ),
+			esc_html__( 'Dismiss', 'agentdesk-chatbot' )
 		);
 	}
 
@@ -252,6 +338,15 @@ class AgentDesk_Admin {
 	 */
 	public function render_token_field() {
 		$token = $this->api->token();
+		if ( AgentDesk_API::token_locked() ) {
+			echo '<input type="password" id="agentdesk_api_token" value="" class="regular-text" disabled="disabled" />';
+			echo '<p class="description" id="agentdesk-token-locked">' . sprintf(
+				/* translators: %s: the first characters of the token. */
+				esc_html__( 'Set by AGENTDESK_API_TOKEN in wp-config.php (%s) and locked here.', 'agentdesk-chatbot' ),
+				'<code>' . esc_html( substr( $token, 0, 8 ) . '…' ) . '</code>'
+			) . '</p>';
+			return;
+		}
 		echo '<input type="password" id="agentdesk_api_token" name="agentdesk_api_token" value="" class="regular-text" autocomplete="off" spellcheck="false" placeholder="' . esc_attr( '' === $token ? 'bot_…' : __( 'Leave empty to keep the saved token', 'agentdesk-chatbot' ) ) . '" />';
 		if ( '' !== $token ) {
 			echo '<p class="description">' . sprintf(
@@ -320,6 +415,34 @@ class AgentDesk_Admin {
 	}
 
 	/**
+	 * What to do when WP-Cron does not run the heartbeat.
+	 *
+	 * @return string
+	 */
+	public static function cron_advice() {
+		if ( defined( 'DISABLE_WP_CRON' ) && DISABLE_WP_CRON ) {
+			return __( 'WP-Cron is disabled on this site (DISABLE_WP_CRON) and no system cron job seems to run wp-cron.php. Ask your host to call wp-cron.php every five minutes.', 'agentdesk-chatbot' );
+		}
+		return __( 'WP-Cron runs only when the site has visitors, and may be blocked by your host. A system cron job calling wp-cron.php every five minutes makes the heartbeat regular.', 'agentdesk-chatbot' );
+	}
+
+	/**
+	 * The answer of the last "Send heartbeat now" by this user, once, or null.
+	 *
+	 * @return array|null
+	 */
+	private function take_test_result() {
+		// phpcs:ignore WordPress.Security.NonceVerification.Recommended -- only decides whether to show a stored result.
+		if ( ! isset( $_GET['agentdesk-tested'] ) ) {
+			return null;
+		}
+		$key    = 'agentdesk_test_' . get_current_user_id();
+		$answer = get_transient( $key );
+		delete_transient( $key );
+		return is_array( $answer ) ? $answer : null;
+	}
+
+	/**
 	 * Settings → AgentDesk.
 	 */
 	public function render_page() {
@@ -331,9 +454,28 @@ class AgentDesk_Admin {
 		$bot    = get_option( 'agentdesk_bot' );
 		$ok_at  = get_option( 'agentdesk_last_heartbeat' );
 		$next   = wp_next_scheduled( AgentDesk_Heartbeat::HOOK );
+		$tested = $this->take_test_result();
 		?>
 		<div class="wrap">
 			<h1><?php echo esc_html( get_admin_page_title() ); ?></h1>
+			<?php if ( null !== $tested ) : ?>
+			<div id="agentdesk-test-result" class="notice <?php echo esc_attr( 'ok' === $tested['result'] ? 'notice-success' : 'notice-error' ); ?>"><p>
+				<?php
+				if ( 'no_token' === $tested['result'] ) {
+					esc_html_e( 'Save a bot API token first: nothing is sent to AgentDesk before that.', 'agentdesk-chatbot' );
+				} else {
+					echo esc_html(
+						sprintf(
+							/* translators: 1: an HTTP status code such as 200 (0 when there was no answer), 2: what it means. */
+							__( 'AgentDesk answered (HTTP %1$d): %2$s', 'agentdesk-chatbot' ),
+							(int) $tested['code'],
+							AgentDesk_API::explain( $tested )
+						)
+					);
+				}
+				?>
+			</p></div>
+			<?php endif; ?>
 
 			<h2><?php esc_html_e( 'Connection status', 'agentdesk-chatbot' ); ?></h2>
 			<table class="form-table agentdesk-status" role="presentation">
@@ -353,12 +495,14 @@ class AgentDesk_Admin {
 					<td id="agentdesk-last-heartbeat">
 					<?php
 					if ( is_string( $ok_at ) && '' !== $ok_at ) {
+						// Stored in local time (as 1.0 did); shown in the site's own date and time format.
+						$ok_time = (int) get_gmt_from_date( $ok_at, 'U' );
 						echo esc_html(
 							sprintf(
 								/* translators: 1: a date and time, 2: a duration such as "3 mins". */
 								__( '%1$s (%2$s ago)', 'agentdesk-chatbot' ),
-								$ok_at,
-								human_time_diff( (int) get_gmt_from_date( $ok_at, 'U' ) )
+								wp_date( get_option( 'date_format' ) . ' ' . get_option( 'time_format' ), $ok_time ),
+								human_time_diff( $ok_time )
 							)
 						);
 					} else {
@@ -388,7 +532,16 @@ class AgentDesk_Admin {
 					<th scope="row"><?php esc_html_e( 'Next heartbeat', 'agentdesk-chatbot' ); ?></th>
 					<td id="agentdesk-next-heartbeat">
 					<?php
-					if ( $next ) {
+					$overdue = AgentDesk_Heartbeat::overdue_seconds();
+					if ( $overdue > 0 ) {
+						echo '<strong class="agentdesk-overdue">' . esc_html(
+							sprintf(
+								/* translators: %s: a duration such as "2 hours". */
+								__( 'Overdue by %s.', 'agentdesk-chatbot' ),
+								human_time_diff( time() - $overdue )
+							)
+						) . '</strong> ' . esc_html( self::cron_advice() );
+					} elseif ( $next ) {
 						echo esc_html(
 							sprintf(
 								/* translators: %s: a duration such as "4 mins". */
@@ -404,6 +557,14 @@ class AgentDesk_Admin {
 				</tr>
 			</table>
 
+			<?php if ( '' !== $this->api->token() ) : ?>
+			<form action="<?php echo esc_url( admin_url( 'admin-post.php' ) ); ?>" method="post" id="agentdesk-test-form">
+				<input type="hidden" name="action" value="<?php echo esc_attr( self::TEST_ACTION ); ?>" />
+				<?php wp_nonce_field( self::TEST_ACTION ); ?>
+				<?php submit_button( __( 'Send heartbeat now', 'agentdesk-chatbot' ), 'secondary', 'agentdesk-test', false ); ?>
+			</form>
+			<?php endif; ?>
+
 			<form action="<?php echo esc_url( admin_url( 'options.php' ) ); ?>" method="post">
 				<?php
 				settings_fields( self::PAGE );
@@ -413,7 +574,10 @@ class AgentDesk_Admin {
 			</form>
 
 			<h2><?php esc_html_e( 'What this plugin sends', 'agentdesk-chatbot' ); ?></h2>
-			<p><?php esc_html_e( 'Every five minutes: this site\'s address, the plugin version, the WordPress version and whether the plugin is active. Nothing about your users, content or visitors.', 'agentdesk-chatbot' ); ?></p>
+			<p><?php esc_html_e( 'Nothing until a token is saved. Then, every five minutes, from your server: this site\'s address, the plugin version, the WordPress version and whether the plugin is active; nothing about your users or content. Your visitors\' browsers load the chat widget and the bot\'s settings from AgentDesk, which therefore receives their IP address and browser details.', 'agentdesk-chatbot' ); ?></p>
+			<?php if ( '' !== $this->api->terms_url() ) : ?>
+			<p id="agentdesk-legal"><a href="<?php echo esc_url( $this->api->terms_url() ); ?>"><?php esc_html_e( 'AgentDesk terms of use', 'agentdesk-chatbot' ); ?></a> · <a href="<?php echo esc_url( $this->api->privacy_url() ); ?>"><?php esc_html_e( 'AgentDesk privacy policy', 'agentdesk-chatbot' ); ?></a></p>
+			<?php endif; ?>
 		</div>
 		<?php
 	}

@@ -45,13 +45,82 @@ class AgentDesk_API {
 	}
 
 	/**
-	 * The saved bot API token ('' when none).
+	 * The service's host as WordPress's HTTP API compares it (lower case), '' when no URL is set.
+	 *
+	 * @return string
+	 */
+	public function service_host() {
+		$host = wp_parse_url( $this->base_url(), PHP_URL_HOST );
+		return is_string( $host ) ? strtolower( $host ) : '';
+	}
+
+	/**
+	 * The service's port: the URL's own, else the scheme's default.
+	 *
+	 * @return int
+	 */
+	public function service_port() {
+		$port = wp_parse_url( $this->base_url(), PHP_URL_PORT );
+		if ( $port ) {
+			return (int) $port;
+		}
+		return 'http' === wp_parse_url( $this->base_url(), PHP_URL_SCHEME ) ? 80 : 443;
+	}
+
+	/**
+	 * The service's terms of use: AGENTDESK_TERMS_URL from wp-config.php, else its /terms page.
+	 *
+	 * @return string
+	 */
+	public function terms_url() {
+		return defined( 'AGENTDESK_TERMS_URL' ) ? (string) AGENTDESK_TERMS_URL : ( '' === $this->service_url() ? '' : $this->service_url() . '/terms' );
+	}
+
+	/**
+	 * The service's privacy policy: AGENTDESK_PRIVACY_URL from wp-config.php, else its /privacy page.
+	 *
+	 * @return string
+	 */
+	public function privacy_url() {
+		return defined( 'AGENTDESK_PRIVACY_URL' ) ? (string) AGENTDESK_PRIVACY_URL : ( '' === $this->service_url() ? '' : $this->service_url() . '/privacy' );
+	}
+
+	/**
+	 * Whether wp-config.php sets the token (AGENTDESK_API_TOKEN): then nothing else may change it.
+	 *
+	 * @return bool
+	 */
+	public static function token_locked() {
+		return defined( 'AGENTDESK_API_TOKEN' ) && is_string( AGENTDESK_API_TOKEN ) && '' !== AGENTDESK_API_TOKEN;
+	}
+
+	/**
+	 * The bot API token ('' when none): wp-config.php's AGENTDESK_API_TOKEN, else the saved one.
+	 * No request leaves the site while this is '' (an admin saving a token is the consent).
 	 *
 	 * @return string
 	 */
 	public function token() {
+		if ( self::token_locked() ) {
+			return AGENTDESK_API_TOKEN;
+		}
 		$token = get_option( 'agentdesk_api_token', '' );
 		return is_string( $token ) ? $token : '';
+	}
+
+	/**
+	 * The answer given without a request when no API URL is known (a copy not built by a service).
+	 *
+	 * @return array{result: string, code: int, data: array, retry_after: int, detail: string}
+	 */
+	private static function not_configured() {
+		return array(
+			'result'      => 'not_configured',
+			'code'        => 0,
+			'data'        => array(),
+			'retry_after' => 0,
+			'detail'      => '',
+		);
 	}
 
 	/**
@@ -64,6 +133,9 @@ class AgentDesk_API {
 	 * @return array{result: string, code: int, data: array, retry_after: int, detail: string}
 	 */
 	public function post( $path, $token, $body = null, $timeout = self::TIMEOUT ) {
+		if ( '' === $this->base_url() ) {
+			return self::not_configured();
+		}
 		$args = array(
 			'timeout'     => $timeout,
 			'redirection' => 0,
@@ -87,6 +159,9 @@ class AgentDesk_API {
 	 * @return array{result: string, code: int, data: array, retry_after: int, detail: string}
 	 */
 	public function get( $path ) {
+		if ( '' === $this->base_url() ) {
+			return self::not_configured();
+		}
 		$response = wp_remote_get(
 			$this->base_url() . $path,
 			array(
@@ -196,6 +271,8 @@ class AgentDesk_API {
 					__( 'Could not reach AgentDesk (%s). Check the API URL; your site may also be offline or blocking outgoing requests. The plugin will try again automatically.', 'agentdesk-chatbot' ),
 					isset( $answer['detail'] ) ? $answer['detail'] : ''
 				);
+			case 'not_configured':
+				return __( 'No AgentDesk API URL is set. Enter the API URL of your AgentDesk service below.', 'agentdesk-chatbot' );
 			case 'rejected':
 				return sprintf(
 					/* translators: %s: the message returned by AgentDesk. */

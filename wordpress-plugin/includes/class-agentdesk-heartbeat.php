@@ -185,9 +185,19 @@ class AgentDesk_Heartbeat {
 
 	/**
 	 * Activation: a saved token resumes the heartbeat at once, so AgentDesk sees the site again.
+	 * Network activation does so on every site of the network.
+	 *
+	 * @param bool $network_wide Whether the plugin is network-activated.
 	 */
-	public function on_activation() {
+	public function on_activation( $network_wide = false ) {
 		$this->register_schedule();
+		self::for_each_site( $network_wide, array( $this, 'activate_site' ) );
+	}
+
+	/**
+	 * Activation on the current site.
+	 */
+	public function activate_site() {
 		if ( '' === $this->api->token() || get_option( self::PAUSED_OPTION ) ) {
 			return;
 		}
@@ -197,14 +207,113 @@ class AgentDesk_Heartbeat {
 
 	/**
 	 * Deactivation: clears the event and sends a final heartbeat with is_active false, so
-	 * AgentDesk shows "deactivated" rather than, later, "stale".
+	 * AgentDesk shows "deactivated" rather than, later, "stale". Network deactivation does so on
+	 * every site of the network.
+	 *
+	 * @param bool $network_wide Whether the plugin is network-deactivated.
 	 */
-	public function on_deactivation() {
+	public function on_deactivation( $network_wide = false ) {
+		self::for_each_site( $network_wide, array( $this, 'deactivate_site' ) );
+	}
+
+	/**
+	 * Deactivation on the current site.
+	 */
+	public function deactivate_site() {
 		$this->unschedule();
 		if ( '' === $this->api->token() || get_option( self::PAUSED_OPTION ) ) {
 			return;
 		}
 		$this->send( false, null, 3 );
+	}
+
+	/**
+	 * Runs a callback on the current site, or on every site of the network when network-wide,
+	 * a page of sites at a time so a large network is covered whole without loading it at once.
+	 *
+	 * @param bool     $network_wide Whether to cover every site.
+	 * @param callable $callback     Called with no arguments, once per site.
+	 */
+	public static function for_each_site( $network_wide, $callback ) {
+		if ( ! $network_wide || ! is_multisite() ) {
+			call_user_func( $callback );
+			return;
+		}
+		$page = 100;
+		for ( $offset = 0; ; $offset += $page ) {
+			$ids = get_sites(
+				array(
+					'fields' => 'ids',
+					'number' => $page,
+					'offset' => $offset,
+				)
+			);
+			foreach ( $ids as $id ) {
+				switch_to_blog( $id );
+				call_user_func( $callback );
+				restore_current_blog();
+			}
+			if ( count( $ids ) < $page ) {
+				return;
+			}
+		}
+	}
+
+	/**
+	 * Connects the site with a token: checks it with AgentDesk, and when it is good stores the
+	 * bot's public fields, lifts a pause, sends a heartbeat at once and schedules the next ones.
+	 * The caller stores the token itself (the Settings API saves it; WP-CLI updates the option).
+	 *
+	 * @param AgentDesk_Validator $validator The token validator.
+	 * @param string              $token     The token.
+	 * @return array{validation: array, heartbeat: array|null} The two answers (heartbeat null when validation failed).
+	 */
+	public function connect( AgentDesk_Validator $validator, $token ) {
+		$validation = $validator->validate_token( $token );
+		if ( 'ok' !== $validation['result'] ) {
+			return array(
+				'validation' => $validation,
+				'heartbeat'  => null,
+			);
+		}
+		update_option( 'agentdesk_bot', $validation['bot'] );
+		delete_option( self::PAUSED_OPTION );
+		delete_transient( self::RETRY_TRANSIENT );
+		$heartbeat = $this->send( true, $token );
+		if ( ! wp_next_scheduled( self::HOOK ) && ! get_option( self::PAUSED_OPTION ) ) {
+			wp_schedule_event( time() + self::INTERVAL, self::SCHEDULE, self::HOOK );
+		}
+		return array(
+			'validation' => $validation,
+			'heartbeat'  => $heartbeat,
+		);
+	}
+
+	/**
+	 * Disconnects the site: a last heartbeat saying inactive (when one would be accepted), then
+	 * the saved token, bot and state are removed and the event cleared.
+	 */
+	public function disconnect() {
+		$this->deactivate_site();
+		foreach ( array( 'agentdesk_api_token', 'agentdesk_bot', self::PAUSED_OPTION, self::RESULT_OPTION, 'agentdesk_last_heartbeat' ) as $option ) {
+			delete_option( $option );
+		}
+		delete_transient( self::RETRY_TRANSIENT );
+	}
+
+	/**
+	 * Seconds the next heartbeat event is late (0 when on time or not scheduled). WP-Cron runs
+	 * events on page loads; a few minutes late is normal, so only a delay over one interval counts.
+	 *
+	 * @return int
+	 */
+	public static function overdue_seconds() {
+		$next = wp_next_scheduled( self::HOOK );
+		if ( ! $next ) {
+			return 0;
+		}
+		$late = time() - (int) $next;
+		return $late > self::INTERVAL ? $late : 0;
 	}
 
 	/**

@@ -44,6 +44,88 @@ class AgentDesk_Updater {
 	public function register() {
 		add_filter( 'pre_set_site_transient_update_plugins', array( $this, 'check_update' ) );
 		add_filter( 'plugins_api', array( $this, 'plugin_information' ), 10, 3 );
+		add_filter( 'upgrader_pre_download', array( $this, 'download_package' ), 10, 3 );
+		add_filter( 'http_request_host_is_external', array( $this, 'allow_service_host' ), 10, 2 );
+		add_filter( 'http_allowed_safe_ports', array( $this, 'allow_service_port' ), 10, 2 );
+	}
+
+	/**
+	 * The http_request_host_is_external filter. WordPress downloads packages with
+	 * wp_safe_remote_get, which refuses private addresses; a self-hosted AgentDesk often has one.
+	 * Exactly the configured service's host is let through, no other.
+	 *
+	 * @param bool   $external Whether the host is allowed so far.
+	 * @param string $host     The host of the request.
+	 * @return bool
+	 */
+	public function allow_service_host( $external, $host ) {
+		$service = $this->api->service_host();
+		return $external || ( '' !== $service && strtolower( (string) $host ) === $service );
+	}
+
+	/**
+	 * The http_allowed_safe_ports filter: the service's own port, for the service's host only
+	 * (wp_safe_remote_get allows 80, 443 and 8080 otherwise).
+	 *
+	 * @param int[]  $ports The allowed ports.
+	 * @param string $host  The host of the request.
+	 * @return int[]
+	 */
+	public function allow_service_port( $ports, $host ) {
+		$service = $this->api->service_host();
+		if ( is_array( $ports ) && '' !== $service && strtolower( (string) $host ) === $service ) {
+			$ports[] = $this->api->service_port();
+		}
+		return $ports;
+	}
+
+	/**
+	 * The upgrader_pre_download filter: downloads this plugin's package itself and installs it
+	 * only if its SHA-256 is the one the service published. Other packages are left to WordPress.
+	 *
+	 * @param bool|string|WP_Error $reply    False to let WordPress download.
+	 * @param string               $package  The package URL.
+	 * @param object               $upgrader The upgrader.
+	 * @return bool|string|WP_Error A downloaded file's path, or an error.
+	 */
+	public function download_package( $reply, $package, $upgrader ) {
+		if ( false !== $reply || ! is_string( $package ) ) {
+			return $reply;
+		}
+		$info = $this->latest();
+		if ( null === $info || $package !== $this->package_url( $info ) ) {
+			return $reply;
+		}
+		if ( ! $this->package_scheme_allowed( $package ) ) {
+			return new WP_Error( 'agentdesk_insecure_package', __( 'The AgentDesk update was refused: its download address is not https while the API URL is.', 'agentdesk-chatbot' ) );
+		}
+		if ( '' === $info['sha256'] ) {
+			return new WP_Error( 'agentdesk_no_checksum', __( 'The AgentDesk update was refused: the service published no checksum for it.', 'agentdesk-chatbot' ) );
+		}
+		if ( is_object( $upgrader ) && isset( $upgrader->skin ) && is_object( $upgrader->skin ) && method_exists( $upgrader->skin, 'feedback' ) ) {
+			$upgrader->skin->feedback( 'downloading_package', $package );
+		}
+		$file = download_url( $package, 60 );
+		if ( is_wp_error( $file ) ) {
+			return $file;
+		}
+		if ( ! hash_equals( $info['sha256'], (string) hash_file( 'sha256', $file ) ) ) {
+			wp_delete_file( $file );
+			return new WP_Error( 'agentdesk_checksum_mismatch', __( 'The AgentDesk update was refused: the downloaded file does not match the checksum the service published.', 'agentdesk-chatbot' ) );
+		}
+		return $file;
+	}
+
+	/**
+	 * An http:// package only when the API URL itself is http:// (a test or intranet service);
+	 * a site talking https to its service never installs code fetched in the clear.
+	 *
+	 * @param string $package The package URL.
+	 * @return bool
+	 */
+	private function package_scheme_allowed( $package ) {
+		$scheme = wp_parse_url( $package, PHP_URL_SCHEME );
+		return 'https' === $scheme || ( 'http' === $scheme && 'http' === wp_parse_url( $this->api->base_url(), PHP_URL_SCHEME ) );
 	}
 
 	/**
@@ -53,6 +135,10 @@ class AgentDesk_Updater {
 	 * @return array|null
 	 */
 	public function latest() {
+		if ( '' === $this->api->token() ) {
+			// Nothing is asked of the service before an admin saved a token.
+			return null;
+		}
 		// phpcs:ignore WordPress.Security.NonceVerification.Recommended -- read-only: "Check again" on Dashboard → Updates.
 		$force  = isset( $_GET['force-check'] );
 		$cached = get_transient( self::CACHE );
@@ -89,6 +175,7 @@ class AgentDesk_Updater {
 			'download_url' => isset( $data['download_url'] ) ? esc_url_raw( (string) $data['download_url'], array( 'http', 'https' ) ) : '',
 			'changelog'    => isset( $data['changelog'] ) && is_string( $data['changelog'] ) ? $data['changelog'] : '',
 			'description'  => $text( 'description' ),
+			'sha256'       => isset( $data['sha256'] ) && is_string( $data['sha256'] ) && preg_match( '/^[0-9a-f]{64}$/', $data['sha256'] ) ? $data['sha256'] : '',
 		);
 	}
 
@@ -124,7 +211,8 @@ class AgentDesk_Updater {
 			'plugin'       => $basename,
 			'new_version'  => $info['version'],
 			'url'          => $info['homepage'],
-			'package'      => $this->package_url( $info ),
+			// No package (WordPress then says the update must be installed by hand) when it would come over plain http.
+			'package'      => $this->package_scheme_allowed( $this->package_url( $info ) ) ? $this->package_url( $info ) : '',
 			'requires'     => $info['requires'],
 			'tested'       => $info['tested'],
 			'requires_php' => $info['requires_php'],

@@ -1,0 +1,155 @@
+<?php
+/**
+ * WP-CLI: wp agentdesk status | connect <token> | heartbeat | disconnect.
+ *
+ * @package AgentDesk_Chatbot
+ */
+
+if ( ! defined( 'ABSPATH' ) ) {
+	exit;
+}
+
+/**
+ * Manages the site's connection to AgentDesk from the command line.
+ */
+class AgentDesk_CLI {
+
+	/**
+	 * The API client.
+	 *
+	 * @var AgentDesk_API
+	 */
+	private $api;
+
+	/**
+	 * The token validator.
+	 *
+	 * @var AgentDesk_Validator
+	 */
+	private $validator;
+
+	/**
+	 * The heartbeat.
+	 *
+	 * @var AgentDesk_Heartbeat
+	 */
+	private $heartbeat;
+
+	/**
+	 * Builds the command.
+	 *
+	 * @param AgentDesk_API       $api       The API client.
+	 * @param AgentDesk_Validator $validator The token validator.
+	 * @param AgentDesk_Heartbeat $heartbeat The heartbeat.
+	 */
+	public function __construct( AgentDesk_API $api, AgentDesk_Validator $validator, AgentDesk_Heartbeat $heartbeat ) {
+		$this->api       = $api;
+		$this->validator = $validator;
+		$this->heartbeat = $heartbeat;
+	}
+
+	/**
+	 * Shows the connection: token (by prefix), API URL, last heartbeat and next event.
+	 *
+	 * ## EXAMPLES
+	 *
+	 *     wp agentdesk status
+	 *
+	 * @param array $args       Positional arguments.
+	 * @param array $assoc_args Options.
+	 */
+	public function status( $args, $assoc_args ) {
+		$token  = $this->api->token();
+		$last   = AgentDesk_Heartbeat::last_result();
+		$paused = get_option( AgentDesk_Heartbeat::PAUSED_OPTION );
+		$next   = wp_next_scheduled( AgentDesk_Heartbeat::HOOK );
+		$ok_at  = get_option( 'agentdesk_last_heartbeat' );
+		$lines  = array(
+			'API URL: ' . $this->api->base_url(),
+			'Token: ' . ( '' === $token ? 'none' : substr( $token, 0, 8 ) . '…' . ( AgentDesk_API::token_locked() ? ' (AGENTDESK_API_TOKEN)' : '' ) ),
+			'Paused: ' . ( is_string( $paused ) && '' !== $paused ? $paused : 'no' ),
+			'Last accepted heartbeat: ' . ( is_string( $ok_at ) && '' !== $ok_at ? $ok_at : 'never' ),
+			'Last attempt: ' . ( null === $last ? 'none' : $last['result'] . ' (HTTP ' . (int) $last['code'] . ')' ),
+			'Next heartbeat: ' . ( $next ? gmdate( 'Y-m-d H:i:s', (int) $next ) . ' UTC' . ( AgentDesk_Heartbeat::overdue_seconds() > 0 ? ' (overdue)' : '' ) : 'not scheduled' ),
+		);
+		foreach ( $lines as $line ) {
+			WP_CLI::line( $line );
+		}
+	}
+
+	/**
+	 * Checks a bot API token with AgentDesk, saves it and sends a first heartbeat.
+	 *
+	 * ## OPTIONS
+	 *
+	 * <token>
+	 * : The bot API token from the AgentDesk dashboard.
+	 *
+	 * ## EXAMPLES
+	 *
+	 *     wp agentdesk connect bot_…
+	 *
+	 * @param array $args       Positional arguments.
+	 * @param array $assoc_args Options.
+	 */
+	public function connect( $args, $assoc_args ) {
+		if ( AgentDesk_API::token_locked() ) {
+			WP_CLI::error( 'The token is set by AGENTDESK_API_TOKEN in wp-config.php; change it there.' );
+			return;
+		}
+		$token   = isset( $args[0] ) ? trim( (string) $args[0] ) : '';
+		$answers = $this->heartbeat->connect( $this->validator, $token );
+		if ( null === $answers['heartbeat'] ) {
+			WP_CLI::error( AgentDesk_API::explain( $answers['validation'] ) . ' The token was not saved.' );
+			return;
+		}
+		update_option( 'agentdesk_api_token', $token );
+		if ( 'ok' !== $answers['heartbeat']['result'] ) {
+			WP_CLI::warning( AgentDesk_API::explain( $answers['heartbeat'] ) );
+		}
+		WP_CLI::success( sprintf( 'Connected to the AgentDesk bot "%s".', $answers['validation']['bot']['name'] ) );
+	}
+
+	/**
+	 * Sends a heartbeat now and prints AgentDesk's answer.
+	 *
+	 * ## EXAMPLES
+	 *
+	 *     wp agentdesk heartbeat
+	 *
+	 * @param array $args       Positional arguments.
+	 * @param array $assoc_args Options.
+	 */
+	public function heartbeat( $args, $assoc_args ) {
+		if ( '' === $this->api->token() ) {
+			WP_CLI::error( 'No bot API token is saved: run `wp agentdesk connect <token>` first.' );
+			return;
+		}
+		$answer = $this->heartbeat->send( true );
+		if ( 'ok' !== $answer['result'] ) {
+			WP_CLI::error( sprintf( 'HTTP %d: %s', (int) $answer['code'], AgentDesk_API::explain( $answer ) ) );
+			return;
+		}
+		$this->heartbeat->maybe_schedule();
+		WP_CLI::success( AgentDesk_API::explain( $answer ) );
+	}
+
+	/**
+	 * Tells AgentDesk the plugin is inactive, then forgets the token and stops the heartbeat.
+	 *
+	 * ## EXAMPLES
+	 *
+	 *     wp agentdesk disconnect
+	 *
+	 * @param array $args       Positional arguments.
+	 * @param array $assoc_args Options.
+	 */
+	public function disconnect( $args, $assoc_args ) {
+		if ( AgentDesk_API::token_locked() ) {
+			WP_CLI::error( 'The token is set by AGENTDESK_API_TOKEN in wp-config.php; remove it there.' );
+			return;
+		}
+		$this->heartbeat->disconnect();
+		WP_CLI::success( 'Disconnected from AgentDesk: the token is removed and no heartbeat is scheduled.' );
+	}
+}
