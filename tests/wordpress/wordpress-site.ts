@@ -7,10 +7,24 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_PLUGIN_DIR } from '../../src/plugin/plugin-release.ts';
+import { DEFAULT_PLUGIN_DIR, writePluginBuild, type PluginVariant } from '../../src/plugin/plugin-release.ts';
 
 export const WORDPRESS_DIR = '/usr/share/wordpress';
 const TASK_SCRIPT = fileURLToPath(new URL('./wp-task.php', import.meta.url));
+const CLI_SCRIPT = fileURLToPath(new URL('./wp-cli-runner.php', import.meta.url));
+/** Must-use plugin recording every outgoing HTTP request (pre_http_request) to http-requests.log. */
+const RECORDER = `<?php
+// Test harness: records every request WordPress's HTTP API is asked to make, before it is made.
+add_filter(
+	'pre_http_request',
+	function ( $pre, $args, $url ) {
+		file_put_contents( ABSPATH . 'http-requests.log', wp_json_encode( array( 'url' => $url, 'method' => $args['method'] ) ) . "\\n", FILE_APPEND | LOCK_EX );
+		return $pre;
+	},
+	-1000,
+	3
+);
+`;
 const MYSQL = { host: '127.0.0.1', port: 3306, user: 'root' };
 
 function php(code: string): { ok: boolean; output: string } {
@@ -78,11 +92,20 @@ export interface WordPressSite {
   debugLog: string;
   serverLog: () => string;
   task(task: string, args?: Record<string, unknown>): Promise<TaskResult>;
+  /** Runs `wp agentdesk <args…>` through tests/wordpress/wp-cli-runner.php (no wp binary here). */
+  cli(...args: string[]): Promise<{ exit: number; output: string }>;
+  /** Every outgoing request the site made so far (URL and method), as the recorder saw them. */
+  httpRequests(): { url: string; method: string }[];
+  /** PHP lines included by wp-config.php (constants such as AGENTDESK_API_TOKEN); '' removes them. */
+  setExtraConfig(php: string): void;
   close(): Promise<void>;
 }
 
-/** Copies WordPress, creates its database and starts `php -S` on a free port. */
-export async function startWordPress(options: { pluginDir?: string } = {}): Promise<WordPressSite> {
+/**
+ * Copies WordPress, creates its database, installs the plugin's `variant` build (default: the
+ * direct download, with `apiUrl` as its default API URL) and starts `php -S` on a free port.
+ */
+export async function startWordPress(options: { pluginDir?: string; apiUrl: string; variant?: PluginVariant }): Promise<WordPressSite> {
   const root = mkdtempSync(path.join(os.tmpdir(), 'agentdesk-wp-'));
   const dbName = `agentdesk_wp_${process.pid}_${randomBytes(3).toString('hex')}`;
 
@@ -93,7 +116,11 @@ export async function startWordPress(options: { pluginDir?: string } = {}): Prom
   }
   mkdirSync(path.join(root, 'wp-content', 'plugins'), { recursive: true });
   symlinkSync(path.join(WORDPRESS_DIR, 'wp-content', 'themes'), path.join(root, 'wp-content', 'themes'));
-  cpSync(options.pluginDir ?? DEFAULT_PLUGIN_DIR, path.join(root, 'wp-content', 'plugins', 'agentdesk-chatbot'), { recursive: true });
+  writePluginBuild(options.pluginDir ?? DEFAULT_PLUGIN_DIR, path.join(root, 'wp-content', 'plugins'), { variant: options.variant ?? 'direct', apiUrl: options.apiUrl });
+  mkdirSync(path.join(root, 'wp-content', 'mu-plugins'));
+  writeFileSync(path.join(root, 'wp-content', 'mu-plugins', 'agentdesk-e2e-recorder.php'), RECORDER);
+  const extraConfig = path.join(root, 'e2e-extra-config.php');
+  const requestLog = path.join(root, 'http-requests.log');
 
   const created = mysqlQuery(`CREATE DATABASE \`${dbName}\` CHARACTER SET utf8mb4`);
   if (!created.ok) throw new Error(`could not create the WordPress database: ${created.output}`);
@@ -136,6 +163,11 @@ define( 'WP_DEBUG_DISPLAY', false );
 define( 'DISABLE_WP_CRON', true );
 define( 'WP_HTTP_BLOCK_EXTERNAL', true );
 define( 'AUTOMATIC_UPDATER_DISABLED', true );
+// Updates are installed by this process, which owns the files.
+define( 'FS_METHOD', 'direct' );
+if ( file_exists( __DIR__ . '/e2e-extra-config.php' ) ) {
+	require __DIR__ . '/e2e-extra-config.php';
+}
 if ( ! defined( 'ABSPATH' ) ) {
 	define( 'ABSPATH', __DIR__ . '/' );
 }
@@ -143,9 +175,9 @@ require_once ABSPATH . 'wp-settings.php';
 `,
   );
 
-  const task = (name: string, args: Record<string, unknown> = {}) =>
-    new Promise<TaskResult>((resolve, reject) => {
-      const child = spawn('php', [TASK_SCRIPT, root, name, JSON.stringify(args)], {
+  const runPhp = (script: string, argv: string[]) =>
+    new Promise<{ code: number | null; out: string }>((resolve) => {
+      const child = spawn('php', [script, root, ...argv], {
         env: { ...process.env, AGENTDESK_E2E_HOST: `127.0.0.1:${port}` },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
@@ -155,11 +187,20 @@ require_once ABSPATH . 'wp-settings.php';
       const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
       child.on('close', (code) => {
         clearTimeout(timer);
-        const line = out.split('\n').find((l) => l.startsWith('@@RESULT@@ '));
-        if (code !== 0 || !line) return reject(new Error(`wp-task ${name} failed (exit ${code}):\n${out}`));
-        resolve({ ...JSON.parse(line.slice('@@RESULT@@ '.length)), output: out });
+        resolve({ code, out });
       });
     });
+  const task = async (name: string, args: Record<string, unknown> = {}) => {
+    const { code, out } = await runPhp(TASK_SCRIPT, [name, JSON.stringify(args)]);
+    const line = out.split('\n').find((l) => l.startsWith('@@RESULT@@ '));
+    if (code !== 0 || !line) throw new Error(`wp-task ${name} failed (exit ${code}):\n${out}`);
+    return { ...JSON.parse(line.slice('@@RESULT@@ '.length)), output: out } as TaskResult;
+  };
+  const cli = async (...args: string[]) => {
+    const { code, out } = await runPhp(CLI_SCRIPT, args);
+    if (code === null) throw new Error(`wp ${args.join(' ')} was killed:\n${out}`);
+    return { exit: code, output: out.trim() };
+  };
 
   return {
     url,
@@ -168,6 +209,15 @@ require_once ABSPATH . 'wp-settings.php';
     debugLog,
     serverLog: () => serverOutput,
     task,
+    cli,
+    httpRequests: () =>
+      existsSync(requestLog)
+        ? readFileSync(requestLog, 'utf8')
+            .split('\n')
+            .filter(Boolean)
+            .map((line) => JSON.parse(line))
+        : [],
+    setExtraConfig: (php: string) => (php ? writeFileSync(extraConfig, `<?php\n${php}\n`) : rmSync(extraConfig, { force: true })),
     async close() {
       if (server.exitCode === null) {
         const exited = new Promise((resolve) => server.once('exit', resolve));

@@ -30,6 +30,8 @@ interface Ctx {
   ownerId: string;
   bot: BotRow;
   token: string;
+  /** Every request that reached the service at all. */
+  serviceRequests: number;
   /** Every request that reached the heartbeat endpoint, and the bodies that got past the rate limit. */
   heartbeatRequests: number;
   heartbeats: { headers: Record<string, unknown>; body: Record<string, unknown> }[];
@@ -43,17 +45,22 @@ test.before(async (ctx) => {
   if (wordpressUnavailable()) return;
   ctx.db = await testDatabase();
   ctx.announcedDir = copyPluginWithVersion('99.0.0');
-  ctx.app = await buildApp({ config: testConfig({ HEARTBEAT_RATE_LIMIT: String(RATE_LIMIT) }), db: ctx.db, pluginDir: ctx.announcedDir });
+  // PUBLIC_URL is the address the service really listens on: its plugin builds and update URLs use it.
+  const port = await freePort();
+  const publicUrl = `http://127.0.0.1:${port}`;
+  ctx.app = await buildApp({ config: testConfig({ HEARTBEAT_RATE_LIMIT: String(RATE_LIMIT), PUBLIC_URL: publicUrl }), db: ctx.db, pluginDir: ctx.announcedDir });
+  ctx.serviceRequests = 0;
   ctx.heartbeatRequests = 0;
   ctx.heartbeats = [];
   ctx.app.addHook('onRequest', async (request) => {
+    ctx.serviceRequests++;
     if (request.url === '/api/bots/wordpress-heartbeat') ctx.heartbeatRequests++;
   });
   ctx.app.addHook('preHandler', async (request) => {
     if (request.url === '/api/bots/wordpress-heartbeat') ctx.heartbeats.push({ headers: request.headers, body: request.body as Record<string, unknown> });
   });
-  await ctx.app.listen({ host: '127.0.0.1', port: 0 });
-  ctx.apiUrl = `http://127.0.0.1:${(ctx.app.server.address() as AddressInfo).port}/api`;
+  await ctx.app.listen({ host: '127.0.0.1', port });
+  ctx.apiUrl = `${publicUrl}/api`;
 
   const { user } = await createOwner(ctx.db);
   ctx.ownerId = user.id;
@@ -61,7 +68,8 @@ test.before(async (ctx) => {
   ctx.bot = created.bot;
   ctx.token = created.token;
 
-  ctx.site = await startWordPress();
+  // The direct build, as the service's download endpoint serves it: its default API URL is the service.
+  ctx.site = await startWordPress({ apiUrl: ctx.apiUrl });
   ctx.admin = new Browser(ctx.site.url);
 });
 
@@ -70,6 +78,15 @@ test.after(async (ctx) => {
   await ctx.app?.close();
   if (ctx.announcedDir) rmSync(ctx.announcedDir, { recursive: true, force: true });
 });
+
+/** A port nothing listens on right now. */
+async function freePort(): Promise<number> {
+  const probe = net.createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
 
 const serviceBot = (ctx: Ctx) => findOwnedBot(ctx.db, ctx.ownerId, ctx.bot.id);
 
@@ -117,6 +134,27 @@ it('logs the administrator in over HTTP', async (ctx) => {
   assert.is(statusOf(page.text), 'Not connected');
 });
 
+it('sends nothing to the service before a token is saved: pages, widget, cron, update check, Site Health', async (ctx) => {
+  for (const page of ['/', '/wp-admin/', '/wp-admin/plugins.php', '/wp-admin/options-general.php?page=agentdesk', '/wp-admin/site-health.php', '/wp-admin/update-core.php']) {
+    assert.is((await ctx.admin.request(page)).status, 200, page);
+  }
+  await ctx.site.task('cron');
+  await ctx.site.task('update-check');
+  const health = await ctx.site.task('site-health');
+  const service = new URL(ctx.apiUrl).origin;
+  const recorded = ctx.site.httpRequests();
+  // the pre_http_request recorder works: it saw WordPress's own requests (WordPress.org)…
+  assert.ok(recorded.length > 0, 'the recorder saw nothing at all');
+  // …and not one to the service; the service itself received nothing either
+  assert.equal(recorded.filter((r) => r.url.startsWith(service)), []);
+  assert.is(ctx.serviceRequests, 0);
+  // Site Health says what is missing, without asking the service
+  assert.is(health.test.status, 'recommended');
+  assert.is(health.test.label, 'AgentDesk is not connected');
+  // the front page does not load the widget
+  assert.not.match((await ctx.admin.request('/')).text, 'widget.js');
+});
+
 it('rejects a token AgentDesk does not know: a clear error, nothing stored, no heartbeat', async (ctx) => {
   const before = ctx.heartbeatRequests;
   const { html } = await saveSettings(ctx, { token: `bot_${'x'.repeat(43)}` });
@@ -136,6 +174,8 @@ it('saves a valid token: validated, heartbeat sent at once, "Connected", and the
   assert.is(statusOf(html), 'Connected');
   assert.match(html, /Connected to your AgentDesk bot (&quot;|")Shop helper(&quot;|")/);
   assert.not.match(html, /id="agentdesk-last-heartbeat">\s*Never/);
+  // in the site's date and time format (WordPress's defaults: "F j, Y g:i a")
+  assert.match(html, /id="agentdesk-last-heartbeat">\s*[A-Z][a-z]+ \d{1,2}, \d{4} \d{1,2}:\d{2} (am|pm) \(/);
   // the secret token is never echoed back
   assert.not.ok(html.includes(ctx.token), 'the token appears in the page');
   const bot = await serviceBot(ctx);
@@ -151,6 +191,63 @@ it('saves a valid token: validated, heartbeat sent at once, "Connected", and the
   assert.is(state.interval, 300);
   assert.ok(state.next > Date.now() / 1000);
   assert.is(state.cron_hooks.filter((hook: string) => hook === 'agentdesk_heartbeat_event').length, 1);
+});
+
+it('Site Health passes when connected, and fails when the token is removed or the heartbeat is overdue', async (ctx) => {
+  const connected = await ctx.site.task('site-health');
+  // passing, with the debug section showing the token by its prefix only
+  assert.is(connected.test.status, 'good', JSON.stringify(connected.test));
+  assert.is(connected.test.label, 'AgentDesk is connected');
+  assert.is(connected.debug.fields.token.value, `${ctx.token.slice(0, 8)}…`);
+  assert.is(connected.debug.fields.api_url.value, ctx.apiUrl);
+  assert.not.ok(JSON.stringify(connected.debug).includes(ctx.token));
+
+  await ctx.site.task('set-option', { name: 'agentdesk_api_token', value: '' });
+  const removed = await ctx.site.task('site-health');
+  await ctx.site.task('set-option', { name: 'agentdesk_api_token', value: ctx.token });
+  // no token: not connected
+  assert.is(removed.test.status, 'recommended');
+  assert.is(removed.test.label, 'AgentDesk is not connected');
+
+  await ctx.site.task('make-overdue', { seconds: 7200 });
+  try {
+    const overdue = await ctx.site.task('site-health');
+    // WP-Cron has not run the event for two hours: critical, with advice about DISABLE_WP_CRON (set on this site)
+    assert.is(overdue.test.status, 'critical');
+    assert.match(overdue.test.description, 'overdue by 2 hours');
+    assert.match(overdue.test.description, 'DISABLE_WP_CRON');
+    const page = await settingsPage(ctx);
+    // the settings page says "overdue", not "in 2 hours"
+    assert.match(page.text, /class="agentdesk-overdue">Overdue by 2 hours\.</);
+    assert.not.match(page.text, /in 2 hours/);
+  } finally {
+    await ctx.site.task('make-overdue', { seconds: -300 });
+  }
+  // on time again: passing
+  assert.is((await ctx.site.task('site-health')).test.status, 'good');
+});
+
+it('"Send heartbeat now" sends one heartbeat and shows the service\'s answer; a forged nonce is refused', async (ctx) => {
+  const page = await settingsPage(ctx);
+  const fields = formFields(page.text, 'admin-post.php');
+  const before = ctx.heartbeats.length;
+  const posted = await ctx.admin.request('/wp-admin/admin-post.php', { form: fields });
+  // a redirect back to the settings page, which shows the answer
+  assert.is(posted.status, 302, posted.text.slice(0, 300));
+  const after = await ctx.admin.request(new URL(posted.location!).pathname + new URL(posted.location!).search);
+  assert.match(after.text, /id="agentdesk-test-result" class="notice notice-success"><p>\s*AgentDesk answered \(HTTP 200\): Connected/);
+  assert.is(ctx.heartbeats.length, before + 1);
+  // shown once
+  assert.not.match((await settingsPage(ctx)).text, 'agentdesk-test-result');
+
+  const forged = await ctx.admin.request('/wp-admin/admin-post.php', { form: { ...fields, _wpnonce: 'forged' } });
+  // check_admin_referer stops it before anything is sent
+  assert.is(forged.status, 403);
+  assert.is(ctx.heartbeats.length, before + 1);
+  const anonymous = await new Browser(ctx.site.url).request('/wp-admin/admin-post.php', { form: fields });
+  // and someone not logged in gets nowhere near it
+  assert.is(anonymous.status, 400);
+  assert.is(ctx.heartbeats.length, before + 1);
 });
 
 it('sends exactly the four fields of the seed, with the token only in X-Bot-Token, when the cron event runs', async (ctx) => {
@@ -230,6 +327,13 @@ it('a token the service no longer accepts pauses the heartbeat: admin notice, no
     // the notice on every admin page, in plain words
     assert.match(dashboard.text, 'AgentDesk heartbeats are paused.');
     assert.match(dashboard.text, 'AgentDesk did not accept this API token');
+    const dismiss = /class="agentdesk-dismiss" href="([^"]+)"/.exec(dashboard.text)![1]!.replace(/&#0?38;|&amp;/g, '&');
+    const dismissed = await ctx.admin.request(new URL(dismiss).pathname + new URL(dismiss).search);
+    // dismissing (a nonce-checked link) hides it for this administrator
+    assert.is(dismissed.status, 302);
+    assert.not.match((await ctx.admin.request('/wp-admin/index.php')).text, 'AgentDesk heartbeats are paused.');
+    // the settings page still says why
+    assert.is(statusOf((await settingsPage(ctx)).text), 'Paused');
     const counted = ctx.heartbeatRequests;
     await ctx.site.task('cron');
     await ctx.admin.request('/');

@@ -60,6 +60,24 @@ function agentdesk_e2e_state() {
 	);
 }
 
+/**
+ * What wp_update_plugins() does after asking WordPress.org (unreachable here): stores the
+ * update_plugins transient, which runs the pre_set_site_transient_update_plugins filters.
+ */
+function agentdesk_e2e_update_check() {
+	delete_transient( 'agentdesk_update_info' );
+	$transient               = new stdClass();
+	$transient->last_checked = time();
+	$transient->response     = array();
+	$transient->translations = array();
+	$transient->no_update    = array();
+	$transient->checked      = array();
+	foreach ( get_plugins() as $file => $data ) {
+		$transient->checked[ $file ] = $data['Version'];
+	}
+	set_site_transient( 'update_plugins', $transient );
+}
+
 switch ( $agentdesk_task ) {
 	case 'install':
 		require_once ABSPATH . 'wp-admin/includes/upgrade.php';
@@ -103,17 +121,7 @@ switch ( $agentdesk_task ) {
 		// What wp_update_plugins() does after asking WordPress.org: store the update_plugins
 		// transient, which runs the pre_set_site_transient_update_plugins filters.
 		require_once ABSPATH . 'wp-admin/includes/plugin-install.php';
-		delete_transient( 'agentdesk_update_info' );
-		$agentdesk_transient               = new stdClass();
-		$agentdesk_transient->last_checked = time();
-		$agentdesk_transient->response     = array();
-		$agentdesk_transient->translations = array();
-		$agentdesk_transient->no_update    = array();
-		$agentdesk_transient->checked      = array();
-		foreach ( get_plugins() as $agentdesk_file => $agentdesk_data ) {
-			$agentdesk_transient->checked[ $agentdesk_file ] = $agentdesk_data['Version'];
-		}
-		set_site_transient( 'update_plugins', $agentdesk_transient );
+		agentdesk_e2e_update_check();
 		$agentdesk_saved = get_site_transient( 'update_plugins' );
 		$agentdesk_info  = plugins_api( 'plugin_information', array( 'slug' => 'agentdesk-chatbot' ) );
 		agentdesk_e2e_out(
@@ -122,6 +130,56 @@ switch ( $agentdesk_task ) {
 				'update'    => isset( $agentdesk_saved->response[ AGENTDESK_E2E_PLUGIN ] ) ? $agentdesk_saved->response[ AGENTDESK_E2E_PLUGIN ] : null,
 				'info'      => is_wp_error( $agentdesk_info ) ? array( 'error' => $agentdesk_info->get_error_message() ) : $agentdesk_info,
 			)
+		);
+		break;
+
+	case 'site-health':
+		// What Tools → Site Health runs: the registered direct tests and the debug sections.
+		$agentdesk_tests = apply_filters( 'site_status_tests', array( 'direct' => array(), 'async' => array() ) );
+		$agentdesk_info  = apply_filters( 'debug_information', array() );
+		agentdesk_e2e_out(
+			array(
+				'test'  => isset( $agentdesk_tests['direct']['agentdesk_connection'] ) ? call_user_func( $agentdesk_tests['direct']['agentdesk_connection']['test'] ) : null,
+				'debug' => isset( $agentdesk_info['agentdesk-chatbot'] ) ? $agentdesk_info['agentdesk-chatbot'] : null,
+			)
+		);
+		break;
+
+	case 'make-overdue':
+		// Stands for WP-Cron not running: the scheduled event's time lies $args['seconds'] in the past.
+		wp_clear_scheduled_hook( 'agentdesk_heartbeat_event' );
+		wp_schedule_event( time() - $agentdesk_args['seconds'], 'agentdesk_five_minutes', 'agentdesk_heartbeat_event' );
+		agentdesk_e2e_out( agentdesk_e2e_state() );
+		break;
+
+	case 'upgrade':
+		// What Dashboard → Updates → "Update now" does: the update check, then Plugin_Upgrader.
+		require_once ABSPATH . 'wp-admin/includes/class-wp-upgrader.php';
+		require_once ABSPATH . 'wp-admin/includes/file.php';
+		require_once ABSPATH . 'wp-admin/includes/misc.php';
+		agentdesk_e2e_update_check();
+		if ( ! empty( $agentdesk_args['tamper'] ) ) {
+			// A package that is not the one the service published.
+			$agentdesk_cached           = get_transient( 'agentdesk_update_info' );
+			$agentdesk_cached['sha256'] = str_repeat( '0', 64 );
+			set_transient( 'agentdesk_update_info', $agentdesk_cached, HOUR_IN_SECONDS );
+		}
+		$agentdesk_skin     = new Automatic_Upgrader_Skin();
+		$agentdesk_upgrader = new Plugin_Upgrader( $agentdesk_skin );
+		$agentdesk_result   = $agentdesk_upgrader->upgrade( AGENTDESK_E2E_PLUGIN );
+		$agentdesk_errors   = is_wp_error( $agentdesk_skin->result ) ? $agentdesk_skin->result->get_error_codes() : array();
+		wp_clean_plugins_cache();
+		if ( ! is_plugin_active( AGENTDESK_E2E_PLUGIN ) ) {
+			// The upgrader deactivates silently; the Updates screen reactivates, as this does.
+			activate_plugin( AGENTDESK_E2E_PLUGIN, '', false, true );
+		}
+		agentdesk_e2e_out(
+			array(
+				'result'    => true === $agentdesk_result,
+				'errors'    => $agentdesk_errors,
+				'messages'  => $agentdesk_skin->get_upgrade_messages(),
+				'installed' => get_plugin_data( WP_PLUGIN_DIR . '/' . AGENTDESK_E2E_PLUGIN, false, false )['Version'],
+			) + agentdesk_e2e_state()
 		);
 		break;
 
