@@ -106,6 +106,7 @@ export interface WordPressSite {
  * direct download, with `apiUrl` as its default API URL) and starts `php -S` on a free port.
  */
 export async function startWordPress(options: { pluginDir?: string; apiUrl: string; variant?: PluginVariant }): Promise<WordPressSite> {
+  const serviceHost = new URL(options.apiUrl).hostname;
   const root = mkdtempSync(path.join(os.tmpdir(), 'agentdesk-wp-'));
   const dbName = `agentdesk_wp_${process.pid}_${randomBytes(3).toString('hex')}`;
 
@@ -162,6 +163,7 @@ define( 'WP_DEBUG_DISPLAY', false );
 // The test runs WP-Cron events itself; nothing may reach the internet (loopback only).
 define( 'DISABLE_WP_CRON', true );
 define( 'WP_HTTP_BLOCK_EXTERNAL', true );
+define( 'WP_ACCESSIBLE_HOSTS', '${serviceHost}' );
 define( 'AUTOMATIC_UPDATER_DISABLED', true );
 // Updates are installed by this process, which owns the files.
 define( 'FS_METHOD', 'direct' );

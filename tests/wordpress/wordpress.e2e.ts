@@ -2,7 +2,7 @@
 // talking to the real service (in this process, on the test database: PostgreSQL under CI).
 import http from 'node:http';
 import net from 'node:net';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 import type { AddressInfo } from 'node:net';
 import { suite } from 'uvu';
@@ -18,6 +18,7 @@ import { whenAvailable } from '../helpers/system.ts';
 import { Browser, formFields, readDebugLog, startWordPress, wordpressUnavailable, type WordPressSite } from './wordpress-site.ts';
 
 const PASSWORD = 'e2e-admin-password';
+const SERVICE_HOST = '127.0.0.2';
 const RATE_LIMIT = 25;
 
 interface Ctx {
@@ -46,8 +47,9 @@ test.before(async (ctx) => {
   ctx.db = await testDatabase();
   ctx.announcedDir = copyPluginWithVersion('99.0.0');
   // PUBLIC_URL is the address the service really listens on: its plugin builds and update URLs use it.
+  // 127.0.0.2, not the site's 127.0.0.1: a private address of another host, as a self-hosted service has.
   const port = await freePort();
-  const publicUrl = `http://127.0.0.1:${port}`;
+  const publicUrl = `http://${SERVICE_HOST}:${port}`;
   ctx.app = await buildApp({ config: testConfig({ HEARTBEAT_RATE_LIMIT: String(RATE_LIMIT), PUBLIC_URL: publicUrl }), db: ctx.db, pluginDir: ctx.announcedDir });
   ctx.serviceRequests = 0;
   ctx.heartbeatRequests = 0;
@@ -59,7 +61,7 @@ test.before(async (ctx) => {
   ctx.app.addHook('preHandler', async (request) => {
     if (request.url === '/api/bots/wordpress-heartbeat') ctx.heartbeats.push({ headers: request.headers, body: request.body as Record<string, unknown> });
   });
-  await ctx.app.listen({ host: '127.0.0.1', port });
+  await ctx.app.listen({ host: SERVICE_HOST, port });
   ctx.apiUrl = `${publicUrl}/api`;
 
   const { user } = await createOwner(ctx.db);
@@ -82,7 +84,7 @@ test.after(async (ctx) => {
 /** A port nothing listens on right now. */
 async function freePort(): Promise<number> {
   const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => probe.listen(0, SERVICE_HOST, resolve));
   const { port } = probe.address() as AddressInfo;
   await new Promise((resolve) => probe.close(resolve));
   return port;
@@ -446,6 +448,81 @@ it('a 503 with Retry-After (the service\'s database down) is waited out as asked
   assert.is((await ctx.site.task('state')).options._transient_agentdesk_retry_until, undefined);
 });
 
+it('WP-CLI: wp agentdesk status, heartbeat, disconnect and connect <token>', async (ctx) => {
+  const status = await ctx.site.cli('status');
+  // the connection at a glance, the token by its prefix only
+  assert.is(status.exit, 0, status.output);
+  assert.match(status.output, `API URL: ${ctx.apiUrl}`);
+  assert.match(status.output, `Token: ${ctx.token.slice(0, 8)}…`);
+  assert.match(status.output, 'Last attempt: ok (HTTP 200)');
+  assert.not.ok(status.output.includes(ctx.token));
+
+  const before = ctx.heartbeats.length;
+  const heartbeat = await ctx.site.cli('heartbeat');
+  // one heartbeat, and the answer in words
+  assert.is(heartbeat.exit, 0, heartbeat.output);
+  assert.match(heartbeat.output, 'Success: Connected: AgentDesk received the heartbeat.');
+  assert.is(ctx.heartbeats.length, before + 1);
+
+  const disconnect = await ctx.site.cli('disconnect');
+  // a last is_active:false, then the token and schedule are gone
+  assert.is(disconnect.exit, 0, disconnect.output);
+  assert.is(ctx.heartbeats.at(-1)!.body.is_active, false);
+  assert.is((await serviceBot(ctx))?.connection_status, 'deactivated');
+  const gone = await ctx.site.task('state');
+  assert.is(gone.options.agentdesk_api_token, undefined);
+  assert.is(gone.next, false);
+  const idle = await ctx.site.cli('heartbeat');
+  // without a token nothing is sent, and the command says why
+  assert.is(idle.exit, 1);
+  assert.match(idle.output, 'No bot API token is saved');
+  assert.is(ctx.heartbeats.length, before + 2);
+
+  const wrong = await ctx.site.cli('connect', `bot_${'z'.repeat(43)}`);
+  // a token the service does not know is refused and not stored
+  assert.is(wrong.exit, 1);
+  assert.match(wrong.output, 'AgentDesk did not accept this API token');
+  assert.is((await ctx.site.task('state')).options.agentdesk_api_token, undefined);
+
+  const connect = await ctx.site.cli('connect', ctx.token);
+  // validated, stored, a heartbeat sent, scheduled: connected again
+  assert.is(connect.exit, 0, connect.output);
+  assert.match(connect.output, 'Success: Connected to the AgentDesk bot "Shop helper".');
+  const state = await ctx.site.task('state');
+  assert.is(state.options.agentdesk_api_token, ctx.token);
+  assert.is(state.schedule, 'agentdesk_five_minutes');
+  assert.is((await serviceBot(ctx))?.connection_status, 'connected');
+
+  // `maintenance` waits for the service's §12 endpoint: not a command yet
+  assert.is((await ctx.site.cli('maintenance', '30')).exit, 2);
+});
+
+it('AGENTDESK_API_TOKEN in wp-config.php is used, shown locked, and cannot be changed from the page or WP-CLI', async (ctx) => {
+  await ctx.site.task('set-option', { name: 'agentdesk_api_token', value: '' });
+  ctx.site.setExtraConfig(`define( 'AGENTDESK_API_TOKEN', '${ctx.token}' );`);
+  try {
+    const before = ctx.heartbeats.length;
+    const run = await ctx.site.task('cron');
+    // the constant's token is sent
+    assert.is(ctx.heartbeats.length, before + 1);
+    assert.is(ctx.heartbeats.at(-1)!.headers['x-bot-token'], ctx.token);
+    assert.is(run.options.agentdesk_heartbeat_result.result, 'ok');
+    const page = await settingsPage(ctx);
+    // the field is locked, the token shown by its prefix only
+    assert.match(page.text, /<input type="password" id="agentdesk_api_token" value="" class="regular-text" disabled="disabled" \/>/);
+    assert.match(page.text, /id="agentdesk-token-locked">Set by AGENTDESK_API_TOKEN in wp-config.php \(<code>bot_[^<]{4}…<\/code>\)/);
+    assert.not.ok(page.text.includes(ctx.token));
+    const cli = await ctx.site.cli('connect', `bot_${'q'.repeat(43)}`);
+    // WP-CLI points to wp-config.php
+    assert.is(cli.exit, 1);
+    assert.match(cli.output, 'set by AGENTDESK_API_TOKEN');
+    assert.match((await ctx.site.cli('status')).output, '(AGENTDESK_API_TOKEN)');
+  } finally {
+    ctx.site.setExtraConfig('');
+    await ctx.site.task('set-option', { name: 'agentdesk_api_token', value: ctx.token });
+  }
+});
+
 it('refuses a settings POST without a valid nonce, and changes nothing', async (ctx) => {
   const page = await settingsPage(ctx);
   const hidden = formFields(page.text, 'options.php');
@@ -495,6 +572,32 @@ it('the updater offers the newer version the service announces, with its details
   const zip = await fetch(check.update.package);
   // the package URL serves the zip
   assert.is(zip.headers.get('content-type'), 'application/zip');
+});
+
+it('installs the update for real, from the service on a private address and an unusual port, checksum verified', async (ctx) => {
+  const tampered = await ctx.site.task('upgrade', { tamper: true });
+  // a package whose SHA-256 is not the published one is refused, and nothing changes
+  assert.is(tampered.result, false);
+  assert.match(tampered.messages.join('\n'), 'the downloaded file does not match the checksum the service published');
+  assert.is(tampered.installed, installedVersion);
+
+  const port = new URL(ctx.apiUrl).port;
+  const safe = await ctx.site.task('safe-urls', { urls: [`${ctx.apiUrl}/wordpress/plugin/download`, `http://127.0.0.3:${port}/x.zip`, `http://10.0.0.1:${port}/x.zip`, `http://127.0.0.1:${port}/x.zip`] });
+  // wp_safe_remote_get's check lets exactly the service's host and port through, no other private address or port
+  assert.equal(safe.valid, [true, false, false, false]);
+
+  const upgraded = await ctx.site.task('upgrade');
+  // wp_safe_remote_get reached 127.0.0.2:<port> (the service's host only) and the zip installed
+  assert.is(upgraded.result, true, JSON.stringify(upgraded.messages));
+  assert.is(upgraded.installed, '99.0.0');
+  assert.is(upgraded.active, true);
+  const main = readFileSync(`${ctx.site.root}/wp-content/plugins/agentdesk-chatbot/agentdesk-chatbot.php`, 'utf8');
+  // the installed copy is the service's direct build: its default API URL is the service
+  assert.match(main, `define( 'AGENTDESK_API_URL', '${ctx.apiUrl}' );`);
+  const run = await ctx.site.task('cron');
+  // and it works: the next heartbeat reports the new version
+  assert.is(run.options.agentdesk_heartbeat_result.result, 'ok');
+  assert.is(ctx.heartbeats.at(-1)!.body.plugin_version, '99.0.0');
 });
 
 it('a 429 with Retry-After makes the plugin wait before the next heartbeat', async (ctx) => {

@@ -145,6 +145,11 @@ switch ( $agentdesk_task ) {
 		);
 		break;
 
+	case 'safe-urls':
+		// The check wp_safe_remote_get makes before it connects.
+		agentdesk_e2e_out( array( 'valid' => array_map( function ( $url ) { return false !== wp_http_validate_url( $url ); }, $agentdesk_args['urls'] ) ) );
+		break;
+
 	case 'make-overdue':
 		// Stands for WP-Cron not running: the scheduled event's time lies $args['seconds'] in the past.
 		wp_clear_scheduled_hook( 'agentdesk_heartbeat_event' );
@@ -167,7 +172,6 @@ switch ( $agentdesk_task ) {
 		$agentdesk_skin     = new Automatic_Upgrader_Skin();
 		$agentdesk_upgrader = new Plugin_Upgrader( $agentdesk_skin );
 		$agentdesk_result   = $agentdesk_upgrader->upgrade( AGENTDESK_E2E_PLUGIN );
-		$agentdesk_errors   = is_wp_error( $agentdesk_skin->result ) ? $agentdesk_skin->result->get_error_codes() : array();
 		wp_clean_plugins_cache();
 		if ( ! is_plugin_active( AGENTDESK_E2E_PLUGIN ) ) {
 			// The upgrader deactivates silently; the Updates screen reactivates, as this does.
@@ -176,7 +180,6 @@ switch ( $agentdesk_task ) {
 		agentdesk_e2e_out(
 			array(
 				'result'    => true === $agentdesk_result,
-				'errors'    => $agentdesk_errors,
 				'messages'  => $agentdesk_skin->get_upgrade_messages(),
 				'installed' => get_plugin_data( WP_PLUGIN_DIR . '/' . AGENTDESK_E2E_PLUGIN, false, false )['Version'],
 			) + agentdesk_e2e_state()
