@@ -101,10 +101,35 @@ export function pluginBuildFiles(dir: string, options: PluginBuildOptions): Map<
   if (options.variant === 'wporg') {
     files.delete(UPDATER_FILE);
     for (const [name, bytes] of files) {
+      if (name.endsWith('.pot')) files.set(name, Buffer.from(dropPotReferences(bytes.toString('utf8'), UPDATER_FILE)));
+    }
+    for (const [name, bytes] of files) {
       if (name.endsWith('.php') && name !== main) files.set(name, Buffer.from(dropDirectOnlyLines(bytes.toString('utf8'))));
     }
   }
   return files;
+}
+
+/**
+ * A .pot without the strings only `file` uses (and without `file` in the references of shared ones),
+ * for a build that leaves the file out.
+ */
+export function dropPotReferences(pot: string, file: string): string {
+  const isRef = (ref: string) => ref.startsWith(`${file}:`);
+  return pot
+    .split(/\n\n/)
+    .flatMap((block) => {
+      const lines = block.split('\n');
+      const refs = lines.filter((line) => line.startsWith('#: ')).flatMap((line) => line.slice(3).split(' '));
+      if (refs.length === 0 || !refs.some(isRef)) return [block];
+      if (refs.every(isRef)) return [];
+      const kept = refs.filter((ref) => !isRef(ref));
+      const rest = lines.filter((line) => !line.startsWith('#: '));
+      const at = lines.findIndex((line) => line.startsWith('#: '));
+      rest.splice(at, 0, `#: ${kept.join(' ')}`);
+      return [rest.join('\n')];
+    })
+    .join('\n\n');
 }
 
 export interface PluginZip {

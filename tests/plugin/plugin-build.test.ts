@@ -7,7 +7,7 @@ import { unzipSync } from 'fflate';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { buildPlugins } from '../../scripts/build-plugin.ts';
-import { buildPluginZip, DEFAULT_PLUGIN_DIR, PluginBuildError, UPDATER_FILE, writePluginBuild } from '../../src/plugin/plugin-release.ts';
+import { buildPluginZip, DEFAULT_PLUGIN_DIR, dropPotReferences, PluginBuildError, UPDATER_FILE, writePluginBuild } from '../../src/plugin/plugin-release.ts';
 import { commandWorks, whenAvailable } from '../helpers/system.ts';
 
 const API_URL = 'https://desk.agentdesk.test/api';
@@ -52,6 +52,12 @@ test('the WordPress.org build has no updater code and no Update URI', () => {
   // still the same plugin otherwise, with the service's API URL
   assert.match(files['agentdesk-chatbot.php']!, `define( 'AGENTDESK_API_URL', '${API_URL}' );`);
   assert.ok('includes/class-agentdesk-heartbeat.php' in files && 'uninstall.php' in files);
+});
+
+test('leaves the updater\'s strings out of the WordPress.org build\'s .pot, and its references out of shared ones', () => {
+  const pot = ['msgid ""\nmsgstr ""', '#: a.php:1 u.php:2\nmsgid "shared"\nmsgstr ""', '#: u.php:3\nmsgid "updater only"\nmsgstr ""', '#: a.php:4\nmsgid "other"\nmsgstr ""'].join('\n\n');
+  // header and the other file's strings kept; the shared one keeps only its other reference
+  assert.is(dropPotReferences(pot, 'u.php'), ['msgid ""\nmsgstr ""', '#: a.php:1\nmsgid "shared"\nmsgstr ""', '#: a.php:4\nmsgid "other"\nmsgstr ""'].join('\n\n'));
 });
 
 test('ships no ".example" placeholder in headers, readme or .pot of either build', () => {

@@ -54,7 +54,7 @@ test('has the layout of the seed', () => {
 test('guards every PHP file against direct access', () => {
   for (const file of pluginPhpFiles()) {
     const source = readFileSync(path.join(pluginDir, file), 'utf8');
-    if (/^<\?php\s*\/\/ Silence is golden\.\s*$/.test(source)) continue;
+    if (/^<\?php\s*\/\*\*\s*\* Silence is golden\./.test(source)) continue;
     // ABSPATH (or WP_UNINSTALL_PLUGIN in uninstall.php) is checked before anything runs
     assert.match(source, file === 'uninstall.php' ? /defined\( 'WP_UNINSTALL_PLUGIN' \)/ : /if \( ! defined\( 'ABSPATH' \) \)/, file);
   }

@@ -17,10 +17,10 @@ class AgentDesk_Admin {
 	/** Settings group and page slug. */
 	const PAGE = 'agentdesk';
 
-	/** admin-post.php action of the "Send heartbeat now" button. */
+	/** The admin-post.php action of the "Send heartbeat now" button. */
 	const TEST_ACTION = 'agentdesk_test_connection';
 
-	/** admin-post.php action that dismisses the paused notice. */
+	/** The admin-post.php action that dismisses the paused notice. */
 	const DISMISS_ACTION = 'agentdesk_dismiss_paused';
 
 	/** User meta: the pause the user dismissed the notice of (a new pause shows it again). */

@@ -54,11 +54,8 @@ class AgentDesk_CLI {
 	 * ## EXAMPLES
 	 *
 	 *     wp agentdesk status
-	 *
-	 * @param array $args       Positional arguments.
-	 * @param array $assoc_args Options.
 	 */
-	public function status( $args, $assoc_args ) {
+	public function status() {
 		$token  = $this->api->token();
 		$last   = AgentDesk_Heartbeat::last_result();
 		$paused = get_option( AgentDesk_Heartbeat::PAUSED_OPTION );
@@ -89,10 +86,9 @@ class AgentDesk_CLI {
 	 *
 	 *     wp agentdesk connect bot_…
 	 *
-	 * @param array $args       Positional arguments.
-	 * @param array $assoc_args Options.
+	 * @param array $args Positional arguments: the token.
 	 */
-	public function connect( $args, $assoc_args ) {
+	public function connect( $args ) {
 		if ( AgentDesk_API::token_locked() ) {
 			WP_CLI::error( 'The token is set by AGENTDESK_API_TOKEN in wp-config.php; change it there.' );
 			return;
@@ -116,11 +112,8 @@ class AgentDesk_CLI {
 	 * ## EXAMPLES
 	 *
 	 *     wp agentdesk heartbeat
-	 *
-	 * @param array $args       Positional arguments.
-	 * @param array $assoc_args Options.
 	 */
-	public function heartbeat( $args, $assoc_args ) {
+	public function heartbeat() {
 		if ( '' === $this->api->token() ) {
 			WP_CLI::error( 'No bot API token is saved: run `wp agentdesk connect <token>` first.' );
 			return;
@@ -140,11 +133,8 @@ class AgentDesk_CLI {
 	 * ## EXAMPLES
 	 *
 	 *     wp agentdesk disconnect
-	 *
-	 * @param array $args       Positional arguments.
-	 * @param array $assoc_args Options.
 	 */
-	public function disconnect( $args, $assoc_args ) {
+	public function disconnect() {
 		if ( AgentDesk_API::token_locked() ) {
 			WP_CLI::error( 'The token is set by AGENTDESK_API_TOKEN in wp-config.php; remove it there.' );
 			return;

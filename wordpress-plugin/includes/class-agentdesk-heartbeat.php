@@ -65,6 +65,7 @@ class AgentDesk_Heartbeat {
 	 */
 	public function register_schedule() {
 		if ( ! has_filter( 'cron_schedules', array( $this, 'add_schedule' ) ) ) {
+			// phpcs:ignore WordPress.WP.CronInterval.ChangeDetected -- five minutes (add_schedule) is the heartbeat's contract with AgentDesk.
 			add_filter( 'cron_schedules', array( $this, 'add_schedule' ) );
 		}
 	}
@@ -127,8 +128,8 @@ class AgentDesk_Heartbeat {
 	 * @return array An answer of AgentDesk_API::describe().
 	 */
 	public function send( $is_active = true, $token = null, $timeout = AgentDesk_API::TIMEOUT ) {
-		$token = null === $token ? $this->api->token() : $token;
-		$body  = array(
+		$token  = null === $token ? $this->api->token() : $token;
+		$body   = array(
 			'site_url'       => home_url(),
 			'plugin_version' => AGENTDESK_VERSION,
 			'wp_version'     => get_bloginfo( 'version' ),

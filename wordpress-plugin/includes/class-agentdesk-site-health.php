@@ -134,11 +134,10 @@ class AgentDesk_Site_Health {
 		$next   = wp_next_scheduled( AgentDesk_Heartbeat::HOOK );
 		$paused = get_option( AgentDesk_Heartbeat::PAUSED_OPTION );
 		$ok_at  = self::last_ok_time();
-		$field  = function ( $label, $value, $private = false ) {
+		$field  = function ( $label, $value ) {
 			return array(
-				'label'   => $label,
-				'value'   => $value,
-				'private' => $private,
+				'label' => $label,
+				'value' => $value,
 			);
 		};
 

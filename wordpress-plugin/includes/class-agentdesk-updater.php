@@ -205,7 +205,7 @@ class AgentDesk_Updater {
 		if ( null === $info ) {
 			return $transient;
 		}
-		$item = (object) array(
+		$item      = (object) array(
 			'id'           => self::SLUG,
 			'slug'         => self::SLUG,
 			'plugin'       => $basename,

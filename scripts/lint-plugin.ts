@@ -1,0 +1,65 @@
+// `npm run lint:plugin`: PHP_CodeSniffer over both builds of the plugin, as written to a temp folder,
+// with ../shared/tools/phpcs/run (WordPress standards, PHPCompatibility, Plugin Check's ruleset;
+// not on any reachable registry, so kept beside the repository). Errors fail; warnings are printed.
+//   - the WordPress.org build: Plugin Check's ruleset, PHPCompatibility 7.4+, and the WordPress standard;
+//   - the direct build: the WordPress standard (it only adds the updater and the Update URI header).
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DEFAULT_PLUGIN_DIR, writePluginBuild, type PluginVariant } from '../src/plugin/plugin-release.ts';
+
+/** Where the tool is: AGENTDESK_PHPCS_TOOL, else ../shared/tools/phpcs beside the repository. */
+export const PHPCS_TOOL = process.env.AGENTDESK_PHPCS_TOOL ?? fileURLToPath(new URL('../../shared/tools/phpcs/', import.meta.url));
+const RUN = path.join(PHPCS_TOOL, 'run');
+const API_URL = 'https://agentdesk.invalid/api';
+
+export function phpcsMissing(): string | undefined {
+  return existsSync(RUN) ? undefined : `the PHP_CodeSniffer bundle is not at ${RUN} (set AGENTDESK_PHPCS_TOOL)`;
+}
+
+export interface LintRun {
+  variant: PluginVariant;
+  standard: string;
+  ok: boolean;
+  report: string;
+}
+
+const CHECKS: { variant: PluginVariant; standard: string; args: string[] }[] = [
+  { variant: 'wporg', standard: 'Plugin Check', args: [`--standard=${path.join(PHPCS_TOOL, 'plugin-check/phpcs-rulesets/plugin-review.xml')}`] },
+  { variant: 'wporg', standard: 'PHPCompatibility 7.4+', args: ['--standard=PHPCompatibility', '--runtime-set', 'testVersion', '7.4-'] },
+  { variant: 'wporg', standard: 'WordPress', args: ['--standard=WordPress'] },
+  { variant: 'direct', standard: 'WordPress', args: ['--standard=WordPress'] },
+];
+
+/** Lints both builds; `-n` leaves warnings out of the verdict (the bar is 0 errors). */
+export function lintPluginBuilds(pluginDir = DEFAULT_PLUGIN_DIR): LintRun[] {
+  const out = mkdtempSync(path.join(os.tmpdir(), 'agentdesk-lint-'));
+  try {
+    const roots = {
+      wporg: writePluginBuild(pluginDir, path.join(out, 'wporg'), { variant: 'wporg', apiUrl: API_URL }),
+      direct: writePluginBuild(pluginDir, path.join(out, 'direct'), { variant: 'direct', apiUrl: API_URL }),
+    };
+    return CHECKS.map(({ variant, standard, args }) => {
+      const result = spawnSync(RUN, [roots[variant], ...args, '-n'], { encoding: 'utf8', timeout: 120_000 });
+      return { variant, standard, ok: result.status === 0, report: `${result.stdout ?? ''}${result.stderr ?? ''}`.trim() };
+    });
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+  const missing = phpcsMissing();
+  if (missing) {
+    console.error(missing);
+    process.exit(1);
+  }
+  let failed = 0;
+  for (const run of lintPluginBuilds()) {
+    console.log(`${run.ok ? 'ok  ' : 'FAIL'} ${run.variant} build, ${run.standard}${run.ok ? '' : `\n${run.report}`}`);
+    if (!run.ok) failed++;
+  }
+  process.exit(failed ? 1 : 0);
+}
