@@ -61,6 +61,24 @@ function agentdesk_e2e_state() {
 }
 
 /**
+ * On a multisite: whether the plugin is network-active, and each site's state.
+ *
+ * @return array
+ */
+function agentdesk_e2e_sites() {
+	$sites = array();
+	foreach ( get_sites( array( 'number' => 0 ) ) as $site ) {
+		switch_to_blog( $site->blog_id );
+		$sites[ $site->blog_id ] = agentdesk_e2e_state();
+		restore_current_blog();
+	}
+	return array(
+		'network_active' => is_plugin_active_for_network( AGENTDESK_E2E_PLUGIN ),
+		'sites'          => $sites,
+	);
+}
+
+/**
  * What wp_update_plugins() does after asking WordPress.org (unreachable here): stores the
  * update_plugins transient, which runs the pre_set_site_transient_update_plugins filters.
  */
@@ -109,8 +127,71 @@ switch ( $agentdesk_task ) {
 
 	case 'set-option':
 		// Stands for a setting changed outside the settings form (e.g. restored from a backup).
+		if ( isset( $agentdesk_args['blog_id'] ) ) {
+			switch_to_blog( $agentdesk_args['blog_id'] );
+		}
 		update_option( $agentdesk_args['name'], $agentdesk_args['value'] );
 		agentdesk_e2e_out( agentdesk_e2e_state() );
+		break;
+
+	case 'install-network':
+		global $wpdb;
+		// What Tools → Network Setup does: the network tables and settings (wp-config.php's
+		// MULTISITE constants are the test's next step).
+		require_once ABSPATH . 'wp-admin/includes/upgrade.php';
+		require_once ABSPATH . 'wp-admin/includes/network.php';
+		// As wp-admin/network.php does: the network tables' names on $wpdb before creating them.
+		foreach ( $wpdb->tables( 'ms_global' ) as $agentdesk_table => $agentdesk_prefixed ) {
+			$wpdb->$agentdesk_table = $agentdesk_prefixed;
+		}
+		install_network();
+		$agentdesk_result = populate_network( 1, getenv( 'AGENTDESK_E2E_HOST' ), 'admin@example.test', 'AgentDesk E2E Network', '/', false );
+		agentdesk_e2e_out( array( 'error' => is_wp_error( $agentdesk_result ) ? $agentdesk_result->get_error_message() : null ) );
+		break;
+
+	case 'create-sites':
+		$agentdesk_ids = array();
+		foreach ( $agentdesk_args['paths'] as $agentdesk_path ) {
+			$agentdesk_id = wp_insert_site(
+				array(
+					'domain'  => getenv( 'AGENTDESK_E2E_HOST' ),
+					'path'    => $agentdesk_path,
+					'title'   => 'Site ' . $agentdesk_path,
+					'user_id' => 1,
+				)
+			);
+			if ( is_wp_error( $agentdesk_id ) ) {
+				fwrite( STDERR, $agentdesk_id->get_error_message() );
+				exit( 1 );
+			}
+			// Multisite drops the colon of a domain with a port ("127.0.0.1:8080" → "127.0.0.18080");
+			// this network lives on php -S's port, so the site's domain and addresses are put back.
+			global $wpdb;
+			$agentdesk_host = getenv( 'AGENTDESK_E2E_HOST' );
+			$wpdb->update( $wpdb->blogs, array( 'domain' => $agentdesk_host ), array( 'blog_id' => $agentdesk_id ) );
+			clean_blog_cache( $agentdesk_id );
+			switch_to_blog( $agentdesk_id );
+			update_option( 'home', 'http://' . $agentdesk_host . untrailingslashit( $agentdesk_path ) );
+			update_option( 'siteurl', 'http://' . $agentdesk_host . untrailingslashit( $agentdesk_path ) );
+			restore_current_blog();
+			$agentdesk_ids[] = $agentdesk_id;
+		}
+		agentdesk_e2e_out( array( 'ids' => $agentdesk_ids ) );
+		break;
+
+	case 'network-activate':
+		$agentdesk_result = activate_plugin( AGENTDESK_E2E_PLUGIN, '', true );
+		agentdesk_e2e_out( array( 'error' => is_wp_error( $agentdesk_result ) ? $agentdesk_result->get_error_message() : null ) + agentdesk_e2e_sites() );
+		break;
+
+	case 'network-deactivate':
+		deactivate_plugins( AGENTDESK_E2E_PLUGIN, false, true );
+		agentdesk_e2e_out( agentdesk_e2e_sites() );
+		break;
+
+	case 'network-uninstall':
+		uninstall_plugin( AGENTDESK_E2E_PLUGIN );
+		agentdesk_e2e_out( agentdesk_e2e_sites() );
 		break;
 
 	case 'state':

@@ -1,0 +1,116 @@
+// `npm run test:wordpress`: the plugin on a WordPress multisite (Debian's WordPress turned into a
+// network the way Tools → Network Setup does it), talking to the real service. Network activation
+// and deactivation must reach every site, each sending its own heartbeat; uninstall cleans every site.
+import type { AddressInfo } from 'node:net';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { buildApp } from '../../src/app.ts';
+import { findOwnedBot, type BotRow } from '../../src/db/bots.ts';
+import type { Database } from '../../src/db/database.ts';
+import { createBotFor, createOwner, testConfig } from '../helpers/app.ts';
+import { testDatabase } from '../helpers/database.ts';
+import { whenAvailable } from '../helpers/system.ts';
+import { startWordPress, wordpressUnavailable, type WordPressSite } from './wordpress-site.ts';
+
+interface Ctx {
+  db: Database;
+  app: Awaited<ReturnType<typeof buildApp>>;
+  apiUrl: string;
+  site: WordPressSite;
+  ownerId: string;
+  /** One bot per site of the network, by blog id. */
+  bots: Map<number, { bot: BotRow; token: string }>;
+  heartbeats: { token: string; body: Record<string, unknown> }[];
+}
+
+const test = suite<Ctx>('WordPress multisite end-to-end');
+const it = whenAvailable(test, wordpressUnavailable());
+
+test.before(async (ctx) => {
+  if (wordpressUnavailable()) return;
+  ctx.db = await testDatabase();
+  ctx.app = await buildApp({ config: testConfig(), db: ctx.db });
+  ctx.heartbeats = [];
+  ctx.app.addHook('preHandler', async (request) => {
+    if (request.url === '/api/bots/wordpress-heartbeat') {
+      ctx.heartbeats.push({ token: String(request.headers['x-bot-token']), body: request.body as Record<string, unknown> });
+    }
+  });
+  await ctx.app.listen({ host: '127.0.0.1', port: 0 });
+  ctx.apiUrl = `http://127.0.0.1:${(ctx.app.server.address() as AddressInfo).port}/api`;
+  ctx.ownerId = (await createOwner(ctx.db)).user.id;
+  ctx.bots = new Map();
+  ctx.site = await startWordPress({ apiUrl: ctx.apiUrl });
+});
+
+test.after(async (ctx) => {
+  await ctx.site?.close();
+  await ctx.app?.close();
+});
+
+const statusOf = async (ctx: Ctx, blogId: number) => (await findOwnedBot(ctx.db, ctx.ownerId, ctx.bots.get(blogId)!.bot.id))?.connection_status;
+
+it('turns a fresh WordPress into a network of three sites', async (ctx) => {
+  await ctx.site.task('install', { password: 'multisite-admin' });
+  const network = await ctx.site.task('install-network');
+  assert.is(network.error, null);
+  const host = new URL(ctx.site.url).host;
+  ctx.site.setExtraConfig(
+    [
+      "define( 'MULTISITE', true );",
+      "define( 'SUBDOMAIN_INSTALL', false );",
+      `define( 'DOMAIN_CURRENT_SITE', '${host}' );`,
+      "define( 'PATH_CURRENT_SITE', '/' );",
+      "define( 'SITE_ID_CURRENT_SITE', 1 );",
+      "define( 'BLOG_ID_CURRENT_SITE', 1 );",
+    ].join('\n'),
+  );
+  const created = await ctx.site.task('create-sites', { paths: ['/second/', '/third/'] });
+  // blog ids 2 and 3 beside the main site
+  assert.equal(created.ids, [2, 3]);
+});
+
+it('network activation sends each site\'s heartbeat with its own token and schedules each site', async (ctx) => {
+  for (const blogId of [1, 2, 3]) {
+    const created = await createBotFor(ctx.db, ctx.ownerId, { name: `Site ${blogId} bot` });
+    ctx.bots.set(blogId, created);
+    // as if each site's admin had connected it earlier (the plugin was then deactivated)
+    await ctx.site.task('set-option', { blog_id: blogId, name: 'agentdesk_api_token', value: created.token });
+  }
+  const activated = await ctx.site.task('network-activate');
+  assert.is(activated.error, null);
+  assert.is(activated.network_active, true);
+  for (const blogId of [1, 2, 3]) {
+    // each token sent one active heartbeat, and each site has its own event
+    const sent = ctx.heartbeats.filter((h) => h.token === ctx.bots.get(blogId)!.token);
+    assert.is(sent.length, 1, `site ${blogId}`);
+    // from that site's own address
+    assert.is(sent[0]!.body.site_url, blogId === 1 ? ctx.site.url : `${ctx.site.url}${blogId === 2 ? '/second' : '/third'}`);
+    assert.is(sent[0]!.body.is_active, true, JSON.stringify(sent[0]!.body));
+    assert.is(activated.sites[blogId].schedule, 'agentdesk_five_minutes', `site ${blogId}`);
+    assert.is(activated.sites[blogId].options.agentdesk_heartbeat_result.result, 'ok', JSON.stringify(activated.sites[blogId].options.agentdesk_heartbeat_result) + JSON.stringify(sent[0]!.body));
+    assert.is(await statusOf(ctx, blogId), 'connected');
+  }
+});
+
+it('network deactivation sends every site\'s final is_active:false and clears every site\'s event', async (ctx) => {
+  const deactivated = await ctx.site.task('network-deactivate');
+  assert.is(deactivated.network_active, false);
+  for (const blogId of [1, 2, 3]) {
+    const sent = ctx.heartbeats.filter((h) => h.token === ctx.bots.get(blogId)!.token);
+    // the last heartbeat of each site says inactive; the service shows each as deactivated
+    assert.is(sent.at(-1)!.body.is_active, false, `site ${blogId}`);
+    assert.is(deactivated.sites[blogId].next, false, `site ${blogId}`);
+    assert.is(await statusOf(ctx, blogId), 'deactivated');
+  }
+});
+
+it('uninstall removes the plugin\'s options from every site', async (ctx) => {
+  const uninstalled = await ctx.site.task('network-uninstall');
+  for (const blogId of [1, 2, 3]) {
+    // nothing named agentdesk left in any site's options
+    assert.equal(Object.keys(uninstalled.sites[blogId].options), [], `site ${blogId}`);
+  }
+});
+
+test.run();
