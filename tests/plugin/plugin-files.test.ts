@@ -68,6 +68,22 @@ test('agrees with itself on the version: header, AGENTDESK_VERSION and readme St
   assert.is(release.requires_php, '7.4');
 });
 
+test('readme: an External services section saying what is sent, when and to whom, and Tested up to what CI runs', () => {
+  const readme = readFileSync(path.join(pluginDir, 'readme.txt'), 'utf8');
+  const services = (/== External services ==\n([\s\S]*?)\n== /.exec(readme)?.[1] ?? '').replace(/\s+/g, ' ');
+  // the heartbeat's four fields, the update check, the widget loaded by every visitor, before-consent silence
+  for (const words of ["site's address", 'plugin version', 'WordPress version', 'whether the plugin is active', 'Update check', 'widget script', "IP address", 'Nothing is sent before an administrator saves a bot API token']) {
+    assert.match(services, words);
+  }
+  // terms and privacy links
+  assert.match(services, /terms of use: \S+\/terms/);
+  assert.match(services, /privacy policy: \S+\/privacy/);
+  // no claim that visitor information is never sent
+  assert.not.match(readme, /never sends[^.]*visitor/i);
+  // CI runs Debian's WordPress 6.1
+  assert.match(readme, /^Tested up to: 6\.1$/m);
+});
+
 withPhp('parses with php -l, every file', () => {
   const files = pluginPhpFiles();
   for (const file of files) {

@@ -1,6 +1,7 @@
 // `npm run test:wordpress`: the plugin on a WordPress multisite (Debian's WordPress turned into a
 // network the way Tools → Network Setup does it), talking to the real service. Network activation
 // and deactivation must reach every site, each sending its own heartbeat; uninstall cleans every site.
+// The network runs the WordPress.org build (no updater), so that build is exercised in a real WordPress too.
 import type { AddressInfo } from 'node:net';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -21,6 +22,8 @@ interface Ctx {
   /** One bot per site of the network, by blog id. */
   bots: Map<number, { bot: BotRow; token: string }>;
   heartbeats: { token: string; body: Record<string, unknown> }[];
+  /** Paths of every request the service received. */
+  paths: string[];
 }
 
 const test = suite<Ctx>('WordPress multisite end-to-end');
@@ -31,6 +34,10 @@ test.before(async (ctx) => {
   ctx.db = await testDatabase();
   ctx.app = await buildApp({ config: testConfig(), db: ctx.db });
   ctx.heartbeats = [];
+  ctx.paths = [];
+  ctx.app.addHook('onRequest', async (request) => {
+    ctx.paths.push(request.url);
+  });
   ctx.app.addHook('preHandler', async (request) => {
     if (request.url === '/api/bots/wordpress-heartbeat') {
       ctx.heartbeats.push({ token: String(request.headers['x-bot-token']), body: request.body as Record<string, unknown> });
@@ -40,7 +47,7 @@ test.before(async (ctx) => {
   ctx.apiUrl = `http://127.0.0.1:${(ctx.app.server.address() as AddressInfo).port}/api`;
   ctx.ownerId = (await createOwner(ctx.db)).user.id;
   ctx.bots = new Map();
-  ctx.site = await startWordPress({ apiUrl: ctx.apiUrl });
+  ctx.site = await startWordPress({ apiUrl: ctx.apiUrl, variant: 'wporg' });
 });
 
 test.after(async (ctx) => {
@@ -91,6 +98,15 @@ it('network activation sends each site\'s heartbeat with its own token and sched
     assert.is(activated.sites[blogId].options.agentdesk_heartbeat_result.result, 'ok', JSON.stringify(activated.sites[blogId].options.agentdesk_heartbeat_result) + JSON.stringify(sent[0]!.body));
     assert.is(await statusOf(ctx, blogId), 'connected');
   }
+});
+
+it('the WordPress.org build never asks the service for updates, even with a token saved', async (ctx) => {
+  const check = await ctx.site.task('update-check');
+  // no update offered, and no request for the update info or the package reached the service
+  assert.is(check.update, null);
+  assert.equal(ctx.paths.filter((p) => p.startsWith('/api/wordpress/plugin/')), []);
+  // while the plugin does talk to the service (the heartbeats above)
+  assert.ok(ctx.paths.includes('/api/bots/wordpress-heartbeat'));
 });
 
 it('network deactivation sends every site\'s final is_active:false and clears every site\'s event', async (ctx) => {

@@ -252,6 +252,17 @@ it('"Send heartbeat now" sends one heartbeat and shows the service\'s answer; a 
   assert.is(ctx.heartbeats.length, before + 1);
 });
 
+it('suggests its privacy-policy text, linking the service\'s privacy policy', async (ctx) => {
+  const guide = await ctx.admin.request('/wp-admin/options-privacy.php?tab=policyguide');
+  // Settings → Privacy → Policy Guide lists the plugin's paragraph
+  assert.is(guide.status, 200);
+  assert.match(guide.text, 'This site uses the AgentDesk chat bot.');
+  assert.match(guide.text, `${new URL(ctx.apiUrl).origin}/privacy`);
+  const settings = await settingsPage(ctx);
+  // and the settings page links the terms and privacy policy
+  assert.match(settings.text, `href="${new URL(ctx.apiUrl).origin}/terms"`);
+});
+
 it('sends exactly the four fields of the seed, with the token only in X-Bot-Token, when the cron event runs', async (ctx) => {
   const before = ctx.heartbeats.length;
   const previous = (await serviceBot(ctx))!.wordpress_last_activity!;
