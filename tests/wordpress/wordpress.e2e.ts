@@ -585,6 +585,23 @@ it('the updater offers the newer version the service announces, with its details
   assert.is(zip.headers.get('content-type'), 'application/zip');
 });
 
+it('refuses an http:// package while the API URL is https://, and allows it when the API URL is http:// too', async (ctx) => {
+  const host = new URL(ctx.apiUrl).host;
+  const zip = `http://${host}/api/wordpress/plugin/download`;
+  try {
+    const https = await ctx.site.task('package-policy', { api_url: `https://${host}/api`, download_url: zip });
+    // offered without a package (WordPress says to update by hand), and the download step refuses it
+    assert.is(https.package, '');
+    assert.is(https.download, 'agentdesk_insecure_package');
+    const http = await ctx.site.task('package-policy', { api_url: ctx.apiUrl, download_url: zip });
+    // an http service: the package is offered (and its download reaches the checksum check)
+    assert.is(http.package, zip);
+    assert.is(http.download, 'agentdesk_checksum_mismatch');
+  } finally {
+    await ctx.site.task('set-option', { name: 'agentdesk_api_url', value: ctx.apiUrl });
+  }
+});
+
 it('installs the update for real, from the service on a private address and an unusual port, checksum verified', async (ctx) => {
   const tampered = await ctx.site.task('upgrade', { tamper: true });
   // a package whose SHA-256 is not the published one is refused, and nothing changes

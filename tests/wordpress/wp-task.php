@@ -84,6 +84,13 @@ function agentdesk_e2e_sites() {
  */
 function agentdesk_e2e_update_check() {
 	delete_transient( 'agentdesk_update_info' );
+	agentdesk_e2e_update_check_cached();
+}
+
+/**
+ * The same, with whatever update info the plugin has cached.
+ */
+function agentdesk_e2e_update_check_cached() {
 	$transient               = new stdClass();
 	$transient->last_checked = time();
 	$transient->response     = array();
@@ -229,6 +236,35 @@ switch ( $agentdesk_task ) {
 	case 'safe-urls':
 		// The check wp_safe_remote_get makes before it connects.
 		agentdesk_e2e_out( array( 'valid' => array_map( function ( $url ) { return false !== wp_http_validate_url( $url ); }, $agentdesk_args['urls'] ) ) );
+		break;
+
+	case 'package-policy':
+		// The updater's answer for an announced package while the API URL is $args['api_url']: the
+		// update it offers, and what its download step says about that package.
+		update_option( 'agentdesk_api_url', $agentdesk_args['api_url'] );
+		$agentdesk_info = array(
+			'version'      => '99.0.0',
+			'name'         => 'AgentDesk Chatbot',
+			'requires'     => '6.1',
+			'tested'       => '6.1',
+			'requires_php' => '7.4',
+			'homepage'     => '',
+			'download_url' => $agentdesk_args['download_url'],
+			'changelog'    => '',
+			'description'  => '',
+			'sha256'       => str_repeat( 'a', 64 ),
+		);
+		set_transient( 'agentdesk_update_info', $agentdesk_info, HOUR_IN_SECONDS );
+		agentdesk_e2e_update_check_cached();
+		$agentdesk_saved    = get_site_transient( 'update_plugins' );
+		$agentdesk_download = apply_filters( 'upgrader_pre_download', false, $agentdesk_args['download_url'], null, array() );
+		delete_transient( 'agentdesk_update_info' );
+		agentdesk_e2e_out(
+			array(
+				'package'  => isset( $agentdesk_saved->response[ AGENTDESK_E2E_PLUGIN ] ) ? $agentdesk_saved->response[ AGENTDESK_E2E_PLUGIN ]->package : null,
+				'download' => is_wp_error( $agentdesk_download ) ? $agentdesk_download->get_error_code() : $agentdesk_download,
+			)
+		);
 		break;
 
 	case 'make-overdue':

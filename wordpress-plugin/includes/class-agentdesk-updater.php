@@ -105,6 +105,10 @@ class AgentDesk_Updater {
 		if ( is_object( $upgrader ) && isset( $upgrader->skin ) && is_object( $upgrader->skin ) && method_exists( $upgrader->skin, 'feedback' ) ) {
 			$upgrader->skin->feedback( 'downloading_package', $package );
 		}
+		if ( ! function_exists( 'download_url' ) ) {
+			// Loaded in wp-admin; a caller of the upgrader elsewhere (cron, WP-CLI) may not have it yet.
+			require_once ABSPATH . 'wp-admin/includes/file.php';
+		}
 		$file = download_url( $package, 60 );
 		if ( is_wp_error( $file ) ) {
 			return $file;
