@@ -121,9 +121,15 @@ it('network deactivation sends every site\'s final is_active:false and clears ev
   }
 });
 
-it('uninstall removes the plugin\'s options from every site', async (ctx) => {
+it('uninstall removes the plugin\'s options from every site, past the first 100', async (ctx) => {
+  // get_sites() returns 100 sites unless told otherwise: site 103 is where a capped loop stops short
+  const paths = Array.from({ length: 100 }, (_, i) => `/extra-${i + 4}/`);
+  const created = await ctx.site.task('create-sites', { paths });
+  assert.is(created.ids.at(-1), 103);
+  await ctx.site.task('set-option', { blog_id: 103, name: 'agentdesk_api_token', value: ctx.bots.get(1)!.token });
+  await ctx.site.task('set-option', { blog_id: 103, name: 'agentdesk_last_heartbeat', value: '2026-01-01 00:00:00' });
   const uninstalled = await ctx.site.task('network-uninstall');
-  for (const blogId of [1, 2, 3]) {
+  for (const blogId of [1, 2, 3, 103]) {
     // nothing named agentdesk left in any site's options
     assert.equal(Object.keys(uninstalled.sites[blogId].options), [], `site ${blogId}`);
   }
