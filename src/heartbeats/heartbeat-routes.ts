@@ -29,6 +29,11 @@ export async function heartbeatRoutes(app: FastifyInstance, { heartbeats, metric
     HEARTBEAT_PATH,
     {
       bodyLimit: HEARTBEAT_BODY_LIMIT,
+      // The hot path of the service (bench/heartbeat-ingest.ts): two info lines per heartbeat were
+      // its largest cost after the socket, and a JSON answer needs none of helmet's page headers
+      // (rebuilt per request). Failures still log at warn and above; metrics count every answer.
+      logLevel: 'warn',
+      helmet: false,
       config: {
         rateLimit: {
           max: ratePerMinute,
