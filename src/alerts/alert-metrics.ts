@@ -3,7 +3,8 @@
 // last success are observed by the instance that ran the sweep.
 import client from 'prom-client';
 import type { Queryable } from '../db/database.ts';
-import { countPendingMails, isIncidentOpen } from '../db/alerts.ts';
+import { isIncidentOpen } from '../db/incidents.ts';
+import { countPendingMails } from '../db/outbox.ts';
 import { METRIC } from '../metrics.ts';
 
 export const ALERT_EMAIL_KINDS = ['stale', 'recovery', 'reminder', 'incident'] as const;

@@ -2,7 +2,7 @@
 // enforced here: every lookup is by owner and id together.
 import { hashSecret, issueBotToken, issueWidgetKey } from '../accounts/credentials.ts';
 import type { Database, Queryable } from '../db/database.ts';
-import { findBotByTokenHash, findOwnedBot, insertBot, listConnectionEvents, listOwnedBots, type BotRow } from '../db/bots.ts';
+import { findBotByTokenHash, findOwnedBot, insertBot, listConnectionEvents, listOwnedBots, muteOwnedBot, type BotRow } from '../db/bots.ts';
 import {
   deleteOwnedBot,
   listHeartbeatHours,
@@ -12,7 +12,7 @@ import {
   type BotChanges,
   type BotListFilter,
 } from '../db/bot-changes.ts';
-import { listAlertMailsForBot } from '../db/alerts.ts';
+import { listAlertMailsForBot } from '../db/outbox.ts';
 import { findUserByEmail } from '../db/users.ts';
 import { parseBotInput } from '../domain/bot-input.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
@@ -79,9 +79,9 @@ export function createBotService({ db, now = () => new Date() }: BotServiceDeps)
       return bot;
     },
 
-    /** Mutes the bot's owner alerts until `until` (null unmutes). */
+    /** Mutes the bot's owner alerts until `until`, never shortening a longer mute (null unmutes). */
     async muteBot(ownerId: string, botId: string, until: Date | null): Promise<BotRow> {
-      const bot = await updateOwnedBot(db, ownerId, botId, { mutedUntil: until }, now());
+      const bot = await muteOwnedBot(db, ownerId, botId, until, now());
       if (!bot) throw new NotFoundError('Bot not found');
       return bot;
     },

@@ -1,4 +1,5 @@
-// Plain SQL for bots, their connection events and hourly heartbeat counts.
+// Plain SQL for bots, their connection events and hourly heartbeat counts, and the bot and owner
+// columns the alert statements share.
 import type { StoredStatus } from '../domain/connection-status.ts';
 import type { Queryable } from './database.ts';
 
@@ -196,6 +197,70 @@ export async function listConnectionEvents(db: Queryable, botId: string, limit =
     [botId, limit],
   );
   return rows;
+}
+
+/** The bot and owner facts an alert mail needs, and whether they may be mailed at all. */
+export interface AlertBotRow {
+  bot_id: string;
+  user_id: string;
+  name: string;
+  site_url: string | null;
+  plugin_version: string | null;
+  is_active: boolean;
+  muted_until: Date | null;
+  alert_emails: boolean;
+}
+
+/**
+ * The columns of AlertBotRow but bot_id (each statement names its own), from a bots row aliased
+ * `bot` and its owner's users row aliased `owner`: one list for every alert statement.
+ */
+export function alertBotColumns(bot: string, owner: string): string {
+  return `${bot}.user_id, ${bot}.name, ${bot}.wordpress_site_url AS site_url, ${bot}.wordpress_plugin_version AS plugin_version,
+          ${bot}.is_active, ${bot}.muted_until, ${owner}.alert_emails`;
+}
+
+export async function countConnectedBots(tx: Queryable): Promise<number> {
+  const { rows } = await tx.query<{ count: number }>("SELECT count(*)::int AS count FROM bots WHERE connection_status = 'connected'");
+  return rows[0]!.count;
+}
+
+export interface StaleCandidateRow {
+  id: string;
+  last_activity: Date;
+  grace_seconds: number;
+}
+
+/** Connected bots silent since before the cutoff: one range scan of bots_connected_last_activity_idx. */
+export async function selectStaleCandidates(tx: Queryable, cutoff: Date): Promise<StaleCandidateRow[]> {
+  const { rows } = await tx.query<StaleCandidateRow>(
+    `SELECT id, wordpress_last_activity AS last_activity, stale_grace_seconds AS grace_seconds
+     FROM bots WHERE connection_status = 'connected' AND wordpress_last_activity < $1`,
+    [cutoff],
+  );
+  return rows;
+}
+
+/**
+ * The one mute rule, for the dashboard's mute menu and the mute link in alert mails alike: a mute
+ * until `until` never shortens a longer mute still running (a second "mute 24 h" click must not
+ * cut a week's mute short); null unmutes. Returns the bot afterwards, or undefined when the owner
+ * has no such bot.
+ */
+export async function muteOwnedBot(db: Queryable, ownerId: string, botId: string, until: Date | null, now: Date): Promise<BotRow | undefined> {
+  if (!isUuid(botId)) return undefined;
+  // greatest() ignores a NULL muted_until, so an unmuted bot takes `until` as it is.
+  const { rows } = await db.query<BotRow>(
+    `UPDATE bots SET muted_until = CASE WHEN $3::timestamptz IS NULL THEN NULL ELSE greatest(muted_until, $3) END, updated_at = $4
+     WHERE id = $1 AND user_id = $2 RETURNING ${BOT_COLUMNS}`,
+    [botId, ownerId, until, now],
+  );
+  return rows[0];
+}
+
+export async function findBotName(db: Queryable, ownerId: string, botId: string): Promise<string | undefined> {
+  const { rows } = await db.query<{ name: string }>('SELECT name FROM bots WHERE id = $1 AND user_id = $2', [botId, ownerId]);
+  return rows[0]?.name;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
