@@ -60,7 +60,6 @@ export async function buildApp(deps: AppDeps) {
   registerFleetMetrics(metrics.registry, {
     db,
     now,
-    staleAfterMs: config.staleAfterMs,
     onError: (error) => app.log.warn({ err: error }, 'fleet metrics unavailable'),
   });
   await app.register(rateLimit, { global: false });

@@ -1,6 +1,6 @@
 // Plain SQL for bots, their connection events and hourly heartbeat counts, and the bot and owner
 // columns the alert statements share.
-import type { StoredStatus } from '../domain/connection-status.ts';
+import { CONNECTION_STATUSES, type ConnectionStatus, type StoredStatus } from '../domain/connection-status.ts';
 import type { Queryable } from './database.ts';
 
 export interface BotRow {
@@ -35,6 +35,22 @@ export const BOT_COLUMNS = `id, user_id, name, description, token_prefix, widget
   welcome_message, is_active, is_trained, created_at, updated_at, wordpress_connected, wordpress_site_url,
   wordpress_plugin_version, wordpress_wp_version, wordpress_last_activity, connection_status, status_changed_at,
   stale_grace_seconds, muted_until, site_url_changed_at`;
+
+/**
+ * Spec §5's effective status (effectiveStatus in src/domain/connection-status.ts) as SQL over a
+ * bots row: "disabled" when the bot is switched off, its stored status otherwise. "stale" is what
+ * the sweep stored (it alone applies grace, the own-downtime rule and the check before calling a
+ * site stale), never derived here from the clock, so every page and gauge counts alike.
+ */
+export function effectiveStatusSql(alias = 'bots'): string {
+  return `CASE WHEN NOT ${alias}.is_active THEN 'disabled' ELSE ${alias}.connection_status END`;
+}
+
+/** The same rule as a WHERE condition an index can serve: the bots whose effective status is `status`. */
+export function effectiveStatusIs(status: ConnectionStatus, alias = 'bots'): string {
+  if (!CONNECTION_STATUSES.includes(status)) throw new Error(`unknown status ${status}`);
+  return status === 'disabled' ? `${alias}.is_active = false` : `${alias}.is_active = true AND ${alias}.connection_status = '${status}'`;
+}
 
 export interface NewBot {
   userId: string;
