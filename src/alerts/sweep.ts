@@ -232,7 +232,7 @@ export function createSweep(deps: SweepDeps) {
               });
             }
           }
-        } else if (incident && incidentEnds(incident.last_storm_at, false, deps.staleAfterMs, now)) {
+        } else if (incident && incidentEnds(incident.last_storm_at, deps.staleAfterMs, now)) {
           await closeIncident(tx, incident.id, now);
           const { released, dropped } = await releaseHeld(tx, incident, now);
           result.incidentClosed = true;

@@ -123,7 +123,6 @@ export interface HeartbeatWrite {
 export interface HeartbeatOutcome {
   botId: string;
   isActive: boolean;
-  previousStatus: StoredStatus;
 }
 
 /**
@@ -137,7 +136,7 @@ export interface HeartbeatOutcome {
  * Returns the outcome per token hash; a token with no bot is absent from the map.
  */
 export async function recordHeartbeats(db: Queryable, writes: readonly HeartbeatWrite[]): Promise<Map<string, HeartbeatOutcome>> {
-  const { rows } = await db.query<{ token_hash: string; id: string; is_active: boolean; previous_status: StoredStatus }>(
+  const { rows } = await db.query<{ token_hash: string; id: string; is_active: boolean }>(
     `WITH input AS (
        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[])
          AS i(token_hash, site_url, plugin_version, wp_version, status, reason, at)
@@ -172,7 +171,7 @@ export async function recordHeartbeats(db: Queryable, writes: readonly Heartbeat
        SELECT bot.id, date_trunc('hour', bot.at, 'UTC'), 1 FROM bot JOIN updated ON updated.id = bot.id
        ON CONFLICT (bot_id, hour) DO UPDATE SET count = heartbeat_hours.count + 1
      )
-     SELECT token_hash, id, is_active, connection_status AS previous_status FROM bot`,
+     SELECT token_hash, id, is_active FROM bot`,
     [
       writes.map((w) => w.tokenHash),
       writes.map((w) => w.siteUrl),
@@ -183,7 +182,7 @@ export async function recordHeartbeats(db: Queryable, writes: readonly Heartbeat
       writes.map((w) => w.at),
     ],
   );
-  return new Map(rows.map((row) => [row.token_hash, { botId: row.id, isActive: row.is_active, previousStatus: row.previous_status }]));
+  return new Map(rows.map((row) => [row.token_hash, { botId: row.id, isActive: row.is_active }]));
 }
 
 /** How long hourly heartbeat counts are kept: the dashboard charts the last 7 days. */
