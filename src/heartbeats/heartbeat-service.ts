@@ -1,6 +1,6 @@
 // Receiving one heartbeat: validate, then record it through the group-commit batcher, answering
 // only once the write is committed.
-import { hashSecret } from '../accounts/credentials.ts';
+import { hashSecret, isBotTokenShape } from '../accounts/credentials.ts';
 import { DatabaseUnavailableError, isDataException, type Database } from '../db/database.ts';
 import { recordHeartbeats, type HeartbeatOutcome, type HeartbeatWrite } from '../db/bots.ts';
 import { statusAfterHeartbeat } from '../domain/connection-status.ts';
@@ -20,7 +20,6 @@ export interface HeartbeatServiceDeps {
   writeConcurrency?: number;
 }
 
-const TOKEN = /^bot_[A-Za-z0-9_\-]{16,200}$/;
 
 export function createHeartbeatService({ db, now, writeConcurrency = db.driver === 'pg' ? 4 : 1 }: HeartbeatServiceDeps) {
   const batcher = createWriteBatcher<HeartbeatWrite, HeartbeatOutcome | undefined>({
@@ -37,7 +36,7 @@ export function createHeartbeatService({ db, now, writeConcurrency = db.driver =
   return {
     /** Resolves once the heartbeat is committed (or rejected); database faults propagate as errors. */
     async receive(token: string | undefined, body: unknown): Promise<HeartbeatResult> {
-      if (!token || !TOKEN.test(token)) return { kind: 'invalid_token' };
+      if (!token || !isBotTokenShape(token)) return { kind: 'invalid_token' };
       const input = parseHeartbeat(body);
       if (!input.ok) return { kind: 'invalid_body', message: input.message };
       const change = statusAfterHeartbeat(input.value.isActive);
