@@ -4,10 +4,13 @@
 // acknowledged heartbeat was committed.
 //
 //   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm run bench:ingest   (PostgreSQL)
-//   npm run bench:ingest                                                              (PGlite)
+//   npm run bench:ingest                                        (embedded PostgreSQL, the default)
 // Options: BENCH_SECONDS (default 10), BENCH_CONNECTIONS (default 50), BENCH_BOTS (default 2000).
 import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildApp } from '../src/app.ts';
 import { hashSecret, issueBotToken, issueWidgetKey } from '../src/accounts/credentials.ts';
@@ -15,7 +18,7 @@ import { loadConfig } from '../src/config.ts';
 import type { Database } from '../src/db/database.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { openScratchDatabase } from './scratch-database.ts';
-import { openPgliteDatabase } from '../src/db/pglite-driver.ts';
+import { startEmbeddedPostgres } from '../src/db/embedded-postgres.ts';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -24,8 +27,18 @@ const serverUrl = process.env.DATABASE_URL;
 
 async function openBenchDatabase(): Promise<{ db: Database; drop: () => Promise<void> }> {
   if (serverUrl) return openScratchDatabase(serverUrl, { poolSize: 10 });
-  const db = await openPgliteDatabase();
-  return { db, drop: () => db.close() };
+  // The zero-setup default: the service's embedded PostgreSQL, in a throw-away DATA_DIR.
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'agentdesk-bench-'));
+  const server = await startEmbeddedPostgres({ dataDir });
+  const scratch = await openScratchDatabase(server.url, { poolSize: 10 });
+  return {
+    db: scratch.db,
+    async drop() {
+      await scratch.drop();
+      await server.stop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
 }
 
 async function seedBots(db: Database, count: number): Promise<string[]> {
@@ -94,7 +107,7 @@ async function main() {
     const heartbeat: LoadPhase = { url: `${base}/api/bots/wordpress-heartbeat`, connections, duration: seconds, tokens };
     const bareRoute: LoadPhase = { url: `${base}/bench/bare`, connections, duration: seconds };
 
-    console.log(`driver ${db.driver}, ${connections} connections, ${seconds}s per phase, ${botCount} bots, load from a separate process`);
+    console.log(`${serverUrl ? 'PostgreSQL of DATABASE_URL' : 'embedded PostgreSQL'}, ${connections} connections, ${seconds}s per phase, ${botCount} bots, load from a separate process`);
     await run({ ...bareRoute, duration: 2 }); // warm-up
     const bare = await run(bareRoute);
     const warmup = await run({ ...heartbeat, duration: 2 });
