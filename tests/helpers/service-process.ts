@@ -34,15 +34,8 @@ export interface StartServiceOptions {
  */
 export async function startService(env: Record<string, string> = {}, options: StartServiceOptions = {}): Promise<ServiceProcess> {
   const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'agentdesk-service-'));
-  const databaseEnv = options.embedded ? {} : { DATABASE_URL: await createPostgresDatabase() };
-  const inherited = Object.fromEntries(
-    Object.entries(process.env).filter(([key]) => ['PATH', 'HOME', 'TMPDIR', 'LANG'].includes(key)),
-  ) as Record<string, string>;
-  const child = spawn(process.execPath, ['--import', 'tsx', '--import', './src/telemetry.ts', 'src/main.ts'], {
-    cwd: ROOT,
-    env: { ...inherited, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info', ...databaseEnv, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const databaseEnv: Record<string, string> = options.embedded ? {} : { DATABASE_URL: await createPostgresDatabase() };
+  const child = spawnService({ DATA_DIR: dataDir, ...databaseEnv, ...env });
   let out = '';
   let err = '';
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
@@ -85,4 +78,28 @@ export async function startService(env: Record<string, string> = {}, options: St
       if (!options.dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+function spawnService(env: Record<string, string>): ChildProcess {
+  const inherited = Object.fromEntries(
+    Object.entries(process.env).filter(([key]) => ['PATH', 'HOME', 'TMPDIR', 'LANG'].includes(key)),
+  ) as Record<string, string>;
+  return spawn(process.execPath, ['--import', 'tsx', '--import', './src/telemetry.ts', 'src/main.ts'], {
+    cwd: ROOT,
+    env: { ...inherited, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+/** Runs the service on DATA_DIR's embedded PostgreSQL until it exits by itself (a start that must fail). */
+export async function runServiceUntilExit(dataDir: string, env: Record<string, string> = {}) {
+  const child = spawnService({ DATA_DIR: dataDir, ...env });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  const code = await new Promise<number | null>((resolve) => child.once('close', (exitCode) => resolve(exitCode)));
+  clearTimeout(timer);
+  return { code, stdout, stderr };
 }
