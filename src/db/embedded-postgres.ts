@@ -103,6 +103,17 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     await ensureDatabase(options.dataDir);
 
     const server = child;
+    // Last resort when the process ends without stop() (an uncaught exception, process.exit):
+    // ask for a fast shutdown so no server outlives us. Only SIGKILL leaves an orphan behind.
+    const onExit = () => {
+      try {
+        process.kill(server.pid!, 'SIGINT');
+      } catch {
+        // already gone
+      }
+      claim.release();
+    };
+    process.once('exit', onExit);
     let stopping: Promise<void> | undefined;
     return {
       url: embeddedDatabaseUrl(options.dataDir),
@@ -110,7 +121,10 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       pid: server.pid!,
       stop() {
         server.ref(); // keep the event loop (a test run's 'beforeExit') alive until the server is gone
-        stopping ??= stopPostmaster(server.pid!, exited).finally(() => claim.release());
+        stopping ??= stopPostmaster(server.pid!, exited).finally(() => {
+          process.off('exit', onExit);
+          claim.release();
+        });
         return stopping;
       },
     };
