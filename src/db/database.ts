@@ -35,7 +35,7 @@ export class DatabaseInUseError extends Error {
   constructor(readonly dir: string, readonly pid: number) {
     super(
       `The embedded database in ${dir} is in use by another AgentDesk process (pid ${pid}). ` +
-        'Stop that process first, set DATA_DIR to another directory, or set DATABASE_URL to use PostgreSQL.',
+        'Stop that process first, set DATA_DIR to another directory, or set DATABASE_URL to use a PostgreSQL server.',
     );
     this.name = 'DatabaseInUseError';
   }

@@ -4,7 +4,7 @@
 // 1. Claim DATA_DIR for this process: `DATA_DIR/postgres.lock` holds our pid; a live AgentDesk
 //    process holding it is DatabaseInUseError, a dead one's claim is taken over.
 // 2. As root, run every PostgreSQL binary as a dedicated system user (PostgreSQL refuses root).
-// 3. Initialise `DATA_DIR/postgres` once (initdb): trust on the unix socket, no TCP entry at all.
+// 3. Initialise `DATA_DIR/postgres` once (initdb): trust on the unix socket, TCP rejected.
 // 4. A postmaster left running by an AgentDesk process that was killed (SIGKILL) is stopped; a
 //    `postmaster.pid` naming a process that is not our postmaster is removed.
 // 5. Start postgres with `listen_addresses=''` and its socket inside the (0700) data directory,
