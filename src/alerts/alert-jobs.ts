@@ -6,7 +6,7 @@ import cron from 'node-cron';
 import { ConfigError, type Config } from '../config.ts';
 import { pruneHeartbeatHistory } from '../db/bots.ts';
 import type { Database } from '../db/database.ts';
-import { loadServerSecret } from '../db/service-state.ts';
+import type { ServerSecret } from '../http/server-secret.ts';
 import type { AlertMetrics } from './alert-metrics.ts';
 import { createDelivery } from './delivery.ts';
 import { loadEmailTemplates } from './email-templates.ts';
@@ -22,6 +22,8 @@ export interface AlertJobsDeps {
   db: Database;
   config: Config;
   metrics: AlertMetrics;
+  /** The app's server secret (app.serverSecret): mails carry links it signs. */
+  secret: Pick<ServerSecret, 'ensure'>;
   log: AlertLog;
   now?: () => Date;
 }
@@ -35,7 +37,7 @@ export async function startAlertJobs(deps: AlertJobsDeps) {
 
   const transport = createMailTransport({ smtp: config.smtpUrl, outboxDir: path.join(config.dataDir, 'outbox') });
   const sweep = createSweep({ db, log, ...sweepSettings(config) });
-  const compose = composeSettings(config, loadEmailTemplates(), await loadServerSecret(db, config.secretKey));
+  const compose = composeSettings(config, loadEmailTemplates(), await deps.secret.ensure());
   const delivery = createDelivery({ db, transport, metrics, log, compose });
 
   const inFlight = new Set<Promise<unknown>>();

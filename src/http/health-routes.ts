@@ -10,7 +10,7 @@ export async function healthRoutes(app: FastifyInstance, { db }: { db: Database 
     try {
       const pending = await pendingMigrations(db);
       if (pending.length) return reply.code(503).send({ status: 'not ready', reason: `pending migrations: ${pending.join(', ')}` });
-      return { status: 'ready', database: db.driver };
+      return { status: 'ready' };
     } catch (error) {
       request.log.warn({ err: error }, 'readiness check failed');
       reply.header('Retry-After', '5');
