@@ -610,9 +610,12 @@ it('installs the update for real, from the service on a private address and an u
   assert.is(tampered.installed, installedVersion);
 
   const port = new URL(ctx.apiUrl).port;
-  const safe = await ctx.site.task('safe-urls', { urls: [`${ctx.apiUrl}/wordpress/plugin/download`, `http://127.0.0.3:${port}/x.zip`, `http://10.0.0.1:${port}/x.zip`, `http://127.0.0.1:${port}/x.zip`] });
-  // wp_safe_remote_get's check lets exactly the service's host and port through, no other private address or port
-  assert.equal(safe.valid, [true, false, false, false]);
+  const safe = await ctx.site.task('safe-urls', {
+    urls: [`${ctx.apiUrl}/wordpress/plugin/download`, `http://127.0.0.3:${port}/x.zip`, `http://10.0.0.1:${port}/x.zip`, `http://127.0.0.1:${port}/x.zip`, `${new URL(ctx.apiUrl).origin}/xmlrpc.php`],
+  });
+  // wp_safe_remote_get's check lets exactly the service's API URLs through: no other private
+  // address or port, nor another path on the service's host (a pingback, say)
+  assert.equal(safe.valid, [true, false, false, false, false]);
 
   const upgraded = await ctx.site.task('upgrade');
   // wp_safe_remote_get reached 127.0.0.2:<port> (the service's host only) and the zip installed

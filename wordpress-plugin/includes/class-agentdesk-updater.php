@@ -45,38 +45,52 @@ class AgentDesk_Updater {
 		add_filter( 'pre_set_site_transient_update_plugins', array( $this, 'check_update' ) );
 		add_filter( 'plugins_api', array( $this, 'plugin_information' ), 10, 3 );
 		add_filter( 'upgrader_pre_download', array( $this, 'download_package' ), 10, 3 );
-		add_filter( 'http_request_host_is_external', array( $this, 'allow_service_host' ), 10, 2 );
-		add_filter( 'http_allowed_safe_ports', array( $this, 'allow_service_port' ), 10, 2 );
+		add_filter( 'http_request_host_is_external', array( $this, 'allow_service_host' ), 10, 3 );
+		add_filter( 'http_allowed_safe_ports', array( $this, 'allow_service_port' ), 10, 3 );
 	}
 
 	/**
 	 * The http_request_host_is_external filter. WordPress downloads packages with
 	 * wp_safe_remote_get, which refuses private addresses; a self-hosted AgentDesk often has one.
-	 * Exactly the configured service's host is let through, no other.
+	 * Exactly the configured service's host is let through, and only for URLs under its API URL
+	 * (so pingbacks and other safe requests to that host are still refused).
 	 *
 	 * @param bool   $external Whether the host is allowed so far.
 	 * @param string $host     The host of the request.
+	 * @param string $url      The URL of the request.
 	 * @return bool
 	 */
-	public function allow_service_host( $external, $host ) {
-		$service = $this->api->service_host();
-		return $external || ( '' !== $service && strtolower( (string) $host ) === $service );
+	public function allow_service_host( $external, $host, $url = '' ) {
+		return $external || $this->is_service_url( $host, $url );
 	}
 
 	/**
-	 * The http_allowed_safe_ports filter: the service's own port, for the service's host only
+	 * The http_allowed_safe_ports filter: the service's own port, for the service's URLs only
 	 * (wp_safe_remote_get allows 80, 443 and 8080 otherwise).
 	 *
 	 * @param int[]  $ports The allowed ports.
 	 * @param string $host  The host of the request.
+	 * @param string $url   The URL of the request.
 	 * @return int[]
 	 */
-	public function allow_service_port( $ports, $host ) {
-		$service = $this->api->service_host();
-		if ( is_array( $ports ) && '' !== $service && strtolower( (string) $host ) === $service ) {
+	public function allow_service_port( $ports, $host, $url = '' ) {
+		if ( is_array( $ports ) && $this->is_service_url( $host, $url ) ) {
 			$ports[] = $this->api->service_port();
 		}
 		return $ports;
+	}
+
+	/**
+	 * Whether a request goes to the configured service: its host, under its API URL.
+	 *
+	 * @param string $host The host of the request.
+	 * @param string $url  The URL of the request.
+	 * @return bool
+	 */
+	private function is_service_url( $host, $url ) {
+		$service = $this->api->service_host();
+		$base    = $this->api->base_url();
+		return '' !== $service && strtolower( (string) $host ) === $service && 0 === strpos( (string) $url, $base . '/' );
 	}
 
 	/**
