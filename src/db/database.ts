@@ -1,5 +1,6 @@
 // One small query/transaction interface over both drivers (pg pool, embedded PGlite), so every
-// repository, service and test is written once. Timing, error mapping and tracing live here.
+// repository, service and test is written once. Mapping "database not reachable" to
+// DatabaseUnavailableError lives here; query spans come from the pg instrumentation (src/telemetry.ts).
 
 export interface QueryResult<Row> {
   rows: Row[];
