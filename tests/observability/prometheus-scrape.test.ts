@@ -136,7 +136,7 @@ if (run) {
 
     ctx.tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'agentdesk-prometheus-'));
     // The shipped prometheus.yml with the test's target, a 1 s scrape and the shipped rules.
-    const shipped = parse(fs.readFileSync(path.join(ROOT, 'prometheus/prometheus.yml'), 'utf8')) as {
+    const shipped = parse(fs.readFileSync(path.join(ROOT, 'prometheus.yml'), 'utf8')) as {
       scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[];
     };
     const config = {
