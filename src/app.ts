@@ -9,6 +9,7 @@ import { createUserService } from './accounts/user-service.ts';
 import { createBotService } from './bots/bot-service.ts';
 import { createHeartbeatService } from './heartbeats/heartbeat-service.ts';
 import { registerErrorHandler } from './http/error-handler.ts';
+import { RequestLogController } from './http/request-logging.ts';
 import { heartbeatRoutes } from './heartbeats/heartbeat-routes.ts';
 import { botRoutes } from './bots/bot-routes.ts';
 import { healthRoutes } from './http/health-routes.ts';
@@ -56,6 +57,7 @@ export async function buildApp(deps: AppDeps) {
 
   const app = Fastify({
     logger: deps.logger ?? { level: config.logLevel, mixin: traceLogFields },
+    logController: new RequestLogController(),
     trustProxy: config.trustProxy,
   });
 
