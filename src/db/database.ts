@@ -1,5 +1,6 @@
 // One small query/transaction interface over PostgreSQL (src/db/pg-driver.ts), so every repository,
-// service and test is written against it. Error mapping lives here.
+// service and test is written against it. Mapping "database not reachable" to
+// DatabaseUnavailableError lives here; query spans come from the pg instrumentation (src/telemetry.ts).
 
 export interface QueryResult<Row> {
   rows: Row[];

@@ -2,6 +2,7 @@
 // plugin's own header and readme) and GET /api/wordpress/plugin/download (the direct build's zip).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { sendError } from '../http/error-handler.ts';
+import { errorAnswer } from '../http/schemas.ts';
 import type { PluginPackage } from './plugin-release.ts';
 
 export const PLUGIN_INFO_PATH = '/api/wordpress/plugin/info';
@@ -13,6 +14,45 @@ export interface PluginRouteDeps {
   publicUrl: string;
 }
 
+const pluginUnavailable = errorAnswer('The plugin files on this server cannot be read (the server log says why)');
+
+const infoSchema = {
+  tags: ['plugin'],
+  summary: "The latest plugin release, for the plugin's updater",
+  response: {
+    200: {
+      description: 'The release the server ships, read from the plugin header and readme',
+      type: 'object',
+      additionalProperties: true,
+      properties: {
+        name: { type: 'string' },
+        slug: { type: 'string' },
+        version: { type: 'string' },
+        requires: { type: 'string', description: 'Lowest WordPress version' },
+        tested: { type: 'string', description: 'WordPress version tested up to' },
+        requires_php: { type: 'string' },
+        homepage: { type: 'string' },
+        description: { type: 'string' },
+        changelog: { type: 'string' },
+        download_url: { type: 'string', format: 'uri', description: 'PUBLIC_URL + /api/wordpress/plugin/download, whatever Host the caller sent' },
+        sha256: { type: 'string', description: 'Hex SHA-256 of the zip the download serves; the updater installs nothing else' },
+      },
+      required: ['name', 'slug', 'version', 'requires', 'tested', 'requires_php', 'download_url', 'sha256'],
+    },
+    503: pluginUnavailable,
+  },
+} as const;
+
+const downloadSchema = {
+  tags: ['plugin'],
+  summary: 'The direct build of the latest release as a zip (default API URL: this service)',
+  response: {
+    200: { description: 'The zip, with an ETag', content: { 'application/zip': { schema: { type: 'string', format: 'binary' } } } },
+    304: { description: 'Not modified: If-None-Match named the current ETag', type: 'null' },
+    503: pluginUnavailable,
+  },
+} as const;
+
 export async function pluginRoutes(app: FastifyInstance, { plugin, publicUrl }: PluginRouteDeps) {
   // A URL from the request's Host or X-Forwarded-Host would let anyone who can reach the service
   // (or poison a shared cache, since the answer is public) point sites' updates at their own zip.
@@ -22,7 +62,7 @@ export async function pluginRoutes(app: FastifyInstance, { plugin, publicUrl }: 
     return 'The WordPress plugin package is not available on this server';
   };
 
-  app.get(PLUGIN_INFO_PATH, async (request, reply) => {
+  app.get(PLUGIN_INFO_PATH, { schema: infoSchema }, async (request, reply) => {
     let release;
     let zip;
     try {
@@ -36,7 +76,7 @@ export async function pluginRoutes(app: FastifyInstance, { plugin, publicUrl }: 
     return { ...release, download_url: downloadUrl, sha256: zip.sha256 };
   });
 
-  app.get(PLUGIN_DOWNLOAD_PATH, async (request, reply) => {
+  app.get(PLUGIN_DOWNLOAD_PATH, { schema: downloadSchema }, async (request, reply) => {
     let zip;
     try {
       zip = plugin.zip();
