@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import Handlebars from 'handlebars';
+import { text } from '../http/text-schemas.ts';
 import { formatInZone } from './compose-mail.ts';
 import type { LinkOutcome, LinkService } from './link-service.ts';
 
@@ -16,7 +17,7 @@ const page = Handlebars.compile(fs.readFileSync(new URL('../../views/alerts/link
 
 const tokenQuery = {
   type: 'object',
-  properties: { t: { type: 'string', maxLength: 1024 } },
+  properties: { t: text({ maxLength: 1024 }) },
 } as const;
 
 export async function alertRoutes(app: FastifyInstance, options: AlertRoutesOptions) {

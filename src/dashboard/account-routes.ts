@@ -7,6 +7,7 @@ import type { UserService } from '../accounts/user-service.ts';
 import type { Config } from '../config.ts';
 import { AppError, ValidationError } from '../errors.ts';
 import { SESSION_COOKIE } from '../http/authenticate.ts';
+import { fields, form, text } from '../http/text-schemas.ts';
 import { requireViewer, safeNext, sessionCookieOptions, type PageRenderer } from './session-hooks.ts';
 
 export interface LoginLimits {
@@ -29,6 +30,19 @@ export interface AccountRouteDeps {
 }
 
 type Form = Record<string, string | undefined>;
+
+// Every field these routes read is declared: a repeated field or a control character is a 400.
+const email = text({ maxLength: 320 });
+const password = text({ maxLength: 1024 });
+const schemas = {
+  loginPage: { querystring: fields({ next: text({ maxLength: 2000 }) }) },
+  login: { body: form({ email, password, next: text({ maxLength: 2000 }) }) },
+  signup: { body: form({ email, password, name: text({ maxLength: 200 }), timezone: text({ maxLength: 100 }) }) },
+  logout: { body: form() },
+  accountPage: { querystring: fields({ saved: text({ maxLength: 10 }), password: text({ maxLength: 20 }) }) },
+  account: { body: form({ name: text({ maxLength: 200 }), timezone: text({ maxLength: 100 }), alert_emails: text({ maxLength: 10 }) }) },
+  password: { body: form({ current_password: password, new_password: password, confirm_password: password }) },
+};
 
 const TIMEZONES = ['UTC', ...Intl.supportedValuesOf('timeZone').filter((zone) => zone !== 'UTC')];
 
@@ -55,11 +69,11 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRouteDeps
     return reply.redirect(viewer ? '/bots' : '/login', 303);
   });
 
-  app.get<{ Querystring: Form }>('/login', async (request, reply) =>
+  app.get<{ Querystring: Form }>('/login', { schema: schemas.loginPage }, async (request, reply) =>
     render.page(request, reply, 'login', { next: safeNext(request.query.next), signupOpen }),
   );
 
-  app.post<{ Body: Form }>('/login', { preHandler: csrf, config: perIp }, async (request, reply) => {
+  app.post<{ Body: Form }>('/login', { schema: schemas.login, preHandler: csrf, config: perIp }, async (request, reply) => {
     const body = request.body ?? {};
     const next = safeNext(body.next);
     const limited = await emailLimiter(request);
@@ -80,7 +94,7 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRouteDeps
     return render.page(request, reply, 'signup', { signupOpen, timezones: TIMEZONES, timezone: 'UTC' });
   });
 
-  app.post<{ Body: Form }>('/signup', { preHandler: csrf, config: perIp }, async (request, reply) => {
+  app.post<{ Body: Form }>('/signup', { schema: schemas.signup, preHandler: csrf, config: perIp }, async (request, reply) => {
     if (!signupOpen) {
       reply.code(403);
       return render.page(request, reply, 'signup', { signupOpen });
@@ -103,7 +117,7 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRouteDeps
     }
   });
 
-  app.post('/logout', { preHandler: csrf }, async (request, reply) => {
+  app.post('/logout', { schema: schemas.logout, preHandler: csrf }, async (request, reply) => {
     const token = request.cookies[SESSION_COOKIE];
     if (token) await sessions.endSession(token);
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
@@ -120,11 +134,11 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRouteDeps
     });
   };
 
-  app.get<{ Querystring: Form }>('/account', { preHandler: viewer }, async (request, reply) =>
+  app.get<{ Querystring: Form }>('/account', { schema: schemas.accountPage, preHandler: viewer }, async (request, reply) =>
     accountPage(request, reply, { saved: request.query.saved === '1', passwordChanged: request.query.password === 'changed' }),
   );
 
-  app.post<{ Body: Form }>('/account', { preHandler: [viewer, csrf] }, async (request, reply) => {
+  app.post<{ Body: Form }>('/account', { schema: schemas.account, preHandler: [viewer, csrf] }, async (request, reply) => {
     const body = request.body ?? {};
     try {
       await accounts.updateSettings(request.viewer!, { name: body.name ?? '', timezone: body.timezone, alertEmails: body.alert_emails === 'on' });
@@ -136,7 +150,7 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRouteDeps
     return reply.redirect('/account?saved=1', 303);
   });
 
-  app.post<{ Body: Form }>('/account/password', { preHandler: [viewer, csrf] }, async (request, reply) => {
+  app.post<{ Body: Form }>('/account/password', { schema: schemas.password, preHandler: [viewer, csrf] }, async (request, reply) => {
     const body = request.body ?? {};
     try {
       if ((body.new_password ?? '') !== (body.confirm_password ?? '')) throw new ValidationError('the two new passwords differ');

@@ -6,6 +6,7 @@ import type { Database } from '../db/database.ts';
 import { listFleetPage, summarizeFleet } from '../db/fleet.ts';
 import { CONNECTION_STATUSES, type ConnectionStatus } from '../domain/connection-status.ts';
 import { compareVersions, newestVersion } from '../domain/versions.ts';
+import { fields, text } from '../http/text-schemas.ts';
 import { requireAdmin, requireViewer, type PageRenderer } from './session-hooks.ts';
 import { STATUS_LABELS, STATUS_OPTIONS, botView } from './view-models.ts';
 
@@ -22,6 +23,11 @@ export interface FleetDeps {
 }
 
 type Form = Record<string, string | undefined>;
+
+// Every query parameter is declared: a repeated one or a control character is a 400.
+const fleetQuerySchema = {
+  querystring: fields({ status: text({ maxLength: 20 }), plugin: text({ maxLength: 100 }), wp: text({ maxLength: 100 }), q: text({ maxLength: 1000 }), page: text({ maxLength: 20 }) }),
+};
 
 function parseFleetQuery(query: Form) {
   const status = CONNECTION_STATUSES.includes(query.status as ConnectionStatus) ? (query.status as ConnectionStatus) : undefined;
@@ -65,7 +71,7 @@ export async function fleetRoutes(app: FastifyInstance, deps: FleetDeps) {
     };
   };
 
-  app.get<{ Querystring: Form }>('/admin/fleet', { preHandler: guard }, async (request, reply) => {
+  app.get<{ Querystring: Form }>('/admin/fleet', { schema: fleetQuerySchema, preHandler: guard }, async (request, reply) => {
     const summary = await summarizeFleet(db);
     const latest = deps.latestPluginVersion ?? newestVersion(summary.pluginVersions.map((entry) => entry.version));
     const outdated = latest
@@ -90,7 +96,7 @@ export async function fleetRoutes(app: FastifyInstance, deps: FleetDeps) {
     });
   });
 
-  app.get<{ Querystring: Form }>('/admin/fleet/connections', { preHandler: guard }, async (request, reply) =>
+  app.get<{ Querystring: Form }>('/admin/fleet/connections', { schema: fleetQuerySchema, preHandler: guard }, async (request, reply) =>
     render.fragment(reply, 'fleet-connections', await connections(request)),
   );
 }
