@@ -2,7 +2,7 @@
 // mails for the owner (idempotent, RFC 8058 one-click). Never imports fastify.
 import type { Database } from '../db/database.ts';
 import { claimLinkUse, findBotName, muteBot, unsubscribeOwner } from '../db/alerts.ts';
-import { tokenHash, verifyLink, type LinkAction, type LinkClaims } from './signed-links.ts';
+import { verifyLink, type LinkAction, type LinkClaims } from './signed-links.ts';
 
 export const MUTE_FOR_MS = 24 * 3_600_000;
 
@@ -23,11 +23,11 @@ export interface LinkServiceDeps {
 }
 
 export function createLinkService({ db, secret, now }: LinkServiceDeps) {
-  const check = async (token: unknown, action: LinkAction): Promise<{ claims: LinkClaims } | LinkOutcome> => {
+  const check = async (token: unknown, action: LinkAction): Promise<{ claims: LinkClaims; useKey: string } | LinkOutcome> => {
     const verified = verifyLink(await secret(), token, now());
     if (!verified.ok) return { kind: verified.reason === 'expired' ? 'expired' : 'invalid' };
     if (verified.claims.action !== action) return { kind: 'invalid' };
-    return { claims: verified.claims };
+    return { claims: verified.claims, useKey: verified.useKey };
   };
 
   return {
@@ -44,12 +44,12 @@ export function createLinkService({ db, secret, now }: LinkServiceDeps) {
     async mute(token: unknown): Promise<LinkOutcome> {
       const checked = await check(token, 'mute');
       if (!('claims' in checked)) return checked;
-      const { claims } = checked;
+      const { claims, useKey } = checked;
       const at = now();
       return db.transaction(async (tx): Promise<LinkOutcome> => {
         const botName = await findBotName(tx, claims.userId, claims.botId!);
         if (botName === undefined) return { kind: 'not_found' };
-        if (!(await claimLinkUse(tx, tokenHash(token as string), at, new Date(claims.exp * 1000)))) return { kind: 'used' };
+        if (!(await claimLinkUse(tx, useKey, at, new Date(claims.exp * 1000)))) return { kind: 'used' };
         const until = await muteBot(tx, claims.userId, claims.botId!, new Date(at.getTime() + MUTE_FOR_MS));
         return { kind: 'muted', botName, until: until! };
       });
