@@ -9,6 +9,7 @@ import { createUserService } from './accounts/user-service.ts';
 import { createBotService } from './bots/bot-service.ts';
 import { createHeartbeatService } from './heartbeats/heartbeat-service.ts';
 import { registerErrorHandler } from './http/error-handler.ts';
+import { serverOptions } from './http/server-options.ts';
 import { heartbeatRoutes } from './heartbeats/heartbeat-routes.ts';
 import { botRoutes } from './bots/bot-routes.ts';
 import { healthRoutes } from './http/health-routes.ts';
@@ -49,7 +50,7 @@ export async function buildApp(deps: AppDeps) {
 
   const app = Fastify({
     logger: deps.logger ?? { level: config.logLevel, mixin: traceLogFields },
-    trustProxy: config.trustProxy,
+    ...serverOptions(config),
   });
 
   // Only JSON (and, from the dashboard, forms) are accepted: text/plain bodies get 415.
