@@ -10,6 +10,7 @@ import { createBotService } from './bots/bot-service.ts';
 import { createHeartbeatService } from './heartbeats/heartbeat-service.ts';
 import { registerErrorHandler } from './http/error-handler.ts';
 import { serverOptions } from './http/server-options.ts';
+import { registerAuthFailureLimit } from './http/auth-failure-limit.ts';
 import { heartbeatRoutes } from './heartbeats/heartbeat-routes.ts';
 import { botRoutes } from './bots/bot-routes.ts';
 import { healthRoutes } from './http/health-routes.ts';
@@ -65,6 +66,7 @@ export async function buildApp(deps: AppDeps) {
     onError: (error) => app.log.warn({ err: error }, 'fleet metrics unavailable'),
   });
   await app.register(rateLimit, { global: false });
+  registerAuthFailureLimit(app, { max: config.authFailureLimit, now });
   await registerWebPlugins(app, { config, secret: createServerSecret(db, config.secretKey) });
 
   const users = createUserService({ db, now });

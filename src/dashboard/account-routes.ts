@@ -1,5 +1,7 @@
 // Sign-up, log in, log out and account settings. Every POST checks the CSRF token (preHandler);
-// log in is throttled per IP (route rate limit) and per email (a second limiter keyed by it).
+// log in is throttled per IP (route rate limit, every attempt) and per email from one address
+// (failures only): guessing one account's password from one address stops, while its owner,
+// elsewhere, still logs in with the right password.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AccountService } from '../accounts/account-service.ts';
 import type { SessionService } from '../accounts/session-service.ts';
@@ -7,13 +9,14 @@ import type { UserService } from '../accounts/user-service.ts';
 import type { Config } from '../config.ts';
 import { AppError, ValidationError } from '../errors.ts';
 import { SESSION_COOKIE } from '../http/authenticate.ts';
+import { createFailureCounter } from '../http/failure-counter.ts';
 import { fields, form, text } from '../http/text-schemas.ts';
 import { requireViewer, safeNext, sessionCookieOptions, type PageRenderer } from './session-hooks.ts';
 
 export interface LoginLimits {
   /** Attempts per client IP per window (log in and sign-up). */
   perIp: number;
-  /** Attempts per email address per window, whatever the IP. */
+  /** Failed log-ins per email address from one client address per window. */
   perEmail: number;
   windowMs: number;
 }
@@ -27,6 +30,7 @@ export interface AccountRouteDeps {
   accounts: AccountService;
   render: PageRenderer;
   loginLimits: LoginLimits;
+  now: () => Date;
 }
 
 type Form = Record<string, string | undefined>;
@@ -47,14 +51,10 @@ const schemas = {
 const TIMEZONES = ['UTC', ...Intl.supportedValuesOf('timeZone').filter((zone) => zone !== 'UTC')];
 
 export async function accountRoutes(app: FastifyInstance, deps: AccountRouteDeps) {
-  const { config, users, sessions, accounts, render, loginLimits } = deps;
+  const { config, users, sessions, accounts, render, loginLimits, now } = deps;
   const csrf = app.csrfProtection;
   const perIp = { rateLimit: { max: loginLimits.perIp, timeWindow: loginLimits.windowMs } };
-  const emailLimiter = app.createRateLimit({
-    max: loginLimits.perEmail,
-    timeWindow: loginLimits.windowMs,
-    keyGenerator: (request) => `login-email:${String((request.body as Form | undefined)?.email ?? '').trim().toLowerCase()}`,
-  });
+  const failedLogins = createFailureCounter({ max: loginLimits.perEmail, windowMs: loginLimits.windowMs, now });
   const signupOpen = config.signup === 'open';
 
   const startSession = async (request: FastifyRequest, reply: FastifyReply, user: Parameters<SessionService['startSession']>[0], next: string) => {
@@ -76,16 +76,19 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRouteDeps
   app.post<{ Body: Form }>('/login', { schema: schemas.login, preHandler: csrf, config: perIp }, async (request, reply) => {
     const body = request.body ?? {};
     const next = safeNext(body.next);
-    const limited = await emailLimiter(request);
-    if (!limited.isAllowed && limited.isExceeded) {
-      reply.header('Retry-After', String(limited.ttlInSeconds));
-      throw new AppError(429, `Too many log-in attempts for this email. Try again in ${Math.ceil(limited.ttlInSeconds / 60)} minutes.`);
+    const failureKey = `${(body.email ?? '').trim().toLowerCase()}\n${request.ip}`;
+    const wait = failedLogins.retryAfterSeconds(failureKey);
+    if (wait > 0) {
+      reply.header('Retry-After', String(wait));
+      throw new AppError(429, `Too many failed log-ins for this email from your address. Try again in ${Math.ceil(wait / 60)} minutes.`);
     }
     const user = await sessions.checkPassword(body.email ?? '', body.password ?? '');
     if (!user) {
+      failedLogins.fail(failureKey);
       reply.code(401);
       return render.page(request, reply, 'login', { error: 'Wrong email or password.', email: body.email, next, signupOpen });
     }
+    failedLogins.reset(failureKey);
     return startSession(request, reply, user, next);
   });
 

@@ -48,6 +48,7 @@ export async function dashboardRoutes(app: FastifyInstance, deps: DashboardDeps)
     accounts: createAccountService({ db, now }),
     render,
     loginLimits: deps.loginLimits ?? DEFAULT_LOGIN_LIMITS,
+    now,
   });
   await app.register(botPages, { config, bots, sessions, render, now, pluginDownloadUrl });
   await app.register(fleetRoutes, { db, sessions, render, now, latestPluginVersion: deps.latestPluginVersion });

@@ -30,6 +30,8 @@ export async function heartbeatRoutes(app: FastifyInstance, { heartbeats, metric
     {
       bodyLimit: HEARTBEAT_BODY_LIMIT,
       config: {
+        // Made-up tokens count against the caller's address (src/http/auth-failure-limit.ts).
+        limitAuthFailures: true,
         rateLimit: {
           max: ratePerMinute,
           timeWindow: 60_000,
