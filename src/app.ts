@@ -7,9 +7,12 @@ import type { Database } from './db/database.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { createUserService } from './accounts/user-service.ts';
 import { createBotService } from './bots/bot-service.ts';
+import { createApiKeyService } from './accounts/api-key-service.ts';
+import { apiKeyRoutes } from './accounts/api-key-routes.ts';
 import { createHeartbeatService } from './heartbeats/heartbeat-service.ts';
 import { registerErrorHandler } from './http/error-handler.ts';
 import { serverOptions } from './http/server-options.ts';
+import { withLogRedaction } from './http/log-redaction.ts';
 import { registerAuthFailureLimit } from './http/auth-failure-limit.ts';
 import { heartbeatRoutes } from './heartbeats/heartbeat-routes.ts';
 import { botRoutes } from './bots/bot-routes.ts';
@@ -50,7 +53,7 @@ export async function buildApp(deps: AppDeps) {
   const metrics = deps.metrics ?? createMetrics();
 
   const app = Fastify({
-    logger: deps.logger ?? { level: config.logLevel, mixin: traceLogFields },
+    logger: withLogRedaction(deps.logger ?? { level: config.logLevel, mixin: traceLogFields }),
     ...serverOptions(config),
   });
 
@@ -80,6 +83,8 @@ export async function buildApp(deps: AppDeps) {
   await app.register(healthRoutes, { db });
   await app.register(heartbeatRoutes, { heartbeats, metrics, ratePerMinute: config.heartbeatRateLimit });
   await app.register(botRoutes, { db, bots, users, sessions });
+  const apiKeys = createApiKeyService({ db });
+  await app.register(apiKeyRoutes, { users, sessions, keys: apiKeys });
   const plugin = createPluginPackage(deps.pluginDir ?? DEFAULT_PLUGIN_DIR);
   await app.register(pluginRoutes, { plugin });
   await app.register(widgetRoutes);

@@ -30,6 +30,7 @@ export function validateEmail(email: string): string {
 export function validatePassword(password: string): void {
   if (password.length < MIN_PASSWORD_LENGTH) throw new ValidationError(`password must be at least ${MIN_PASSWORD_LENGTH} characters`);
   if (password.length > 1024) throw new ValidationError('password must be at most 1024 characters');
+  if (password.trim() === '') throw new ValidationError('password must not be only spaces');
 }
 
 /** An optional display name: trimmed, at most 100 characters, one line. */
@@ -56,11 +57,13 @@ export function createUserService({ db, now }: UserServiceDeps) {
       validatePassword(input.password);
       const timezone = validateTimezone(input.timezone ?? 'UTC');
       const name = validateName(input.name);
-      if (await findUserByEmail(db, email)) throw new ConflictError(`A user with email ${email} already exists`);
+      // Hashed before the uniqueness check (the insert's constraint), so a taken email answers as
+      // slowly as a new one and its timing does not tell that it is registered.
+      const passwordHash = await hashPassword(input.password);
       try {
         return await insertUser(db, {
           email,
-          passwordHash: await hashPassword(input.password),
+          passwordHash,
           name,
           timezone,
           role: input.admin ? 'admin' : 'owner',

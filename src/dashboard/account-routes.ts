@@ -4,10 +4,12 @@
 // elsewhere, still logs in with the right password.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AccountService } from '../accounts/account-service.ts';
+import type { ApiKeyService } from '../accounts/api-key-service.ts';
+import { formatExact } from '../domain/time-ago.ts';
 import type { SessionService } from '../accounts/session-service.ts';
 import type { UserService } from '../accounts/user-service.ts';
 import type { Config } from '../config.ts';
-import { AppError, ValidationError } from '../errors.ts';
+import { AppError, ConflictError, ValidationError } from '../errors.ts';
 import { SESSION_COOKIE } from '../http/authenticate.ts';
 import { createFailureCounter } from '../http/failure-counter.ts';
 import { fields, form, text } from '../http/text-schemas.ts';
@@ -28,6 +30,7 @@ export interface AccountRouteDeps {
   users: UserService;
   sessions: SessionService;
   accounts: AccountService;
+  keys: ApiKeyService;
   render: PageRenderer;
   loginLimits: LoginLimits;
   now: () => Date;
@@ -43,15 +46,18 @@ const schemas = {
   login: { body: form({ email, password, next: text({ maxLength: 2000 }) }) },
   signup: { body: form({ email, password, name: text({ maxLength: 200 }), timezone: text({ maxLength: 100 }) }) },
   logout: { body: form() },
-  accountPage: { querystring: fields({ saved: text({ maxLength: 10 }), password: text({ maxLength: 20 }) }) },
+  accountPage: { querystring: fields({ saved: text({ maxLength: 10 }), password: text({ maxLength: 20 }), revoked: text({ maxLength: 10 }), keys_revoked: text({ maxLength: 10 }) }) },
+  action: { body: form() },
   account: { body: form({ name: text({ maxLength: 200 }), timezone: text({ maxLength: 100 }), alert_emails: text({ maxLength: 10 }) }) },
   password: { body: form({ current_password: password, new_password: password, confirm_password: password }) },
 };
 
+export const SIGNUP_EMAIL_REFUSED = 'This email address cannot be used for a new account. If you already have an account, log in instead.';
+
 const TIMEZONES = ['UTC', ...Intl.supportedValuesOf('timeZone').filter((zone) => zone !== 'UTC')];
 
 export async function accountRoutes(app: FastifyInstance, deps: AccountRouteDeps) {
-  const { config, users, sessions, accounts, render, loginLimits, now } = deps;
+  const { config, users, sessions, accounts, keys, render, loginLimits, now } = deps;
   const csrf = app.csrfProtection;
   const perIp = { rateLimit: { max: loginLimits.perIp, timeWindow: loginLimits.windowMs } };
   const failedLogins = createFailureCounter({ max: loginLimits.perEmail, windowMs: loginLimits.windowMs, now });
@@ -108,10 +114,13 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRouteDeps
       return await startSession(request, reply, user, '/bots');
     } catch (error) {
       if (!(error instanceof AppError) || error.statusCode >= 500) throw error;
-      reply.code(error.statusCode);
+      // A taken email is not confirmed as registered: the same 400 and words as any address that
+      // cannot be used (the password was hashed either way, so the timing matches too).
+      const taken = error instanceof ConflictError;
+      reply.code(taken ? 400 : error.statusCode);
       return render.page(request, reply, 'signup', {
         signupOpen,
-        error: error.message,
+        error: taken ? SIGNUP_EMAIL_REFUSED : error.message,
         email: body.email,
         name: body.name,
         timezone: body.timezone,
@@ -128,17 +137,29 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRouteDeps
   });
 
   const viewer = requireViewer(sessions);
-  const accountPage = (request: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> = {}) => {
+  const accountPage = async (request: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> = {}) => {
     const user = request.viewer!;
+    const apiKeys = (await keys.list(user.id)).map((key) => ({
+      id: key.id,
+      prefix: key.key_prefix,
+      created: formatExact(key.created_at, user.timezone),
+      lastUsed: key.last_used_at ? formatExact(key.last_used_at, user.timezone) : null,
+    }));
     return render.page(request, reply, 'account', {
       account: { email: user.email, name: user.name, timezone: user.timezone, alertEmails: user.alert_emails },
       timezones: TIMEZONES,
+      apiKeys,
       ...extra,
     });
   };
 
   app.get<{ Querystring: Form }>('/account', { schema: schemas.accountPage, preHandler: viewer }, async (request, reply) =>
-    accountPage(request, reply, { saved: request.query.saved === '1', passwordChanged: request.query.password === 'changed' }),
+    accountPage(request, reply, {
+      saved: request.query.saved === '1',
+      passwordChanged: request.query.password === 'changed',
+      keysRevoked: Number.parseInt(request.query.keys_revoked ?? '0', 10) || 0,
+      keyRevoked: request.query.revoked === '1',
+    }),
   );
 
   app.post<{ Body: Form }>('/account', { schema: schemas.account, preHandler: [viewer, csrf] }, async (request, reply) => {
@@ -164,6 +185,19 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRouteDeps
       return accountPage(request, reply, { passwordError: error.message });
     }
     await sessions.endOtherSessions(request.viewer!.id, request.cookies[SESSION_COOKIE]);
-    return reply.redirect('/account?password=changed', 303);
+    // A new password means the old one may be known: keys issued under it go too.
+    const revoked = await keys.revokeAll(request.viewer!.id);
+    return reply.redirect(`/account?password=changed${revoked ? `&keys_revoked=${revoked}` : ''}`, 303);
+  });
+
+  app.post('/account/api-keys', { schema: schemas.action, preHandler: [viewer, csrf] }, async (request, reply) => {
+    const issued = await keys.issue(request.viewer!.id);
+    reply.code(201);
+    return accountPage(request, reply, { newKey: issued.key });
+  });
+
+  app.post<{ Params: { id: string } }>('/account/api-keys/:id/revoke', { schema: schemas.action, preHandler: [viewer, csrf] }, async (request, reply) => {
+    await keys.revoke(request.viewer!.id, request.params.id);
+    return reply.redirect('/account?revoked=1', 303);
   });
 }

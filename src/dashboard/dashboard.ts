@@ -3,6 +3,7 @@
 import formbody from '@fastify/formbody';
 import type { FastifyInstance } from 'fastify';
 import { createAccountService } from '../accounts/account-service.ts';
+import { createApiKeyService } from '../accounts/api-key-service.ts';
 import type { SessionService } from '../accounts/session-service.ts';
 import type { UserService } from '../accounts/user-service.ts';
 import type { BotService } from '../bots/bot-service.ts';
@@ -12,6 +13,9 @@ import { accountRoutes, DEFAULT_LOGIN_LIMITS, type LoginLimits } from './account
 import { botPages } from './bot-pages.ts';
 import { fleetRoutes } from './fleet-routes.ts';
 import type { PageRenderer } from './session-hooks.ts';
+import { limitRouteBodies } from '../http/body-limit.ts';
+
+export const DASHBOARD_BODY_LIMIT = 64 * 1024;
 
 export interface DashboardOptions {
   /** Seconds between htmx refreshes of the bot list and the bot status card (default 30). */
@@ -40,12 +44,14 @@ export async function dashboardRoutes(app: FastifyInstance, deps: DashboardDeps)
   app.addHook('onRequest', async () => {
     await app.serverSecret.ensure();
   });
-  await app.register(formbody, { bodyLimit: 64 * 1024 });
+  limitRouteBodies(app, DASHBOARD_BODY_LIMIT);
+  await app.register(formbody);
   await app.register(accountRoutes, {
     config,
     users,
     sessions,
     accounts: createAccountService({ db, now }),
+    keys: createApiKeyService({ db }),
     render,
     loginLimits: deps.loginLimits ?? DEFAULT_LOGIN_LIMITS,
     now,
