@@ -13,6 +13,7 @@ import { createHeartbeatService } from './heartbeats/heartbeat-service.ts';
 import { registerErrorHandler } from './http/error-handler.ts';
 import { serverOptions } from './http/server-options.ts';
 import { withLogRedaction } from './http/log-redaction.ts';
+import { recordRouteTable } from './http/route-table.ts';
 import { registerAuthFailureLimit } from './http/auth-failure-limit.ts';
 import { heartbeatRoutes } from './heartbeats/heartbeat-routes.ts';
 import { botRoutes } from './bots/bot-routes.ts';
@@ -57,6 +58,7 @@ export async function buildApp(deps: AppDeps) {
     ...serverOptions(config),
   });
 
+  recordRouteTable(app);
   // Only JSON (and, from the dashboard, forms) are accepted: text/plain bodies get 415.
   app.removeContentTypeParser('text/plain');
   const render = createPageRenderer({ config, pollSeconds: deps.dashboard?.pollSeconds ?? 30 });
