@@ -6,15 +6,14 @@
 //   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm run bench:ingest   (PostgreSQL)
 //   npm run bench:ingest                                                              (PGlite)
 // Options: BENCH_SECONDS (default 10), BENCH_CONNECTIONS (default 50), BENCH_BOTS (default 2000).
-import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { buildApp } from '../src/app.ts';
-import { hashSecret, issueBotToken, issueWidgetKey } from '../src/accounts/credentials.ts';
 import { loadConfig } from '../src/config.ts';
 import type { Database } from '../src/db/database.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { openScratchDatabase } from './scratch-database.ts';
+import { seedBots } from './seed-bots.ts';
 import { openPgliteDatabase } from '../src/db/pglite-driver.ts';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
@@ -26,25 +25,6 @@ async function openBenchDatabase(): Promise<{ db: Database; drop: () => Promise<
   if (serverUrl) return openScratchDatabase(serverUrl, { poolSize: 10 });
   const db = await openPgliteDatabase();
   return { db, drop: () => db.close() };
-}
-
-async function seedBots(db: Database, count: number): Promise<string[]> {
-  const { rows } = await db.query<{ id: string }>(
-    "INSERT INTO users (email, password_hash) VALUES ($1, 'x') RETURNING id",
-    [`bench-${randomBytes(4).toString('hex')}@example.test`],
-  );
-  const owner = rows[0]!.id;
-  const tokens: string[] = [];
-  for (let i = 0; i < count; i += 500) {
-    const batch = Array.from({ length: Math.min(500, count - i) }, () => issueBotToken());
-    tokens.push(...batch.map((t) => t.value));
-    await db.query(
-      `INSERT INTO bots (user_id, name, token_hash, token_prefix, widget_key)
-       SELECT $1, 'bench', h, p, w FROM unnest($2::text[], $3::text[], $4::text[]) AS t(h, p, w)`,
-      [owner, batch.map((t) => t.hash), batch.map((t) => t.prefix), batch.map(() => issueWidgetKey())],
-    );
-  }
-  return tokens;
 }
 
 /** One load phase, run by bench/load-worker.mjs in a child process. */
