@@ -80,4 +80,11 @@ test('changing the password revokes every API key and says so', async (ctx) => {
   assert.match(page.body, /your 1 API key\(s\) were revoked/);
 });
 
+test('the key routes are in /docs/openapi.json', async (ctx) => {
+  const spec = (await ctx.app.inject({ method: 'GET', url: '/docs/openapi.json' })).json();
+  // list and revoke, with their response schemas
+  assert.ok(spec.paths['/api/keys']?.get?.responses?.['200']);
+  assert.ok(spec.paths['/api/keys/{id}']?.delete?.responses?.['404']);
+});
+
 test.run();
