@@ -40,6 +40,7 @@ export function describeValidationError(error: FastifyError, request: FastifyReq
   const place = PLACE[context] ?? 'field';
   const isForm = context === 'querystring' || String(request.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
   const params = first.params as { type?: string | string[]; pattern?: string };
+  if (first.keyword === 'type' && first.instancePath === '' && context === 'body') return 'The request body is missing, or is not a form or a JSON object';
   if (first.keyword === 'type' && [params.type].flat().includes('string')) {
     return isForm ? `The ${place} "${name}" must be given once` : `${name} must be a string`;
   }

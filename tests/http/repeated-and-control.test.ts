@@ -64,6 +64,13 @@ test('every dashboard form answers a control character with 400 naming the field
   }
 });
 
+test('a form post without any body is a 400 that says so', async (ctx) => {
+  const response = await ctx.app.inject({ method: 'POST', url: '/logout', cookies: ctx.b.cookies });
+  // not a 500, and a message a client can act on
+  assert.is(response.statusCode, 400);
+  assert.match(response.json().message, 'The request body is missing');
+});
+
 test('multi-line fields keep tabs and line breaks', async (ctx) => {
   const response = await postForm(ctx, `/bots/${ctx.botId}/edit`, `name=Shop&description=${encodeURIComponent('line one\r\n\tline two')}`);
   // saved
