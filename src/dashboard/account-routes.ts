@@ -1,14 +1,14 @@
-// Sign-up, log in, log out and account settings. Every POST checks the CSRF token (preHandler);
+// Sign-up, log in, log out, account settings and the owner's API keys. Every POST checks the CSRF token (preHandler);
 // log in is throttled per IP (route rate limit, every attempt) and per email from one address
 // (failures only): guessing one account's password from one address stops, while its owner,
 // elsewhere, still logs in with the right password.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AccountService } from '../accounts/account-service.ts';
 import type { ApiKeyService } from '../accounts/api-key-service.ts';
-import { formatExact } from '../domain/time-ago.ts';
 import type { SessionService } from '../accounts/session-service.ts';
 import type { UserService } from '../accounts/user-service.ts';
 import type { Config } from '../config.ts';
+import { formatExact } from '../domain/time-ago.ts';
 import { AppError, ConflictError, ValidationError } from '../errors.ts';
 import { SESSION_COOKIE } from '../http/authenticate.ts';
 import { createFailureCounter } from '../http/failure-counter.ts';
