@@ -8,7 +8,14 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
-export const PG_BIN = process.env.PG_BIN ?? '/usr/lib/postgresql/15/bin';
+/** PG_BIN, or the newest Debian PostgreSQL installed (/usr/lib/postgresql/<major>/bin). */
+export const PG_BIN = process.env.PG_BIN ?? newestDebianPostgres() ?? '/usr/lib/postgresql/15/bin';
+
+function newestDebianPostgres(): string | undefined {
+  const root = '/usr/lib/postgresql';
+  const majors = fs.existsSync(root) ? fs.readdirSync(root).filter((name) => /^\d+$/.test(name)).sort((a, b) => Number(b) - Number(a)) : [];
+  return majors.map((major) => path.join(root, major, 'bin')).find((bin) => fs.existsSync(path.join(bin, 'initdb')));
+}
 
 /** Why a private server cannot be started here, or undefined. */
 export function missingPostgresBinaries(): string | undefined {
