@@ -71,6 +71,13 @@ test('a form post without any body is a 400 that says so', async (ctx) => {
   assert.match(response.json().message, 'The request body is missing');
 });
 
+test('the error page for a refused form links back to that form', async (ctx) => {
+  const response = await postForm(ctx, `/bots/${ctx.botId}/edit`, 'name=a&name=b');
+  // a way back to the form, besides the dashboard
+  assert.is(response.statusCode, 400);
+  assert.ok(response.body.includes(`<a href="/bots/${ctx.botId}/edit">Back to the form</a>`));
+});
+
 test('multi-line fields keep tabs and line breaks', async (ctx) => {
   const response = await postForm(ctx, `/bots/${ctx.botId}/edit`, `name=Shop&description=${encodeURIComponent('line one\r\n\tline two')}`);
   // saved
