@@ -2,20 +2,34 @@
 // itself: stopped in the middle of heartbeat traffic, every request is answered 200 or 503 with
 // Retry-After (never 500), /readyz says 503, /healthz and /metrics are still served, nothing
 // crashes; started again, the same app recovers without a restart, and every heartbeat it
-// acknowledged is in the database.
+// acknowledged is in the database; and a long outage raises no false stale alarms.
 import type { FastifyInstance } from 'fastify';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { buildApp } from '../../src/app.ts';
+import { markIngestAlive } from '../../src/alerts/ingest-liveness.ts';
+import { createSweep, sweepSettings } from '../../src/alerts/sweep.ts';
+import { DatabaseUnavailableError } from '../../src/db/database.ts';
 import type { Database } from '../../src/db/database.ts';
 import { migrate } from '../../src/db/migrate.ts';
 import { openPgDatabase } from '../../src/db/pg-driver.ts';
-import { createBotFor, createClock, createOwner, heartbeatBody, postHeartbeat, testConfig } from '../helpers/app.ts';
+import { createBotFor, createClock, createOwner, heartbeatBody, postHeartbeat, testConfig, type Clock } from '../helpers/app.ts';
 import { loggedIn, type Browser } from '../helpers/dashboard.ts';
 import { missingPostgresBinaries, startOwnPostgres, type OwnPostgres } from '../helpers/own-postgres.ts';
 import { suiteCanRun } from '../helpers/system.ts';
 
-type Ctx = { pg: OwnPostgres; db: Database; app: FastifyInstance; tokens: string[]; botIds: string[]; b: Browser; accepted: number; unhandled: unknown[] };
+type Ctx = {
+  pg: OwnPostgres;
+  db: Database;
+  app: FastifyInstance;
+  clock: Clock;
+  tokens: string[];
+  botIds: string[];
+  b: Browser;
+  accepted: number;
+  unhandled: unknown[];
+};
+const HOUR = 3_600_000;
 const NAME = 'database outage';
 
 if (suiteCanRun(NAME, missingPostgresBinaries())) {
@@ -32,7 +46,8 @@ if (suiteCanRun(NAME, missingPostgresBinaries())) {
     // A short connect timeout: a request waits at most 1 s for the missing database.
     ctx.db = openPgDatabase({ connectionString: ctx.pg.url, connectTimeoutMs: 1000, onError: () => {} });
     await migrate(ctx.db);
-    ctx.app = await buildApp({ config: testConfig({ HEARTBEAT_RATE_LIMIT: '1000000' }), db: ctx.db, now: createClock(new Date()).now, logger: false });
+    ctx.clock = createClock(new Date());
+    ctx.app = await buildApp({ config: testConfig({ HEARTBEAT_RATE_LIMIT: '1000000' }), db: ctx.db, now: ctx.clock.now, logger: false });
     await ctx.app.ready();
     const owner = await createOwner(ctx.db);
     ctx.tokens = [];
@@ -42,6 +57,9 @@ if (suiteCanRun(NAME, missingPostgresBinaries())) {
       ctx.tokens.push(token);
       ctx.botIds.push(bot.id);
     }
+    // Five more sites that reported before the outage and not after it.
+    for (let i = 0; i < 5; i++) await postHeartbeat(ctx.app, (await createBotFor(ctx.db, owner.user.id, { name: `Quiet ${i}` })).token);
+    await markIngestAlive(ctx.db, ctx.clock.now());
     ctx.b = await loggedIn(ctx.app, owner.user.email, owner.password);
   });
   test.after(async (ctx) => {
@@ -94,10 +112,15 @@ if (suiteCanRun(NAME, missingPostgresBinaries())) {
     const page = await ctx.b.get('/bots');
     assert.is(page.statusCode, 503);
     assert.match(page.body, /Temporarily unavailable/);
+    // the ingest-liveness stamp fails as "unavailable" (the job logs it and tries again)
+    const stamp = await markIngestAlive(ctx.db, ctx.clock.now()).catch((error: unknown) => error);
+    assert.instance(stamp, DatabaseUnavailableError);
   });
 
   test('started again: the same app recovers without a restart and kept every acknowledged heartbeat', async (ctx) => {
     await ctx.pg.start();
+    // as if the database had been down for two hours
+    ctx.clock.advance(2 * HOUR);
     // a few tries while the pool replaces its broken connections
     let recovered = false;
     for (let attempt = 0; attempt < 20 && !recovered; attempt++) {
@@ -111,6 +134,16 @@ if (suiteCanRun(NAME, missingPostgresBinaries())) {
     assert.ok(rows[0]!.total >= ctx.accepted, `${rows[0]!.total} stored < ${ctx.accepted} acknowledged`);
     // and nothing went unhandled in the process
     assert.equal(ctx.unhandled, []);
+  });
+
+  test('after a long outage no site is called stale for the silence the outage caused', async (ctx) => {
+    // the first stamp after recovery sees the gap
+    assert.is(await markIngestAlive(ctx.db, ctx.clock.now()), true);
+    const sweep = createSweep({ db: ctx.db, ...sweepSettings(testConfig({ STALE_AFTER: '10m' })) });
+    const result = await sweep.run(ctx.clock.now());
+    // the five quiet sites are two hours silent, but could not have reached us: no flip, no mail
+    assert.is(result.flipped, 0);
+    assert.is(result.staleMails, 0);
   });
 
   test.run();
