@@ -15,42 +15,22 @@
 //   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm run bench:ingest   (that server)
 // Options: BENCH_SECONDS (default 10), BENCH_CONNECTIONS (default 50), BENCH_BOTS (default 30000);
 // any other variable is passed to the service (e.g. LOG_LEVEL=warn to compare).
-import { randomBytes } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { issueBotToken, issueWidgetKey } from '../src/accounts/credentials.ts';
 import type { Database } from '../src/db/database.ts';
 import { EMBEDDED_DATABASE, embeddedDatabaseUrl } from '../src/db/embedded-postgres.ts';
 import { openPgDatabase } from '../src/db/pg-driver.ts';
 import { openScratchDatabase } from './scratch-database.ts';
+import { seedBots } from './seed-bots.ts';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const botCount = Number(process.env.BENCH_BOTS ?? 30_000);
 const serverUrl = process.env.DATABASE_URL;
 const root = fileURLToPath(new URL('..', import.meta.url));
-
-async function seedBots(db: Database, count: number): Promise<string[]> {
-  const { rows } = await db.query<{ id: string }>(
-    "INSERT INTO users (email, password_hash) VALUES ($1, 'x') RETURNING id",
-    [`bench-${randomBytes(4).toString('hex')}@example.test`],
-  );
-  const owner = rows[0]!.id;
-  const tokens: string[] = [];
-  for (let i = 0; i < count; i += 1000) {
-    const batch = Array.from({ length: Math.min(1000, count - i) }, () => issueBotToken());
-    tokens.push(...batch.map((t) => t.value));
-    await db.query(
-      `INSERT INTO bots (user_id, name, token_hash, token_prefix, widget_key)
-       SELECT $1, 'bench', h, p, w FROM unnest($2::text[], $3::text[], $4::text[]) AS t(h, p, w)`,
-      [owner, batch.map((t) => t.hash), batch.map((t) => t.prefix), batch.map(() => issueWidgetKey())],
-    );
-  }
-  return tokens;
-}
 
 /** Starts a child process and resolves with it once `ready` matches its output file. */
 async function startProcess(args: string[], env: NodeJS.ProcessEnv, ready: RegExp): Promise<{ child: ChildProcess; match: RegExpExecArray; logFile: string }> {

@@ -7,9 +7,15 @@ import type { Database } from './db/database.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { createUserService } from './accounts/user-service.ts';
 import { createBotService } from './bots/bot-service.ts';
+import { createApiKeyService } from './accounts/api-key-service.ts';
+import { apiKeyRoutes } from './accounts/api-key-routes.ts';
 import { createHeartbeatService } from './heartbeats/heartbeat-service.ts';
 import { registerErrorHandler } from './http/error-handler.ts';
 import { RequestLogController } from './http/request-logging.ts';
+import { serverOptions } from './http/server-options.ts';
+import { withLogRedaction } from './http/log-redaction.ts';
+import { recordRouteTable } from './http/route-table.ts';
+import { registerAuthFailureLimit } from './http/auth-failure-limit.ts';
 import { heartbeatRoutes } from './heartbeats/heartbeat-routes.ts';
 import { botRoutes } from './bots/bot-routes.ts';
 import { healthRoutes } from './http/health-routes.ts';
@@ -56,11 +62,12 @@ export async function buildApp(deps: AppDeps) {
   const metrics = deps.metrics ?? createMetrics();
 
   const app = Fastify({
-    logger: deps.logger ?? { level: config.logLevel, mixin: traceLogFields },
+    logger: withLogRedaction(deps.logger ?? { level: config.logLevel, mixin: traceLogFields }),
     logController: new RequestLogController(),
-    trustProxy: config.trustProxy,
+    ...serverOptions(config),
   });
 
+  recordRouteTable(app);
   // Only JSON (and, from the dashboard, forms) are accepted: text/plain bodies get 415.
   app.removeContentTypeParser('text/plain');
   const render = createPageRenderer({ config, pollSeconds: deps.dashboard?.pollSeconds ?? 30 });
@@ -72,6 +79,7 @@ export async function buildApp(deps: AppDeps) {
     onError: (error) => app.log.warn({ err: error }, 'fleet metrics unavailable'),
   });
   await app.register(rateLimit, { global: false });
+  registerAuthFailureLimit(app, { max: config.authFailureLimit, now });
   await registerAppPlugins(app, { secret: createServerSecret(db, config.secretKey) });
   await registerWebPlugins(app, { config });
 
@@ -86,6 +94,8 @@ export async function buildApp(deps: AppDeps) {
   await app.register(healthRoutes, { db });
   await app.register(heartbeatRoutes, { heartbeats, metrics, ratePerMinute: config.heartbeatRateLimit });
   await app.register(botRoutes, { bots, users, sessions });
+  const apiKeys = createApiKeyService({ db });
+  await app.register(apiKeyRoutes, { users, sessions, keys: apiKeys });
   const plugin = createPluginPackage(deps.pluginDir ?? DEFAULT_PLUGIN_DIR, `${config.publicUrl}/api`);
   await app.register(pluginRoutes, { plugin, publicUrl: config.publicUrl });
   await app.register(widgetRoutes);

@@ -1,5 +1,6 @@
 // The only reader of process.env. Every variable is validated once at start; a bad value stops the
 // process with a message naming the variable and what it expects (see README "Configuration").
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { parseDuration } from './domain/duration.ts';
 
@@ -20,7 +21,15 @@ export interface Config {
   readonly heartbeatRateLimit: number;
   /** Secret for signed links and sessions; when absent one is generated and kept in the database. */
   readonly secretKey: string | undefined;
-  readonly trustProxy: boolean;
+  /**
+   * Which X-Forwarded-* hops to believe: false (none), a hop count (the nearest N proxies), a list
+   * of proxy addresses/CIDRs, or true (every hop: only when nothing but the proxy can reach us).
+   */
+  readonly trustProxy: boolean | number | string[];
+  /** Longest time a client may take to send a whole request (headers and body); then 408. */
+  readonly requestTimeoutMs: number;
+  /** Failed authentications (401s on heartbeats, token checks, the API) allowed per address per window. */
+  readonly authFailureLimit: number;
   readonly signup: 'open' | 'closed';
   readonly metricsToken: string | undefined;
   readonly smtpUrl: string | undefined;
@@ -145,7 +154,9 @@ export function loadConfig(env: Env = process.env): Config {
     staleAfterMs: duration('STALE_AFTER', '10m', 1000),
     heartbeatRateLimit: integer('HEARTBEAT_RATE_LIMIT', 30, 1, 1_000_000),
     secretKey,
-    trustProxy: boolean('TRUST_PROXY', false),
+    trustProxy: trustProxy(read('TRUST_PROXY')),
+    requestTimeoutMs: duration('REQUEST_TIMEOUT', '30s', 1000),
+    authFailureLimit: integer('AUTH_FAILURE_LIMIT', 100, 1, 1_000_000),
     signup: oneOf('SIGNUP', ['open', 'closed'] as const, 'open'),
     metricsToken: read('METRICS_TOKEN'),
     smtpUrl: url('SMTP_URL', ['smtp:', 'smtps:']),
@@ -156,6 +167,31 @@ export function loadConfig(env: Env = process.env): Config {
     stormFraction: fraction('STORM_FRACTION', 0.5),
     stormMin: integer('STORM_MIN', 20, 1, 1_000_000_000),
   });
+}
+
+const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/** TRUST_PROXY: true/false, a hop count, or a comma-separated list of addresses, CIDRs or names. */
+function trustProxy(raw: string | undefined): boolean | number | string[] {
+  if (raw === undefined || /^(false|no|off|0)$/i.test(raw)) return false;
+  if (/^(true|yes|on)$/i.test(raw)) return true;
+  if (/^\d+$/.test(raw) && Number(raw) <= 100) return Number(raw);
+  const entries = raw.split(',').map((entry) => entry.trim()).filter(Boolean);
+  const valid = (entry: string) => {
+    if (PROXY_NAMES.includes(entry.toLowerCase())) return true;
+    const [address, prefix, extra] = entry.split('/');
+    const family = isIP(address ?? '');
+    if (!family || extra !== undefined) return false;
+    return prefix === undefined || (/^\d+$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+  };
+  if (entries.length === 0 || !entries.every(valid)) {
+    throw new ConfigError(
+      'TRUST_PROXY',
+      raw,
+      'false, a hop count such as 1, a comma-separated list of proxy addresses or CIDRs such as 10.0.0.5,172.16.0.0/12 (or loopback, linklocal, uniquelocal), or true to trust every hop',
+    );
+  }
+  return entries;
 }
 
 /** Hides a password inside a connection URL before it reaches a message or a log. */

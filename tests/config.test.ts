@@ -46,7 +46,11 @@ test('each bad value names the variable and what it expects', () => {
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL="loud": expected one of fatal, error/],
     [{ SIGNUP: 'maybe' }, /SIGNUP="maybe": expected one of open, closed/],
     [{ STORM_FRACTION: '2' }, /STORM_FRACTION="2"/],
-    [{ TRUST_PROXY: 'perhaps' }, /TRUST_PROXY="perhaps": expected true or false/],
+    [{ TRUST_PROXY: 'perhaps' }, /TRUST_PROXY="perhaps": expected false, a hop count/],
+    [{ TRUST_PROXY: '10.0.0.1,10.0.0.300' }, /TRUST_PROXY="10.0.0.1,10.0.0.300"/],
+    [{ TRUST_PROXY: '10.0.0.0/33' }, /TRUST_PROXY/],
+    [{ REQUEST_TIMEOUT: '0s' }, /REQUEST_TIMEOUT="0s"/],
+    [{ AUTH_FAILURE_LIMIT: '0' }, /AUTH_FAILURE_LIMIT="0"/],
     [{ SECRET_KEY: 'short' }, /SECRET_KEY="\(hidden\)": expected at least 32 characters/],
     [{ OPERATOR_EMAIL: 'ops' }, /OPERATOR_EMAIL="ops": expected an email address/],
     [{ SMTP_URL: 'http://mail' }, /SMTP_URL/],
@@ -56,6 +60,15 @@ test('each bad value names the variable and what it expects', () => {
     // a ConfigError with a precise message
     assert.throws(() => loadConfig(env), (error: Error) => error instanceof ConfigError && message.test(error.message), JSON.stringify(env));
   }
+});
+
+test('TRUST_PROXY takes a hop count or a list of proxies, not only true or false', () => {
+  // nothing trusted by default; a hop count; a list of addresses, CIDRs and names; true still means every hop
+  assert.is(loadConfig({}).trustProxy, false);
+  assert.is(loadConfig({ TRUST_PROXY: '2' }).trustProxy, 2);
+  assert.equal(loadConfig({ TRUST_PROXY: '10.0.0.5, 172.16.0.0/12,::1,loopback' }).trustProxy, ['10.0.0.5', '172.16.0.0/12', '::1', 'loopback']);
+  assert.is(loadConfig({ TRUST_PROXY: 'true' }).trustProxy, true);
+  assert.is(loadConfig({ TRUST_PROXY: 'off' }).trustProxy, false);
 });
 
 test('a password in DATABASE_URL never appears in the error', () => {

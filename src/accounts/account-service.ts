@@ -3,7 +3,7 @@ import type { Database } from '../db/database.ts';
 import { updateUserPassword, updateUserSettings, type UserRow } from '../db/users.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import { hashPassword, verifyPassword } from './credentials.ts';
-import { validatePassword, validateTimezone } from './user-service.ts';
+import { validateName, validatePassword, validateTimezone } from './user-service.ts';
 
 export interface AccountServiceDeps {
   db: Database;
@@ -19,8 +19,7 @@ export interface AccountSettings {
 export function createAccountService({ db, now }: AccountServiceDeps) {
   return {
     async updateSettings(user: UserRow, input: { name?: string; timezone?: string; alertEmails: boolean }): Promise<UserRow> {
-      const name = input.name?.trim() || null;
-      if (name && name.length > 100) throw new ValidationError('name must be at most 100 characters');
+      const name = validateName(input.name);
       const timezone = validateTimezone((input.timezone ?? user.timezone).trim());
       const updated = await updateUserSettings(db, user.id, { name, timezone, alertEmails: input.alertEmails }, now());
       if (!updated) throw new NotFoundError('User not found');

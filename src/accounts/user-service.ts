@@ -3,6 +3,7 @@ import type { Database } from '../db/database.ts';
 import { findUserByApiKeyHash, findUserByEmail, insertApiKey, insertUser, type UserRow } from '../db/users.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { hashPassword, hashSecret, isApiKeyShape, issueApiKey } from './credentials.ts';
+import { hasControlCharacters } from '../domain/text.ts';
 
 export interface UserServiceDeps {
   db: Database;
@@ -22,13 +23,22 @@ export const MIN_PASSWORD_LENGTH = 8;
 
 export function validateEmail(email: string): string {
   const value = email.trim().toLowerCase();
-  if (value.length > 254 || !EMAIL.test(value)) throw new ValidationError('email must be an email address such as owner@example.com');
+  if (value.length > 254 || !EMAIL.test(value) || hasControlCharacters(value)) throw new ValidationError('email must be an email address such as owner@example.com');
   return value;
 }
 
 export function validatePassword(password: string): void {
   if (password.length < MIN_PASSWORD_LENGTH) throw new ValidationError(`password must be at least ${MIN_PASSWORD_LENGTH} characters`);
   if (password.length > 1024) throw new ValidationError('password must be at most 1024 characters');
+  if (password.trim() === '') throw new ValidationError('password must not be only spaces');
+}
+
+/** An optional display name: trimmed, at most 100 characters, one line. */
+export function validateName(name: string | null | undefined): string | null {
+  const value = name?.trim() || null;
+  if (value && value.length > 100) throw new ValidationError('name must be at most 100 characters');
+  if (value && hasControlCharacters(value)) throw new ValidationError('name must not contain control characters');
+  return value;
 }
 
 export function validateTimezone(timezone: string): string {
@@ -46,13 +56,14 @@ export function createUserService({ db, now }: UserServiceDeps) {
       const email = validateEmail(input.email);
       validatePassword(input.password);
       const timezone = validateTimezone(input.timezone ?? 'UTC');
-      const name = input.name?.trim() || null;
-      if (name && name.length > 100) throw new ValidationError('name must be at most 100 characters');
-      if (await findUserByEmail(db, email)) throw new ConflictError(`A user with email ${email} already exists`);
+      const name = validateName(input.name);
+      // Hashed before the uniqueness check (the insert's constraint), so a taken email answers as
+      // slowly as a new one and its timing does not tell that it is registered.
+      const passwordHash = await hashPassword(input.password);
       try {
         return await insertUser(db, {
           email,
-          passwordHash: await hashPassword(input.password),
+          passwordHash,
           name,
           timezone,
           role: input.admin ? 'admin' : 'owner',

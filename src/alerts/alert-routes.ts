@@ -4,6 +4,8 @@
 import fs from 'node:fs';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import Handlebars from 'handlebars';
+import { limitRouteBodies } from '../http/body-limit.ts';
+import { text } from '../http/text-schemas.ts';
 import { formatInZone } from './compose-mail.ts';
 import type { LinkOutcome, LinkService } from './link-service.ts';
 
@@ -14,9 +16,12 @@ export interface AlertRoutesOptions {
 
 const page = Handlebars.compile(fs.readFileSync(new URL('../../views/alerts/link-page.hbs', import.meta.url), 'utf8'));
 
+/** The links' forms carry nothing the service reads: a small limit is enough. */
+export const LINK_BODY_LIMIT = 4096;
+
 const tokenQuery = {
   type: 'object',
-  properties: { t: { type: 'string', maxLength: 1024 } },
+  properties: { t: text({ maxLength: 1024 }) },
 } as const;
 
 export async function alertRoutes(app: FastifyInstance, options: AlertRoutesOptions) {
@@ -25,9 +30,10 @@ export async function alertRoutes(app: FastifyInstance, options: AlertRoutesOpti
 
   // Forms and one-click clients post url-encoded or multipart bodies; the token is in the URL,
   // so the body only has to be accepted (unless another plugin already parses these types).
+  limitRouteBodies(app, LINK_BODY_LIMIT);
   for (const type of ['application/x-www-form-urlencoded', 'multipart/form-data']) {
     if (!app.hasContentTypeParser(type)) {
-      app.addContentTypeParser(type, { parseAs: 'string', bodyLimit: 4096 }, (_request, body, done) => done(null, body));
+      app.addContentTypeParser(type, { parseAs: 'string' }, (_request, body, done) => done(null, body));
     }
   }
 

@@ -4,7 +4,7 @@ import type { Database } from '../db/database.ts';
 import { findBotName, muteOwnedBot } from '../db/bots.ts';
 import { claimLinkUse } from '../db/link-uses.ts';
 import { unsubscribeOwner } from '../db/users.ts';
-import { tokenHash, verifyLink, type LinkAction, type LinkClaims } from './signed-links.ts';
+import { verifyLink, type LinkAction, type LinkClaims } from './signed-links.ts';
 
 export const MUTE_FOR_MS = 24 * 3_600_000;
 
@@ -25,11 +25,11 @@ export interface LinkServiceDeps {
 }
 
 export function createLinkService({ db, secret, now }: LinkServiceDeps) {
-  const check = async (token: unknown, action: LinkAction): Promise<{ claims: LinkClaims } | LinkOutcome> => {
+  const check = async (token: unknown, action: LinkAction): Promise<{ claims: LinkClaims; useKey: string } | LinkOutcome> => {
     const verified = verifyLink(await secret(), token, now());
     if (!verified.ok) return { kind: verified.reason === 'expired' ? 'expired' : 'invalid' };
     if (verified.claims.action !== action) return { kind: 'invalid' };
-    return { claims: verified.claims };
+    return { claims: verified.claims, useKey: verified.useKey };
   };
 
   return {
@@ -46,12 +46,12 @@ export function createLinkService({ db, secret, now }: LinkServiceDeps) {
     async mute(token: unknown): Promise<LinkOutcome> {
       const checked = await check(token, 'mute');
       if (!('claims' in checked)) return checked;
-      const { claims } = checked;
+      const { claims, useKey } = checked;
       const at = now();
       return db.transaction(async (tx): Promise<LinkOutcome> => {
         const botName = await findBotName(tx, claims.userId, claims.botId!);
         if (botName === undefined) return { kind: 'not_found' };
-        if (!(await claimLinkUse(tx, tokenHash(token as string), at, new Date(claims.exp * 1000)))) return { kind: 'used' };
+        if (!(await claimLinkUse(tx, useKey, at, new Date(claims.exp * 1000)))) return { kind: 'used' };
         const bot = await muteOwnedBot(tx, claims.userId, claims.botId!, new Date(at.getTime() + MUTE_FOR_MS), at);
         return { kind: 'muted', botName, until: bot!.muted_until! };
       });

@@ -15,7 +15,9 @@ export interface LinkClaims {
   nonce: string;
 }
 
-export type LinkVerification = { ok: true; claims: LinkClaims } | { ok: false; reason: 'malformed' | 'bad_signature' | 'expired' };
+export type LinkVerification =
+  | { ok: true; claims: LinkClaims; /** What a single use is remembered by: see useKey(). */ useKey: string }
+  | { ok: false; reason: 'malformed' | 'bad_signature' | 'expired' };
 
 /** Mute links expire a week after they are sent; unsubscribe links stay good for 90 days. */
 export const LINK_LIFETIME_MS: Record<LinkAction, number> = { mute: 7 * 86_400_000, unsubscribe: 90 * 86_400_000 };
@@ -39,6 +41,10 @@ export function verifyLink(secret: string, token: unknown, now: Date): LinkVerif
   if (typeof token !== 'string' || token.length > 1024) return { ok: false, reason: 'malformed' };
   const [body, signature, extra] = token.split('.');
   if (!body || !signature || extra !== undefined) return { ok: false, reason: 'malformed' };
+  // Base64 decoders forgive a lot (padding, the other alphabet, stray characters, unused low bits),
+  // so many spellings decode to the same bytes. Only the one spelling we issue is accepted: decode,
+  // re-encode and require an exact match, or a used single-use link could be used again.
+  if (!isCanonicalBase64url(body) || !isCanonicalBase64url(signature)) return { ok: false, reason: 'malformed' };
   const expected = mac(secret, body);
   const given = Buffer.from(signature, 'base64url');
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'bad_signature' };
@@ -53,7 +59,21 @@ export function verifyLink(secret: string, token: unknown, now: Date): LinkVerif
   }
   if (claims.action === 'mute' && typeof claims.botId !== 'string') return { ok: false, reason: 'malformed' };
   if (claims.exp * 1000 <= now.getTime()) return { ok: false, reason: 'expired' };
-  return { ok: true, claims };
+  return { ok: true, claims, useKey: useKey(body, signature) };
+}
+
+function isCanonicalBase64url(part: string): boolean {
+  return Buffer.from(part, 'base64url').toString('base64url') === part;
+}
+
+/**
+ * Single use is keyed on the decoded content: the SHA-256 of the canonical re-encoding of the
+ * token's bytes. Only canonical tokens verify, so this equals tokenHash(token) for every token we
+ * issued (links used before this check keep their recorded use).
+ */
+function useKey(body: string, signature: string): string {
+  const canonical = `${Buffer.from(body, 'base64url').toString('base64url')}.${Buffer.from(signature, 'base64url').toString('base64url')}`;
+  return tokenHash(canonical);
 }
 
 /** What single-use links are remembered by (never the token itself). */

@@ -35,6 +35,8 @@ export async function botRoutes(app: FastifyInstance, { bots, users, sessions }:
   app.post(
     '/api/bots/validate',
     {
+      // Guessed tokens count against the caller's address (src/http/auth-failure-limit.ts).
+      config: { limitAuthFailures: true },
       schema: {
         tags: ['plugin'],
         summary: 'Check a bot token (WordPress plugin settings page)',
@@ -126,6 +128,7 @@ export async function botRoutes(app: FastifyInstance, { bots, users, sessions }:
   const preValidation = [requireOwner(users, sessions), csrfForCookieAuth];
   const owner = (summary: string, schema: Record<string, unknown>) => ({
     preValidation,
+    config: { limitAuthFailures: true },
     schema: { tags: ['bots'], summary, security: ownerSecurity, ...schema },
   });
 

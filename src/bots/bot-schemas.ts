@@ -4,6 +4,7 @@
 import { CONNECTION_STATUSES } from '../domain/connection-status.ts';
 import { MAX_GRACE_SECONDS } from '../domain/bot-input.ts';
 import { errorSchema } from '../http/schemas.ts';
+import { nullableText, text } from '../http/text-schemas.ts';
 
 const nullable = (type: string, extra: Record<string, unknown> = {}) => ({ type: [type, 'null'], ...extra });
 const time = { type: 'string', format: 'date-time' };
@@ -43,13 +44,14 @@ export const botJsonSchema = {
   additionalProperties: true,
 } as const;
 
+// Text fields refuse control characters (multi-line ones keep tabs and line breaks).
 const editableFields = {
-  name: { type: 'string', minLength: 1, maxLength: 100 },
-  description: nullable('string', { maxLength: 2000 }),
-  language: { type: 'string', maxLength: 35, description: 'Language code such as en, fr or pt-BR' },
-  model: { type: 'string', maxLength: 64 },
-  personality: nullable('string', { maxLength: 2000 }),
-  welcome_message: nullable('string', { maxLength: 1000 }),
+  name: text({ minLength: 1, maxLength: 100 }),
+  description: nullableText({ maxLength: 2000 }, { multiline: true }),
+  language: text({ maxLength: 35, description: 'Language code such as en, fr or pt-BR' }),
+  model: text({ maxLength: 64 }),
+  personality: nullableText({ maxLength: 2000 }, { multiline: true }),
+  welcome_message: nullableText({ maxLength: 1000 }, { multiline: true }),
   is_active: { type: 'boolean' },
   is_trained: { type: 'boolean' },
   stale_grace_seconds: { type: 'integer', minimum: 0, maximum: MAX_GRACE_SECONDS, description: 'Extra silence allowed before the bot counts as stale' },

@@ -1,18 +1,24 @@
-// Sign-up, log in, log out and account settings. Every POST checks the CSRF token (preHandler);
-// log in is throttled per IP (route rate limit) and per email (a second limiter keyed by it).
+// Sign-up, log in, log out, account settings and the owner's API keys. Every POST checks the CSRF token (preHandler);
+// log in is throttled per IP (route rate limit, every attempt) and per email from one address
+// (failures only): guessing one account's password from one address stops, while its owner,
+// elsewhere, still logs in with the right password.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AccountService } from '../accounts/account-service.ts';
+import type { ApiKeyService } from '../accounts/api-key-service.ts';
 import type { SessionService } from '../accounts/session-service.ts';
 import type { UserService } from '../accounts/user-service.ts';
 import type { Config } from '../config.ts';
-import { AppError, ValidationError } from '../errors.ts';
+import { formatExact } from '../domain/time-ago.ts';
+import { AppError, ConflictError, ValidationError } from '../errors.ts';
 import { SESSION_COOKIE } from '../http/authenticate.ts';
+import { createFailureCounter } from '../http/failure-counter.ts';
+import { fields, form, text } from '../http/text-schemas.ts';
 import { requireViewer, safeNext, sessionCookieOptions, type PageRenderer } from './session-hooks.ts';
 
 export interface LoginLimits {
   /** Attempts per client IP per window (log in and sign-up). */
   perIp: number;
-  /** Attempts per email address per window, whatever the IP. */
+  /** Failed log-ins per email address from one client address per window. */
   perEmail: number;
   windowMs: number;
 }
@@ -24,23 +30,37 @@ export interface AccountRouteDeps {
   users: UserService;
   sessions: SessionService;
   accounts: AccountService;
+  keys: ApiKeyService;
   render: PageRenderer;
   loginLimits: LoginLimits;
+  now: () => Date;
 }
 
 type Form = Record<string, string | undefined>;
 
+// Every field these routes read is declared: a repeated field or a control character is a 400.
+const email = text({ maxLength: 320 });
+const password = text({ maxLength: 1024 });
+const schemas = {
+  loginPage: { querystring: fields({ next: text({ maxLength: 2000 }) }) },
+  login: { body: form({ email, password, next: text({ maxLength: 2000 }) }) },
+  signup: { body: form({ email, password, name: text({ maxLength: 200 }), timezone: text({ maxLength: 100 }) }) },
+  logout: { body: form() },
+  accountPage: { querystring: fields({ saved: text({ maxLength: 10 }), password: text({ maxLength: 20 }), revoked: text({ maxLength: 10 }), keys_revoked: text({ maxLength: 10 }) }) },
+  action: { body: form() },
+  account: { body: form({ name: text({ maxLength: 200 }), timezone: text({ maxLength: 100 }), alert_emails: text({ maxLength: 10 }) }) },
+  password: { body: form({ current_password: password, new_password: password, confirm_password: password }) },
+};
+
+export const SIGNUP_EMAIL_REFUSED = 'This email address cannot be used for a new account. If you already have an account, log in instead.';
+
 const TIMEZONES = ['UTC', ...Intl.supportedValuesOf('timeZone').filter((zone) => zone !== 'UTC')];
 
 export async function accountRoutes(app: FastifyInstance, deps: AccountRouteDeps) {
-  const { config, users, sessions, accounts, render, loginLimits } = deps;
+  const { config, users, sessions, accounts, keys, render, loginLimits, now } = deps;
   const csrf = app.csrfProtection;
   const perIp = { rateLimit: { max: loginLimits.perIp, timeWindow: loginLimits.windowMs } };
-  const emailLimiter = app.createRateLimit({
-    max: loginLimits.perEmail,
-    timeWindow: loginLimits.windowMs,
-    keyGenerator: (request) => `login-email:${String((request.body as Form | undefined)?.email ?? '').trim().toLowerCase()}`,
-  });
+  const failedLogins = createFailureCounter({ max: loginLimits.perEmail, windowMs: loginLimits.windowMs, now });
   const signupOpen = config.signup === 'open';
 
   const startSession = async (request: FastifyRequest, reply: FastifyReply, user: Parameters<SessionService['startSession']>[0], next: string) => {
@@ -55,23 +75,26 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRouteDeps
     return reply.redirect(viewer ? '/bots' : '/login', 303);
   });
 
-  app.get<{ Querystring: Form }>('/login', async (request, reply) =>
+  app.get<{ Querystring: Form }>('/login', { schema: schemas.loginPage }, async (request, reply) =>
     render.page(request, reply, 'login', { next: safeNext(request.query.next), signupOpen }),
   );
 
-  app.post<{ Body: Form }>('/login', { preHandler: csrf, config: perIp }, async (request, reply) => {
+  app.post<{ Body: Form }>('/login', { schema: schemas.login, preHandler: csrf, config: perIp }, async (request, reply) => {
     const body = request.body ?? {};
     const next = safeNext(body.next);
-    const limited = await emailLimiter(request);
-    if (!limited.isAllowed && limited.isExceeded) {
-      reply.header('Retry-After', String(limited.ttlInSeconds));
-      throw new AppError(429, `Too many log-in attempts for this email. Try again in ${Math.ceil(limited.ttlInSeconds / 60)} minutes.`);
+    const failureKey = `${(body.email ?? '').trim().toLowerCase()}\n${request.ip}`;
+    const wait = failedLogins.retryAfterSeconds(failureKey);
+    if (wait > 0) {
+      reply.header('Retry-After', String(wait));
+      throw new AppError(429, `Too many failed log-ins for this email from your address. Try again in ${Math.ceil(wait / 60)} minutes.`);
     }
     const user = await sessions.checkPassword(body.email ?? '', body.password ?? '');
     if (!user) {
+      failedLogins.fail(failureKey);
       reply.code(401);
       return render.page(request, reply, 'login', { error: 'Wrong email or password.', email: body.email, next, signupOpen });
     }
+    failedLogins.reset(failureKey);
     return startSession(request, reply, user, next);
   });
 
@@ -80,7 +103,7 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRouteDeps
     return render.page(request, reply, 'signup', { signupOpen, timezones: TIMEZONES, timezone: 'UTC' });
   });
 
-  app.post<{ Body: Form }>('/signup', { preHandler: csrf, config: perIp }, async (request, reply) => {
+  app.post<{ Body: Form }>('/signup', { schema: schemas.signup, preHandler: csrf, config: perIp }, async (request, reply) => {
     if (!signupOpen) {
       reply.code(403);
       return render.page(request, reply, 'signup', { signupOpen });
@@ -91,10 +114,13 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRouteDeps
       return await startSession(request, reply, user, '/bots');
     } catch (error) {
       if (!(error instanceof AppError) || error.statusCode >= 500) throw error;
-      reply.code(error.statusCode);
+      // A taken email is not confirmed as registered: the same 400 and words as any address that
+      // cannot be used (the password was hashed either way, so the timing matches too).
+      const taken = error instanceof ConflictError;
+      reply.code(taken ? 400 : error.statusCode);
       return render.page(request, reply, 'signup', {
         signupOpen,
-        error: error.message,
+        error: taken ? SIGNUP_EMAIL_REFUSED : error.message,
         email: body.email,
         name: body.name,
         timezone: body.timezone,
@@ -103,7 +129,7 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRouteDeps
     }
   });
 
-  app.post('/logout', { preHandler: csrf }, async (request, reply) => {
+  app.post('/logout', { schema: schemas.logout, preHandler: csrf }, async (request, reply) => {
     const token = request.cookies[SESSION_COOKIE];
     if (token) await sessions.endSession(token);
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
@@ -111,20 +137,32 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRouteDeps
   });
 
   const viewer = requireViewer(sessions);
-  const accountPage = (request: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> = {}) => {
+  const accountPage = async (request: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> = {}) => {
     const user = request.viewer!;
+    const apiKeys = (await keys.list(user.id)).map((key) => ({
+      id: key.id,
+      prefix: key.key_prefix,
+      created: formatExact(key.created_at, user.timezone),
+      lastUsed: key.last_used_at ? formatExact(key.last_used_at, user.timezone) : null,
+    }));
     return render.page(request, reply, 'account', {
       account: { email: user.email, name: user.name, timezone: user.timezone, alertEmails: user.alert_emails },
       timezones: TIMEZONES,
+      apiKeys,
       ...extra,
     });
   };
 
-  app.get<{ Querystring: Form }>('/account', { preHandler: viewer }, async (request, reply) =>
-    accountPage(request, reply, { saved: request.query.saved === '1', passwordChanged: request.query.password === 'changed' }),
+  app.get<{ Querystring: Form }>('/account', { schema: schemas.accountPage, preHandler: viewer }, async (request, reply) =>
+    accountPage(request, reply, {
+      saved: request.query.saved === '1',
+      passwordChanged: request.query.password === 'changed',
+      keysRevoked: Number.parseInt(request.query.keys_revoked ?? '0', 10) || 0,
+      keyRevoked: request.query.revoked === '1',
+    }),
   );
 
-  app.post<{ Body: Form }>('/account', { preHandler: [viewer, csrf] }, async (request, reply) => {
+  app.post<{ Body: Form }>('/account', { schema: schemas.account, preHandler: [viewer, csrf] }, async (request, reply) => {
     const body = request.body ?? {};
     try {
       await accounts.updateSettings(request.viewer!, { name: body.name ?? '', timezone: body.timezone, alertEmails: body.alert_emails === 'on' });
@@ -136,7 +174,7 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRouteDeps
     return reply.redirect('/account?saved=1', 303);
   });
 
-  app.post<{ Body: Form }>('/account/password', { preHandler: [viewer, csrf] }, async (request, reply) => {
+  app.post<{ Body: Form }>('/account/password', { schema: schemas.password, preHandler: [viewer, csrf] }, async (request, reply) => {
     const body = request.body ?? {};
     try {
       if ((body.new_password ?? '') !== (body.confirm_password ?? '')) throw new ValidationError('the two new passwords differ');
@@ -147,6 +185,19 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRouteDeps
       return accountPage(request, reply, { passwordError: error.message });
     }
     await sessions.endOtherSessions(request.viewer!.id, request.cookies[SESSION_COOKIE]);
-    return reply.redirect('/account?password=changed', 303);
+    // A new password means the old one may be known: keys issued under it go too.
+    const revoked = await keys.revokeAll(request.viewer!.id);
+    return reply.redirect(`/account?password=changed${revoked ? `&keys_revoked=${revoked}` : ''}`, 303);
+  });
+
+  app.post('/account/api-keys', { schema: schemas.action, preHandler: [viewer, csrf] }, async (request, reply) => {
+    const issued = await keys.issue(request.viewer!.id);
+    reply.code(201);
+    return accountPage(request, reply, { newKey: issued.key });
+  });
+
+  app.post<{ Params: { id: string } }>('/account/api-keys/:id/revoke', { schema: schemas.action, preHandler: [viewer, csrf] }, async (request, reply) => {
+    await keys.revoke(request.viewer!.id, request.params.id);
+    return reply.redirect('/account?revoked=1', 303);
   });
 }

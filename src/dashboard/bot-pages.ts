@@ -7,6 +7,7 @@ import type { BotService, CreatedBot } from '../bots/bot-service.ts';
 import type { Config } from '../config.ts';
 import { MAX_GRACE_SECONDS } from '../domain/bot-input.ts';
 import { ValidationError } from '../errors.ts';
+import { fields, form, multilineText, text } from '../http/text-schemas.ts';
 import { chartStart, renderHeartbeatChart } from './heartbeat-chart.ts';
 import { listQueryString, pageLinks, pageWindow, parseListQuery } from './list-query.ts';
 import { requireViewer, type PageRenderer } from './session-hooks.ts';
@@ -35,6 +36,28 @@ export interface BotPageDeps {
 
 type Form = Record<string, string | undefined>;
 type IdParams = { Params: { id: string } };
+
+// Every field these routes read is declared: a repeated field or a control character is a 400.
+const listQuerySchema = fields({ status: text({ maxLength: 20 }), q: text({ maxLength: 1000 }), page: text({ maxLength: 20 }), deleted: text({ maxLength: 10 }) });
+const graceField = text({ maxLength: 20 });
+const botFormSchema = form({
+  name: text({ maxLength: 1000 }),
+  description: multilineText({ maxLength: 20_000 }),
+  language: text({ maxLength: 100 }),
+  model: text({ maxLength: 200 }),
+  personality: multilineText({ maxLength: 20_000 }),
+  welcome_message: multilineText({ maxLength: 10_000 }),
+  is_active: text({ maxLength: 10 }),
+  is_trained: text({ maxLength: 10 }),
+  stale_grace_minutes: graceField,
+});
+const schemas = {
+  list: { querystring: listQuerySchema },
+  botForm: { body: botFormSchema },
+  mute: { body: form({ duration: text({ maxLength: 10 }) }) },
+  grace: { body: form({ stale_grace_minutes: graceField }) },
+  action: { body: form() },
+};
 
 /** The dashboard's edit form, as the API's snake_case fields (checkboxes: absent = off). */
 function botFieldsFromForm(body: Form, { checkboxes }: { checkboxes: boolean }): Record<string, unknown> {
@@ -88,10 +111,10 @@ export async function botPages(app: FastifyInstance, deps: BotPageDeps) {
     };
   };
 
-  app.get<{ Querystring: Form }>('/bots', { preHandler: viewer }, async (request, reply) =>
+  app.get<{ Querystring: Form }>('/bots', { schema: schemas.list, preHandler: viewer }, async (request, reply) =>
     render.page(request, reply, 'bots', { ...(await listData(request)), deleted: request.query.deleted === '1' }),
   );
-  app.get<{ Querystring: Form }>('/bots/list', { preHandler: viewer }, async (request, reply) =>
+  app.get<{ Querystring: Form }>('/bots/list', { schema: schemas.list, preHandler: viewer }, async (request, reply) =>
     render.fragment(reply, 'bot-list', await listData(request)),
   );
 
@@ -107,7 +130,7 @@ export async function botPages(app: FastifyInstance, deps: BotPageDeps) {
       pluginDownloadUrl,
     });
 
-  app.post<{ Body: Form }>('/bots', { preHandler: [viewer, csrf] }, async (request, reply) => {
+  app.post<{ Body: Form }>('/bots', { schema: schemas.botForm, preHandler: [viewer, csrf] }, async (request, reply) => {
     const body = request.body ?? {};
     try {
       const created = await bots.createBot(request.viewer!.id, botFieldsFromForm(body, { checkboxes: false }));
@@ -153,7 +176,7 @@ export async function botPages(app: FastifyInstance, deps: BotPageDeps) {
     return render.page(request, reply, 'bot-edit', { bot, form: { ...bot, welcome_message: bot.welcomeMessage, stale_grace_minutes: bot.graceMinutes } });
   });
 
-  app.post<IdParams & { Body: Form }>('/bots/:id/edit', { preHandler: [viewer, csrf] }, async (request, reply) => {
+  app.post<IdParams & { Body: Form }>('/bots/:id/edit', { schema: schemas.botForm, preHandler: [viewer, csrf] }, async (request, reply) => {
     const body = request.body ?? {};
     try {
       await bots.updateBot(request.viewer!.id, request.params.id, botFieldsFromForm(body, { checkboxes: true }));
@@ -175,16 +198,16 @@ export async function botPages(app: FastifyInstance, deps: BotPageDeps) {
     return render.page(request, reply, 'bot-delete', { bot });
   });
 
-  app.post<IdParams>('/bots/:id/delete', { preHandler: [viewer, csrf] }, async (request, reply) => {
+  app.post<IdParams>('/bots/:id/delete', { schema: schemas.action, preHandler: [viewer, csrf] }, async (request, reply) => {
     await bots.deleteBot(request.viewer!.id, request.params.id);
     return reply.redirect('/bots?deleted=1', 303);
   });
 
-  app.post<IdParams>('/bots/:id/rotate-token', { preHandler: [viewer, csrf] }, async (request, reply) =>
+  app.post<IdParams>('/bots/:id/rotate-token', { schema: schemas.action, preHandler: [viewer, csrf] }, async (request, reply) =>
     tokenPage(request, reply, await bots.rotateToken(request.viewer!.id, request.params.id), true),
   );
 
-  app.post<IdParams & { Body: Form }>('/bots/:id/mute', { preHandler: [viewer, csrf] }, async (request, reply) => {
+  app.post<IdParams & { Body: Form }>('/bots/:id/mute', { schema: schemas.mute, preHandler: [viewer, csrf] }, async (request, reply) => {
     const choice = request.body?.duration;
     const option = MUTE_OPTIONS.find((candidate) => candidate.value === choice);
     if (!option && choice !== 'off') throw new ValidationError('choose how long to mute alerts');
@@ -192,7 +215,7 @@ export async function botPages(app: FastifyInstance, deps: BotPageDeps) {
     return reply.redirect(`/bots/${request.params.id}`, 303);
   });
 
-  app.post<IdParams & { Body: Form }>('/bots/:id/grace', { preHandler: [viewer, csrf] }, async (request, reply) => {
+  app.post<IdParams & { Body: Form }>('/bots/:id/grace', { schema: schemas.grace, preHandler: [viewer, csrf] }, async (request, reply) => {
     try {
       await bots.updateBot(request.viewer!.id, request.params.id, { stale_grace_seconds: graceSeconds(request.body?.stale_grace_minutes) });
     } catch (error) {

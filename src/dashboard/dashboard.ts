@@ -3,6 +3,7 @@
 import formbody from '@fastify/formbody';
 import type { FastifyInstance } from 'fastify';
 import { createAccountService } from '../accounts/account-service.ts';
+import { createApiKeyService } from '../accounts/api-key-service.ts';
 import type { SessionService } from '../accounts/session-service.ts';
 import type { UserService } from '../accounts/user-service.ts';
 import type { BotService } from '../bots/bot-service.ts';
@@ -13,6 +14,9 @@ import { botPages } from './bot-pages.ts';
 import { fleetRoutes } from './fleet-routes.ts';
 import { createFleetService } from './fleet-service.ts';
 import type { PageRenderer } from './session-hooks.ts';
+import { limitRouteBodies } from '../http/body-limit.ts';
+
+export const DASHBOARD_BODY_LIMIT = 64 * 1024;
 
 export interface DashboardOptions {
   /** Seconds between htmx refreshes of the bot list and the bot status card (default 30). */
@@ -41,14 +45,17 @@ export async function dashboardRoutes(app: FastifyInstance, deps: DashboardDeps)
   app.addHook('onRequest', async () => {
     await app.serverSecret.ensure();
   });
-  await app.register(formbody, { bodyLimit: 64 * 1024 });
+  limitRouteBodies(app, DASHBOARD_BODY_LIMIT);
+  await app.register(formbody);
   await app.register(accountRoutes, {
     config,
     users,
     sessions,
     accounts: createAccountService({ db, now }),
+    keys: createApiKeyService({ db }),
     render,
     loginLimits: deps.loginLimits ?? DEFAULT_LOGIN_LIMITS,
+    now,
   });
   await app.register(botPages, { config, bots, sessions, render, now, pluginDownloadUrl });
   await app.register(fleetRoutes, { fleet: createFleetService({ db, latestPluginVersion: deps.latestPluginVersion }), sessions, render, now });

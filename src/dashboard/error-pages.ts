@@ -31,6 +31,7 @@ export function createHtmlErrorRenderer(render: PageRenderer): HtmlErrorRenderer
     if (!wantsHtml(request) || typeof reply.view !== 'function') return undefined;
     const data = {
       statusCode,
+      backUrl: formPageOf(request, statusCode),
       title: TITLES[statusCode] ?? (statusCode >= 500 ? 'Something went wrong' : 'Error'),
       // 5xx messages are already generic (error-handler.ts); 4xx ones are written for the user.
       message: message === 'Invalid csrf token' || message === 'Missing csrf secret' ? 'This form has expired. Reload the page and try again.' : message,
@@ -38,4 +39,16 @@ export function createHtmlErrorRenderer(render: PageRenderer): HtmlErrorRenderer
     reply.code(statusCode);
     return isPartialHtmx(request) ? render.fragment(reply, 'error', data) : render.page(request, reply, 'error', data);
   };
+}
+
+/**
+ * For a form the service refused (4xx on a POST whose path also serves the form with GET, such as
+ * /login or /bots/:id/edit): where the user goes back to fix it.
+ */
+function formPageOf(request: FastifyRequest, statusCode: number): string | undefined {
+  const route = request.routeOptions.url;
+  if (request.method !== 'POST' || statusCode >= 500 || !route || !request.server.hasRoute({ method: 'GET', url: route })) return undefined;
+  const path = request.url.split('?')[0]!;
+  // Only a local path goes into the link.
+  return /^\/[\w\-/]*$/.test(path) ? path : undefined;
 }

@@ -4,6 +4,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { SessionService } from '../accounts/session-service.ts';
 import { CONNECTION_STATUSES } from '../domain/connection-status.ts';
+import { fields, text } from '../http/text-schemas.ts';
 import type { FleetService } from './fleet-service.ts';
 import { listQueryString, pageLinks, pageWindow, parseListQuery } from './list-query.ts';
 import { requireAdmin, requireViewer, type PageRenderer } from './session-hooks.ts';
@@ -23,6 +24,11 @@ export interface FleetDeps {
 }
 
 type Form = Record<string, string | undefined>;
+
+// Every query parameter is declared: a repeated one or a control character is a 400.
+const fleetQuerySchema = {
+  querystring: fields({ status: text({ maxLength: 20 }), plugin: text({ maxLength: 100 }), wp: text({ maxLength: 100 }), q: text({ maxLength: 1000 }), page: text({ maxLength: 20 }) }),
+};
 
 export async function fleetRoutes(app: FastifyInstance, deps: FleetDeps) {
   const { fleet, sessions, render, now } = deps;
@@ -48,7 +54,7 @@ export async function fleetRoutes(app: FastifyInstance, deps: FleetDeps) {
     };
   };
 
-  app.get<{ Querystring: Form }>('/admin/fleet', { preHandler: guard }, async (request, reply) => {
+  app.get<{ Querystring: Form }>('/admin/fleet', { schema: fleetQuerySchema, preHandler: guard }, async (request, reply) => {
     const overview = await fleet.overview();
     return render.page(request, reply, 'fleet', {
       total: overview.summary.total,
@@ -62,7 +68,7 @@ export async function fleetRoutes(app: FastifyInstance, deps: FleetDeps) {
     });
   });
 
-  app.get<{ Querystring: Form }>('/admin/fleet/connections', { preHandler: guard }, async (request, reply) =>
+  app.get<{ Querystring: Form }>('/admin/fleet/connections', { schema: fleetQuerySchema, preHandler: guard }, async (request, reply) =>
     render.fragment(reply, 'fleet-connections', await connections(request)),
   );
 }

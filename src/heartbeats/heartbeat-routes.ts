@@ -39,6 +39,8 @@ export async function heartbeatRoutes(app: FastifyInstance, { heartbeats, metric
       config: {
         // Successes are counted by the metrics below; only failures get a log line (src/http/request-logging.ts).
         logFailuresOnly: true,
+        // Made-up tokens count against the caller's address (src/http/auth-failure-limit.ts).
+        limitAuthFailures: true,
         rateLimit: {
           max: ratePerMinute,
           timeWindow: 60_000,

@@ -27,7 +27,9 @@ export function bearerToken(request: FastifyRequest): string | undefined {
 
 /** preHandler that puts the calling owner on request.owner or answers 401. */
 export function requireOwner(users: UserService, sessions?: SessionService) {
-  return async function authenticateOwner(request: FastifyRequest, _reply: FastifyReply) {
+  return async function authenticateOwner(request: FastifyRequest, reply: FastifyReply) {
+    // Every answer of the owner API is private to its caller: no cache may keep it.
+    reply.header('Cache-Control', 'no-store');
     const key = bearerToken(request);
     if (key) {
       const owner = await users.userForApiKey(key);

@@ -3,6 +3,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DatabaseUnavailableError } from '../db/database.ts';
 import { AppError } from '../errors.ts';
+import { describeValidationError } from './text-schemas.ts';
 
 export const RETRY_AFTER_UNAVAILABLE_SECONDS = 5;
 
@@ -38,7 +39,7 @@ export function registerErrorHandler(app: FastifyInstance, options: { htmlErrors
     const status = error.statusCode ?? 500;
     if (status === 413) return answer(request, reply, 413, `Request body is too large (limit ${request.routeOptions.bodyLimit ?? 'exceeded'} bytes)`);
     if (status >= 400 && status < 500) {
-      const message = (error.code && FRAMEWORK_MESSAGES[error.code]) ?? (error.validation ? `Invalid request: ${error.message}` : error.message);
+      const message = (error.code && FRAMEWORK_MESSAGES[error.code]) ?? (error.validation ? describeValidationError(error, request) : error.message);
       return answer(request, reply, status, message);
     }
     request.log.error({ err: error }, 'request failed');

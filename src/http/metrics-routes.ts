@@ -1,4 +1,5 @@
 // GET /metrics for Prometheus, plus the http_request_duration_seconds hook for every route.
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Metrics } from '../metrics.ts';
 import { bearerToken } from './authenticate.ts';
@@ -32,9 +33,15 @@ export async function metricsRoutes(app: FastifyInstance, { metrics, token }: { 
       },
     },
     async (request, reply) => {
-      if (token && bearerToken(request) !== token) return sendError(reply, 401, 'Metrics require Authorization: Bearer <METRICS_TOKEN>');
+      if (token && !sameSecret(bearerToken(request), token)) return sendError(reply, 401, 'Metrics require Authorization: Bearer <METRICS_TOKEN>');
       const body = await metrics.registry.metrics();
       return reply.type(metrics.registry.contentType).send(body);
     },
   );
+}
+
+/** Constant-time comparison: both sides are hashed first, so neither content nor length leaks through timing. */
+export function sameSecret(given: string | undefined, expected: string): boolean {
+  const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
+  return given !== undefined && timingSafeEqual(digest(given), digest(expected));
 }

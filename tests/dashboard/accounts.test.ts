@@ -50,8 +50,9 @@ test('sign-up errors come back on the form; an email is taken once', async (ctx)
   assert.match(short.body, /password must be at least 8 characters/);
   const owner = await createOwner(ctx.db);
   const taken = await b.post('/signup', { email: owner.user.email, password: 'long enough pass' });
-  // 409 for a taken email
-  assert.is(taken.statusCode, 409);
+  // a taken email is refused with a 400 that does not confirm it is registered (tests/http/smaller-findings.test.ts)
+  assert.is(taken.statusCode, 400);
+  assert.match(taken.body, /cannot be used for a new account/);
 });
 
 test('behind an HTTPS proxy the session cookie is Secure', async () => {
@@ -102,29 +103,61 @@ test('a wrong password is refused with one message for unknown emails and wrong 
   assert.not.ok(b.cookies.adk_session);
 });
 
-test('log-in attempts are throttled per email, whatever the IP', async (ctx) => {
+/** A log-in through the form from one client address. */
+async function logIn(app: Ctx['app'], remoteAddress: string, email: string, password: string, headers: Record<string, string> = {}) {
+  const b = browser(app);
+  await b.get('/login');
+  return app.inject({
+    method: 'POST',
+    url: '/login',
+    remoteAddress,
+    cookies: b.cookies,
+    headers: { accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    payload: new URLSearchParams({ _csrf: b.csrf!, email, password }).toString(),
+  });
+}
+
+test('failed log-ins for one email are throttled per address; the owner elsewhere still logs in', async (ctx) => {
   const owner = await createOwner(ctx.db);
   const statuses: number[] = [];
-  for (let i = 0; i < 4; i++) {
-    const b = browser(ctx.app);
-    await b.get('/login');
-    const response = await ctx.app.inject({
-      method: 'POST',
-      url: '/login',
-      remoteAddress: `10.0.0.${i + 1}`,
-      cookies: b.cookies,
-      headers: { accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded' },
-      payload: new URLSearchParams({ _csrf: b.csrf!, email: owner.user.email, password: 'guess' }).toString(),
-    });
-    statuses.push(response.statusCode);
-    if (i === 3) {
-      // the fourth is 429 with Retry-After and an HTML explanation
-      assert.ok(response.headers['retry-after']);
-      assert.match(response.body, /Too many log-in attempts/);
-    }
-  }
-  // three tries, then refused
+  for (let i = 0; i < 4; i++) statuses.push((await logIn(ctx.app, '10.0.0.1', owner.user.email, 'guess')).statusCode);
+  // three wrong tries from one address, then refused
   assert.equal(statuses, [401, 401, 401, 429]);
+  const refused = await logIn(ctx.app, '10.0.0.1', owner.user.email, owner.password);
+  // from that address even the right password waits (no oracle), with Retry-After and an explanation
+  assert.is(refused.statusCode, 429);
+  assert.ok(refused.headers['retry-after']);
+  assert.match(refused.body, /Too many failed log-ins for this email from your address/);
+  const elsewhere = await logIn(ctx.app, '10.0.0.2', owner.user.email, owner.password);
+  // the owner, from their own address, is not locked out by someone else's guesses
+  assert.is(elsewhere.statusCode, 303);
+});
+
+test('a correct log-in clears the failures counted for that email and address', async (ctx) => {
+  const owner = await createOwner(ctx.db);
+  for (let i = 0; i < 2; i++) await logIn(ctx.app, '10.0.1.1', owner.user.email, 'typo');
+  // two typos, then the right password
+  assert.is((await logIn(ctx.app, '10.0.1.1', owner.user.email, owner.password)).statusCode, 303);
+  const statuses: number[] = [];
+  for (let i = 0; i < 3; i++) statuses.push((await logIn(ctx.app, '10.0.1.1', owner.user.email, 'typo')).statusCode);
+  // a fresh budget of three
+  assert.equal(statuses, [401, 401, 401]);
+});
+
+test('behind TRUST_PROXY=1 a client-chosen X-Forwarded-For does not dodge the per-address limit', async () => {
+  const { app } = await buildTestApp({ env: { TRUST_PROXY: '1' }, dashboard: { loginLimits: { perIp: 2, perEmail: 100, windowMs: 60_000 } } });
+  try {
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      // the proxy at 10.9.9.9 appends the real client, 203.0.113.7, after whatever the client claimed
+      const response = await logIn(app, '10.9.9.9', uniqueEmail(), 'guess', { 'x-forwarded-for': `198.51.100.${i}, 203.0.113.7` });
+      statuses.push(response.statusCode);
+    }
+    // counted against 203.0.113.7 each time: two tries, then 429
+    assert.equal(statuses, [401, 401, 429]);
+  } finally {
+    await app.close();
+  }
 });
 
 test('log-in attempts are throttled per IP', async () => {

@@ -1,0 +1,23 @@
+// Bots for a benchmark, inserted 500 at a time under one new owner; returns their tokens.
+import { randomBytes } from 'node:crypto';
+import { issueBotToken, issueWidgetKey } from '../src/accounts/credentials.ts';
+import type { Database } from '../src/db/database.ts';
+
+export async function seedBots(db: Database, count: number): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>(
+    "INSERT INTO users (email, password_hash) VALUES ($1, 'x') RETURNING id",
+    [`bench-${randomBytes(4).toString('hex')}@example.test`],
+  );
+  const owner = rows[0]!.id;
+  const tokens: string[] = [];
+  for (let i = 0; i < count; i += 500) {
+    const batch = Array.from({ length: Math.min(500, count - i) }, () => issueBotToken());
+    tokens.push(...batch.map((t) => t.value));
+    await db.query(
+      `INSERT INTO bots (user_id, name, token_hash, token_prefix, widget_key)
+       SELECT $1, 'bench', h, p, w FROM unnest($2::text[], $3::text[], $4::text[]) AS t(h, p, w)`,
+      [owner, batch.map((t) => t.hash), batch.map((t) => t.prefix), batch.map(() => issueWidgetKey())],
+    );
+  }
+  return tokens;
+}
