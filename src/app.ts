@@ -10,7 +10,7 @@ import { createBotService } from './bots/bot-service.ts';
 import { createApiKeyService } from './accounts/api-key-service.ts';
 import { apiKeyRoutes } from './accounts/api-key-routes.ts';
 import { createHeartbeatService } from './heartbeats/heartbeat-service.ts';
-import { registerErrorHandler } from './http/error-handler.ts';
+import { answerFrameworkError, registerErrorHandler } from './http/error-handler.ts';
 import { RequestLogController } from './http/request-logging.ts';
 import { serverOptions } from './http/server-options.ts';
 import { withLogRedaction } from './http/log-redaction.ts';
@@ -64,6 +64,7 @@ export async function buildApp(deps: AppDeps) {
   const app = Fastify({
     logger: withLogRedaction(deps.logger ?? { level: config.logLevel, mixin: traceLogFields }),
     logController: new RequestLogController(),
+    frameworkErrors: answerFrameworkError,
     ...serverOptions(config),
   });
 

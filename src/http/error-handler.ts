@@ -14,6 +14,21 @@ const FRAMEWORK_MESSAGES: Record<string, string> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'Content-Length does not match the body',
 };
 
+/** Errors Fastify raises before routing (a bad URL, a path segment over maxParamLength). */
+const ROUTING_MESSAGES: Record<string, string> = {
+  FST_ERR_BAD_URL: 'Malformed URL',
+  FST_ERR_MAX_PARAM_LENGTH: 'A path segment is too long',
+};
+
+/**
+ * Fastify's `frameworkErrors` option: routing errors happen before any route (and its error
+ * handler) is chosen, so without this they would answer in Fastify's own shape.
+ */
+export function answerFrameworkError(error: FastifyError, _request: FastifyRequest, reply: FastifyReply) {
+  const known = error.code ? ROUTING_MESSAGES[error.code] : undefined;
+  return sendError(reply, known ? (error.statusCode ?? 400) : 400, known ?? 'Bad request');
+}
+
 export function sendError(reply: FastifyReply, statusCode: number, message: string) {
   return reply.code(statusCode).type('application/json; charset=utf-8').send({ success: false, message });
 }
