@@ -133,3 +133,25 @@ export function probeGiveUpMs(timeoutMs: number, confirmMs: number, leaseMs: num
   // Two full attempts (a crash mid-probe is retried after the lease), the confirm wait, and a minute for the host limit.
   return 2 * (leaseMs + timeoutMs) + confirmMs + 60_000;
 }
+
+export interface ProbeState {
+  answer: ProbeAnswer | null;
+  answered_at: Date | null;
+  created_at: Date;
+}
+
+/**
+ * Whether a probe can be judged now: its answer is in and PROBE_CONFIRM has passed since (no wait
+ * when nothing was requested), or it never completed and we stop waiting for it.
+ */
+export function probeReady(probe: ProbeState, now: Date, confirmMs: number, giveUpMs: number): boolean {
+  if (probe.answer && probe.answered_at) {
+    return probe.answer.kind === 'not_probed' || now.getTime() - probe.answered_at.getTime() >= confirmMs;
+  }
+  return now.getTime() - probe.created_at.getTime() >= giveUpMs;
+}
+
+/** The answer a probe is judged by; one that never completed was not a check at all. */
+export function answerOf(probe: ProbeState): ProbeAnswer {
+  return probe.answer ?? { kind: 'not_probed', reason: 'our check of the site did not complete' };
+}

@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { currentDiagnosis, diagnosisOf, judgeProbe, nudgeUrl, type ProbeAnswer } from '../../src/domain/probe-diagnosis.ts';
+import { answerOf, currentDiagnosis, diagnosisOf, judgeProbe, nudgeUrl, probeReady, type ProbeAnswer } from '../../src/domain/probe-diagnosis.ts';
 
 const CONFIRM = 2 * 60_000;
 const test = suite('probe diagnosis rules');
@@ -93,6 +93,22 @@ test('the nudge requests wp-cron.php under the site URL, in a subfolder too', ()
   assert.is(nudgeUrl('https://shop.example.com'), 'https://shop.example.com/wp-cron.php?doing_wp_cron');
   assert.is(nudgeUrl('https://example.com/blog/'), 'https://example.com/blog/wp-cron.php?doing_wp_cron');
   assert.is(nudgeUrl('http://example.com:8080/wp?x=1#top'), 'http://example.com:8080/wp/wp-cron.php?doing_wp_cron');
+});
+
+test('a probe is judged PROBE_CONFIRM after its answer, at once when nothing was requested, and given up on when it never completes', () => {
+  const t0 = new Date('2026-01-05T10:00:00Z');
+  const at = (ms: number) => new Date(t0.getTime() + ms);
+  const answered = { answer: answers.http200!, answered_at: t0, created_at: t0 };
+  // waits the full confirm window
+  assert.is(probeReady(answered, at(CONFIRM - 1), CONFIRM, 10 * CONFIRM), false);
+  assert.is(probeReady(answered, at(CONFIRM), CONFIRM, 10 * CONFIRM), true);
+  // a refused address has nothing to wait for
+  assert.is(probeReady({ answer: answers.refusedByRules!, answered_at: t0, created_at: t0 }, t0, CONFIRM, 10 * CONFIRM), true);
+  const stuck = { answer: null, answered_at: null, created_at: t0 };
+  // an unanswered probe waits until the give-up time, then counts as not probed
+  assert.is(probeReady(stuck, at(10 * CONFIRM - 1), CONFIRM, 10 * CONFIRM), false);
+  assert.is(probeReady(stuck, at(10 * CONFIRM), CONFIRM, 10 * CONFIRM), true);
+  assert.is(judgeProbe(answerOf(stuck), false, CONFIRM).result, 'not_probed');
 });
 
 test.run();
