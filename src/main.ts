@@ -18,7 +18,7 @@ async function start() {
   if (applied.length) app.log.info({ applied }, 'migrations applied');
 
   const adminSocket = db.driver === 'pglite' ? await startAdminSocket({ db, now: () => new Date() }, config.dataDir) : undefined;
-  const alertJobs = await startAlertJobs({ db, config, metrics: registerAlertMetrics(metrics.registry, { db }), log: app.log });
+  const alertJobs = await startAlertJobs({ db, config, metrics: registerAlertMetrics(metrics.registry, { db }), appMetrics: metrics, log: app.log });
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;

@@ -4,6 +4,7 @@ import type { BotRow, ConnectionEventRow } from '../db/bots.ts';
 import type { BotAlertMail } from '../db/alerts.ts';
 import { effectiveStatus, type ConnectionStatus } from '../domain/connection-status.ts';
 import { formatDuration } from '../domain/duration.ts';
+import { DIAGNOSIS_ADVICE, isDiagnosis } from '../domain/probe-diagnosis.ts';
 import { formatExact, timeAgo } from '../domain/time-ago.ts';
 
 export interface Moment {
@@ -82,9 +83,19 @@ export function eventView(event: ConnectionEventRow, now: Date, timeZone: string
     text:
       event.kind === 'status'
         ? `${label(event.from_status)} → ${label(event.to_status)}`
-        : `Reported from a new site URL: ${String(details.from ?? '?')} → ${String(details.to ?? '?')}`,
+        : event.kind === 'probe'
+          ? probeEventText(details)
+          : `Reported from a new site URL: ${String(details.from ?? '?')} → ${String(details.to ?? '?')}`,
     reason: event.reason.replace(/_/g, ' '),
   };
+}
+
+/** A `probe` connection event in words: what the nudge of the silent site got, and what it meant. */
+function probeEventText(details: Record<string, unknown>): string {
+  const answer = typeof details.http_status === 'number' ? `HTTP ${details.http_status}` : typeof details.error === 'string' ? details.error : 'no request made';
+  if (details.woke) return `Silent site nudged (${answer}): it woke and reported`;
+  const result = isDiagnosis(details.result) ? DIAGNOSIS_ADVICE[details.result].heading : String(details.result);
+  return `Silent site probed (${answer}): ${result}`;
 }
 
 const MAIL_KINDS: Record<BotAlertMail['kind'], string> = { stale: 'Stale alert', recovery: 'Recovery', reminder: 'Reminder' };

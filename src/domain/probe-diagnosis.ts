@@ -71,9 +71,10 @@ function waitWords(ms: number): string {
 }
 
 /** The owner's words for each diagnosis: a heading and the next steps (digest, reminder, page). */
-export const DIAGNOSIS_ADVICE: Record<Diagnosis, { heading: string; steps: readonly string[] }> = {
+export const DIAGNOSIS_ADVICE: Record<Diagnosis, { heading: string; was: string; steps: readonly string[] }> = {
   site_down: {
     heading: 'Your site is down',
+    was: 'your site was down',
     steps: [
       'Open the site in a browser: does it load?',
       'Check your hosting account for an outage, an expired domain or TLS certificate, or a server error.',
@@ -82,6 +83,7 @@ export const DIAGNOSIS_ADVICE: Record<Diagnosis, { heading: string; steps: reado
   },
   plugin_silent: {
     heading: 'WordPress answers, but the AgentDesk plugin is silent',
+    was: 'WordPress answered, but the AgentDesk plugin was silent',
     steps: [
       'In WordPress, Plugins: is AgentDesk Chatbot installed and active?',
       'Settings → AgentDesk: does the token still match this bot (was it rotated)?',
@@ -90,6 +92,7 @@ export const DIAGNOSIS_ADVICE: Record<Diagnosis, { heading: string; steps: reado
   },
   probe_blocked: {
     heading: 'We could not check: your firewall blocks us',
+    was: 'we could not check the site: its firewall blocked us',
     steps: [
       'Allow requests with the User-Agent "AgentDesk-Probe" to /wp-cron.php in your firewall or security plugin.',
       'Then check that the AgentDesk plugin is active in WordPress.',
@@ -97,10 +100,12 @@ export const DIAGNOSIS_ADVICE: Record<Diagnosis, { heading: string; steps: reado
   },
   not_probed: {
     heading: 'Your site stopped reporting',
+    was: 'the site stopped reporting',
     steps: [
-      'Is the AgentDesk Chatbot plugin active in WordPress?',
-      'Is WP-Cron running (it needs visits, or a system cron job)?',
-      'Was the bot token changed?',
+      'Is the AgentDesk plugin still active under Plugins in WordPress?',
+      'Is WP-Cron running? It only runs when the site gets visits, unless a system cron calls wp-cron.php.',
+      "Was the bot's token changed or rotated? Paste the current one in Settings > AgentDesk and save.",
+      'Can the site reach AgentDesk (firewall, security plugin)? Save the settings page to send a test heartbeat.',
     ],
   },
 };

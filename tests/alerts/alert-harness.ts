@@ -136,7 +136,7 @@ export async function createAlertHarness(options: {
   const transport =
     options.transport ??
     createMailTransport({ smtp: options.smtp?.smtpOptions, outboxDir: `/tmp/agentdesk-test-outbox-${process.pid}` });
-  const sweep = createSweep({ db, ...sweepSettings(config) });
+  const sweep = createSweep({ db, metrics, ...sweepSettings(config) });
   const compose = composeSettings(config, loadEmailTemplates(), await loadServerSecret(db, config.secretKey));
   const delivery = createDelivery({ db, transport, compose, metrics: alertMetrics });
 
