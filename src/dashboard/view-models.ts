@@ -4,7 +4,7 @@ import type { BotRow, ConnectionEventRow } from '../db/bots.ts';
 import type { BotAlertMail } from '../db/alerts.ts';
 import { effectiveStatus, type ConnectionStatus } from '../domain/connection-status.ts';
 import { formatDuration } from '../domain/duration.ts';
-import { DIAGNOSIS_ADVICE, isDiagnosis } from '../domain/probe-diagnosis.ts';
+import { currentDiagnosis, DIAGNOSIS_ADVICE, isDiagnosis, nudgeUrl } from '../domain/probe-diagnosis.ts';
 import { formatExact, timeAgo } from '../domain/time-ago.ts';
 
 export interface Moment {
@@ -69,6 +69,19 @@ export function botView(bot: BotRow, now: Date, timeZone: string) {
     graceMinutes: Math.round(bot.stale_grace_seconds / 60),
     grace: bot.stale_grace_seconds ? formatDuration(bot.stale_grace_seconds * 1000) : null,
     muted,
+    ...probeView(bot, now, timeZone),
+  };
+}
+
+/** What the last probe found (while stale), and the WP-Cron advice for a site a nudge woke. */
+function probeView(bot: BotRow, now: Date, timeZone: string) {
+  const diagnosis = currentDiagnosis(bot);
+  return {
+    diagnosis: diagnosis ? { code: diagnosis, ...DIAGNOSIS_ADVICE[diagnosis], detail: bot.diagnosis_detail } : null,
+    lastProbe: moment(bot.last_probe_at, now, timeZone),
+    // A site that only reports when nudged runs WP-Cron on visits only: suggest a real cron job.
+    cronOnlyOnVisits: bot.probe_woke_at ? moment(bot.probe_woke_at, now, timeZone) : null,
+    cronUrl: safeHref(bot.wordpress_site_url) ? nudgeUrl(bot.wordpress_site_url!) : 'https://your-site.example/wp-cron.php?doing_wp_cron',
   };
 }
 
