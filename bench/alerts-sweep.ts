@@ -5,7 +5,8 @@
 //   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm run bench:sweep
 // BENCH_STORM=1 also times a storm sweep (60 % of the fleet silent at once).
 import { createSweep } from '../src/alerts/sweep.ts';
-import { countPendingMails, isIncidentOpen } from '../src/db/alerts.ts';
+import { isIncidentOpen } from '../src/db/incidents.ts';
+import { countPendingMails } from '../src/db/outbox.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { openScratchDatabase, withAdmin } from './scratch-database.ts';
 

@@ -4,7 +4,8 @@
 import { performance } from 'node:perf_hooks';
 import { openScratchDatabase } from './scratch-database.ts';
 import { migrate } from '../src/db/migrate.ts';
-import { listFleetPage, summarizeFleet } from '../src/db/fleet.ts';
+import { listFleetPage } from '../src/db/fleet.ts';
+import { readFleetSummary } from '../src/db/fleet-summary.ts';
 import { listOwnedBotsPage } from '../src/db/bot-changes.ts';
 
 const base = process.env.DATABASE_URL;
@@ -45,7 +46,7 @@ try {
     runs.sort((a, b) => a - b);
     console.log(`${label.padEnd(48)} median ${runs[2]!.toFixed(1).padStart(7)} ms   max ${runs[4]!.toFixed(1).padStart(7)} ms`);
   };
-  await time('summary (counts + both version distributions)', () => summarizeFleet(db));
+  await time('summary (counts + version distributions, shared with /metrics)', () => readFleetSummary(db));
   await time('connections page 1, unfiltered', () => listFleetPage(db, { limit: 51, offset: 0 }));
   await time('connections page 1, status=stale', () => listFleetPage(db, { status: 'stale', limit: 51, offset: 0 }));
   await time('connections page 1, plugin=1.3.0', () => listFleetPage(db, { pluginVersion: '1.3.0', limit: 51, offset: 0 }));

@@ -9,13 +9,15 @@ import { createUserService } from './accounts/user-service.ts';
 import { createBotService } from './bots/bot-service.ts';
 import { createHeartbeatService } from './heartbeats/heartbeat-service.ts';
 import { registerErrorHandler } from './http/error-handler.ts';
+import { RequestLogController } from './http/request-logging.ts';
 import { heartbeatRoutes } from './heartbeats/heartbeat-routes.ts';
 import { botRoutes } from './bots/bot-routes.ts';
 import { healthRoutes } from './http/health-routes.ts';
 import { metricsRoutes, observeHttpRequests } from './http/metrics-routes.ts';
 import { docsRoutes } from './http/docs-routes.ts';
 import { createSessionService } from './accounts/session-service.ts';
-import { createServerSecret } from './dashboard/server-secret.ts';
+import { createServerSecret } from './http/server-secret.ts';
+import { registerAppPlugins } from './http/app-plugins.ts';
 import { registerWebPlugins } from './dashboard/web-plugins.ts';
 import { createPageRenderer } from './dashboard/session-hooks.ts';
 import { createHtmlErrorRenderer } from './dashboard/error-pages.ts';
@@ -25,9 +27,15 @@ import { traceLogFields } from './observability/trace-context.ts';
 import { createPluginPackage, DEFAULT_PLUGIN_DIR, type PluginPackage } from './plugin/plugin-release.ts';
 import { PLUGIN_DOWNLOAD_PATH, pluginRoutes } from './plugin/plugin-routes.ts';
 import { widgetRoutes } from './plugin/widget-routes.ts';
-import { registerAlertMetrics } from './alerts/alert-metrics.ts';
+import { registerAlertMetrics, type AlertMetrics } from './alerts/alert-metrics.ts';
 import { createLinkService } from './alerts/link-service.ts';
 import { alertRoutes } from './alerts/alert-routes.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    alertMetrics: AlertMetrics;
+  }
+}
 
 export interface AppDeps {
   config: Config;
@@ -49,6 +57,7 @@ export async function buildApp(deps: AppDeps) {
 
   const app = Fastify({
     logger: deps.logger ?? { level: config.logLevel, mixin: traceLogFields },
+    logController: new RequestLogController(),
     trustProxy: config.trustProxy,
   });
 
@@ -60,11 +69,11 @@ export async function buildApp(deps: AppDeps) {
   registerFleetMetrics(metrics.registry, {
     db,
     now,
-    staleAfterMs: config.staleAfterMs,
     onError: (error) => app.log.warn({ err: error }, 'fleet metrics unavailable'),
   });
   await app.register(rateLimit, { global: false });
-  await registerWebPlugins(app, { config, secret: createServerSecret(db, config.secretKey) });
+  await registerAppPlugins(app, { secret: createServerSecret(db, config.secretKey) });
+  await registerWebPlugins(app, { config });
 
   const users = createUserService({ db, now });
   const bots = createBotService({ db, now });
@@ -76,7 +85,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(metricsRoutes, { metrics, token: config.metricsToken });
   await app.register(healthRoutes, { db });
   await app.register(heartbeatRoutes, { heartbeats, metrics, ratePerMinute: config.heartbeatRateLimit });
-  await app.register(botRoutes, { db, bots, users, sessions });
+  await app.register(botRoutes, { bots, users, sessions });
   const plugin = createPluginPackage(deps.pluginDir ?? DEFAULT_PLUGIN_DIR);
   await app.register(pluginRoutes, { plugin });
   await app.register(widgetRoutes);
@@ -94,7 +103,8 @@ export async function buildApp(deps: AppDeps) {
     now,
   });
 
-  registerAlertMetrics(metrics.registry, { db });
+  // Defined once here; the alert jobs (started by main.ts) and tests record into app.alertMetrics.
+  app.decorate('alertMetrics', registerAlertMetrics(metrics.registry, { db }));
   const links = createLinkService({ db, now, secret: () => app.serverSecret.ensure() });
   await app.register(alertRoutes, { links, publicUrl: config.publicUrl });
 

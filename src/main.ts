@@ -6,7 +6,6 @@ import { DatabaseInUseError } from './db/database.ts';
 import { migrate } from './db/migrate.ts';
 import { openDatabase } from './db/open-database.ts';
 import { createMetrics } from './metrics.ts';
-import { registerAlertMetrics } from './alerts/alert-metrics.ts';
 import { startAlertJobs } from './alerts/alert-jobs.ts';
 
 async function start() {
@@ -18,7 +17,7 @@ async function start() {
   if (applied.length) app.log.info({ applied }, 'migrations applied');
 
   const adminSocket = db.driver === 'pglite' ? await startAdminSocket({ db, now: () => new Date() }, config.dataDir) : undefined;
-  const alertJobs = await startAlertJobs({ db, config, metrics: registerAlertMetrics(metrics.registry, { db }), appMetrics: metrics, log: app.log });
+  const alertJobs = await startAlertJobs({ db, config, metrics: app.alertMetrics, appMetrics: metrics, secret: app.serverSecret, log: app.log });
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;

@@ -1,7 +1,6 @@
 // An owner's own account: settings (name, timezone, alert emails) and password change.
 import type { Database } from '../db/database.ts';
-import { updateUserPassword, updateUserSettings } from '../db/account-settings.ts';
-import type { UserRow } from '../db/users.ts';
+import { updateUserPassword, updateUserSettings, type UserRow } from '../db/users.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import { hashPassword, verifyPassword } from './credentials.ts';
 import { validatePassword, validateTimezone } from './user-service.ts';

@@ -28,6 +28,16 @@ export function issueWidgetKey(): string {
   return `pub_${randomBytes(16).toString('base64url')}`;
 }
 
+// The shapes of what is issued above, a little wider than what is issued today (longer values
+// may come later): a value of another shape is refused before any hashing or database lookup.
+const BOT_TOKEN = /^bot_[A-Za-z0-9_\-]{16,200}$/;
+const API_KEY = /^adk_[A-Za-z0-9_\-]{16,200}$/;
+const WIDGET_KEY = /^pub_[A-Za-z0-9_\-]{10,64}$/;
+
+export const isBotTokenShape = (value: string): boolean => BOT_TOKEN.test(value);
+export const isApiKeyShape = (value: string): boolean => API_KEY.test(value);
+export const isWidgetKeyShape = (value: string): boolean => WIDGET_KEY.test(value);
+
 const SCRYPT = { N: 16384, r: 8, p: 1, keyLength: 32 };
 
 function scryptAsync(password: string, salt: Buffer, keyLength: number, options: ScryptOptions): Promise<Buffer> {

@@ -2,7 +2,7 @@
 import type { Database } from '../db/database.ts';
 import { findUserByApiKeyHash, findUserByEmail, insertApiKey, insertUser, type UserRow } from '../db/users.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
-import { hashPassword, hashSecret, issueApiKey } from './credentials.ts';
+import { hashPassword, hashSecret, isApiKeyShape, issueApiKey } from './credentials.ts';
 
 export interface UserServiceDeps {
   db: Database;
@@ -73,7 +73,7 @@ export function createUserService({ db, now }: UserServiceDeps) {
     },
 
     async userForApiKey(key: string): Promise<UserRow | undefined> {
-      if (!key.startsWith('adk_') || key.length > 200) return undefined;
+      if (!isApiKeyShape(key)) return undefined;
       return findUserByApiKeyHash(db, hashSecret(key), now());
     },
   };

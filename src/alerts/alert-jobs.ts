@@ -7,7 +7,7 @@ import cron from 'node-cron';
 import { ConfigError, type Config } from '../config.ts';
 import { pruneHeartbeatHistory } from '../db/bots.ts';
 import type { Database } from '../db/database.ts';
-import { loadServerSecret } from '../db/service-state.ts';
+import type { ServerSecret } from '../http/server-secret.ts';
 import type { AlertMetrics } from './alert-metrics.ts';
 import { createDelivery } from './delivery.ts';
 import { loadEmailTemplates } from './email-templates.ts';
@@ -30,6 +30,8 @@ export interface AlertJobsDeps {
   metrics: AlertMetrics;
   /** The app's metrics (probe counts and durations). */
   appMetrics: Pick<Metrics, 'probes' | 'probeDuration'>;
+  /** The app's server secret (app.serverSecret): mails carry links it signs. */
+  secret: Pick<ServerSecret, 'ensure'>;
   log: AlertLog;
   now?: () => Date;
 }
@@ -56,7 +58,7 @@ export async function startAlertJobs(deps: AlertJobsDeps) {
     log.warn({}, 'PROBE_ALLOW_PRIVATE=true: outbound requests (site probes) may reach loopback and private addresses; for tests and intranets only');
   }
   if (!config.probe) log.info({}, 'PROBE=off: silent sites are flagged stale at their deadline without a nudge');
-  const compose = composeSettings(config, loadEmailTemplates(), await loadServerSecret(db, config.secretKey));
+  const compose = composeSettings(config, loadEmailTemplates(), await deps.secret.ensure());
   const delivery = createDelivery({ db, transport, metrics, log, compose });
 
   const inFlight = new Set<Promise<unknown>>();

@@ -3,7 +3,8 @@
 // last success are observed by the instance that ran the sweep.
 import client from 'prom-client';
 import type { Queryable } from '../db/database.ts';
-import { countPendingMails, isIncidentOpen } from '../db/alerts.ts';
+import { isIncidentOpen } from '../db/incidents.ts';
+import { countPendingMails } from '../db/outbox.ts';
 import { METRIC } from '../metrics.ts';
 
 export const ALERT_EMAIL_KINDS = ['stale', 'recovery', 'reminder', 'incident'] as const;
@@ -13,9 +14,8 @@ export interface AlertMetricsDeps {
   db: Queryable;
 }
 
-const registered = new WeakMap<client.Registry, ReturnType<typeof create>>();
-
-function create(registry: client.Registry, deps: AlertMetricsDeps) {
+/** Defines the alert metrics on this registry; buildApp calls it once per app (a second call throws). */
+export function registerAlertMetrics(registry: client.Registry, deps: AlertMetricsDeps) {
   const alertEmails = new client.Counter({
     name: METRIC.alertEmails,
     help: 'Alert emails by kind (stale, recovery, reminder, incident) and delivery result (sent, retry, failed, dropped).',
@@ -60,16 +60,6 @@ function create(registry: client.Registry, deps: AlertMetricsDeps) {
   sweepLastSuccess.set(0);
 
   return { alertEmails, sweepDuration, sweepLastSuccess };
-}
-
-/** Defines the alert metrics on this registry once; later calls return the same objects. */
-export function registerAlertMetrics(registry: client.Registry, deps: AlertMetricsDeps) {
-  let metrics = registered.get(registry);
-  if (!metrics) {
-    metrics = create(registry, deps);
-    registered.set(registry, metrics);
-  }
-  return metrics;
 }
 
 export type AlertMetrics = ReturnType<typeof registerAlertMetrics>;

@@ -2,7 +2,8 @@
 // "how long ago" as of sending), signed mute and unsubscribe links, List-Unsubscribe headers and a
 // Message-ID derived from the outbox id, so a resend after a crash is recognisably the same mail.
 import type { Config } from '../config.ts';
-import type { OutboxRow, RecipientRow } from '../db/alerts.ts';
+import type { OutboxRow } from '../db/outbox.ts';
+import type { RecipientRow } from '../db/users.ts';
 import { formatDuration } from '../domain/duration.ts';
 import { REMINDERS_STOP_AFTER_MS } from '../domain/alert-rules.ts';
 import { DIAGNOSES, DIAGNOSIS_ADVICE, isDiagnosis, type Diagnosis } from '../domain/probe-diagnosis.ts';

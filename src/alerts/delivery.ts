@@ -11,7 +11,8 @@
 // only re-sent if a worker died after the server accepted it and before "sent" was committed; such a
 // resend carries the same Message-ID, so mail systems can recognise it.
 import type { Database } from '../db/database.ts';
-import { claimDueMails, findRecipients, finishAttempt } from '../db/alerts.ts';
+import { claimDueMails, finishAttempt } from '../db/outbox.ts';
+import { findRecipients } from '../db/users.ts';
 import { isPermanentSendFailure, MAX_SEND_ATTEMPTS, retryDelayMs } from '../domain/alert-rules.ts';
 import type { AlertMetrics } from './alert-metrics.ts';
 import { composeMail, type ComposeDeps } from './compose-mail.ts';

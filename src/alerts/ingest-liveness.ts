@@ -2,6 +2,7 @@
 // seconds. When a stamp finds the previous one too old (the service or its database was down in
 // between), it sets `ingest_resumed_at = now`, and the sweep counts each bot's silence from there.
 import type { Database, Queryable } from '../db/database.ts';
+import { readServiceTime, writeServiceState } from '../db/service-state.ts';
 import { resumesAfterDowntime } from '../domain/alert-rules.ts';
 
 export const INGEST_ALIVE_KEY = 'ingest_alive_at';
@@ -11,36 +12,20 @@ export const INGEST_ALIVE_INTERVAL_MS = 15_000;
 /** A gap longer than this between two stamps counts as downtime (four missed stamps). */
 export const INGEST_MAX_GAP_MS = 60_000;
 
-async function readTime(db: Queryable, key: string, lock = false): Promise<Date | undefined> {
-  const { rows } = await db.query<{ value: string }>(`SELECT value FROM service_state WHERE key = $1${lock ? ' FOR UPDATE' : ''}`, [key]);
-  const value = rows[0]?.value;
-  if (value === undefined) return undefined;
-  const date = new Date(value);
-  return Number.isNaN(date.getTime()) ? undefined : date;
-}
-
-async function writeTime(db: Queryable, key: string, value: Date): Promise<void> {
-  await db.query(
-    `INSERT INTO service_state (key, value, updated_at) VALUES ($1, $2, now())
-     ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`,
-    [key, value.toISOString()],
-  );
-}
-
 /**
  * Stamps ingest as alive at `now`. Returns true when this stamp ends a downtime (and so moved
  * ingest_resumed_at to now). A stamp older than `now` (clock skew between instances) is kept.
  */
 export async function markIngestAlive(db: Database, now: Date, maxGapMs = INGEST_MAX_GAP_MS): Promise<boolean> {
   return db.transaction(async (tx) => {
-    const previous = await readTime(tx, INGEST_ALIVE_KEY, true);
+    const previous = await readServiceTime(tx, INGEST_ALIVE_KEY, true);
     const resumed = resumesAfterDowntime(previous, now, maxGapMs);
-    if (!previous || previous.getTime() < now.getTime()) await writeTime(tx, INGEST_ALIVE_KEY, now);
-    if (resumed) await writeTime(tx, INGEST_RESUMED_KEY, now);
+    if (!previous || previous.getTime() < now.getTime()) await writeServiceState(tx, INGEST_ALIVE_KEY, now.toISOString());
+    if (resumed) await writeServiceState(tx, INGEST_RESUMED_KEY, now.toISOString());
     return resumed;
   });
 }
 
 export function readIngestResumedAt(db: Queryable): Promise<Date | undefined> {
-  return readTime(db, INGEST_RESUMED_KEY);
+  return readServiceTime(db, INGEST_RESUMED_KEY);
 }

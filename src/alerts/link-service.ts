@@ -1,7 +1,9 @@
 // What the signed links in owner mails do: mute one site for 24 h (single use) or stop all alert
 // mails for the owner (idempotent, RFC 8058 one-click). Never imports fastify.
 import type { Database } from '../db/database.ts';
-import { claimLinkUse, findBotName, muteBot, unsubscribeOwner } from '../db/alerts.ts';
+import { findBotName, muteOwnedBot } from '../db/bots.ts';
+import { claimLinkUse } from '../db/link-uses.ts';
+import { unsubscribeOwner } from '../db/users.ts';
 import { tokenHash, verifyLink, type LinkAction, type LinkClaims } from './signed-links.ts';
 
 export const MUTE_FOR_MS = 24 * 3_600_000;
@@ -50,8 +52,8 @@ export function createLinkService({ db, secret, now }: LinkServiceDeps) {
         const botName = await findBotName(tx, claims.userId, claims.botId!);
         if (botName === undefined) return { kind: 'not_found' };
         if (!(await claimLinkUse(tx, tokenHash(token as string), at, new Date(claims.exp * 1000)))) return { kind: 'used' };
-        const until = await muteBot(tx, claims.userId, claims.botId!, new Date(at.getTime() + MUTE_FOR_MS));
-        return { kind: 'muted', botName, until: until! };
+        const bot = await muteOwnedBot(tx, claims.userId, claims.botId!, new Date(at.getTime() + MUTE_FOR_MS), at);
+        return { kind: 'muted', botName, until: bot!.muted_until! };
       });
     },
 

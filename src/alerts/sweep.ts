@@ -28,28 +28,18 @@
 // Mails are outbox rows; src/alerts/delivery.ts sends them.
 import type { Config } from '../config.ts';
 import type { Database, Queryable } from '../db/database.ts';
+import { countConnectedBots, selectStaleCandidates, type AlertBotRow } from '../db/bots.ts';
+import { closeEpisodesFromEvents, flipStale, selectDueReminders, tryLockSweep, updateReminderSchedule } from '../db/episodes.ts';
+import { closeIncident, extendIncident, findOpenIncident, openIncident, type IncidentRow } from '../db/incidents.ts';
 import {
-  closeEpisodesFromEvents,
-  closeIncident,
-  countConnectedBots,
   enqueueMail,
-  extendIncident,
-  findOpenIncident,
-  flipStale,
   enqueueOwnerMails,
-  openIncident,
   releaseHeldMail,
-  selectDueReminders,
   selectHeldMails,
   selectHeldNotifications,
-  selectStaleCandidates,
-  tryLockSweep,
-  updateReminderSchedule,
-  type AlertBotRow,
-  type IncidentRow,
   type NewNotification,
   type OutboxKind,
-} from '../db/alerts.ts';
+} from '../db/outbox.ts';
 import {
   countOpenIncidentProbes,
   finishReportedProbes,
@@ -412,7 +402,7 @@ export function createSweep(deps: SweepDeps) {
           }
         } else if (
           incident &&
-          incidentEnds(incident.last_storm_at, false, deps.staleAfterMs, now) &&
+          incidentEnds(incident.last_storm_at, deps.staleAfterMs, now) &&
           // Probes made during the storm are judged before it ends, so their mails are held too.
           (await countOpenIncidentProbes(tx, incident.id)) === 0
         ) {

@@ -7,8 +7,6 @@ import type { UserService } from '../accounts/user-service.ts';
 import { effectiveStatus } from '../domain/connection-status.ts';
 import { csrfForCookieAuth, requireOwner } from '../http/authenticate.ts';
 import { sendError } from '../http/error-handler.ts';
-import { findBotByWidgetKey } from '../db/bots.ts';
-import type { Database } from '../db/database.ts';
 import { botToJson } from './bot-json.ts';
 import {
   botJsonSchema,
@@ -23,7 +21,6 @@ import {
 import type { BotService } from './bot-service.ts';
 
 export interface BotRouteDeps {
-  db: Database;
   bots: BotService;
   users: UserService;
   /** Lets the dashboard's session cookie authenticate owner calls too. */
@@ -32,7 +29,7 @@ export interface BotRouteDeps {
 
 type IdParams = { Params: { id: string } };
 
-export async function botRoutes(app: FastifyInstance, { db, bots, users, sessions }: BotRouteDeps) {
+export async function botRoutes(app: FastifyInstance, { bots, users, sessions }: BotRouteDeps) {
   // The plugin's settings page checks a token before saving it.
   app.post(
     '/api/bots/validate',
@@ -114,17 +111,10 @@ export async function botRoutes(app: FastifyInstance, { db, bots, users, session
       },
     },
     async (request, reply) => {
-      const key = request.params.widgetKey;
-      const bot = /^pub_[A-Za-z0-9_\-]{10,64}$/.test(key) ? await findBotByWidgetKey(db, key) : undefined;
-      if (!bot || !bot.is_active) return sendError(reply, 404, 'Unknown widget key');
+      const config = await bots.widgetConfig(request.params.widgetKey);
+      if (!config) return sendError(reply, 404, 'Unknown widget key');
       reply.header('Cache-Control', 'public, max-age=60').header('Access-Control-Allow-Origin', '*');
-      return {
-        widget_key: bot.widget_key,
-        name: bot.name,
-        language: bot.language,
-        welcome_message: bot.welcome_message,
-        is_trained: bot.is_trained,
-      };
+      return config;
     },
   );
 

@@ -1,8 +1,9 @@
-// Owner-side bot operations: create (issuing the token once), list, read. Owner isolation is
-// enforced here: every lookup is by owner and id together.
-import { hashSecret, issueBotToken, issueWidgetKey } from '../accounts/credentials.ts';
+// Bot operations: the owner's (create, issuing the token once; list, read, change, mute, delete,
+// rotate the token; the bot page's history), and the plugin's and widget's lookups by token and by
+// widget key. Owner isolation is enforced here: every owner lookup is by owner and id together.
+import { hashSecret, isBotTokenShape, isWidgetKeyShape, issueBotToken, issueWidgetKey } from '../accounts/credentials.ts';
 import type { Database, Queryable } from '../db/database.ts';
-import { findBotByTokenHash, findOwnedBot, insertBot, listConnectionEvents, listOwnedBots, type BotRow } from '../db/bots.ts';
+import { findBotByTokenHash, findBotByWidgetKey, findOwnedBot, insertBot, listConnectionEvents, listOwnedBots, muteOwnedBot, type BotRow } from '../db/bots.ts';
 import {
   deleteOwnedBot,
   listHeartbeatHours,
@@ -12,7 +13,7 @@ import {
   type BotChanges,
   type BotListFilter,
 } from '../db/bot-changes.ts';
-import { listAlertMailsForBot } from '../db/alerts.ts';
+import { listAlertMailsForBot } from '../db/outbox.ts';
 import { findUserByEmail } from '../db/users.ts';
 import { parseBotInput } from '../domain/bot-input.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
@@ -20,6 +21,15 @@ import { NotFoundError, ValidationError } from '../errors.ts';
 export interface BotServiceDeps {
   db: Database;
   now?: () => Date;
+}
+
+/** The public chat widget's configuration (GET /api/bots/config/:widgetKey). */
+export interface WidgetConfig {
+  widget_key: string;
+  name: string;
+  language: string;
+  welcome_message: string | null;
+  is_trained: boolean;
 }
 
 export interface CreatedBot {
@@ -79,9 +89,9 @@ export function createBotService({ db, now = () => new Date() }: BotServiceDeps)
       return bot;
     },
 
-    /** Mutes the bot's owner alerts until `until` (null unmutes). */
+    /** Mutes the bot's owner alerts until `until`, never shortening a longer mute (null unmutes). */
     async muteBot(ownerId: string, botId: string, until: Date | null): Promise<BotRow> {
-      const bot = await updateOwnedBot(db, ownerId, botId, { mutedUntil: until }, now());
+      const bot = await muteOwnedBot(db, ownerId, botId, until, now());
       if (!bot) throw new NotFoundError('Bot not found');
       return bot;
     },
@@ -112,9 +122,19 @@ export function createBotService({ db, now = () => new Date() }: BotServiceDeps)
       return { bot, hours, events, mails };
     },
 
+    /**
+     * What the public chat widget may know about a bot, by its widget key; undefined for an unknown
+     * key or a disabled bot (answered alike, so a key reveals nothing about a switched-off bot).
+     */
+    async widgetConfig(widgetKey: string): Promise<WidgetConfig | undefined> {
+      const bot = isWidgetKeyShape(widgetKey) ? await findBotByWidgetKey(db, widgetKey) : undefined;
+      if (!bot || !bot.is_active) return undefined;
+      return { widget_key: bot.widget_key, name: bot.name, language: bot.language, welcome_message: bot.welcome_message, is_trained: bot.is_trained };
+    },
+
     /** The bot a plugin token belongs to, if any (validate endpoint). */
     async botForToken(token: string): Promise<BotRow | undefined> {
-      if (!token.startsWith('bot_') || token.length > 200) return undefined;
+      if (!isBotTokenShape(token)) return undefined;
       return findBotByTokenHash(db, hashSecret(token));
     },
   };

@@ -5,14 +5,16 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { SessionService } from '../accounts/session-service.ts';
 import type { BotService, CreatedBot } from '../bots/bot-service.ts';
 import type { Config } from '../config.ts';
-import { CONNECTION_STATUSES, type ConnectionStatus } from '../domain/connection-status.ts';
 import { MAX_GRACE_SECONDS } from '../domain/bot-input.ts';
 import { ValidationError } from '../errors.ts';
 import { chartStart, renderHeartbeatChart } from './heartbeat-chart.ts';
+import { listQueryString, pageLinks, pageWindow, parseListQuery } from './list-query.ts';
 import { requireViewer, type PageRenderer } from './session-hooks.ts';
 import { STATUS_OPTIONS, alertMailView, botView, eventView } from './view-models.ts';
 
 export const PAGE_SIZE = 20;
+/** The list is paged by OFFSET: a bound on how far a link may skip. */
+const MAX_PAGE = 100_000;
 
 export const MUTE_OPTIONS = [
   { value: '1h', label: '1 hour', ms: 3_600_000 },
@@ -33,28 +35,6 @@ export interface BotPageDeps {
 
 type Form = Record<string, string | undefined>;
 type IdParams = { Params: { id: string } };
-
-export interface ListQuery {
-  status?: ConnectionStatus;
-  q?: string;
-  page: number;
-}
-
-/** Reads the list filters from a query string, ignoring values that are not valid. */
-export function parseListQuery(query: Form): ListQuery {
-  const status = CONNECTION_STATUSES.includes(query.status as ConnectionStatus) ? (query.status as ConnectionStatus) : undefined;
-  const q = query.q?.trim().slice(0, 100) || undefined;
-  const page = Math.min(Math.max(1, Number.parseInt(query.page ?? '1', 10) || 1), 100_000);
-  return { status, q, page };
-}
-
-export function listQueryString(query: Partial<ListQuery>): string {
-  const params = new URLSearchParams();
-  if (query.status) params.set('status', query.status);
-  if (query.q) params.set('q', query.q);
-  if (query.page && query.page > 1) params.set('page', String(query.page));
-  return params.toString();
-}
 
 /** The dashboard's edit form, as the API's snake_case fields (checkboxes: absent = off). */
 function botFieldsFromForm(body: Form, { checkboxes }: { checkboxes: boolean }): Record<string, unknown> {
@@ -89,12 +69,11 @@ export async function botPages(app: FastifyInstance, deps: BotPageDeps) {
   const zone = (request: FastifyRequest) => request.viewer!.timezone;
 
   const listData = async (request: FastifyRequest<{ Querystring: Form }>) => {
-    const query = parseListQuery(request.query);
+    const query = parseListQuery(request.query, { maxPage: MAX_PAGE });
     const { bots: rows, total } = await bots.listBotsPage(request.viewer!.id, {
       status: query.status,
       search: query.q,
-      limit: PAGE_SIZE,
-      offset: (query.page - 1) * PAGE_SIZE,
+      ...pageWindow(query.page, PAGE_SIZE),
     });
     const at = now();
     const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
@@ -105,12 +84,7 @@ export async function botPages(app: FastifyInstance, deps: BotPageDeps) {
       query,
       listQuery: listQueryString(query),
       statusOptions: STATUS_OPTIONS.map((option) => ({ ...option, selected: option.value === query.status })),
-      pagination: {
-        page: query.page,
-        pages,
-        previous: query.page > 1 ? listQueryString({ ...query, page: query.page - 1 }) || 'page=1' : null,
-        next: query.page < pages ? listQueryString({ ...query, page: query.page + 1 }) : null,
-      },
+      pagination: { page: query.page, pages, ...pageLinks(query, query.page < pages) },
     };
   };
 
@@ -121,10 +95,8 @@ export async function botPages(app: FastifyInstance, deps: BotPageDeps) {
     render.fragment(reply, 'bot-list', await listData(request)),
   );
 
-  const formPage = (request: FastifyRequest, reply: FastifyReply, template: string, data: Record<string, unknown>) => render.page(request, reply, template, data);
-
   app.get('/bots/new', { preHandler: viewer }, async (request, reply) =>
-    formPage(request, reply, 'bot-new', { form: { language: 'en', model: 'gpt-4o-mini' } }),
+    render.page(request, reply, 'bot-new', { form: { language: 'en', model: 'gpt-4o-mini' } }),
   );
 
   const tokenPage = (request: FastifyRequest, reply: FastifyReply, created: CreatedBot, rotated: boolean) =>
@@ -144,7 +116,7 @@ export async function botPages(app: FastifyInstance, deps: BotPageDeps) {
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
       reply.code(400);
-      return formPage(request, reply, 'bot-new', { form: body, error: error.message });
+      return render.page(request, reply, 'bot-new', { form: body, error: error.message });
     }
   });
 
@@ -178,7 +150,7 @@ export async function botPages(app: FastifyInstance, deps: BotPageDeps) {
 
   app.get<IdParams>('/bots/:id/edit', { preHandler: viewer }, async (request, reply) => {
     const bot = botView(await bots.getBot(request.viewer!.id, request.params.id), now(), zone(request));
-    return formPage(request, reply, 'bot-edit', { bot, form: { ...bot, welcome_message: bot.welcomeMessage, stale_grace_minutes: bot.graceMinutes } });
+    return render.page(request, reply, 'bot-edit', { bot, form: { ...bot, welcome_message: bot.welcomeMessage, stale_grace_minutes: bot.graceMinutes } });
   });
 
   app.post<IdParams & { Body: Form }>('/bots/:id/edit', { preHandler: [viewer, csrf] }, async (request, reply) => {
@@ -189,7 +161,7 @@ export async function botPages(app: FastifyInstance, deps: BotPageDeps) {
       if (!(error instanceof ValidationError)) throw error;
       const bot = botView(await bots.getBot(request.viewer!.id, request.params.id), now(), zone(request));
       reply.code(400);
-      return formPage(request, reply, 'bot-edit', {
+      return render.page(request, reply, 'bot-edit', {
         bot,
         form: { ...body, isActive: body.is_active === 'on', isTrained: body.is_trained === 'on' },
         error: error.message,
@@ -200,7 +172,7 @@ export async function botPages(app: FastifyInstance, deps: BotPageDeps) {
 
   app.get<IdParams>('/bots/:id/delete', { preHandler: viewer }, async (request, reply) => {
     const bot = botView(await bots.getBot(request.viewer!.id, request.params.id), now(), zone(request));
-    return formPage(request, reply, 'bot-delete', { bot });
+    return render.page(request, reply, 'bot-delete', { bot });
   });
 
   app.post<IdParams>('/bots/:id/delete', { preHandler: [viewer, csrf] }, async (request, reply) => {

@@ -11,6 +11,7 @@ import type { Database } from '../db/database.ts';
 import { accountRoutes, DEFAULT_LOGIN_LIMITS, type LoginLimits } from './account-routes.ts';
 import { botPages } from './bot-pages.ts';
 import { fleetRoutes } from './fleet-routes.ts';
+import { createFleetService } from './fleet-service.ts';
 import type { PageRenderer } from './session-hooks.ts';
 
 export interface DashboardOptions {
@@ -50,5 +51,5 @@ export async function dashboardRoutes(app: FastifyInstance, deps: DashboardDeps)
     loginLimits: deps.loginLimits ?? DEFAULT_LOGIN_LIMITS,
   });
   await app.register(botPages, { config, bots, sessions, render, now, pluginDownloadUrl });
-  await app.register(fleetRoutes, { db, sessions, render, now, latestPluginVersion: deps.latestPluginVersion });
+  await app.register(fleetRoutes, { fleet: createFleetService({ db, latestPluginVersion: deps.latestPluginVersion }), sessions, render, now });
 }

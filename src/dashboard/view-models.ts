@@ -1,7 +1,7 @@
 // Turns rows into what the templates print: badges, "3 minutes ago" with the exact time in the
 // owner's zone, and site links only for http(s) URLs. Templates escape every value they print.
 import type { BotRow, ConnectionEventRow } from '../db/bots.ts';
-import type { BotAlertMail } from '../db/alerts.ts';
+import type { BotAlertMail } from '../db/outbox.ts';
 import { effectiveStatus, type ConnectionStatus } from '../domain/connection-status.ts';
 import { formatDuration } from '../domain/duration.ts';
 import { currentDiagnosis, DIAGNOSIS_ADVICE, isDiagnosis, nudgeUrl } from '../domain/probe-diagnosis.ts';

@@ -1,19 +1,16 @@
-// The browser-facing plumbing, registered on the root instance before any route: cookies, CSRF,
-// security headers, handlebars views, static files and the OpenAPI generator. (Form bodies are
-// parsed only in the dashboard's scope: the JSON API keeps answering 415 to forms.)
+// The browser-facing plumbing, registered on the root instance before any route: security headers,
+// handlebars views and static files. (Cookies, CSRF and the OpenAPI generator are app-wide, in
+// src/http/app-plugins.ts. Form bodies are parsed only in the dashboard's scope: the JSON API
+// keeps answering 415 to forms.)
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import cookie from '@fastify/cookie';
-import csrf from '@fastify/csrf-protection';
 import helmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
-import swagger from '@fastify/swagger';
 import view from '@fastify/view';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Config } from '../config.ts';
-import type { ServerSecret } from './server-secret.ts';
 import { createHandlebars } from './view-helpers.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -38,18 +35,7 @@ function partials(): Record<string, string> {
   );
 }
 
-declare module 'fastify' {
-  interface FastifyInstance {
-    serverSecret: ServerSecret;
-  }
-}
-
-export async function registerWebPlugins(app: FastifyInstance, { config, secret }: { config: Config; secret: ServerSecret }) {
-  app.decorate('serverSecret', secret);
-  await app.register(cookie, { secret: secret.signer });
-  // The CSRF secret lives in a signed, HttpOnly cookie; forms carry the token in `_csrf`, htmx
-  // and API calls in the `x-csrf-token` header. Checked as a preHandler, once the body is parsed.
-  await app.register(csrf, { cookieOpts: { path: '/', sameSite: 'lax', httpOnly: true, signed: true } });
+export async function registerWebPlugins(app: FastifyInstance, { config }: { config: Config }) {
   // Helmet's default CSP: scripts only from our origin (htmx and public/app.js), no inline script.
   // Its upgrade-insecure-requests would send a plain-http deployment's redirects to https: only
   // over HTTPS.
@@ -68,19 +54,4 @@ export async function registerWebPlugins(app: FastifyInstance, { config, secret 
   app.get('/static/htmx.min.js', { schema: { hide: true } }, (_request, reply) =>
     reply.type('application/javascript; charset=utf-8').header('Cache-Control', 'public, max-age=3600').send(htmx),
   );
-
-  // Only routes tagged in their schema (the JSON API) appear in /docs/openapi.json.
-  await app.register(swagger, {
-    hideUntagged: true,
-    openapi: {
-      openapi: '3.1.0',
-      info: { title: 'AgentDesk API', version: '1.0.0', description: 'Owner bots API and the WordPress plugin endpoints.' },
-      components: {
-        securitySchemes: {
-          bearerKey: { type: 'http', scheme: 'bearer', description: 'Personal API key (adk_…)' },
-          sessionCookie: { type: 'apiKey', in: 'cookie', name: 'adk_session', description: 'Dashboard session; mutating calls also need the x-csrf-token header' },
-        },
-      },
-    },
-  });
 }

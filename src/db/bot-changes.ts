@@ -1,7 +1,7 @@
 // Plain SQL for what owners do to their bots (edit, delete, rotate the token, mute) and the
 // paginated, filtered list of the dashboard. Every statement is scoped by owner and id together.
-import { CONNECTION_STATUSES, type ConnectionStatus } from '../domain/connection-status.ts';
-import { BOT_COLUMNS, isUuid, type BotRow } from './bots.ts';
+import type { ConnectionStatus } from '../domain/connection-status.ts';
+import { BOT_COLUMNS, effectiveStatusIs, isUuid, type BotRow } from './bots.ts';
 import type { Queryable } from './database.ts';
 
 export interface BotChanges {
@@ -78,12 +78,7 @@ export interface BotListFilter {
   offset: number;
 }
 
-/** SQL condition for an effective status (§5: "disabled" is is_active = false). */
-export function statusCondition(status: ConnectionStatus): string {
-  if (!CONNECTION_STATUSES.includes(status)) throw new Error(`unknown status ${status}`);
-  return status === 'disabled' ? 'is_active = false' : `is_active = true AND connection_status = '${status}'`;
-}
-
+/** A LIKE pattern matching `search` anywhere, its wildcards taken literally. */
 export function likePattern(search: string): string {
   return `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
@@ -92,7 +87,7 @@ export function likePattern(search: string): string {
 export async function listOwnedBotsPage(db: Queryable, ownerId: string, filter: BotListFilter): Promise<{ bots: BotRow[]; total: number }> {
   const where = ['user_id = $1'];
   const params: unknown[] = [ownerId];
-  if (filter.status) where.push(statusCondition(filter.status));
+  if (filter.status) where.push(effectiveStatusIs(filter.status));
   if (filter.search) {
     params.push(likePattern(filter.search));
     where.push(`(name ILIKE $${params.length} OR wordpress_site_url ILIKE $${params.length})`);

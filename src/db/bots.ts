@@ -1,5 +1,6 @@
-// Plain SQL for bots, their connection events and hourly heartbeat counts.
-import type { StoredStatus } from '../domain/connection-status.ts';
+// Plain SQL for bots, their connection events and hourly heartbeat counts, and the bot and owner
+// columns the alert statements share.
+import { CONNECTION_STATUSES, type ConnectionStatus, type StoredStatus } from '../domain/connection-status.ts';
 import type { Queryable } from './database.ts';
 
 export interface BotRow {
@@ -40,6 +41,22 @@ export const BOT_COLUMNS = `id, user_id, name, description, token_prefix, widget
   welcome_message, is_active, is_trained, created_at, updated_at, wordpress_connected, wordpress_site_url,
   wordpress_plugin_version, wordpress_wp_version, wordpress_last_activity, connection_status, status_changed_at,
   stale_grace_seconds, muted_until, site_url_changed_at, diagnosis, diagnosis_detail, last_probe_at, probe_woke_at`;
+
+/**
+ * Spec §5's effective status (effectiveStatus in src/domain/connection-status.ts) as SQL over a
+ * bots row: "disabled" when the bot is switched off, its stored status otherwise. "stale" is what
+ * the sweep stored (it alone applies grace, the own-downtime rule and the check before calling a
+ * site stale), never derived here from the clock, so every page and gauge counts alike.
+ */
+export function effectiveStatusSql(alias = 'bots'): string {
+  return `CASE WHEN NOT ${alias}.is_active THEN 'disabled' ELSE ${alias}.connection_status END`;
+}
+
+/** The same rule as a WHERE condition an index can serve: the bots whose effective status is `status`. */
+export function effectiveStatusIs(status: ConnectionStatus, alias = 'bots'): string {
+  if (!CONNECTION_STATUSES.includes(status)) throw new Error(`unknown status ${status}`);
+  return status === 'disabled' ? `${alias}.is_active = false` : `${alias}.is_active = true AND ${alias}.connection_status = '${status}'`;
+}
 
 export interface NewBot {
   userId: string;
@@ -112,7 +129,6 @@ export interface HeartbeatWrite {
 export interface HeartbeatOutcome {
   botId: string;
   isActive: boolean;
-  previousStatus: StoredStatus;
 }
 
 /**
@@ -126,7 +142,7 @@ export interface HeartbeatOutcome {
  * Returns the outcome per token hash; a token with no bot is absent from the map.
  */
 export async function recordHeartbeats(db: Queryable, writes: readonly HeartbeatWrite[]): Promise<Map<string, HeartbeatOutcome>> {
-  const { rows } = await db.query<{ token_hash: string; id: string; is_active: boolean; previous_status: StoredStatus }>(
+  const { rows } = await db.query<{ token_hash: string; id: string; is_active: boolean }>(
     `WITH input AS (
        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[])
          AS i(token_hash, site_url, plugin_version, wp_version, status, reason, at)
@@ -161,7 +177,7 @@ export async function recordHeartbeats(db: Queryable, writes: readonly Heartbeat
        SELECT bot.id, date_trunc('hour', bot.at, 'UTC'), 1 FROM bot JOIN updated ON updated.id = bot.id
        ON CONFLICT (bot_id, hour) DO UPDATE SET count = heartbeat_hours.count + 1
      )
-     SELECT token_hash, id, is_active, connection_status AS previous_status FROM bot`,
+     SELECT token_hash, id, is_active FROM bot`,
     [
       writes.map((w) => w.tokenHash),
       writes.map((w) => w.siteUrl),
@@ -172,7 +188,7 @@ export async function recordHeartbeats(db: Queryable, writes: readonly Heartbeat
       writes.map((w) => w.at),
     ],
   );
-  return new Map(rows.map((row) => [row.token_hash, { botId: row.id, isActive: row.is_active, previousStatus: row.previous_status }]));
+  return new Map(rows.map((row) => [row.token_hash, { botId: row.id, isActive: row.is_active }]));
 }
 
 /** How long hourly heartbeat counts are kept: the dashboard charts the last 7 days. */
@@ -202,6 +218,70 @@ export async function listConnectionEvents(db: Queryable, botId: string, limit =
     [botId, limit],
   );
   return rows;
+}
+
+/** The bot and owner facts an alert mail needs, and whether they may be mailed at all. */
+export interface AlertBotRow {
+  bot_id: string;
+  user_id: string;
+  name: string;
+  site_url: string | null;
+  plugin_version: string | null;
+  is_active: boolean;
+  muted_until: Date | null;
+  alert_emails: boolean;
+}
+
+/**
+ * The columns of AlertBotRow but bot_id (each statement names its own), from a bots row aliased
+ * `bot` and its owner's users row aliased `owner`: one list for every alert statement.
+ */
+export function alertBotColumns(bot: string, owner: string): string {
+  return `${bot}.user_id, ${bot}.name, ${bot}.wordpress_site_url AS site_url, ${bot}.wordpress_plugin_version AS plugin_version,
+          ${bot}.is_active, ${bot}.muted_until, ${owner}.alert_emails`;
+}
+
+export async function countConnectedBots(tx: Queryable): Promise<number> {
+  const { rows } = await tx.query<{ count: number }>("SELECT count(*)::int AS count FROM bots WHERE connection_status = 'connected'");
+  return rows[0]!.count;
+}
+
+export interface StaleCandidateRow {
+  id: string;
+  last_activity: Date;
+  grace_seconds: number;
+}
+
+/** Connected bots silent since before the cutoff: one range scan of bots_connected_last_activity_idx. */
+export async function selectStaleCandidates(tx: Queryable, cutoff: Date): Promise<StaleCandidateRow[]> {
+  const { rows } = await tx.query<StaleCandidateRow>(
+    `SELECT id, wordpress_last_activity AS last_activity, stale_grace_seconds AS grace_seconds
+     FROM bots WHERE connection_status = 'connected' AND wordpress_last_activity < $1`,
+    [cutoff],
+  );
+  return rows;
+}
+
+/**
+ * The one mute rule, for the dashboard's mute menu and the mute link in alert mails alike: a mute
+ * until `until` never shortens a longer mute still running (a second "mute 24 h" click must not
+ * cut a week's mute short); null unmutes. Returns the bot afterwards, or undefined when the owner
+ * has no such bot.
+ */
+export async function muteOwnedBot(db: Queryable, ownerId: string, botId: string, until: Date | null, now: Date): Promise<BotRow | undefined> {
+  if (!isUuid(botId)) return undefined;
+  // greatest() ignores a NULL muted_until, so an unmuted bot takes `until` as it is.
+  const { rows } = await db.query<BotRow>(
+    `UPDATE bots SET muted_until = CASE WHEN $3::timestamptz IS NULL THEN NULL ELSE greatest(muted_until, $3) END, updated_at = $4
+     WHERE id = $1 AND user_id = $2 RETURNING ${BOT_COLUMNS}`,
+    [botId, ownerId, until, now],
+  );
+  return rows[0];
+}
+
+export async function findBotName(db: Queryable, ownerId: string, botId: string): Promise<string | undefined> {
+  const { rows } = await db.query<{ name: string }>('SELECT name FROM bots WHERE id = $1 AND user_id = $2', [botId, ownerId]);
+  return rows[0]?.name;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -70,6 +70,15 @@ export function isUnavailableError(error: unknown): boolean {
   );
 }
 
+/**
+ * True when PostgreSQL refused a value itself (SQLSTATE class 22, "data exception": a NUL byte, a
+ * number out of range): the fault of the input, not of the database or the query.
+ */
+export function isDataException(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('22');
+}
+
 /** Rethrows driver errors, turning "database not reachable" ones into DatabaseUnavailableError. */
 export function mapDriverError(error: unknown): never {
   if (error instanceof DatabaseUnavailableError) throw error;

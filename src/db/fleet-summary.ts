@@ -1,75 +1,96 @@
-// The fleet in numbers, for the Prometheus gauges: bots by connection status and the plugin and
-// WordPress versions of connected sites, in ONE statement that reads the bots table once.
+// The fleet in numbers, for the admin fleet page and the Prometheus gauges alike, so both count the
+// same: bots by effective status (one rule, effectiveStatusSql), and plugin and WordPress versions
+// counted two named ways, in ONE statement that reads the bots table once.
 import type { ConnectionStatus } from '../domain/connection-status.ts';
-import type { Queryable } from './database.ts';
+import { effectiveStatusSql } from './bots.ts';
+import type { Database } from './database.ts';
+
+export interface VersionCount {
+  version: string;
+  count: number;
+}
 
 export interface FleetSummary {
   /** Bots by effective status; every status is present (0 when none). */
   connections: Record<ConnectionStatus, number>;
-  /** Connected sites by plugin version: the top N, the rest summed under "other". */
-  pluginVersions: Map<string, number>;
-  /** Connected sites by WordPress version, bounded the same way. */
-  wpVersions: Map<string, number>;
+  /** Every bot, whatever its status. */
+  total: number;
+  /** Sites connected now, by plugin version: what runs today (the gauges). */
+  connectedPluginVersions: VersionCount[];
+  /** Sites connected now, by WordPress version. */
+  connectedWpVersions: VersionCount[];
+  /** Every bot that ever reported, by the plugin version it last reported (the fleet page's upgrade view). */
+  reportedPluginVersions: VersionCount[];
+  /** Every bot that ever reported, by the WordPress version it last reported. */
+  reportedWpVersions: VersionCount[];
 }
 
 export interface FleetSummaryQuery {
-  now: Date;
-  /** The global stale threshold; each bot's own grace is added to it. */
-  staleAfterMs: number;
-  /** How many versions get their own label; the rest are "other". */
-  topVersions: number;
+  /** How many versions of each list keep their own entry, the rest summed as "other"; all when absent. */
+  topVersions?: number;
 }
 
 export const OTHER_VERSION = 'other';
 
+type VersionKind = 'connected_plugin' | 'connected_wp' | 'reported_plugin' | 'reported_wp';
+
 /**
  * Reads the summary in one statement:
- * 1. one pass over bots groups them by the raw low-cardinality columns (active flag, stored status,
- *    "silent past its threshold" at one frozen `now`, plugin version, WordPress version): the
- *    planner's statistics know these columns, so it picks a parallel hash aggregate;
- * 2. from those few thousand groups it derives each bot's effective status (disabled when the bot
- *    is switched off; stale when stored as connected but silent past its threshold, i.e. before
- *    the sweep flips it; the stored status otherwise) and totals by status, by plugin version and
- *    by WordPress version of connected sites;
- * 3. ranks versions within each kind and folds everything after the top N into "other" inside the
- *    database, so at most 2N + 7 rows come back however many distinct versions sites send.
- * Measured at a million bots in bench/fleet-metrics.ts (see docs/observability.md).
+ * 1. one GROUP BY over the columns of bots_fleet_summary_idx (stored status, active flag, plugin
+ *    version, WordPress version), an index-only scan: few groups, because versions are releases;
+ * 2. from those groups, the effective status of each and the totals by status and by version,
+ *    among connected sites and among every site that reported;
+ * 3. with topVersions, ranks versions within each list and folds everything after the top N into
+ *    "other" inside the database, so the rows coming back stay bounded however many distinct
+ *    versions sites send.
+ * Measured at a million bots in bench/fleet-metrics.ts and bench/fleet-page.ts.
  */
-export async function readFleetSummary(db: Queryable, query: FleetSummaryQuery): Promise<FleetSummary> {
-  const { rows } = await db.query<{ kind: 'status' | 'plugin' | 'wp'; value: string; n: number }>(
-    `WITH grouped AS (
-       SELECT is_active, connection_status,
-              (connection_status = 'connected'
-               AND wordpress_last_activity < $1::timestamptz - ($2::float8 + stale_grace_seconds) * interval '1 second') AS overdue,
-              wordpress_plugin_version AS plugin, wordpress_wp_version AS wp, count(*) AS n
-       FROM bots
-       GROUP BY 1, 2, 3, 4, 5
-     ), fleet AS MATERIALIZED (
-       SELECT CASE WHEN NOT is_active THEN 'disabled' WHEN overdue THEN 'stale' ELSE connection_status END AS status, plugin, wp, n
-       FROM grouped
-     ), labelled AS (
-       SELECT 'status' AS kind, status AS value, sum(n) AS n FROM fleet GROUP BY status
-       UNION ALL
-       SELECT 'plugin', plugin, sum(n) FROM fleet WHERE status = 'connected' AND plugin IS NOT NULL GROUP BY plugin
-       UNION ALL
-       SELECT 'wp', wp, sum(n) FROM fleet WHERE status = 'connected' AND wp IS NOT NULL GROUP BY wp
-     ), ranked AS (
-       SELECT kind, value, n, row_number() OVER (PARTITION BY kind ORDER BY n DESC, value) AS rank FROM labelled
-     )
-     SELECT kind, CASE WHEN kind <> 'status' AND rank > $3 THEN '${OTHER_VERSION}' ELSE value END AS value, sum(n)::bigint AS n
-     FROM ranked GROUP BY 1, 2`,
-    [query.now, query.staleAfterMs / 1000, query.topVersions],
-  );
+export async function readFleetSummary(db: Pick<Database, 'transaction'>, query: FleetSummaryQuery = {}): Promise<FleetSummary> {
+  // Parallel workers made the index-only scan 2x slower at a million bots (their start-up costs
+  // more than they save on a narrow index), hence SET LOCAL.
+  const rows = await db.transaction(async (tx) => {
+    await tx.query('SET LOCAL max_parallel_workers_per_gather = 0');
+    const result = await tx.query<{ kind: 'status' | VersionKind; value: string; n: number }>(
+      `WITH grouped AS MATERIALIZED (
+         SELECT ${effectiveStatusSql()} AS status, wordpress_plugin_version AS plugin, wordpress_wp_version AS wp, count(*) AS n
+         FROM bots
+         GROUP BY connection_status, is_active, wordpress_plugin_version, wordpress_wp_version
+       ), labelled AS (
+         SELECT 'status' AS kind, status AS value, sum(n) AS n FROM grouped GROUP BY status
+         UNION ALL
+         SELECT 'connected_plugin', plugin, sum(n) FROM grouped WHERE status = 'connected' AND plugin IS NOT NULL GROUP BY plugin
+         UNION ALL
+         SELECT 'connected_wp', wp, sum(n) FROM grouped WHERE status = 'connected' AND wp IS NOT NULL GROUP BY wp
+         UNION ALL
+         SELECT 'reported_plugin', plugin, sum(n) FROM grouped WHERE plugin IS NOT NULL GROUP BY plugin
+         UNION ALL
+         SELECT 'reported_wp', wp, sum(n) FROM grouped WHERE wp IS NOT NULL GROUP BY wp
+       ), ranked AS (
+         SELECT kind, value, n, row_number() OVER (PARTITION BY kind ORDER BY n DESC, value) AS rank FROM labelled
+       )
+       SELECT kind, CASE WHEN kind <> 'status' AND rank > $1 THEN '${OTHER_VERSION}' ELSE value END AS value, sum(n)::bigint AS n
+       FROM ranked GROUP BY 1, 2`,
+      [query.topVersions ?? null],
+    );
+    return result.rows;
+  });
 
-  const summary: FleetSummary = {
-    connections: { never: 0, connected: 0, stale: 0, deactivated: 0, disabled: 0 },
-    pluginVersions: new Map(),
-    wpVersions: new Map(),
-  };
+  const connections: Record<ConnectionStatus, number> = { never: 0, connected: 0, stale: 0, deactivated: 0, disabled: 0 };
+  const versions: Record<VersionKind, VersionCount[]> = { connected_plugin: [], connected_wp: [], reported_plugin: [], reported_wp: [] };
   for (const row of rows) {
-    const n = Number(row.n);
-    if (row.kind === 'status') summary.connections[row.value as ConnectionStatus] = n;
-    else (row.kind === 'plugin' ? summary.pluginVersions : summary.wpVersions).set(row.value, n);
+    const count = Number(row.n);
+    if (row.kind === 'status') connections[row.value as ConnectionStatus] = count;
+    else versions[row.kind].push({ version: row.value, count });
   }
-  return summary;
+  // Most common first; "other" last, whatever its count.
+  const rank = (list: VersionCount[]) =>
+    list.sort((a, b) => Number(a.version === OTHER_VERSION) - Number(b.version === OTHER_VERSION) || b.count - a.count || a.version.localeCompare(b.version));
+  return {
+    connections,
+    total: Object.values(connections).reduce((sum, n) => sum + n, 0),
+    connectedPluginVersions: rank(versions.connected_plugin),
+    connectedWpVersions: rank(versions.connected_wp),
+    reportedPluginVersions: rank(versions.reported_plugin),
+    reportedWpVersions: rank(versions.reported_wp),
+  };
 }

@@ -2,9 +2,18 @@
 import { randomBytes } from 'node:crypto';
 import type { Queryable } from './database.ts';
 
-export async function readServiceState(db: Queryable, key: string): Promise<string | undefined> {
-  const { rows } = await db.query<{ value: string }>('SELECT value FROM service_state WHERE key = $1', [key]);
+/** The value under `key`; `forUpdate` locks the row until the transaction ends (read, then write). */
+export async function readServiceState(db: Queryable, key: string, forUpdate = false): Promise<string | undefined> {
+  const { rows } = await db.query<{ value: string }>(`SELECT value FROM service_state WHERE key = $1${forUpdate ? ' FOR UPDATE' : ''}`, [key]);
   return rows[0]?.value;
+}
+
+/** A time stored under `key`; undefined when absent or not a time. */
+export async function readServiceTime(db: Queryable, key: string, forUpdate = false): Promise<Date | undefined> {
+  const value = await readServiceState(db, key, forUpdate);
+  if (value === undefined) return undefined;
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? undefined : date;
 }
 
 export async function writeServiceState(db: Queryable, key: string, value: string): Promise<void> {

@@ -1,4 +1,4 @@
-// Plain SQL for users and their API keys.
+// Plain SQL for users (accounts, alert recipients, the alert-mail switch) and their API keys.
 import type { Queryable } from './database.ts';
 
 export interface UserRow {
@@ -40,6 +40,24 @@ export async function findUserById(db: Queryable, id: string): Promise<UserRow |
   return rows[0];
 }
 
+/** What an owner changes in their account settings; undefined when there is no such user. */
+export async function updateUserSettings(
+  db: Queryable,
+  userId: string,
+  settings: { name: string | null; timezone: string; alertEmails: boolean },
+  now: Date,
+): Promise<UserRow | undefined> {
+  const { rows } = await db.query<UserRow>(
+    'UPDATE users SET name = $2, timezone = $3, alert_emails = $4, updated_at = $5 WHERE id = $1 RETURNING *',
+    [userId, settings.name, settings.timezone, settings.alertEmails, now],
+  );
+  return rows[0];
+}
+
+export async function updateUserPassword(db: Queryable, userId: string, passwordHash: string, now: Date): Promise<void> {
+  await db.query('UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1', [userId, passwordHash, now]);
+}
+
 export async function insertApiKey(db: Queryable, userId: string, keyHash: string, keyPrefix: string): Promise<void> {
   await db.query('INSERT INTO api_keys (user_id, key_hash, key_prefix) VALUES ($1, $2, $3)', [userId, keyHash, keyPrefix]);
 }
@@ -57,4 +75,26 @@ export async function findUserByApiKeyHash(db: Queryable, keyHash: string, now: 
   }
   const { key_id: _keyId, last_used_at: _lastUsed, ...user } = row;
   return user;
+}
+
+export interface RecipientRow {
+  id: string;
+  email: string;
+  name: string | null;
+  timezone: string;
+  alert_emails: boolean;
+}
+
+export async function findRecipients(db: Queryable, userIds: readonly string[]): Promise<Map<string, RecipientRow>> {
+  if (userIds.length === 0) return new Map();
+  const { rows } = await db.query<RecipientRow>('SELECT id, email, name, timezone, alert_emails FROM users WHERE id = ANY($1::uuid[])', [
+    userIds,
+  ]);
+  return new Map(rows.map((r) => [r.id, r]));
+}
+
+/** Turns off every alert mail for the owner; false when there is no such user. */
+export async function unsubscribeOwner(db: Queryable, userId: string): Promise<boolean> {
+  const result = await db.query('UPDATE users SET alert_emails = false, updated_at = now() WHERE id = $1', [userId]);
+  return result.rowCount > 0;
 }

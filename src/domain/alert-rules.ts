@@ -49,8 +49,8 @@ export function isStorm({ newlyStale, connectedBefore, fraction, min }: StormInp
  * An open incident ends at the first sweep without a storm that comes a full stale_after after the
  * last storm: by then every site that was only cut off by us has had time to report again.
  */
-export function incidentEnds(lastStormAt: Date, stormNow: boolean, globalStaleAfterMs: number, now: Date): boolean {
-  return !stormNow && now.getTime() - lastStormAt.getTime() >= globalStaleAfterMs;
+export function incidentEnds(lastStormAt: Date, globalStaleAfterMs: number, now: Date): boolean {
+  return now.getTime() - lastStormAt.getTime() >= globalStaleAfterMs;
 }
 
 export interface Recipient {

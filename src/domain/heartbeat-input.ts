@@ -1,6 +1,8 @@
 // Validation of the heartbeat body of spec §6. Pure, so every rule has a direct test and the
 // message always names the field the plugin got wrong. Unknown fields are ignored.
 
+import { hasControlCharacters } from './text.ts';
+
 export interface HeartbeatInput {
   siteUrl: string;
   pluginVersion: string;
@@ -46,6 +48,8 @@ export function parseHeartbeat(body: unknown): Parsed<HeartbeatInput> {
 export function parseSiteUrl(value: unknown, field = 'site_url'): Parsed<string> {
   if (value === undefined || value === null || value === '') return { ok: false, message: `${field} is required` };
   if (typeof value !== 'string') return { ok: false, message: `${field} must be a string` };
+  // Checked on the raw text: the URL parser would silently drop tabs and line breaks.
+  if (hasControlCharacters(value)) return { ok: false, message: `${field} must not contain control characters` };
   if (value.length > MAX_SITE_URL_LENGTH) {
     return { ok: false, message: `${field} must be at most ${MAX_SITE_URL_LENGTH} characters` };
   }

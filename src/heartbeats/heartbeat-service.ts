@@ -1,7 +1,7 @@
 // Receiving one heartbeat: validate, then record it through the group-commit batcher, answering
 // only once the write is committed.
-import { hashSecret } from '../accounts/credentials.ts';
-import type { Database } from '../db/database.ts';
+import { hashSecret, isBotTokenShape } from '../accounts/credentials.ts';
+import { DatabaseUnavailableError, isDataException, type Database } from '../db/database.ts';
 import { recordHeartbeats, type HeartbeatOutcome, type HeartbeatWrite } from '../db/bots.ts';
 import { statusAfterHeartbeat } from '../domain/connection-status.ts';
 import { parseHeartbeat } from '../domain/heartbeat-input.ts';
@@ -20,11 +20,12 @@ export interface HeartbeatServiceDeps {
   writeConcurrency?: number;
 }
 
-const TOKEN = /^bot_[A-Za-z0-9_\-]{16,200}$/;
 
 export function createHeartbeatService({ db, now, writeConcurrency = db.driver === 'pg' ? 4 : 1 }: HeartbeatServiceDeps) {
   const batcher = createWriteBatcher<HeartbeatWrite, HeartbeatOutcome | undefined>({
     keyOf: (write) => write.tokenHash,
+    // An outage fails everyone anyway; any other refusal is split until it fails only its own item.
+    isItemFault: (error) => !(error instanceof DatabaseUnavailableError),
     maxInFlight: writeConcurrency,
     flush: async (writes) => {
       const outcomes = await recordHeartbeats(db, writes);
@@ -35,19 +36,27 @@ export function createHeartbeatService({ db, now, writeConcurrency = db.driver =
   return {
     /** Resolves once the heartbeat is committed (or rejected); database faults propagate as errors. */
     async receive(token: string | undefined, body: unknown): Promise<HeartbeatResult> {
-      if (!token || !TOKEN.test(token)) return { kind: 'invalid_token' };
+      if (!token || !isBotTokenShape(token)) return { kind: 'invalid_token' };
       const input = parseHeartbeat(body);
       if (!input.ok) return { kind: 'invalid_body', message: input.message };
       const change = statusAfterHeartbeat(input.value.isActive);
-      const outcome = await batcher.submit({
-        tokenHash: hashSecret(token),
-        siteUrl: input.value.siteUrl,
-        pluginVersion: input.value.pluginVersion,
-        wpVersion: input.value.wpVersion,
-        status: change.to,
-        reason: change.reason,
-        at: now(),
-      });
+      let outcome: HeartbeatOutcome | undefined;
+      try {
+        outcome = await batcher.submit({
+          tokenHash: hashSecret(token),
+          siteUrl: input.value.siteUrl,
+          pluginVersion: input.value.pluginVersion,
+          wpVersion: input.value.wpVersion,
+          status: change.to,
+          reason: change.reason,
+          at: now(),
+        });
+      } catch (error) {
+        // Validation should have caught it; if the database still refuses a value, it is this
+        // heartbeat's input at fault (the batcher has isolated it), not a server error.
+        if (isDataException(error)) return { kind: 'invalid_body', message: 'The heartbeat holds a value that cannot be stored' };
+        throw error;
+      }
       if (!outcome) return { kind: 'invalid_token' };
       if (!outcome.isActive) return { kind: 'bot_disabled' };
       return { kind: 'accepted', botId: outcome.botId };

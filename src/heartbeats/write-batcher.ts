@@ -7,11 +7,19 @@
 // Items with the same key never share a batch, nor are they written by two batches at once (a
 // bot's second heartbeat waits until its first is committed), so each batch touches a row at most
 // once and every status change is applied in arrival order.
+//
+// One item must never fail its neighbours: when a batch is refused for a reason that is not an
+// outage (say, a value the database will not store), it is split in halves and each half written
+// again, until the item at fault fails alone. A clean batch costs nothing extra; one bad item
+// costs about 2·log2(batch) extra writes. An outage fails the whole batch at once (splitting
+// cannot help), and keys stay in flight throughout, so per-key order holds.
 
 export interface BatcherOptions<T, R> {
-  /** Writes the batch; returns one result per item, in order. Throwing fails every item in it. */
+  /** Writes the batch; returns one result per item, in order. Throwing rolls back every item in it. */
   flush: (items: T[]) => Promise<R[]>;
   keyOf: (item: T) => string;
+  /** Whether a failed batch may hold items that would succeed alone (default: always). */
+  isItemFault?: (error: unknown) => boolean;
   maxBatch?: number;
   maxInFlight?: number;
 }
@@ -23,7 +31,7 @@ interface Entry<T, R> {
   reject: (error: unknown) => void;
 }
 
-export function createWriteBatcher<T, R>({ flush, keyOf, maxBatch = 500, maxInFlight = 1 }: BatcherOptions<T, R>) {
+export function createWriteBatcher<T, R>({ flush, keyOf, isItemFault = () => true, maxBatch = 500, maxInFlight = 1 }: BatcherOptions<T, R>) {
   let queue: Entry<T, R>[] = [];
   const keysInFlight = new Set<string>();
   const flushes = new Set<Promise<void>>();
@@ -47,12 +55,25 @@ export function createWriteBatcher<T, R>({ flush, keyOf, maxBatch = 500, maxInFl
     return batch;
   }
 
-  async function write(batch: Entry<T, R>[]): Promise<void> {
+  /** Settles every entry of the batch; splits a refused batch so only the item at fault fails. */
+  async function writeIsolating(batch: Entry<T, R>[]): Promise<void> {
     try {
       const results = await flush(batch.map((entry) => entry.item));
       batch.forEach((entry, index) => entry.resolve(results[index]!));
     } catch (error) {
-      for (const entry of batch) entry.reject(error);
+      if (batch.length === 1 || !isItemFault(error)) {
+        for (const entry of batch) entry.reject(error);
+        return;
+      }
+      const half = Math.ceil(batch.length / 2);
+      await writeIsolating(batch.slice(0, half));
+      await writeIsolating(batch.slice(half));
+    }
+  }
+
+  async function write(batch: Entry<T, R>[]): Promise<void> {
+    try {
+      await writeIsolating(batch);
     } finally {
       for (const entry of batch) keysInFlight.delete(entry.key);
     }

@@ -1,17 +1,18 @@
 // The fleet gauges of spec §8 (connections by status, stale count, plugin and WordPress versions).
-// Their values come from the database in collect(), so every instance reports the same truth; one
-// summary query serves all four gauges and is cached for a few seconds, and concurrent scrapes
+// Their values come from the database in collect(), so every instance reports the same truth, and
+// from the same summary as the admin fleet page (src/db/fleet-summary.ts); one query serves all
+// four gauges and is cached for a few seconds, and concurrent scrapes
 // share the query in flight.
 import client from 'prom-client';
-import type { Queryable } from '../db/database.ts';
-import { readFleetSummary, type FleetSummary } from '../db/fleet-summary.ts';
+import type { Database } from '../db/database.ts';
+import { readFleetSummary, type FleetSummary, type VersionCount } from '../db/fleet-summary.ts';
 import { CONNECTION_STATUSES } from '../domain/connection-status.ts';
 import { METRIC } from '../metrics.ts';
 
 export interface FleetMetricsDeps {
-  db: Queryable;
+  db: Pick<Database, 'transaction'>;
+  /** The app's clock: cache age is measured on it as well as on the wall clock. */
   now: () => Date;
-  staleAfterMs: number;
   /** How long one summary is reused across scrapes (every instance is scraped every ~15 s). */
   cacheMs?: number;
   /** How long an older summary may still be served while a fresh one is read in the background. */
@@ -42,7 +43,7 @@ export function createFleetSummaryCache(deps: FleetMetricsDeps) {
 
   const refresh = (): Promise<FleetSummary> => {
     const now = deps.now();
-    inFlight ??= readFleetSummary(deps.db, { now, staleAfterMs: deps.staleAfterMs, topVersions: deps.topVersions ?? TOP_VERSIONS })
+    inFlight ??= readFleetSummary(deps.db, { topVersions: deps.topVersions ?? TOP_VERSIONS })
       .then((summary) => {
         cached = { summary, at: Date.now(), clockAt: now.getTime() };
         return summary;
@@ -113,7 +114,7 @@ export function registerFleetMetrics(registry: client.Registry, deps: FleetMetri
 
   new client.Gauge({
     name: METRIC.staleConnections,
-    help: 'Active bots silent for longer than their stale threshold, from the database.',
+    help: 'Active bots the sweep marked stale (silent past their threshold), from the database.',
     registers: [registry],
     async collect() {
       const summary = await load();
@@ -122,7 +123,7 @@ export function registerFleetMetrics(registry: client.Registry, deps: FleetMetri
     },
   });
 
-  const versionGauge = (name: string, help: string, pick: (summary: FleetSummary) => Map<string, number>) =>
+  const versionGauge = (name: string, help: string, pick: (summary: FleetSummary) => VersionCount[]) =>
     new client.Gauge({
       name,
       help,
@@ -133,18 +134,18 @@ export function registerFleetMetrics(registry: client.Registry, deps: FleetMetri
         // Reset first: a version that left the top N must not linger with its last value.
         this.reset();
         if (!summary) return;
-        for (const [version, count] of pick(summary)) this.set({ version }, count);
+        for (const { version, count } of pick(summary)) this.set({ version }, count);
       },
     });
   versionGauge(
     METRIC.pluginVersions,
     `Connected sites by AgentDesk plugin version (top ${deps.topVersions ?? TOP_VERSIONS}, the rest as "other").`,
-    (s) => s.pluginVersions,
+    (s) => s.connectedPluginVersions,
   );
   versionGauge(
     METRIC.wpVersions,
     `Connected sites by WordPress version (top ${deps.topVersions ?? TOP_VERSIONS}, the rest as "other").`,
-    (s) => s.wpVersions,
+    (s) => s.connectedWpVersions,
   );
 
   return cache;

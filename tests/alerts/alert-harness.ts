@@ -9,13 +9,11 @@ import type { Database } from '../../src/db/database.ts';
 import { migrate } from '../../src/db/migrate.ts';
 import { openPgDatabase } from '../../src/db/pg-driver.ts';
 import { openPgliteDatabase } from '../../src/db/pglite-driver.ts';
-import { loadServerSecret } from '../../src/db/service-state.ts';
 import { createSweep, sweepSettings } from '../../src/alerts/sweep.ts';
 import { composeSettings } from '../../src/alerts/compose-mail.ts';
 import { createDelivery } from '../../src/alerts/delivery.ts';
 import { createMailTransport, type MailTransport } from '../../src/alerts/mail-transport.ts';
 import { loadEmailTemplates } from '../../src/alerts/email-templates.ts';
-import { registerAlertMetrics } from '../../src/alerts/alert-metrics.ts';
 import { createMetrics } from '../../src/metrics.ts';
 import { buildTestApp, createBotFor, createClock, createOwner, heartbeatBody, testConfig, type Clock, postHeartbeat } from '../helpers/app.ts';
 import { createPostgresDatabase, driverName } from '../helpers/database.ts';
@@ -132,12 +130,12 @@ export async function createAlertHarness(options: {
   const config = testConfig(env);
   const metrics = createMetrics();
   const { app } = await buildTestApp({ db, clock, env, metrics });
-  const alertMetrics = registerAlertMetrics(metrics.registry, { db });
+  const alertMetrics = app.alertMetrics;
   const transport =
     options.transport ??
     createMailTransport({ smtp: options.smtp?.smtpOptions, outboxDir: `/tmp/agentdesk-test-outbox-${process.pid}` });
   const sweep = createSweep({ db, metrics, ...sweepSettings(config) });
-  const compose = composeSettings(config, loadEmailTemplates(), await loadServerSecret(db, config.secretKey));
+  const compose = composeSettings(config, loadEmailTemplates(), await app.serverSecret.ensure());
   const delivery = createDelivery({ db, transport, compose, metrics: alertMetrics });
 
   const heartbeat = (token: string, body: Record<string, unknown> = {}) => postHeartbeat(app, token, heartbeatBody(body));

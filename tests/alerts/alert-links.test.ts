@@ -50,6 +50,17 @@ test('mutes the site for 24 hours on POST, once; the link then refuses to work a
   assert.is((await findOwnedBot(h.db, owner.id, bot.id))?.muted_until?.getTime(), until?.getTime());
 });
 
+test('a mute link never shortens a longer mute the owner set on the dashboard', async ({ h, smtp }) => {
+  const { owner, bot, mute } = await staleMail(h, smtp);
+  const week = new Date(h.clock.now().getTime() + 7 * 24 * HOUR);
+  await h.db.query('UPDATE bots SET muted_until = $2 WHERE id = $1', [bot.id, week]);
+  const response = await h.app.inject({ method: 'POST', url: mute });
+  // the link works, and the page reports the mute that really holds
+  assert.is(response.statusCode, 200);
+  // still muted for the week
+  assert.is((await findOwnedBot(h.db, owner.id, bot.id))?.muted_until?.getTime(), week.getTime());
+});
+
 test('keeps a muted site out of reminders until the mute ends', async ({ h, smtp }) => {
   const { mute } = await staleMail(h, smtp);
   await h.app.inject({ method: 'POST', url: mute });

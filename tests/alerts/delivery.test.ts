@@ -5,7 +5,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createDelivery } from '../../src/alerts/delivery.ts';
 import { createMailTransport } from '../../src/alerts/mail-transport.ts';
-import { claimDueMails } from '../../src/db/alerts.ts';
+import { claimDueMails } from '../../src/db/outbox.ts';
 import { createClock } from '../helpers/app.ts';
 import { loggedIn } from '../helpers/dashboard.ts';
 import { createAlertHarness, secondConnection, STALE_AFTER_MS, startSmtpSink, type AlertHarness, type SmtpSink, useAlertSuite } from './alert-harness.ts';

@@ -278,6 +278,21 @@ test('mute sets muted_until, unmute clears it, and grace is saved', async (ctx) 
   assert.is(stored?.stale_grace_seconds, 1200);
 });
 
+test('a shorter mute never cuts a longer one short; off still unmutes', async (ctx) => {
+  const { bot } = await createBotFor(ctx.db, ctx.owner.user.id);
+  await ctx.b.get(`/bots/${bot.id}`);
+  await ctx.b.post(`/bots/${bot.id}/mute`, { duration: '30d' });
+  await ctx.b.post(`/bots/${bot.id}/mute`, { duration: '1h' });
+  let stored = await findOwnedBot(ctx.db, ctx.owner.user.id, bot.id);
+  // still muted for the 30 days chosen first
+  assert.is(stored?.muted_until?.getTime(), ctx.clock.now().getTime() + 30 * 86_400_000);
+  await ctx.b.post(`/bots/${bot.id}/mute`, { duration: 'off' });
+  await ctx.b.post(`/bots/${bot.id}/mute`, { duration: '1h' });
+  stored = await findOwnedBot(ctx.db, ctx.owner.user.id, bot.id);
+  // after unmuting, the short mute applies
+  assert.is(stored?.muted_until?.getTime(), ctx.clock.now().getTime() + 3_600_000);
+});
+
 test('every state-changing form is refused without a valid CSRF token', async (ctx) => {
   const { bot } = await createBotFor(ctx.db, ctx.owner.user.id, { name: 'Guarded' });
   const forms: Array<[string, Record<string, string>]> = [

@@ -2,7 +2,9 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createWriteBatcher } from '../../src/heartbeats/write-batcher.ts';
 import { buildTestApp, createBotFor, createOwner, heartbeatBody, postHeartbeat } from '../helpers/app.ts';
-import { listConnectionEvents } from '../../src/db/bots.ts';
+import { listConnectionEvents, recordHeartbeats } from '../../src/db/bots.ts';
+import { hashSecret } from '../../src/accounts/credentials.ts';
+import { randomBytes } from 'node:crypto';
 
 const test = suite('write batcher (group commit)');
 
@@ -97,6 +99,41 @@ test('a failed flush rejects the items in it and the next batch still runs', asy
   assert.is(await batcher.submit('y'), 'y');
 });
 
+test('an item the writer refuses fails alone: the batch is split until its neighbours are written', async () => {
+  const flushed: string[][] = [];
+  const batcher = createWriteBatcher<string, string>({
+    keyOf: (item) => item,
+    flush: async (items) => {
+      flushed.push(items);
+      if (items.includes('poison')) throw new Error('value refused');
+      return items.map((item) => item.toUpperCase());
+    },
+  });
+  const items = ['a', 'b', 'c', 'poison', 'd', 'e', 'f', 'g'];
+  const results = await Promise.all(items.map((item) => batcher.submit(item).catch((error: Error) => `failed: ${error.message}`)));
+  // every neighbour is written; only the refused item fails, with the writer's error
+  assert.equal(results, ['A', 'B', 'C', 'failed: value refused', 'D', 'E', 'F', 'G']);
+  // the bad item was isolated by halving, not by writing each item alone
+  assert.ok(flushed.length <= 1 + 2 * Math.ceil(Math.log2(items.length)), `${flushed.length} flushes`);
+});
+
+test('an outage is not split: every item of the batch fails with one write', async () => {
+  let calls = 0;
+  const batcher = createWriteBatcher<string, string>({
+    keyOf: (item) => item,
+    isItemFault: (error) => !(error as Error).message.includes('unavailable'),
+    flush: async () => {
+      calls++;
+      throw new Error('database unavailable');
+    },
+  });
+  const results = await Promise.all(['a', 'b', 'c'].map((item) => batcher.submit(item).catch((error: Error) => error.message)));
+  // all three fail together
+  assert.equal(results, ['database unavailable', 'database unavailable', 'database unavailable']);
+  // after a single attempt
+  assert.is(calls, 1);
+});
+
 test('drain waits for everything submitted', async () => {
   const { batcher } = recordingBatcher();
   let done = 0;
@@ -147,6 +184,50 @@ concurrent('forty bots reporting at once are all committed before their 200', as
   // every one acknowledged and every one stored
   assert.ok(responses.every((r) => r.statusCode === 200));
   assert.is(rows[0]?.n, 40);
+});
+
+concurrent('a value the database refuses fails only its own heartbeat in a shared batch', async (ctx) => {
+  const { user } = await createOwner(ctx.db);
+  const bots = await Promise.all(Array.from({ length: 30 }, () => createBotFor(ctx.db, user.id)));
+  // Past validation on purpose: the write path itself must keep one bad item from failing the rest.
+  const write = (tokenHash: string, siteUrl: string) => ({
+    tokenHash, siteUrl, pluginVersion: '1.1.0', wpVersion: '6.1.1', status: 'connected' as const, reason: 'heartbeat', at: new Date(),
+  });
+  const batcher = createWriteBatcher<ReturnType<typeof write>, string>({
+    keyOf: (item) => item.tokenHash,
+    flush: async (items) => {
+      await recordHeartbeats(ctx.db, items);
+      return items.map(() => 'committed');
+    },
+  });
+  const good = bots.map(({ token }) => batcher.submit(write(hashSecret(token), 'https://good.example.com')));
+  const bad = batcher.submit(write(hashSecret(bots[0]!.token + 'x'), 'https://bad.example.com/\u0000')).catch((error: { code?: string }) => error.code);
+  const outcomes = await Promise.all(good);
+  const { rows } = await ctx.db.query<{ n: number }>(
+    "SELECT count(*) AS n FROM bots WHERE user_id = $1 AND connection_status = 'connected'",
+    [user.id],
+  );
+  // the neighbours are all committed
+  assert.ok(outcomes.every((outcome) => outcome === 'committed'));
+  assert.is(rows[0]?.n, 30);
+  // the bad one fails alone with PostgreSQL's own refusal (SQLSTATE class 22, data exception)
+  assert.match(String(await bad), /^22/);
+});
+
+concurrent('heartbeats with control characters get 400 while a hundred neighbours sent with them get 200', async (ctx) => {
+  const { user } = await createOwner(ctx.db);
+  const bots = await Promise.all(Array.from({ length: 100 }, () => createBotFor(ctx.db, user.id)));
+  const madeUp = () => `bot_${randomBytes(32).toString('base64url')}`;
+  const hostile = ['\u0000', '\u0001', '\u001f', '\u007f', '\t', '\n', '%00\u0000', '\r\n'].map((bad) =>
+    postHeartbeat(ctx.app, madeUp(), heartbeatBody({ site_url: `https://evil.example.com/${bad}` })),
+  );
+  const valid = bots.map(({ token }) => postHeartbeat(ctx.app, token));
+  const [bad, good] = await Promise.all([Promise.all(hostile), Promise.all(valid)]);
+  // every valid heartbeat is accepted
+  assert.equal(good.map((r) => r.statusCode), good.map(() => 200));
+  // every hostile one is a 400 that names the field
+  assert.equal(bad.map((r) => r.statusCode), bad.map(() => 400));
+  assert.is(bad[0]!.json().message, 'site_url must not contain control characters');
 });
 
 concurrent.run();

@@ -12,6 +12,15 @@ import { DEFAULT_PLUGIN_DIR } from '../../src/plugin/plugin-release.ts';
 export const WORDPRESS_DIR = '/usr/share/wordpress';
 const TASK_SCRIPT = fileURLToPath(new URL('./wp-task.php', import.meta.url));
 const MYSQL = { host: '127.0.0.1', port: 3306, user: 'root' };
+/** Debian's wordpress package only recommends a theme; this is the one .ci/run installs. */
+const DEFAULT_THEME = 'twentytwentythree';
+/** The PHP extensions the suite relies on, with the Debian package that provides each. */
+const PHP_EXTENSIONS: [extension: string, aptPackage: string][] = [
+  ['mysqli', 'php-mysql'],
+  ['xml', 'php-xml'],
+  ['mbstring', 'php-mbstring'],
+  ['curl', 'php-curl'],
+];
 
 function php(code: string): { ok: boolean; output: string } {
   const result = spawnSync('php', ['-r', code], { encoding: 'utf8', timeout: 20_000 });
@@ -28,9 +37,15 @@ function mysqlQuery(sql: string): { ok: boolean; output: string } {
 
 /** Why a real WordPress cannot run here, or undefined when it can. */
 export function wordpressUnavailable(): string | undefined {
-  if (spawnSync('php', ['-v'], { stdio: 'ignore' }).status !== 0) return 'php-cli is not installed';
-  if (!php('exit(extension_loaded("mysqli") ? 0 : 1);').ok) return 'php-mysql is not installed (no mysqli extension)';
-  if (!existsSync(path.join(WORDPRESS_DIR, 'wp-load.php'))) return `Debian's wordpress package is not installed (${WORDPRESS_DIR})`;
+  if (spawnSync('php', ['-v'], { stdio: 'ignore' }).status !== 0) return 'php is not installed (apt-get install php-cli)';
+  for (const [extension, aptPackage] of PHP_EXTENSIONS) {
+    if (!php(`exit(extension_loaded("${extension}") ? 0 : 1);`).ok) return `the PHP ${extension} extension is missing (apt-get install ${aptPackage})`;
+  }
+  if (!existsSync(path.join(WORDPRESS_DIR, 'wp-load.php'))) return `Debian's wordpress package is not installed (apt-get install wordpress)`;
+  // Without a theme the front end answers 500 and the widget never appears.
+  if (!existsSync(path.join(WORDPRESS_DIR, 'wp-content', 'themes', DEFAULT_THEME, 'style.css'))) {
+    return `WordPress has no ${DEFAULT_THEME} theme (apt-get install wordpress-theme-${DEFAULT_THEME})`;
+  }
   const ping = mysqlQuery('SELECT 1');
   if (!ping.ok) return `MariaDB is not reachable at ${MYSQL.host}:${MYSQL.port} as root (${ping.output})`;
   return undefined;

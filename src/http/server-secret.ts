@@ -1,6 +1,8 @@
-// The secret that signs the CSRF cookie, loaded from the database on first need rather than when
-// the app is built: the app must build (and answer heartbeats with 503, /healthz with 200) while
-// the database is down. Until it is loaded, nothing that signs a cookie can run.
+// The server secret (SECRET_KEY, or the one generated and kept in service_state) for everything
+// that signs: the CSRF cookie, the mute and unsubscribe links, the alert mails. One instance per
+// app, created in buildApp and reached as app.serverSecret. It is loaded from the database on
+// first need rather than when the app is built: the app must build (and answer heartbeats with
+// 503, /healthz with 200) while the database is down. Until it is loaded, nothing that signs can run.
 import { Signer } from '@fastify/cookie';
 import type { Database } from '../db/database.ts';
 import { loadServerSecret } from '../db/service-state.ts';

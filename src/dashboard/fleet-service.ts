@@ -1,0 +1,63 @@
+// What the admin fleet page shows, computed from the database: the fleet summary shared with the
+// Prometheus gauges (src/db/fleet-summary.ts), the share of sites on an outdated plugin, and one
+// page of connections. Never imports fastify.
+import type { Database } from '../db/database.ts';
+import { listFleetPage, type FleetBotRow, type FleetFilter } from '../db/fleet.ts';
+import { readFleetSummary, type FleetSummary, type VersionCount } from '../db/fleet-summary.ts';
+import { compareVersions, newestVersion } from '../domain/versions.ts';
+
+export interface FleetServiceDeps {
+  db: Database;
+  /** The current plugin release; when unknown, the newest version any site reports. */
+  latestPluginVersion?: string;
+}
+
+export interface VersionShare extends VersionCount {
+  /** Percent of the sites that report a version, one decimal. */
+  share: number;
+  outdated: boolean;
+}
+
+export interface FleetOverview {
+  summary: FleetSummary;
+  /** The release sites are compared with, if any is known. */
+  latest: string | undefined;
+  /** Sites whose last reported plugin is older than `latest`, and their share in percent. */
+  outdated: number;
+  outdatedShare: number;
+  pluginVersions: VersionShare[];
+  wpVersions: VersionShare[];
+}
+
+const share = (count: number, of: number) => (of ? Math.round((count / of) * 1000) / 10 : 0);
+
+export function createFleetService({ db, latestPluginVersion }: FleetServiceDeps) {
+  return {
+    /** The fleet's counts and version distributions (every site by the version it last reported). */
+    async overview(): Promise<FleetOverview> {
+      const summary = await readFleetSummary(db);
+      const plugins = summary.reportedPluginVersions;
+      const latest = latestPluginVersion ?? newestVersion(plugins.map((entry) => entry.version));
+      const isOutdated = (version: string) => (latest ? compareVersions(version, latest) < 0 : false);
+      const reporting = plugins.reduce((sum, entry) => sum + entry.count, 0);
+      const wpReporting = summary.reportedWpVersions.reduce((sum, entry) => sum + entry.count, 0);
+      const outdated = plugins.filter((entry) => isOutdated(entry.version)).reduce((sum, entry) => sum + entry.count, 0);
+      return {
+        summary,
+        latest,
+        outdated,
+        outdatedShare: share(outdated, reporting),
+        pluginVersions: plugins.map((entry) => ({ ...entry, share: share(entry.count, reporting), outdated: isOutdated(entry.version) })),
+        wpVersions: summary.reportedWpVersions.map((entry) => ({ ...entry, share: share(entry.count, wpReporting), outdated: false })),
+      };
+    },
+
+    /** One page of connections, newest activity first, and whether another page follows. */
+    async connections(filter: FleetFilter): Promise<{ rows: FleetBotRow[]; hasNext: boolean }> {
+      const rows = await listFleetPage(db, { ...filter, limit: filter.limit + 1 });
+      return { rows: rows.slice(0, filter.limit), hasNext: rows.length > filter.limit };
+    },
+  };
+}
+
+export type FleetService = ReturnType<typeof createFleetService>;

@@ -1,0 +1,144 @@
+// Plain SQL for alert episodes: a bot's stale spell from the flip that opens it to the event that
+// closes it, and its reminder schedule. Every function takes a Queryable so the sweep can run them
+// inside its one transaction.
+import { alertBotColumns, type AlertBotRow } from './bots.ts';
+import type { Queryable } from './database.ts';
+
+/** Arbitrary constant naming "the sweep" for pg_try_advisory_xact_lock. */
+const SWEEP_LOCK_KEY = 7_402_113_010;
+
+/** Takes the sweep lock for the rest of this transaction; false when another instance holds it. */
+export async function tryLockSweep(tx: Queryable): Promise<boolean> {
+  const { rows } = await tx.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS locked', [SWEEP_LOCK_KEY]);
+  return rows[0]!.locked;
+}
+
+export interface FlippedRow extends AlertBotRow {
+  episode_id: number;
+  last_seen_at: Date;
+  stale_at: Date;
+}
+
+export interface StaleFlip {
+  id: string;
+  lastActivity: Date;
+  staleAt: Date;
+}
+
+/** Rows per flip statement: bounded statements and parameter arrays even in a storm. */
+export const FLIP_BATCH = 5000;
+
+/**
+ * Flips each bot connected → stale with a conditional update (a heartbeat that landed meanwhile
+ * changed last_activity, so the row no longer matches; compared at the millisecond precision
+ * JavaScript read it with), writes its connection event dated at
+ * staleAt and opens its alert episode. Returns only the bots really flipped.
+ * The event id is drawn in the UPDATE's RETURNING so that no step joins two CTEs (the planner
+ * cannot estimate them and would nest-loop a storm of flips quadratically).
+ */
+export async function flipStale(tx: Queryable, flips: readonly StaleFlip[], repeatMs: number): Promise<FlippedRow[]> {
+  const flipped: FlippedRow[] = [];
+  // In last-activity order, so each batch names its own slice of the partial index
+  // bots_connected_last_activity_idx: the update reads that slice, never the whole fleet.
+  const ordered = [...flips].sort((a, b) => a.lastActivity.getTime() - b.lastActivity.getTime());
+  for (let start = 0; start < ordered.length; start += FLIP_BATCH) {
+    const batch = ordered.slice(start, start + FLIP_BATCH);
+    const { rows } = await tx.query<FlippedRow>(
+      `WITH input AS (
+         SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[]) AS t(id, last_activity, stale_at)
+       ), flipped AS (
+         UPDATE bots b SET connection_status = 'stale', wordpress_connected = false, status_changed_at = i.stale_at
+         FROM input i
+         WHERE b.connection_status = 'connected' AND b.wordpress_last_activity >= $5 AND b.wordpress_last_activity < $6::timestamptz + interval '1 millisecond'
+           AND b.id = i.id AND date_trunc('milliseconds', b.wordpress_last_activity) = i.last_activity
+         RETURNING b.id, b.user_id, b.name, b.wordpress_site_url, b.wordpress_plugin_version, b.is_active, b.muted_until,
+                   i.last_activity, i.stale_at, nextval(pg_get_serial_sequence('connection_events', 'id')) AS event_id
+       ), events AS (
+         INSERT INTO connection_events (id, bot_id, occurred_at, kind, from_status, to_status, reason, details)
+         SELECT event_id, id, stale_at, 'status', 'connected', 'stale', 'no_heartbeat', jsonb_build_object('last_activity', last_activity)
+         FROM flipped
+       ), episodes AS (
+         INSERT INTO alert_episodes (id, bot_id, opened_at, last_seen_at, next_reminder_at)
+         SELECT event_id, id, stale_at, last_activity, stale_at + $4 * interval '1 millisecond' FROM flipped
+       )
+       SELECT f.id AS bot_id, ${alertBotColumns('f', 'u')}, f.event_id AS episode_id, f.last_activity AS last_seen_at, f.stale_at
+       FROM flipped f JOIN users u ON u.id = f.user_id`,
+      [batch.map((f) => f.id), batch.map((f) => f.lastActivity), batch.map((f) => f.staleAt), repeatMs, batch[0]!.lastActivity, batch.at(-1)!.lastActivity],
+    );
+    flipped.push(...rows);
+  }
+  // Owner by owner, oldest first: the order sites are listed in their digest.
+  const order = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
+  return flipped.sort((a, b) => order(a.user_id, b.user_id) || a.stale_at.getTime() - b.stale_at.getTime() || order(a.name, b.name));
+}
+
+export interface ClosedEpisodeRow extends AlertBotRow {
+  episode_id: number;
+  last_seen_at: Date;
+  ended_at: Date;
+  to_status: string;
+  /** A stale mail for this episode was sent or is on its way (not held, dropped or failed). */
+  announced: boolean;
+}
+
+/**
+ * Claims every not yet handled "stale → something" connection event (written by the heartbeat
+ * path) and closes the bot's open episode with it. Returns the closed episodes.
+ */
+export async function closeEpisodesFromEvents(tx: Queryable, now: Date): Promise<ClosedEpisodeRow[]> {
+  const { rows } = await tx.query<ClosedEpisodeRow>(
+    `WITH claimed AS (
+       UPDATE connection_events SET alert_processed_at = $1
+       WHERE alert_processed_at IS NULL AND kind = 'status' AND from_status = 'stale'
+       RETURNING id, bot_id, occurred_at, to_status
+     ), closed AS (
+       UPDATE alert_episodes ep SET closed_at = c.occurred_at, closed_to_status = c.to_status
+       FROM claimed c
+       WHERE ep.bot_id = c.bot_id AND ep.closed_at IS NULL AND ep.id < c.id
+       RETURNING ep.id, ep.bot_id, ep.last_seen_at, c.occurred_at AS ended_at, c.to_status
+     )
+     SELECT cl.id AS episode_id, cl.bot_id, cl.last_seen_at, cl.ended_at, cl.to_status, ${alertBotColumns('b', 'u')},
+            EXISTS (SELECT 1 FROM alert_notifications n JOIN alert_outbox o ON o.id = n.outbox_id
+                    WHERE n.episode_id = cl.id AND n.kind = 'stale' AND o.status IN ('pending', 'sending', 'sent')) AS announced
+     FROM closed cl JOIN bots b ON b.id = cl.bot_id JOIN users u ON u.id = b.user_id
+     ORDER BY b.user_id, cl.ended_at, b.name`,
+    [now],
+  );
+  return rows;
+}
+
+export interface DueReminderRow extends AlertBotRow {
+  episode_id: number;
+  opened_at: Date;
+  last_seen_at: Date;
+  reminders_sent: number;
+  connection_status: string;
+  /** The stale mail of this episode was delivered. */
+  announced: boolean;
+}
+
+export async function selectDueReminders(tx: Queryable, now: Date): Promise<DueReminderRow[]> {
+  const { rows } = await tx.query<DueReminderRow>(
+    `SELECT ep.id AS episode_id, ep.bot_id, ep.opened_at, ep.last_seen_at, ep.reminders_sent,
+            ${alertBotColumns('b', 'u')}, b.connection_status,
+            EXISTS (SELECT 1 FROM alert_notifications n JOIN alert_outbox o ON o.id = n.outbox_id
+                    WHERE n.episode_id = ep.id AND n.kind = 'stale' AND o.status = 'sent') AS announced
+     FROM alert_episodes ep JOIN bots b ON b.id = ep.bot_id JOIN users u ON u.id = b.user_id
+     WHERE ep.closed_at IS NULL AND ep.next_reminder_at <= $1
+     ORDER BY b.user_id, ep.opened_at, b.name`,
+    [now],
+  );
+  return rows;
+}
+
+export async function updateReminderSchedule(
+  tx: Queryable,
+  updates: ReadonlyArray<{ episodeId: number; remindersSent: number; nextAt: Date | null }>,
+): Promise<void> {
+  if (updates.length === 0) return;
+  await tx.query(
+    `UPDATE alert_episodes ep SET reminders_sent = u.sent, next_reminder_at = u.next_at
+     FROM unnest($1::bigint[], $2::int[], $3::timestamptz[]) AS u(id, sent, next_at) WHERE ep.id = u.id`,
+    [updates.map((u) => u.episodeId), updates.map((u) => u.remindersSent), updates.map((u) => u.nextAt)],
+  );
+}

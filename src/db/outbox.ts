@@ -1,0 +1,211 @@
+// Plain SQL for the alert outbox (one row per mail, sent by src/alerts/delivery.ts) and the
+// notifications each mail carries (which bot, which episode, which kind): enqueue, hold and
+// release during a storm, claim and finish delivery attempts, and the mails about one bot.
+import { alertBotColumns, type AlertBotRow } from './bots.ts';
+import type { Queryable } from './database.ts';
+
+export type OutboxKind = 'stale' | 'recovery' | 'reminder' | 'incident';
+export type OutboxStatus = 'held' | 'pending' | 'sending' | 'sent' | 'failed' | 'dropped';
+
+export interface NewOutboxMail {
+  dedupeKey: string;
+  kind: OutboxKind;
+  userId?: string;
+  toAddress?: string;
+  payload: unknown;
+  status: 'held' | 'pending';
+  incidentId?: number | null;
+  now: Date;
+}
+
+/** Enqueues one mail; undefined when a mail with this dedupe key already exists. */
+export async function enqueueMail(tx: Queryable, mail: NewOutboxMail): Promise<number | undefined> {
+  const { rows } = await tx.query<{ id: number }>(
+    `INSERT INTO alert_outbox (dedupe_key, kind, user_id, to_address, payload, status, incident_id, next_attempt_at, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)
+     ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`,
+    [mail.dedupeKey, mail.kind, mail.userId ?? null, mail.toAddress ?? null, JSON.stringify(mail.payload), mail.status, mail.incidentId ?? null, mail.now],
+  );
+  return rows[0]?.id;
+}
+
+export interface NewOwnerMail {
+  dedupeKey: string;
+  userId: string;
+  payload: unknown;
+  notifications: readonly NewNotification[];
+}
+
+/**
+ * Enqueues many owner mails of one kind, then the notifications each carries (two statements).
+ * A mail whose dedupe key exists is skipped with its notifications; a notification whose dedupe key
+ * exists raises a unique violation, rolling the whole sweep back: a bot is never announced twice
+ * for the same thing. Returns how many mails were enqueued.
+ */
+export async function enqueueOwnerMails(
+  tx: Queryable,
+  kind: Exclude<OutboxKind, 'incident'>,
+  mails: readonly NewOwnerMail[],
+  status: 'held' | 'pending',
+  incidentId: number | null,
+  now: Date,
+): Promise<number> {
+  if (mails.length === 0) return 0;
+  const { rows: inserted } = await tx.query<{ id: number; dedupe_key: string }>(
+    `INSERT INTO alert_outbox (dedupe_key, kind, user_id, payload, status, incident_id, next_attempt_at, created_at)
+     SELECT t.key, $4, t.user_id, t.payload::jsonb, $5, $6, $7, $7
+     FROM unnest($1::text[], $2::uuid[], $3::text[]) AS t(key, user_id, payload)
+     ON CONFLICT (dedupe_key) DO NOTHING
+     RETURNING id, dedupe_key`,
+    [mails.map((m) => m.dedupeKey), mails.map((m) => m.userId), mails.map((m) => JSON.stringify(m.payload)), kind, status, incidentId, now],
+  );
+  const ids = new Map(inserted.map((row) => [row.dedupe_key, row.id]));
+  const notifications = mails.flatMap((mail) => {
+    const outboxId = ids.get(mail.dedupeKey);
+    return outboxId === undefined ? [] : mail.notifications.map((n) => ({ ...n, outboxId }));
+  });
+  if (notifications.length) {
+    await tx.query(
+      `INSERT INTO alert_notifications (dedupe_key, kind, bot_id, episode_id, outbox_id)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::uuid[], $4::bigint[], $5::bigint[])`,
+      [
+        notifications.map((n) => n.dedupeKey),
+        notifications.map((n) => n.kind),
+        notifications.map((n) => n.botId),
+        notifications.map((n) => n.episodeId),
+        notifications.map((n) => n.outboxId),
+      ],
+    );
+  }
+  return inserted.length;
+}
+
+export interface NewNotification {
+  dedupeKey: string;
+  kind: 'stale' | 'recovery' | 'reminder';
+  botId: string;
+  episodeId: number;
+}
+
+export interface HeldMailRow {
+  id: number;
+  kind: OutboxKind;
+  payload: { sites: Array<{ id: string }> } & Record<string, unknown>;
+}
+
+export async function selectHeldMails(tx: Queryable, incidentId: number): Promise<HeldMailRow[]> {
+  const { rows } = await tx.query<HeldMailRow>(
+    "SELECT id, kind, payload FROM alert_outbox WHERE status = 'held' AND incident_id = $1 ORDER BY id FOR UPDATE",
+    [incidentId],
+  );
+  return rows;
+}
+
+export interface HeldNotificationRow extends AlertBotRow {
+  outbox_id: number;
+  still_stale: boolean;
+}
+
+/** For each held mail, its bots and whether each is still stale in the same episode. */
+export async function selectHeldNotifications(tx: Queryable, outboxIds: readonly number[]): Promise<HeldNotificationRow[]> {
+  const { rows } = await tx.query<HeldNotificationRow>(
+    `SELECT n.outbox_id, n.bot_id, ${alertBotColumns('b', 'u')},
+            (ep.closed_at IS NULL AND b.connection_status = 'stale') AS still_stale
+     FROM alert_notifications n
+     JOIN alert_episodes ep ON ep.id = n.episode_id
+     JOIN bots b ON b.id = n.bot_id JOIN users u ON u.id = b.user_id
+     WHERE n.outbox_id = ANY($1::bigint[])`,
+    [outboxIds],
+  );
+  return rows;
+}
+
+/** Releases a held mail with the sites still true, or drops it; forgets the notifications dropped. */
+export async function releaseHeldMail(tx: Queryable, id: number, payload: unknown | null, keepBotIds: readonly string[]): Promise<void> {
+  await tx.query('DELETE FROM alert_notifications WHERE outbox_id = $1 AND NOT (bot_id = ANY($2::uuid[]))', [id, keepBotIds]);
+  if (payload === null) {
+    await tx.query("UPDATE alert_outbox SET status = 'dropped', last_error = 'no longer true when the storm ended' WHERE id = $1", [id]);
+  } else {
+    await tx.query("UPDATE alert_outbox SET status = 'pending', payload = $2 WHERE id = $1", [id, JSON.stringify(payload)]);
+  }
+}
+
+export interface OutboxRow {
+  id: number;
+  dedupe_key: string;
+  kind: OutboxKind;
+  user_id: string | null;
+  to_address: string | null;
+  payload: Record<string, unknown>;
+  status: OutboxStatus;
+  attempts: number;
+  created_at: Date;
+}
+
+/**
+ * Claims up to `limit` mails that are due (pending and due, or claimed by a worker whose lease
+ * ran out): status sending, a lease until now + leaseMs, one more attempt. SKIP LOCKED lets several
+ * workers claim disjoint mails.
+ */
+export async function claimDueMails(db: Queryable, now: Date, leaseMs: number, limit: number): Promise<OutboxRow[]> {
+  const { rows } = await db.query<OutboxRow>(
+    `UPDATE alert_outbox o SET status = 'sending', locked_until = $1::timestamptz + $2 * interval '1 millisecond', attempts = o.attempts + 1
+     FROM (SELECT id FROM alert_outbox
+           WHERE (status = 'pending' AND next_attempt_at <= $1) OR (status = 'sending' AND locked_until <= $1)
+           ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED) due
+     WHERE o.id = due.id
+     RETURNING o.id, o.dedupe_key, o.kind, o.user_id, o.to_address, o.payload, o.status, o.attempts, o.created_at`,
+    [now, leaseMs, limit],
+  );
+  return rows.sort((a, b) => a.id - b.id);
+}
+
+/**
+ * Ends one claimed attempt. Fenced by the attempt number: if this worker's lease ran out and
+ * another worker claimed the mail again, this late result changes nothing.
+ */
+export async function finishAttempt(
+  db: Queryable,
+  id: number,
+  attempt: number,
+  outcome: { status: 'sent' | 'failed' | 'dropped'; at: Date; error?: string } | { status: 'pending'; retryAt: Date; error: string },
+): Promise<boolean> {
+  const result =
+    outcome.status === 'pending'
+      ? await db.query(
+          `UPDATE alert_outbox SET status = 'pending', next_attempt_at = $3, locked_until = NULL, last_error = $4
+           WHERE id = $1 AND status = 'sending' AND attempts = $2`,
+          [id, attempt, outcome.retryAt, outcome.error],
+        )
+      : await db.query(
+          `UPDATE alert_outbox SET status = $3, sent_at = CASE WHEN $3 = 'sent' THEN $4::timestamptz END, locked_until = NULL, last_error = $5
+           WHERE id = $1 AND status = 'sending' AND attempts = $2`,
+          [id, attempt, outcome.status, outcome.at, outcome.error ?? null],
+        );
+  return result.rowCount > 0;
+}
+
+export async function countPendingMails(db: Queryable): Promise<number> {
+  const { rows } = await db.query<{ count: number }>("SELECT count(*)::int AS count FROM alert_outbox WHERE status IN ('pending', 'sending')");
+  return rows[0]!.count;
+}
+
+export interface BotAlertMail {
+  kind: 'stale' | 'recovery' | 'reminder';
+  status: 'held' | 'pending' | 'sending' | 'sent' | 'failed' | 'dropped';
+  created_at: Date;
+  sent_at: Date | null;
+  attempts: number;
+  last_error: string | null;
+}
+
+/** The latest alert mails that mention this bot, newest first (its page shows them, failures included). */
+export async function listAlertMailsForBot(db: Queryable, botId: string, limit = 10): Promise<BotAlertMail[]> {
+  const { rows } = await db.query<BotAlertMail>(
+    `SELECT n.kind, o.status, o.created_at, o.sent_at, o.attempts, o.last_error
+     FROM alert_notifications n JOIN alert_outbox o ON o.id = n.outbox_id
+     WHERE n.bot_id = $1 ORDER BY n.id DESC LIMIT $2`,
+    [botId, limit],
+  );
+  return rows;
+}
