@@ -93,11 +93,14 @@ export interface WordPressSite {
   debugLog: string;
   serverLog: () => string;
   task(task: string, args?: Record<string, unknown>): Promise<TaskResult>;
+  /** Stops `php -S` (the site stops answering); restart() serves it again on the same port. */
+  stop(): Promise<void>;
+  restart(): Promise<void>;
   close(): Promise<void>;
 }
 
 /** Copies WordPress, creates its database and starts `php -S` on a free port. */
-export async function startWordPress(options: { pluginDir?: string } = {}): Promise<WordPressSite> {
+export async function startWordPress(options: { pluginDir?: string; workers?: number } = {}): Promise<WordPressSite> {
   const root = mkdtempSync(path.join(os.tmpdir(), 'agentdesk-wp-'));
   const dbName = `agentdesk_wp_${process.pid}_${randomBytes(3).toString('hex')}`;
 
@@ -114,20 +117,39 @@ export async function startWordPress(options: { pluginDir?: string } = {}): Prom
   if (!created.ok) throw new Error(`could not create the WordPress database: ${created.output}`);
 
   let serverOutput = '';
-  const server: ChildProcess = spawn('php', ['-S', '127.0.0.1:0', '-t', root], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-  server.stdout!.on('data', (chunk: Buffer) => (serverOutput += chunk.toString()));
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`php -S did not start: ${serverOutput}`)), 10_000);
-    server.stderr!.on('data', (chunk: Buffer) => {
-      serverOutput += chunk.toString();
-      const match = /Development Server \(http:\/\/127\.0\.0\.1:(\d+)\) started/.exec(serverOutput);
-      if (match) {
-        clearTimeout(timer);
-        resolve(Number(match[1]));
-      }
+  // php -S in its own process group, so stopping it also stops its workers (PHP_CLI_SERVER_WORKERS).
+  const serve = (port: number) => {
+    const child: ChildProcess = spawn('php', ['-S', `127.0.0.1:${port}`, '-t', root], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+      env: { ...process.env, ...(options.workers ? { PHP_CLI_SERVER_WORKERS: String(options.workers) } : {}) },
     });
-    server.once('exit', (code) => reject(new Error(`php -S exited (${code}): ${serverOutput}`)));
-  });
+    child.stdout!.on('data', (chunk: Buffer) => (serverOutput += chunk.toString()));
+    const started = new Promise<number>((resolve, reject) => {
+      let output = '';
+      const timer = setTimeout(() => reject(new Error(`php -S did not start: ${serverOutput}`)), 10_000);
+      child.stderr!.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        serverOutput += chunk.toString();
+        const match = /Development Server \(http:\/\/127\.0\.0\.1:(\d+)\) started/.exec(output);
+        if (match) {
+          clearTimeout(timer);
+          resolve(Number(match[1]));
+        }
+      });
+      child.once('exit', (code) => reject(new Error(`php -S exited (${code}): ${serverOutput}`)));
+    });
+    return { child, started };
+  };
+  const stopServer = async (child: ChildProcess) => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    process.kill(-child.pid!, 'SIGTERM');
+    await exited;
+  };
+  let server = serve(0);
+  const port = await server.started;
   const url = `http://127.0.0.1:${port}`;
   const debugLog = path.join(root, 'debug.log');
   const salt = () => randomBytes(32).toString('base64');
@@ -183,12 +205,16 @@ require_once ABSPATH . 'wp-settings.php';
     debugLog,
     serverLog: () => serverOutput,
     task,
+    async stop() {
+      await stopServer(server.child);
+    },
+    async restart() {
+      await stopServer(server.child);
+      server = serve(port);
+      await server.started;
+    },
     async close() {
-      if (server.exitCode === null) {
-        const exited = new Promise((resolve) => server.once('exit', resolve));
-        server.kill('SIGTERM');
-        await exited;
-      }
+      await stopServer(server.child);
       mysqlQuery(`DROP DATABASE IF EXISTS \`${dbName}\``);
       rmSync(root, { recursive: true, force: true });
     },
