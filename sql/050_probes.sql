@@ -47,6 +47,7 @@ CREATE INDEX site_probes_due_idx ON site_probes (next_attempt_at) WHERE status =
 CREATE INDEX site_probes_lease_idx ON site_probes (locked_until) WHERE status = 'probing';
 CREATE INDEX site_probes_open_idx ON site_probes (bot_id) WHERE status <> 'done';
 CREATE INDEX site_probes_incident_idx ON site_probes (incident_id) WHERE incident_id IS NOT NULL;
+CREATE INDEX site_probes_created_idx ON site_probes (created_at);  -- pruning (pruneProbes)
 
 -- One probe per host per minute, across instances: the last time each host was requested.
 CREATE TABLE probe_hosts (

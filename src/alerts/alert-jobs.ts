@@ -19,6 +19,7 @@ import type { Metrics } from '../metrics.ts';
 import { createSafeRequester } from '../outbound/safe-request.ts';
 import { outboundSettings } from '../outbound/outbound-settings.ts';
 import { createProbeWorker } from '../probes/probe-worker.ts';
+import { pruneProbes } from '../db/probes.ts';
 import { probeLeaseMs } from './sweep.ts';
 
 /** How often the delivery worker looks for due mails between sweeps (retries, other instances' mails). */
@@ -113,6 +114,7 @@ export async function startAlertJobs(deps: AlertJobsDeps) {
         }
         // The instance that swept also keeps the heartbeat history bounded (an hour's rows at a time).
         await pruneHeartbeatHistory(db, now());
+        await pruneProbes(db, now());
       }
     } catch (error) {
       log.error({ err: error }, 'sweep failed');

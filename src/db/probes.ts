@@ -263,3 +263,20 @@ export async function findCheckingSince(db: Queryable, botId: string): Promise<D
   );
   return rows[0]?.created_at;
 }
+
+/** Probes are worth keeping this long: reminders stop after 7 days, everything else is judged in minutes. */
+export const PROBE_HISTORY_DAYS = 8;
+
+/**
+ * Keeps the probe tables bounded (an idle site is nudged after every silence): deletes probes older
+ * than PROBE_HISTORY_DAYS and host slots older than an hour, a bounded batch at a time.
+ */
+export async function pruneProbes(db: Queryable, now: Date, batch = 10_000): Promise<number> {
+  const cutoff = new Date(now.getTime() - PROBE_HISTORY_DAYS * 86_400_000);
+  const { rowCount } = await db.query(
+    'DELETE FROM site_probes WHERE id IN (SELECT id FROM site_probes WHERE created_at < $1 ORDER BY id LIMIT $2)',
+    [cutoff, batch],
+  );
+  await db.query("DELETE FROM probe_hosts WHERE last_probe_at < $1::timestamptz - interval '1 hour'", [now]);
+  return rowCount;
+}

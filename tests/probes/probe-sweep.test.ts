@@ -7,7 +7,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createSweep, probeLeaseMs, sweepSettings } from '../../src/alerts/sweep.ts';
 import { listConnectionEvents } from '../../src/db/bots.ts';
-import { claimDueProbes } from '../../src/db/probes.ts';
+import { claimDueProbes, pruneProbes } from '../../src/db/probes.ts';
 import { createSafeRequester, type Resolver } from '../../src/outbound/safe-request.ts';
 import { outboundSettings } from '../../src/outbound/outbound-settings.ts';
 import { createProbeWorker, type ProbeWorker } from '../../src/probes/probe-worker.ts';
@@ -353,6 +353,21 @@ test('during a storm probes still run, owner mails are held, and the operator ge
   assert.match(summary, '4 WordPress answers, plugin silent');
   assert.match(summary, '2 site down');
   assert.match(summary, 'more likely on our side');
+});
+
+test('probes and host slots are pruned once older than the reminders they could serve', async (ctx) => {
+  const owner = await ctx.h.owner();
+  await bot(ctx, owner.id, 'Old probe', 'old.test', { status: 200 });
+  await minute(ctx, STALE_AFTER_MS + MINUTE);
+  const count = async () => (await ctx.h.db.query<{ n: number }>('SELECT (SELECT count(*) FROM site_probes) + (SELECT count(*) FROM probe_hosts) AS n')).rows[0]!.n;
+  // a probe and its host slot
+  assert.is(Number(await count()), 2);
+  await pruneProbes(ctx.h.db, new Date(ctx.h.clock.now().getTime() + 7 * DAY));
+  // kept for the week of reminders (the host slot, an hour old, goes)
+  assert.is(Number(await count()), 1);
+  await pruneProbes(ctx.h.db, new Date(ctx.h.clock.now().getTime() + 9 * DAY));
+  // then gone
+  assert.is(Number(await count()), 0);
 });
 
 test('with PROBE=off a silent site is flipped at its deadline, not_probed, as before', async (ctx) => {
