@@ -255,15 +255,6 @@ export async function recordProbeAnswer(db: Queryable, id: number, attempt: numb
   return result.rowCount > 0;
 }
 
-/** When this bot's pending nudge started, if one is under way (its page says "checking"). */
-export async function findCheckingSince(db: Queryable, botId: string): Promise<Date | undefined> {
-  const { rows } = await db.query<{ created_at: Date }>(
-    "SELECT created_at FROM site_probes WHERE bot_id = $1 AND purpose = 'deadline' AND status <> 'done' ORDER BY id DESC LIMIT 1",
-    [botId],
-  );
-  return rows[0]?.created_at;
-}
-
 /** Probes are worth keeping this long: reminders stop after 7 days, everything else is judged in minutes. */
 export const PROBE_HISTORY_DAYS = 8;
 
