@@ -355,6 +355,44 @@ test('during a storm probes still run, owner mails are held, and the operator ge
   assert.match(summary, 'more likely on our side');
 });
 
+test('a worker keeps at most PROBE_CONCURRENCY requests in flight', async (ctx) => {
+  const owner = await ctx.h.owner();
+  let inFlight = 0;
+  let most = 0;
+  let arrived = 0;
+  const waiting: Array<() => void> = [];
+  // Each answer waits until a second request is in flight (or it is the last one), so a batch of
+  // two is really concurrent; a serial worker would leave the first waiting until its timeout.
+  for (let i = 0; i < 5; i++) {
+    await bot(ctx, owner.id, `Busy ${i}`, `busy${i}.test`, {
+      status: 200,
+      wake: async () => {
+        arrived++;
+        most = Math.max(most, ++inFlight);
+        if (inFlight >= 2 || arrived === 5) {
+          for (const release of waiting.splice(0)) release();
+        } else {
+          await new Promise<void>((resolve) => waiting.push(resolve));
+        }
+        inFlight--;
+      },
+    });
+  }
+  const narrow = createProbeWorker({
+    db: ctx.h.db,
+    requester: createSafeRequester(outboundSettings(ctx.h.config, toLoopback)),
+    now: ctx.h.clock.now,
+    concurrency: 2,
+    leaseMs: probeLeaseMs(ctx.h.config.probeTimeoutMs),
+  });
+  ctx.h.clock.advance(STALE_AFTER_MS + MINUTE);
+  await ctx.h.sweep.run(ctx.h.clock.now());
+  const result = await narrow.runDue();
+  // all five answered, never more than two at once
+  assert.is(result.answered, 5);
+  assert.is(most, 2);
+});
+
 test('probes and host slots are pruned once older than the reminders they could serve', async (ctx) => {
   const owner = await ctx.h.owner();
   await bot(ctx, owner.id, 'Old probe', 'old.test', { status: 200 });
