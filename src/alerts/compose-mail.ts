@@ -73,6 +73,7 @@ export function composeMail(deps: ComposeDeps, row: OutboxRow, recipient: Recipi
     const data = {
       ...p,
       resolved: p.state === 'resolved',
+      assessed: p.state === 'assessed',
       openedAt: formatInZone(new Date(String(p.opened_at)), 'UTC'),
       closedAt: p.closed_at ? formatInZone(new Date(String(p.closed_at)), 'UTC') : null,
       metricsUrl: `${base}/metrics`,

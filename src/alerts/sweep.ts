@@ -18,8 +18,8 @@
 //     STORM_MIN, newly silent (deadline passed) → open (or extend) the one incident and mail the
 //     operator; probes still run and are tagged with the incident. An open incident ends at the
 //     first calm run a full stale_after after its last storm once its probes are judged: its held
-//     mails are released with the sites still stale, or dropped when none is; the operator's mail
-//     gives the breakdown by diagnosis.
+//     mails are released with the sites still stale, or dropped when none is. The operator gets the
+//     breakdown by diagnosis once the incident's probes are judged, and again when it ends.
 //  5. Queue one stale digest per owner listing their newly stale sites (muted, disabled and
 //     unsubscribed excluded), held while an incident is open.
 //  6. Queue reminders for episodes due one (ALERT_REPEAT after going stale, then every
@@ -293,6 +293,25 @@ export function createSweep(deps: SweepDeps) {
     return enqueuePerOwner(tx, 'reminder', items, now, undefined);
   }
 
+  /**
+   * Once every probe of an open incident is judged, the operator gets the breakdown by diagnosis
+   * (once per incident, by its dedupe key): many plugin_silent means the sites are up and cannot
+   * reach us. The mail that ends the incident repeats it with everything probed since.
+   */
+  async function assessIncident(tx: Queryable, incident: IncidentRow, now: Date) {
+    if (!deps.operatorEmail || !deps.probe || (await countOpenIncidentProbes(tx, incident.id)) > 0) return;
+    const breakdown = await probeBreakdown(tx, incident.id);
+    if (breakdown.length === 0) return;
+    await enqueueMail(tx, {
+      dedupeKey: `incident:${incident.id}:assessed`,
+      kind: 'incident',
+      toAddress: deps.operatorEmail,
+      payload: { state: 'assessed', incident_id: incident.id, opened_at: incident.opened_at.toISOString(), breakdown },
+      status: 'pending',
+      now,
+    });
+  }
+
   interface DueBot {
     id: string;
     lastActivity: Date;
@@ -435,7 +454,10 @@ export function createSweep(deps: SweepDeps) {
           }
           incident = undefined;
         }
-        if (incident) await tagProbesWithIncident(tx, queued, incident.id);
+        if (incident) {
+          await tagProbesWithIncident(tx, queued, incident.id);
+          await assessIncident(tx, incident, now);
+        }
 
         // 5.
         const staleItems: Item[] = flipped

@@ -341,15 +341,23 @@ test('during a storm probes still run, owner mails are held, and the operator ge
   assert.is(storm.sweep.incidentOpened, true);
   assert.is(ctx.requests.length, 6);
   await minute(ctx, CONFIRM);
+  const assessed = ctx.smtp.received.filter((m) => m.to === 'ops@desk.example.test');
+  // opened, then (every probe judged) what they found, while the incident is still open
+  assert.is(assessed.length, 2);
+  assert.match(assessed[0]!.subject, /Storm incident #\d+: 6 of 6 bots went silent at once/);
+  assert.match(assessed[1]!.subject, /what the probes of silent sites found/);
+  assert.match(assessed[1]!.text, '4 WordPress answers, plugin silent');
+  assert.match(assessed[1]!.text, '2 site down');
   const outbox = await ctx.h.outbox();
   // their stale mails are held
   assert.ok(outbox.filter((m) => m.kind === 'stale').every((m) => m.status === 'held'));
   assert.is(outbox.filter((m) => m.kind === 'stale').length, 2);
   await minute(ctx, STALE_AFTER_MS);
   const ended = ctx.smtp.received.filter((m) => m.to === 'ops@desk.example.test');
-  // opened and ended mails; the ended one counts what the probes found
-  assert.is(ended.length, 2);
-  const summary = ended[1]!.text;
+  // then the ended mail, with the breakdown again
+  assert.is(ended.length, 3);
+  assert.match(ended[2]!.subject, /ended$/);
+  const summary = ended[2]!.text;
   assert.match(summary, '4 WordPress answers, plugin silent');
   assert.match(summary, '2 site down');
   assert.match(summary, 'more likely on our side');
