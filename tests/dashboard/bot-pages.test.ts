@@ -159,10 +159,17 @@ test('a stale bot shows its diagnosis with the next steps; a site a nudge woke g
   await heartbeat(ctx, token, { site_url: 'https://quiet.example.com/' });
   await ctx.db.query('UPDATE bots SET probe_woke_at = $2 WHERE id = $1', [bot.id, new Date('2026-11-25T11:00:00Z')]);
   const woke = await ctx.b.get(`/bots/${bot.id}/status`, { 'hx-request': 'true' });
+  // within its threshold: not being checked
+  assert.not.match(woke.body, 'id="bot-checking"');
   // connected, with why heartbeats are uneven and the cron line for this site
   assert.match(woke.body, /✅ Connected/);
   assert.match(woke.body, /its WP-Cron runs only when someone visits/);
   assert.match(woke.body, 'curl -fsS -o /dev/null "https://quiet.example.com/wp-cron.php?doing_wp_cron"');
+  await ctx.db.query("UPDATE bots SET wordpress_last_activity = wordpress_last_activity - interval '11 minutes' WHERE id = $1", [bot.id]);
+  const checking = await ctx.b.get(`/bots/${bot.id}/status`, { 'hx-request': 'true' });
+  // past its deadline but still connected: the page says it is being checked
+  assert.match(checking.body, /✅ Connected/);
+  assert.match(checking.body, 'Checking: no heartbeat for longer than usual');
   await ctx.db.query(
     `UPDATE bots SET connection_status = 'stale', diagnosis = 'site_down', diagnosis_detail = 'Your site did not answer: connection refused.',
        last_probe_at = $2 WHERE id = $1`,
