@@ -18,7 +18,9 @@ COPY --from=deps /app/node_modules ./node_modules
 # Everything else the service needs (src/, sql/, views/, …); .dockerignore keeps tests and local data out.
 COPY . .
 RUN mkdir -p /data && chown node:node /data
-# The official image's unprivileged user.
+# The official image's unprivileged user. With DATABASE_URL unset it also runs the embedded
+# PostgreSQL (data in /data/postgres, a unix socket there, no TCP port); as root it would use a
+# dedicated system user instead.
 USER node
 VOLUME ["/data"]
 EXPOSE 3000

@@ -1,8 +1,9 @@
 // Benchmark for spec §10 "Heartbeat ingest", measured the way users run the service:
 //   - the baseline is a bare Fastify route in its own process (bench/bare-fastify.mjs);
 //   - the service is started with `npm start`'s command line (telemetry loaded, production
-//     defaults: LOG_LEVEL=info, HEARTBEAT_RATE_LIMIT=30/min) on a scratch PostgreSQL database,
-//     its logs written to a file as a process manager would;
+//     defaults: LOG_LEVEL=info, HEARTBEAT_RATE_LIMIT=30/min), on its own embedded PostgreSQL or,
+//     with DATABASE_URL, on a scratch database of that server; its logs go to a file as a
+//     process manager would write them;
 //   - heartbeats rotate over BENCH_BOTS tokens (default 30,000) so that the per-token limit is not
 //     what gets measured.
 // It prints the ingest rate as a ratio of the bare process and of an in-app route (`/healthz`,
@@ -10,7 +11,8 @@
 // acknowledged heartbeat was committed. Machines here are shared and noisy: only ratios measured
 // in one run mean anything.
 //
-//   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm run bench:ingest
+//   npm run bench:ingest                                                              (embedded PostgreSQL, the default)
+//   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm run bench:ingest   (that server)
 // Options: BENCH_SECONDS (default 10), BENCH_CONNECTIONS (default 50), BENCH_BOTS (default 30000);
 // any other variable is passed to the service (e.g. LOG_LEVEL=warn to compare).
 import { randomBytes } from 'node:crypto';
@@ -21,6 +23,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { issueBotToken, issueWidgetKey } from '../src/accounts/credentials.ts';
 import type { Database } from '../src/db/database.ts';
+import { EMBEDDED_DATABASE, embeddedDatabaseUrl } from '../src/db/embedded-postgres.ts';
+import { openPgDatabase } from '../src/db/pg-driver.ts';
 import { openScratchDatabase } from './scratch-database.ts';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
@@ -141,47 +145,49 @@ function run(phase: LoadPhase): Promise<PhaseResult> {
 }
 
 async function main() {
-  if (!serverUrl) {
-    console.error('bench:ingest needs DATABASE_URL (a PostgreSQL server; a scratch database is created and dropped on it)');
-    process.exit(2);
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'agentdesk-bench-'));
+  // With DATABASE_URL, a scratch database there; without, the service starts its embedded one.
+  const scratch = serverUrl ? await openScratchDatabase(serverUrl, { poolSize: 4 }) : undefined;
+  const databaseEnv: Record<string, string> = {};
+  if (scratch) {
+    const url = new URL(serverUrl!);
+    url.pathname = `/${scratch.name}`;
+    databaseEnv.DATABASE_URL = url.toString();
   }
-  const { db, drop } = await openScratchDatabase(serverUrl, { poolSize: 4 });
-  const scratchUrl = new URL(serverUrl);
-  scratchUrl.pathname = `/${(await db.query<{ name: string }>('SELECT current_database() AS name')).rows[0]!.name}`;
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'agentdesk-bench-data-'));
+  const databaseName = scratch?.name ?? EMBEDDED_DATABASE;
+  let db: Database | undefined = scratch?.db;
   const processes: ChildProcess[] = [];
   try {
     const bare = await startProcess([fileURLToPath(new URL('./bare-fastify.mjs', import.meta.url))], { PATH: process.env.PATH }, /^(\d+)$/m);
     processes.push(bare.child);
     // npm start's command line (package.json "start"), with production defaults: only where to
     // listen and which database are set here, plus whatever the caller passed.
-    const { BENCH_SECONDS: _s, BENCH_CONNECTIONS: _c, BENCH_BOTS: _b, ...callerEnv } = process.env;
+    const { BENCH_SECONDS: _s, BENCH_CONNECTIONS: _c, BENCH_BOTS: _b, DATABASE_URL: _d, ...callerEnv } = process.env;
     const service = await startProcess(
-      [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []), '--import', 'tsx', '--import', './src/telemetry.ts', 'src/main.ts'],
-      { ...callerEnv, NODE_ENV: 'production', HOST: '127.0.0.1', PORT: '0', DATA_DIR: dataDir, DATABASE_URL: scratchUrl.toString() },
+      ['--import', 'tsx', '--import', './src/telemetry.ts', 'src/main.ts'],
+      { ...callerEnv, NODE_ENV: 'production', HOST: '127.0.0.1', PORT: '0', DATA_DIR: dataDir, ...databaseEnv },
       /listening on (http:\/\/127\.0\.0\.1:\d+)/,
     );
     processes.push(service.child);
+    db ??= openPgDatabase({ connectionString: embeddedDatabaseUrl(dataDir), poolSize: 4 });
     const tokens = await seedBots(db, botCount);
 
     const bareUrl = `http://127.0.0.1:${bare.match[1]}/bare`;
     const base = service.match[1]!;
     const heartbeat: LoadPhase = { url: `${base}/api/bots/wordpress-heartbeat`, connections, duration: seconds, tokens };
 
-    console.log(`${connections} connections, ${seconds}s per phase, ${botCount} bots; service as npm start runs it (LOG_LEVEL ${process.env.LOG_LEVEL ?? 'info'}); load from a separate process`);
+    console.log(`${serverUrl ? 'PostgreSQL of DATABASE_URL' : 'embedded PostgreSQL'}, ${connections} connections, ${seconds}s per phase, ${botCount} bots; service as npm start runs it (LOG_LEVEL ${process.env.LOG_LEVEL ?? 'info'}); load from a separate process`);
     await run({ url: bareUrl, connections, duration: 2 }); // warm-up
     const bareRate = await runMeasured({ url: bareUrl, connections, duration: seconds }, bare.child.pid!);
     await run({ url: `${base}/healthz`, connections, duration: 2 });
     const inApp = await runMeasured({ url: `${base}/healthz`, connections, duration: seconds }, service.child.pid!);
     const warmup = await run({ ...heartbeat, duration: 2 });
-    const ingest = await runMeasured(heartbeat, service.child.pid!, scratchUrl.pathname.slice(1));
+    const ingest = await runMeasured(heartbeat, service.child.pid!, databaseName);
     const halfRate = Math.max(1, Math.round(bareRate.rps / 2));
     const paced = await run({ ...heartbeat, overallRate: halfRate });
-    // Stopping the service drains its write queue: requests the load tool gave up on may still commit.
-    await stopProcess(service.child);
-
-    // Every 200 (warm-up included) must be a heartbeat in the hourly counts; a few more may be
-    // counted (requests still in flight when the load tool stopped were committed, not counted).
+    // Every 200 (warm-up included) must already be a heartbeat in the hourly counts, since a 200
+    // is sent only after its commit; a few more may be counted (requests the load tool gave up on
+    // were committed, not counted).
     const acknowledged = warmup.ok + ingest.ok + paced.ok;
     const { rows } = await db.query<{ n: number }>('SELECT coalesce(sum(count), 0) AS n FROM heartbeat_hours');
     const committed = rows[0]!.n;
@@ -198,9 +204,10 @@ async function main() {
     console.log(`committed vs acknowledged: ${committed} heartbeats counted, ${acknowledged} acknowledged: ${committed >= acknowledged ? 'every acknowledged heartbeat is committed' : 'ACKNOWLEDGED BUT NOT COMMITTED'}`);
     if (committed < acknowledged) process.exitCode = 1;
   } finally {
+    if (!scratch) await db?.close();
     for (const child of processes) await stopProcess(child);
+    await scratch?.drop();
     fs.rmSync(dataDir, { recursive: true, force: true });
-    await drop();
   }
 }
 

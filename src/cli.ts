@@ -1,12 +1,13 @@
-// `agentdesk <command>`: opens the configured database (or reaches the running server that holds
-// the embedded one), runs one command, prints one JSON object; errors go to stderr, exit code 1.
-import fs from 'node:fs';
-import { loadConfig } from './config.ts';
-import { DatabaseInUseError } from './db/database.ts';
+// `agentdesk <command>`: opens the configured database, runs one command, prints one JSON object;
+// errors go to stderr, exit code 1. On the embedded database the CLI connects to the socket of the
+// PostgreSQL that a running service started; with no service running it starts that PostgreSQL
+// itself for the one command (and stops it again).
+import { loadConfig, type Config } from './config.ts';
+import { DatabaseInUseError, type Database } from './db/database.ts';
+import { embeddedDatabaseUrl, embeddedServerHolder } from './db/embedded-postgres.ts';
 import { migrate } from './db/migrate.ts';
-import { embeddedDatabaseDir, openDatabase } from './db/open-database.ts';
-import { embeddedDatabaseHolder } from './db/pglite-driver.ts';
-import { adminSocketPath, forwardToServer } from './cli/admin-socket.ts';
+import { openDatabase } from './db/open-database.ts';
+import { openPgDatabase } from './db/pg-driver.ts';
 import { parseCommand, runCommand, USAGE } from './cli/commands.ts';
 
 async function main(argv: string[]): Promise<number> {
@@ -15,20 +16,7 @@ async function main(argv: string[]): Promise<number> {
     return argv.length === 0 ? 1 : 0;
   }
   const command = parseCommand(argv);
-  const config = loadConfig();
-
-  if (!config.databaseUrl) {
-    const holder = embeddedDatabaseHolder(embeddedDatabaseDir(config));
-    if (holder !== undefined && holder !== process.pid) {
-      if (!(await serverSocketReady(config.dataDir, embeddedDatabaseDir(config), holder))) {
-        throw new DatabaseInUseError(embeddedDatabaseDir(config), holder);
-      }
-      print(await forwardToServer(config.dataDir, argv));
-      return 0;
-    }
-  }
-
-  const db = await openDatabase(config);
+  const db = await openCliDatabase(loadConfig());
   try {
     if (command.name !== 'migrate') await migrate(db);
     print(await runCommand({ db, now: () => new Date() }, command));
@@ -38,25 +26,28 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-/** How long a CLI command waits for a server that is still starting (opening PGlite takes seconds). */
+/** How long a command waits for a service that claimed DATA_DIR but whose PostgreSQL is not up yet. */
 const STARTING_SERVER_WAIT_MS = 60_000;
 
-/**
- * True once the server holding the database has its admin socket. A server that took the lock in
- * the last minute may still be starting: wait for it rather than fail.
- */
-async function serverSocketReady(dataDir: string, databaseDir: string, holder: number): Promise<boolean> {
-  const socket = adminSocketPath(dataDir);
-  if (fs.existsSync(socket)) return true;
-  const lockAge = Date.now() - fs.statSync(`${databaseDir}.lock`).mtimeMs;
-  if (lockAge > STARTING_SERVER_WAIT_MS) return false;
-  process.stderr.write(`agentdesk: waiting for the server (pid ${holder}) to finish starting…\n`);
-  const deadline = Date.now() + STARTING_SERVER_WAIT_MS - lockAge;
-  while (Date.now() < deadline) {
+async function openCliDatabase(config: Config): Promise<Database> {
+  const holder = config.databaseUrl ? undefined : embeddedServerHolder(config.dataDir);
+  if (!holder) return openDatabase(config, { log: (message) => process.stderr.write(`agentdesk: ${message}\n`) });
+
+  const db = openPgDatabase({ connectionString: embeddedDatabaseUrl(config.dataDir), poolSize: 1, connectTimeoutMs: 2000 });
+  const deadline = Date.now() + STARTING_SERVER_WAIT_MS - holder.claimedMsAgo;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await db.query('SELECT 1');
+      return db;
+    } catch {
+      // not started yet (no socket, or "the database system is starting up")
+    }
+    if (Date.now() >= deadline) break;
+    if (attempt === 0) process.stderr.write(`agentdesk: waiting for the service (pid ${holder.pid}) to finish starting…\n`);
     await new Promise((resolve) => setTimeout(resolve, 250));
-    if (fs.existsSync(socket)) return true;
   }
-  return false;
+  await db.close();
+  throw new DatabaseInUseError(config.dataDir, holder.pid);
 }
 
 function print(result: Record<string, unknown>) {

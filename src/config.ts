@@ -8,7 +8,7 @@ export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' |
 export interface Config {
   readonly port: number;
   readonly host: string;
-  /** PostgreSQL connection string; when absent the embedded PGlite under dataDir is used. */
+  /** PostgreSQL connection string; when absent the service runs an embedded PostgreSQL under dataDir/postgres. */
   readonly databaseUrl: string | undefined;
   readonly databasePoolSize: number;
   readonly dataDir: string;

@@ -1,22 +1,32 @@
-// The service: read config → open database → migrate → build app → listen → graceful stop.
+// The service: read config → open database (starting the embedded PostgreSQL when DATABASE_URL is
+// unset) → migrate → build app → listen → graceful stop. Whatever was opened is closed again on
+// SIGTERM, SIGINT and on a start that fails half way, so no PostgreSQL outlives the service.
 import { buildApp } from './app.ts';
-import { startAdminSocket } from './cli/admin-socket.ts';
 import { ConfigError, loadConfig } from './config.ts';
-import { DatabaseInUseError } from './db/database.ts';
+import { DatabaseInUseError, type Database } from './db/database.ts';
 import { migrate } from './db/migrate.ts';
 import { openDatabase } from './db/open-database.ts';
 import { createMetrics } from './metrics.ts';
 import { startAlertJobs } from './alerts/alert-jobs.ts';
 
+/** Opened so far; closed by a start that fails. */
+let opened: Database | undefined;
+
 async function start() {
   const config = loadConfig();
-  const db = await openDatabase(config, (error) => console.error(`database connection error: ${error.message}`));
+  // The logger exists only once the app is built: the embedded server's notes wait for it.
+  const notes: string[] = [];
+  const db = await openDatabase(config, {
+    onError: (error) => console.error(`database connection error: ${error.message}`),
+    log: (message) => notes.push(message),
+  });
+  opened = db;
   const applied = await migrate(db);
   const metrics = createMetrics();
   const app = await buildApp({ config, db, metrics });
+  for (const note of notes) app.log.info({ database: 'embedded' }, note);
   if (applied.length) app.log.info({ applied }, 'migrations applied');
 
-  const adminSocket = db.driver === 'pglite' ? await startAdminSocket({ db, now: () => new Date() }, config.dataDir) : undefined;
   const alertJobs = await startAlertJobs({ db, config, metrics: app.alertMetrics, appMetrics: metrics, secret: app.serverSecret, log: app.log });
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
@@ -47,7 +57,6 @@ async function start() {
     try {
       await app.close();
       await alertJobs.stop();
-      await adminSocket?.close();
       await db.close();
     } finally {
       clearTimeout(force);
@@ -57,11 +66,12 @@ async function start() {
   process.once('SIGTERM', () => void stop('SIGTERM'));
 }
 
-start().catch((error: Error) => {
+start().catch(async (error: Error) => {
   if (error instanceof ConfigError || error instanceof DatabaseInUseError) {
     console.error(`agentdesk: ${error.message}`);
   } else {
     console.error('agentdesk: failed to start:', error);
   }
+  await opened?.close().catch((closeError: Error) => console.error(`agentdesk: closing the database: ${closeError.message}`));
   process.exit(1);
 });

@@ -1,13 +1,14 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { openPgDatabase } from '../src/db/pg-driver.ts';
-import { openPgliteDatabase } from '../src/db/pglite-driver.ts';
+import { embeddedPaths } from '../src/db/embedded-postgres.ts';
 import { buildTestApp, heartbeatBody, postHeartbeat } from './helpers/app.ts';
-import { createPostgresDatabase, driverName } from './helpers/database.ts';
+import { createPostgresDatabase } from './helpers/database.ts';
+import { startService } from './helpers/service-process.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 
@@ -24,12 +25,11 @@ function cli(ctx: Ctx, ...args: string[]) {
   return { code: result.status, stdout: result.stdout, stderr: result.stderr, json: () => JSON.parse(result.stdout) };
 }
 
-const test = suite<Ctx>(`agentdesk CLI (${driverName})`);
+const test = suite<Ctx>('agentdesk CLI');
 
 test.before(async (ctx) => {
   ctx.dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'agentdesk-cli-'));
-  ctx.env = { DATA_DIR: ctx.dataDir };
-  if (driverName === 'pg') ctx.env.DATABASE_URL = await createPostgresDatabase();
+  ctx.env = { DATA_DIR: ctx.dataDir, DATABASE_URL: await createPostgresDatabase() };
 });
 test.after((ctx) => {
   fs.rmSync(ctx.dataDir, { recursive: true, force: true });
@@ -61,9 +61,7 @@ test('create-user, create-bot and create-api-key give a user, a token shown once
   assert.match(key.json().key, /^adk_/);
 
   // The token and key work against the service on the same database.
-  const db = ctx.env.DATABASE_URL
-    ? openPgDatabase({ connectionString: ctx.env.DATABASE_URL, poolSize: 2 })
-    : await openPgliteDatabase({ dir: path.join(ctx.dataDir, 'pglite') });
+  const db = openPgDatabase({ connectionString: ctx.env.DATABASE_URL!, poolSize: 2 });
   const { app } = await buildTestApp({ db });
   try {
     const heartbeat = await postHeartbeat(app, bot.json().token);
@@ -117,63 +115,66 @@ test('a bad environment variable is named in the error', (ctx) => {
 
 test.run();
 
-const embedded = suite<{ dataDir: string }>('agentdesk CLI beside a running server on the embedded database');
-embedded.before((ctx) => {
-  ctx.dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'agentdesk-cli-server-'));
+const embedded = suite<{ dataDir: string }>('agentdesk CLI on the embedded PostgreSQL');
+embedded.before.each((ctx) => {
+  ctx.dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'agentdesk-cli-pg-'));
 });
-embedded.after((ctx) => {
+embedded.after.each((ctx) => {
   fs.rmSync(ctx.dataDir, { recursive: true, force: true });
 });
 
-embedded('says clearly that another process holds the database when no server socket answers', (ctx) => {
-  const dir = path.join(ctx.dataDir, 'locked');
-  fs.mkdirSync(dir);
-  // A live process (this test runner) has held the lock for a while, as a second server would.
-  const lock = `${path.join(dir, 'pglite')}.lock`;
+embedded('with no service running, a command starts the embedded PostgreSQL for itself and stops it again', (ctx) => {
+  const env = { env: { DATA_DIR: ctx.dataDir }, dataDir: ctx.dataDir };
+  const user = cli(env, 'create-user', '--email', 'alone@example.com', '--password', 'long enough');
+  const again = cli(env, 'create-user', '--email', 'alone@example.com', '--password', 'long enough');
+  // the user is created in DATA_DIR/postgres and is still there for the next command
+  assert.is(user.code, 0, user.stderr);
+  assert.is(again.code, 1);
+  assert.match(again.stderr, /already exists/);
+  // and nothing is left running: no postmaster.pid, no claim on DATA_DIR
+  assert.not.ok(fs.existsSync(path.join(embeddedPaths(ctx.dataDir).directory, 'postmaster.pid')));
+  assert.not.ok(fs.existsSync(embeddedPaths(ctx.dataDir).lock));
+});
+
+embedded('says clearly that another process holds DATA_DIR when no server answers', (ctx) => {
+  // A live process (this test runner) has held DATA_DIR for a while, as a service stuck at start would.
+  const lock = embeddedPaths(ctx.dataDir).lock;
   fs.writeFileSync(lock, String(process.pid));
   const tenMinutesAgo = new Date(Date.now() - 600_000);
   fs.utimesSync(lock, tenMinutesAgo, tenMinutesAgo);
-  const result = cli({ env: { DATA_DIR: dir }, dataDir: dir }, 'create-user', '--email', 'a@b.co', '--password', 'long enough');
-  // the message names the directory, the pid and what to do
+  const result = cli({ env: { DATA_DIR: ctx.dataDir }, dataDir: ctx.dataDir }, 'create-user', '--email', 'a@b.co', '--password', 'long enough');
+  // the message names the pid and what to do
   assert.is(result.code, 1);
   assert.match(result.stderr, new RegExp(`in use by another AgentDesk process \\(pid ${process.pid}\\)`));
   assert.match(result.stderr, /set DATABASE_URL/);
 });
 
-embedded('commands wait for a server that is still starting, then go through its socket', async (ctx) => {
-  const server = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src/main.ts')], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? '', DATA_DIR: ctx.dataDir, PORT: '0', LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  server.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+embedded('while the service runs, commands use its PostgreSQL and the service sees their rows at once', async (ctx) => {
+  const starting = startService({ LOG_LEVEL: 'warn' }, { embedded: true, dataDir: ctx.dataDir });
+  starting.catch(() => {}); // awaited below
+  // As soon as the service has claimed DATA_DIR (its PostgreSQL may not be up yet), run the CLI.
+  const lock = embeddedPaths(ctx.dataDir).lock;
+  for (let i = 0; i < 600 && !fs.existsSync(lock); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+  const env = { env: { DATA_DIR: ctx.dataDir }, dataDir: ctx.dataDir };
+  const user = cli(env, 'create-user', '--email', 'live@example.com', '--password', 'long enough');
+  const bot = cli(env, 'create-bot', '--owner', 'live@example.com', '--name', 'Live');
+  const service = await starting;
   try {
-    // As soon as the server has claimed the database (it is still opening it), run the CLI.
-    const lock = path.join(ctx.dataDir, 'pglite.lock');
-    for (let i = 0; i < 400 && !fs.existsSync(lock); i++) await new Promise((resolve) => setTimeout(resolve, 50));
-    const env = { env: { DATA_DIR: ctx.dataDir }, dataDir: ctx.dataDir };
-    const user = cli(env, 'create-user', '--email', 'live@example.com', '--password', 'long enough');
-    const bot = cli(env, 'create-bot', '--owner', 'live@example.com', '--name', 'Live');
-    // both commands succeed while the server holds the database
+    // both commands succeed while the service holds DATA_DIR
     assert.is(user.code, 0, user.stderr);
     assert.is(bot.code, 0, bot.stderr);
-    for (let i = 0; i < 400 && !/listening on/.test(out); i++) await new Promise((resolve) => setTimeout(resolve, 50));
-    const url = /listening on (http:\/\/\S+)/.exec(out)?.[1];
-    const response = await fetch(`${url}/api/bots/wordpress-heartbeat`, {
+    const response = await fetch(`${service.url}/api/bots/wordpress-heartbeat`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-bot-token': bot.json().token },
       body: JSON.stringify(heartbeatBody()),
     });
-    // and the server knows the new bot at once
+    // and the service knows the new bot
     assert.is(response.status, 200);
   } finally {
-    const exited = new Promise((resolve) => server.once('exit', resolve));
-    server.kill('SIGTERM');
-    await exited;
+    await service.stop();
   }
-  // a graceful stop releases the lock
-  assert.not.ok(fs.existsSync(path.join(ctx.dataDir, 'pglite.lock')));
+  // a graceful stop releases DATA_DIR
+  assert.not.ok(fs.existsSync(embeddedPaths(ctx.dataDir).lock));
 });
 
 embedded.run();

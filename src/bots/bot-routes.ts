@@ -7,6 +7,7 @@ import type { UserService } from '../accounts/user-service.ts';
 import { effectiveStatus } from '../domain/connection-status.ts';
 import { csrfForCookieAuth, requireOwner } from '../http/authenticate.ts';
 import { sendError } from '../http/error-handler.ts';
+import { errorAnswer, unavailableAnswer } from '../http/schemas.ts';
 import { botToJson } from './bot-json.ts';
 import {
   botJsonSchema,
@@ -59,10 +60,12 @@ export async function botRoutes(app: FastifyInstance, { bots, users, sessions }:
             },
           },
           '4xx': {
+            description: 'Missing or unknown token (401), or the bot is disabled (403)',
             type: 'object',
             additionalProperties: true,
             properties: { valid: { type: 'boolean', const: false }, success: { type: 'boolean' }, message: { type: 'string' } },
           },
+          503: unavailableAnswer,
         },
       },
     },
@@ -106,7 +109,8 @@ export async function botRoutes(app: FastifyInstance, { bots, users, sessions }:
               is_trained: { type: 'boolean' },
             },
           },
-          404: errorSchema,
+          404: errorAnswer('No active bot has this widget key'),
+          503: unavailableAnswer,
         },
       },
     },

@@ -4,15 +4,12 @@
 import { CONNECTION_STATUSES } from '../domain/connection-status.ts';
 import { MAX_GRACE_SECONDS } from '../domain/bot-input.ts';
 import { DIAGNOSES } from '../domain/probe-diagnosis.ts';
+import { errorSchema } from '../http/schemas.ts';
 
 const nullable = (type: string, extra: Record<string, unknown> = {}) => ({ type: [type, 'null'], ...extra });
 const time = { type: 'string', format: 'date-time' };
 
-export const errorSchema = {
-  type: 'object',
-  properties: { success: { type: 'boolean', const: false }, message: { type: 'string' } },
-  required: ['success', 'message'],
-} as const;
+export { errorSchema } from '../http/schemas.ts';
 
 export const botJsonSchema = {
   type: 'object',

@@ -1,5 +1,4 @@
-// The CLI's commands as plain functions over the database: the `agentdesk` binary runs them
-// directly, or forwards them to a running server that holds the embedded database.
+// The CLI's commands as plain functions over the database, run by the `agentdesk` binary (src/cli.ts).
 import { parseArgs } from 'node:util';
 import { createUserService } from '../accounts/user-service.ts';
 import { createBotService } from '../bots/bot-service.ts';
@@ -16,7 +15,7 @@ Commands:
   migrate
 
 Each command prints one JSON object on stdout. The database is DATABASE_URL, or the embedded
-one under DATA_DIR (default ./data); while \`npm start\` runs on it, commands go through the server.`;
+PostgreSQL under DATA_DIR (default ./data): the running service's, or started for the command.`;
 
 export interface CommandDeps {
   db: Database;

@@ -1,5 +1,6 @@
-// One small query/transaction interface over both drivers (pg pool, embedded PGlite), so every
-// repository, service and test is written once. Timing, error mapping and tracing live here.
+// One small query/transaction interface over PostgreSQL (src/db/pg-driver.ts), so every repository,
+// service and test is written against it. Mapping "database not reachable" to
+// DatabaseUnavailableError lives here; query spans come from the pg instrumentation (src/telemetry.ts).
 
 export interface QueryResult<Row> {
   rows: Row[];
@@ -14,15 +15,11 @@ export interface Queryable {
 }
 
 export interface Database extends Queryable {
-  readonly driver: 'pg' | 'pglite';
   /** Human description for logs and the start banner; never contains a password. */
   readonly description: string;
-  /**
-   * Runs fn inside BEGIN … COMMIT on one connection, rolling back if it throws.
-   * On PGlite every other query waits until the transaction ends: never await work
-   * outside the transaction from inside fn.
-   */
+  /** Runs fn inside BEGIN … COMMIT on one connection, rolling back if it throws. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** Closes the pool (and stops the embedded server when this database started it). */
   close(): Promise<void>;
 }
 
@@ -34,12 +31,12 @@ export class DatabaseUnavailableError extends Error {
   }
 }
 
-/** Another process already holds the embedded database directory. */
+/** Another AgentDesk process already runs the embedded PostgreSQL of this DATA_DIR. */
 export class DatabaseInUseError extends Error {
   constructor(readonly dir: string, readonly pid: number) {
     super(
       `The embedded database in ${dir} is in use by another AgentDesk process (pid ${pid}). ` +
-        'Stop that process first, set DATA_DIR to another directory, or set DATABASE_URL to use PostgreSQL.',
+        'Stop that process first, set DATA_DIR to another directory, or set DATABASE_URL to use a PostgreSQL server.',
     );
     this.name = 'DatabaseInUseError';
   }
@@ -47,6 +44,7 @@ export class DatabaseInUseError extends Error {
 
 const UNAVAILABLE_CODES = new Set([
   'ECONNREFUSED',
+  'ENOENT', // the embedded server's unix socket is not there (stopped)
   'ECONNRESET',
   'ETIMEDOUT',
   'ENOTFOUND',
@@ -65,7 +63,7 @@ export function isUnavailableError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string' && (UNAVAILABLE_CODES.has(code) || code.startsWith('08'))) return true;
-  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|PGlite is closed|Cannot use a pool after calling end/i.test(
+  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Cannot use a pool after calling end/i.test(
     error.message,
   );
 }

@@ -1,20 +1,37 @@
-// Chooses the driver from the configuration: PostgreSQL when DATABASE_URL is set, PGlite otherwise.
-import path from 'node:path';
+// Chooses the database from the configuration: the PostgreSQL server of DATABASE_URL when it is
+// set, otherwise the embedded PostgreSQL that this process runs under DATA_DIR.
 import type { Config } from '../config.ts';
 import type { Database } from './database.ts';
+import { startEmbeddedPostgres } from './embedded-postgres.ts';
 import { openPgDatabase } from './pg-driver.ts';
-import { openPgliteDatabase } from './pglite-driver.ts';
+import { upgradeFromPglite } from './pglite-upgrade.ts';
 
-export function embeddedDatabaseDir(config: Pick<Config, 'dataDir'>): string {
-  return path.join(config.dataDir, 'pglite');
+export interface OpenDatabaseOptions {
+  onError?: (error: Error) => void;
+  /** Notable steps of the embedded server (initialised, system user, orphan stopped, upgrade). */
+  log?: (message: string) => void;
 }
 
 export async function openDatabase(
   config: Pick<Config, 'databaseUrl' | 'databasePoolSize' | 'dataDir'>,
-  onError?: (error: Error) => void,
+  options: OpenDatabaseOptions = {},
 ): Promise<Database> {
   if (config.databaseUrl) {
-    return openPgDatabase({ connectionString: config.databaseUrl, poolSize: config.databasePoolSize, onError });
+    return openPgDatabase({ connectionString: config.databaseUrl, poolSize: config.databasePoolSize, onError: options.onError });
   }
-  return openPgliteDatabase({ dir: embeddedDatabaseDir(config) });
+  const server = await startEmbeddedPostgres({ dataDir: config.dataDir, log: options.log });
+  const db = openPgDatabase({
+    connectionString: server.url,
+    poolSize: config.databasePoolSize,
+    onError: options.onError,
+    description: `embedded PostgreSQL 18 in ${server.directory}`,
+    afterClose: () => server.stop(),
+  });
+  try {
+    await upgradeFromPglite({ dataDir: config.dataDir, db, log: options.log });
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+  return db;
 }

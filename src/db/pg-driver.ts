@@ -1,9 +1,9 @@
-// PostgreSQL through a pg pool: used whenever DATABASE_URL is set.
+// PostgreSQL through a pg pool: the server of DATABASE_URL, or the embedded one (src/db/embedded-postgres.ts).
 import pg from 'pg';
 import { redact } from '../config.ts';
 import { mapDriverError, type Database, type Queryable, type QueryResult } from './database.ts';
 
-// count(*) and bigint columns arrive as JavaScript numbers on both drivers.
+// count(*) and bigint columns arrive as JavaScript numbers (every count we keep fits in 2^53).
 pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value));
 
 export interface PgDriverOptions {
@@ -14,6 +14,10 @@ export interface PgDriverOptions {
   onError?: (error: Error) => void;
   /** Let the process exit while only idle connections remain (the shared test database). */
   allowExitOnIdle?: boolean;
+  /** For logs and the start banner; defaults to the redacted connection string. */
+  description?: string;
+  /** Runs after the pool has ended (stops the embedded server this database runs on). */
+  afterClose?: () => Promise<void>;
 }
 
 export function openPgDatabase(options: PgDriverOptions): Database {
@@ -47,8 +51,7 @@ export function openPgDatabase(options: PgDriverOptions): Database {
 
   const root = wrap(pool);
   return {
-    driver: 'pg',
-    description: `PostgreSQL at ${redact(options.connectionString)}`,
+    description: options.description ?? `PostgreSQL at ${redact(options.connectionString)}`,
     query: root.query,
     exec: root.exec,
     async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
@@ -78,7 +81,11 @@ export function openPgDatabase(options: PgDriverOptions): Database {
       }
     },
     async close() {
-      await pool.end();
+      try {
+        await pool.end();
+      } finally {
+        await options.afterClose?.();
+      }
     },
   };
 }

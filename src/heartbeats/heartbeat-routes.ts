@@ -4,6 +4,7 @@ import { hashSecret } from '../accounts/credentials.ts';
 import { sendError } from '../http/error-handler.ts';
 import type { HeartbeatResultLabel, Metrics } from '../metrics.ts';
 import type { HeartbeatService } from './heartbeat-service.ts';
+import { heartbeatRouteSchema } from './heartbeat-schema.ts';
 
 export const HEARTBEAT_BODY_LIMIT = 4096;
 export const HEARTBEAT_PATH = '/api/bots/wordpress-heartbeat';
@@ -29,6 +30,9 @@ export async function heartbeatRoutes(app: FastifyInstance, { heartbeats, metric
     HEARTBEAT_PATH,
     {
       bodyLimit: HEARTBEAT_BODY_LIMIT,
+      schema: heartbeatRouteSchema,
+      // The schema documents; the service validates (field-named messages, unknown fields ignored).
+      validatorCompiler: () => () => true,
       // The hot path of the service (bench/heartbeat-ingest.ts): a JSON answer needs none of
       // helmet's page headers, which it rebuilds per request.
       helmet: false,

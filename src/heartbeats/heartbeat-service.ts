@@ -16,12 +16,12 @@ export type HeartbeatResult =
 export interface HeartbeatServiceDeps {
   db: Database;
   now: () => Date;
-  /** Batches written at once; PGlite has one connection, so more than 1 only helps on pg. */
+  /** Batches written at once, each on its own pooled connection. */
   writeConcurrency?: number;
 }
 
 
-export function createHeartbeatService({ db, now, writeConcurrency = db.driver === 'pg' ? 4 : 1 }: HeartbeatServiceDeps) {
+export function createHeartbeatService({ db, now, writeConcurrency = 4 }: HeartbeatServiceDeps) {
   const batcher = createWriteBatcher<HeartbeatWrite, HeartbeatOutcome | undefined>({
     keyOf: (write) => write.tokenHash,
     // An outage fails everyone anyway; any other refusal is split until it fails only its own item.

@@ -34,6 +34,7 @@ export async function registerAppPlugins(app: FastifyInstance, { secret }: { sec
         securitySchemes: {
           bearerKey: { type: 'http', scheme: 'bearer', description: 'Personal API key (adk_…)' },
           sessionCookie: { type: 'apiKey', in: 'cookie', name: 'adk_session', description: 'Dashboard session; mutating calls also need the x-csrf-token header' },
+          metricsToken: { type: 'http', scheme: 'bearer', description: 'METRICS_TOKEN, when the server sets one' },
         },
       },
     },

@@ -3,14 +3,43 @@ import type { FastifyInstance } from 'fastify';
 import type { Database } from '../db/database.ts';
 import { pendingMigrations } from '../db/migrate.ts';
 
-export async function healthRoutes(app: FastifyInstance, { db }: { db: Database }) {
-  app.get('/healthz', async () => ({ status: 'ok' }));
+const statusBody = (description: string, status: string[]) => ({
+  description,
+  type: 'object',
+  properties: {
+    status: { type: 'string', enum: status },
+    database: { type: 'string', enum: ['pg', 'pglite'], description: 'The database driver in use' },
+    reason: { type: 'string' },
+  },
+  required: ['status'],
+});
 
-  app.get('/readyz', async (request, reply) => {
+const healthzSchema = {
+  tags: ['service'],
+  summary: 'Liveness: the process answers (never touches the database)',
+  response: { 200: statusBody('Alive', ['ok']) },
+};
+
+const readyzSchema = {
+  tags: ['service'],
+  summary: 'Readiness: the database is reachable and every migration is applied',
+  response: {
+    200: statusBody('Ready to serve', ['ready']),
+    503: {
+      ...statusBody('Not ready: the reason says whether migrations are pending or the database is unreachable', ['not ready']),
+      headers: { 'Retry-After': { type: 'string', description: 'Seconds to wait (when the database is unreachable)' } },
+    },
+  },
+};
+
+export async function healthRoutes(app: FastifyInstance, { db }: { db: Database }) {
+  app.get('/healthz', { schema: healthzSchema }, async () => ({ status: 'ok' }));
+
+  app.get('/readyz', { schema: readyzSchema }, async (request, reply) => {
     try {
       const pending = await pendingMigrations(db);
       if (pending.length) return reply.code(503).send({ status: 'not ready', reason: `pending migrations: ${pending.join(', ')}` });
-      return { status: 'ready', database: db.driver };
+      return { status: 'ready' };
     } catch (error) {
       request.log.warn({ err: error }, 'readiness check failed');
       reply.header('Retry-After', '5');

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Metrics } from '../metrics.ts';
 import { bearerToken } from './authenticate.ts';
 import { sendError } from './error-handler.ts';
+import { errorAnswer } from './schemas.ts';
 
 /** Adds the latency hook; call it on the root instance so it sees every route. */
 export function observeHttpRequests(app: FastifyInstance, metrics: Metrics) {
@@ -17,9 +18,23 @@ export function observeHttpRequests(app: FastifyInstance, metrics: Metrics) {
 }
 
 export async function metricsRoutes(app: FastifyInstance, { metrics, token }: { metrics: Metrics; token: string | undefined }) {
-  app.get('/metrics', async (request, reply) => {
-    if (token && bearerToken(request) !== token) return sendError(reply, 401, 'Metrics require Authorization: Bearer <METRICS_TOKEN>');
-    const body = await metrics.registry.metrics();
-    return reply.type(metrics.registry.contentType).send(body);
-  });
+  app.get(
+    '/metrics',
+    {
+      schema: {
+        tags: ['service'],
+        summary: 'Prometheus metrics (spec §8), in the text exposition format',
+        security: [{ metricsToken: [] }, {}],
+        response: {
+          200: { description: 'Every metric of this instance; fleet gauges come from the database', content: { 'text/plain': { schema: { type: 'string' } } } },
+          401: errorAnswer('METRICS_TOKEN is set and the request did not send it as a Bearer token'),
+        },
+      },
+    },
+    async (request, reply) => {
+      if (token && bearerToken(request) !== token) return sendError(reply, 401, 'Metrics require Authorization: Bearer <METRICS_TOKEN>');
+      const body = await metrics.registry.metrics();
+      return reply.type(metrics.registry.contentType).send(body);
+    },
+  );
 }

@@ -4,13 +4,13 @@
 // four gauges and is cached for a few seconds, and concurrent scrapes
 // share the query in flight.
 import client from 'prom-client';
-import type { Database } from '../db/database.ts';
+import type { Queryable } from '../db/database.ts';
 import { readFleetSummary, type FleetSummary, type VersionCount } from '../db/fleet-summary.ts';
 import { CONNECTION_STATUSES } from '../domain/connection-status.ts';
 import { METRIC } from '../metrics.ts';
 
 export interface FleetMetricsDeps {
-  db: Pick<Database, 'transaction'>;
+  db: Queryable;
   /** The app's clock: cache age is measured on it as well as on the wall clock. */
   now: () => Date;
   /** How long one summary is reused across scrapes (every instance is scraped every ~15 s). */

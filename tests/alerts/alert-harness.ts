@@ -8,7 +8,6 @@ import type { Test } from 'uvu';
 import type { Database } from '../../src/db/database.ts';
 import { migrate } from '../../src/db/migrate.ts';
 import { openPgDatabase } from '../../src/db/pg-driver.ts';
-import { openPgliteDatabase } from '../../src/db/pglite-driver.ts';
 import { createSweep, sweepSettings } from '../../src/alerts/sweep.ts';
 import { composeSettings } from '../../src/alerts/compose-mail.ts';
 import { createDelivery } from '../../src/alerts/delivery.ts';
@@ -16,34 +15,25 @@ import { createMailTransport, type MailTransport } from '../../src/alerts/mail-t
 import { loadEmailTemplates } from '../../src/alerts/email-templates.ts';
 import { createMetrics } from '../../src/metrics.ts';
 import { buildTestApp, createBotFor, createClock, createOwner, heartbeatBody, testConfig, type Clock, postHeartbeat } from '../helpers/app.ts';
-import { createPostgresDatabase, driverName } from '../helpers/database.ts';
+import { createPostgresDatabase } from '../helpers/database.ts';
 
-let shared: Promise<{ db: Database; url?: string }> | undefined;
+let shared: Promise<{ db: Database; url: string }> | undefined;
 const extra: Database[] = [];
 
 /** The alert suites' own migrated database, shared by them and emptied by resetAlertData. */
-export function alertsDatabase(): Promise<{ db: Database; url?: string }> {
+export function alertsDatabase(): Promise<{ db: Database; url: string }> {
   shared ??= (async () => {
-    if (driverName === 'pg') {
-      const url = await createPostgresDatabase();
-      const db = openPgDatabase({ connectionString: url, poolSize: 4, allowExitOnIdle: true });
-      await migrate(db);
-      return { db, url };
-    }
-    const db = await openPgliteDatabase();
+    const url = await createPostgresDatabase();
+    const db = openPgDatabase({ connectionString: url, poolSize: 4, allowExitOnIdle: true });
     await migrate(db);
-    return { db };
+    return { db, url };
   })();
   return shared;
 }
 
-/**
- * A second service instance's connection to the same database: its own pool on PostgreSQL; on
- * PGlite (one connection per process) the same database object.
- */
+/** A second service instance's connection to the same database: its own pool. */
 export async function secondConnection(): Promise<Database> {
-  const { db, url } = await alertsDatabase();
-  if (!url) return db;
+  const { url } = await alertsDatabase();
   const other = openPgDatabase({ connectionString: url, poolSize: 4, allowExitOnIdle: true });
   extra.push(other);
   return other;

@@ -1,21 +1,38 @@
-// Real databases for tests: PostgreSQL when DATABASE_URL is set (a fresh database is created for
-// each test run on that server and dropped at exit), embedded PGlite otherwise.
+// Real PostgreSQL for tests: the server of DATABASE_URL when it is set, otherwise one embedded
+// PostgreSQL per test run (the service's own default, in a temporary DATA_DIR, stopped at exit).
+// On either, the run's databases are created fresh and dropped at exit.
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
 import type { Database } from '../../src/db/database.ts';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/db/embedded-postgres.ts';
 import { migrate } from '../../src/db/migrate.ts';
 import { openPgDatabase } from '../../src/db/pg-driver.ts';
-import { openPgliteDatabase } from '../../src/db/pglite-driver.ts';
 
-export const serverUrl = process.env.DATABASE_URL || undefined;
-/** TEST_DRIVER=pglite runs the suite on PGlite while DATABASE_URL stays available to the conformance suite. */
-export const driverName: 'pg' | 'pglite' =
-  process.env.TEST_DRIVER === 'pglite' || process.env.TEST_DRIVER === 'pg' ? process.env.TEST_DRIVER : serverUrl ? 'pg' : 'pglite';
+/** The PostgreSQL server named by DATABASE_URL, if any (else the run uses the embedded one). */
+export const externalServerUrl = process.env.DATABASE_URL || undefined;
+/** Which server this run's databases live on, for suite names. */
+export const serverKind = externalServerUrl ? 'PostgreSQL of DATABASE_URL' : 'embedded PostgreSQL';
+
+let embedded: Promise<{ server: EmbeddedPostgres; dataDir: string }> | undefined;
+
+/** A URL of the run's PostgreSQL server: DATABASE_URL, or the embedded server started on first use. */
+export async function testServerUrl(): Promise<string> {
+  if (externalServerUrl) return externalServerUrl;
+  embedded ??= (async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'agentdesk-test-pg-'));
+    return { server: await startEmbeddedPostgres({ dataDir }), dataDir };
+  })();
+  return (await embedded).server.url;
+}
 
 const created: string[] = [];
 
-/** Creates an empty database on the PostgreSQL server of DATABASE_URL; returns its URL. */
-export async function createPostgresDatabase(baseUrl = serverUrl!): Promise<string> {
+/** Creates an empty database on the run's PostgreSQL server; returns its URL. */
+export async function createPostgresDatabase(): Promise<string> {
+  const baseUrl = await testServerUrl();
   const name = `agentdesk_test_${process.pid}_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: baseUrl });
   await admin.connect();
@@ -31,9 +48,9 @@ export async function createPostgresDatabase(baseUrl = serverUrl!): Promise<stri
 }
 
 async function dropCreatedDatabases() {
-  if (!serverUrl || created.length === 0) return;
-  // The conformance suite's pools may still be closing; FORCE ends their sessions.
-  const admin = new pg.Client({ connectionString: serverUrl });
+  if (created.length === 0) return;
+  // Pools of suites may still be closing; FORCE ends their sessions.
+  const admin = new pg.Client({ connectionString: await testServerUrl() });
   await admin.connect();
   try {
     for (const name of created.splice(0)) await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
@@ -45,25 +62,21 @@ async function dropCreatedDatabases() {
 let shared: Promise<Database> | undefined;
 
 /**
- * The run's shared, migrated database. Suites share it (PGlite takes seconds to open), so tests
- * create their own users and bots and never assume empty tables.
+ * The run's shared, migrated database. Suites share it (one migration per run), so tests create
+ * their own users and bots and never assume empty tables.
  */
 export function testDatabase(): Promise<Database> {
   shared ??= (async () => {
-    const db =
-      driverName === 'pg'
-      ? openPgDatabase({ connectionString: await createPostgresDatabase(), allowExitOnIdle: true })
-      : await openPgliteDatabase();
+    const db = openPgDatabase({ connectionString: await createPostgresDatabase(), allowExitOnIdle: true });
     await migrate(db);
     return db;
   })();
   return shared;
 }
 
-/** A new empty database that the caller closes (migration tests). PGlite: in memory. */
-export async function freshDatabase(driver: 'pg' | 'pglite' = driverName): Promise<Database> {
-  if (driver === 'pg') return openPgDatabase({ connectionString: await createPostgresDatabase(), poolSize: 4 });
-  return openPgliteDatabase();
+/** A new empty database that the caller closes (migration tests, suites that count every row). */
+export async function freshDatabase(): Promise<Database> {
+  return openPgDatabase({ connectionString: await createPostgresDatabase(), poolSize: 4 });
 }
 
 let cleaning = false;
@@ -73,5 +86,10 @@ process.on('beforeExit', () => {
   void (async () => {
     if (shared) await (await shared).close();
     await dropCreatedDatabases();
+    if (embedded) {
+      const { server, dataDir } = await embedded;
+      await server.stop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
   })();
 });

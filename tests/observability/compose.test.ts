@@ -79,14 +79,17 @@ test('every variable it sets for the service is one the service reads, or a stan
 
 test('Prometheus scrapes the service and loads the alert rules beside its config', () => {
   const prometheus = compose.services.prometheus!;
-  const config = readYaml<{ rule_files: string[]; scrape_configs: { static_configs: { targets: string[] }[] }[] }>('prometheus/prometheus.yml');
+  const config = readYaml<{ rule_files: string[]; scrape_configs: { static_configs: { targets: string[] }[] }[] }>('prometheus.yml');
   const port = environment(compose.services.agentdesk!).PORT;
   // the scrape target is the compose service on its port
   assert.ok(config.scrape_configs.some((c) => c.static_configs.some((s) => s.targets.includes(`agentdesk:${port}`))));
-  // each rule file is mounted next to prometheus.yml in the container
+  // each rule file is mounted from the repository at the same path relative to prometheus.yml
   for (const file of config.rule_files) {
-    assert.ok(prometheus.volumes!.some((v) => v.split(':')[1] === `/etc/prometheus/${file}`), `${file} is not mounted`);
+    assert.ok(fs.existsSync(path.join(ROOT, file)), `${file} does not exist`);
+    assert.ok(prometheus.volumes!.some((v) => v === `./${file}:/etc/prometheus/${file}:ro`), `${file} is not mounted`);
   }
+  // and prometheus.yml itself from the top level
+  assert.ok(prometheus.volumes!.includes('./prometheus.yml:/etc/prometheus/prometheus.yml:ro'));
 });
 
 test('Grafana is provisioned with the Prometheus datasource and the generated dashboards', () => {

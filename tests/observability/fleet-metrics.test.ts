@@ -152,7 +152,7 @@ test('reuses one summary within the cache time, then refreshes it in the backgro
 
 test('leaves the fleet series out of a scrape when the database cannot answer', async (ctx) => {
   const errors: unknown[] = [];
-  const broken = { transaction: async () => Promise.reject(new Error('database down')) };
+  const broken = { query: async () => Promise.reject(new Error('database down')), exec: async () => {} };
   const registry = new client.Registry();
   registerFleetMetrics(registry, { db: broken, now: ctx.clock.now, onError: (e) => errors.push(e) });
   const text = await registry.metrics();

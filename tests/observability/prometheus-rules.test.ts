@@ -27,8 +27,8 @@ function promtool(...args: string[]) {
   return { status: result.status, output: `${result.stdout}${result.stderr}` };
 }
 
-withPromtool('promtool accepts prometheus.yml and the rule file it loads', () => {
-  const result = promtool('check', 'config', 'prometheus.yml');
+withPromtool('promtool accepts the top-level prometheus.yml and the rule file it loads', () => {
+  const result = promtool('check', 'config', path.join(ROOT, 'prometheus.yml'));
   // exit 0, and the rule file was found through rule_files
   assert.is(result.status, 0, result.output);
   assert.match(result.output, 'SUCCESS: 1 rule files found');

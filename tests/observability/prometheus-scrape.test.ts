@@ -5,9 +5,8 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import client from 'prom-client';
 import { parse } from 'yaml';
-import { createMetrics, METRIC, type Metrics } from '../../src/metrics.ts';
+import { createMetrics, METRIC } from '../../src/metrics.ts';
 import { buildDashboards } from '../../grafana/build-dashboards.ts';
 import { buildTestApp, createBotFor, createOwner, heartbeatBody, postHeartbeat } from '../helpers/app.ts';
 import { ROOT } from '../helpers/service-process.ts';
@@ -31,28 +30,6 @@ interface QueryAnswer {
   status: 'success' | 'error';
   error?: string;
   data?: { resultType: string; result: { metric: Record<string, string>; value: [number, string] }[] | [number, string] };
-}
-
-/**
- * The alert metrics (outbox, sweep, storm, alert emails) belong to the alerts feature. When this
- * app does not define them, the test registers stand-ins with the same names, types and labels so
- * their panels and rules have series to evaluate; when it does, they are left alone.
- */
-function ensureAlertMetrics(metrics: Metrics) {
-  const registry = metrics.registry;
-  const missing = (name: string) => !registry.getSingleMetric(name);
-  if (missing(METRIC.alertEmails)) {
-    const c = new client.Counter({ name: METRIC.alertEmails, help: 'stand-in', labelNames: ['kind', 'result'], registers: [registry] });
-    c.inc({ kind: 'stale', result: 'sent' }, 0);
-  }
-  if (missing(METRIC.outboxPending)) new client.Gauge({ name: METRIC.outboxPending, help: 'stand-in', registers: [registry] }).set(0);
-  if (missing(METRIC.sweepDuration)) {
-    new client.Histogram({ name: METRIC.sweepDuration, help: 'stand-in', registers: [registry] }).observe(0.02);
-  }
-  if (missing(METRIC.sweepLastSuccess)) {
-    new client.Gauge({ name: METRIC.sweepLastSuccess, help: 'stand-in', registers: [registry] }).set(Date.now() / 1000);
-  }
-  if (missing(METRIC.stormIncidentActive)) new client.Gauge({ name: METRIC.stormIncidentActive, help: 'stand-in', registers: [registry] }).set(0);
 }
 
 async function freePort(): Promise<number> {
@@ -129,14 +106,14 @@ if (run) {
 
   async function start(ctx: Ctx) {
     const metrics = createMetrics();
+    // buildApp defines every metric, the alert metrics included (app.alertMetrics).
     Object.assign(ctx, await buildTestApp({ metrics }));
-    ensureAlertMetrics(metrics);
     await ctx.app.listen({ host: '127.0.0.1', port: 0 });
     const appPort = (ctx.app.server.address() as net.AddressInfo).port;
 
     ctx.tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'agentdesk-prometheus-'));
     // The shipped prometheus.yml with the test's target, a 1 s scrape and the shipped rules.
-    const shipped = parse(fs.readFileSync(path.join(ROOT, 'prometheus/prometheus.yml'), 'utf8')) as {
+    const shipped = parse(fs.readFileSync(path.join(ROOT, 'prometheus.yml'), 'utf8')) as {
       scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[];
     };
     const config = {

@@ -2,7 +2,6 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { driverName } from '../helpers/database.ts';
 import { startService, type ServiceProcess } from '../helpers/service-process.ts';
 
 // An OTLP/HTTP receiver on a loopback port collects what the service exports (JSON encoding).
@@ -87,13 +86,11 @@ test('exports one trace per heartbeat spanning http, fastify and the database qu
   );
   // the HTTP server span and the Fastify request span belong to one trace
   assert.is(fastify.traceId, server.traceId);
-  if (driverName === 'pg') {
-    const query = await waitFor('a pg query span in the same trace', () =>
-      ctx.spans.find((s) => s.scope === '@opentelemetry/instrumentation-pg' && s.traceId === server.traceId),
-    );
-    // on PostgreSQL the token lookup is a child span of the same trace
-    assert.ok(query.parentSpanId);
-  }
+  const query = await waitFor('a pg query span in the same trace', () =>
+    ctx.spans.find((s) => s.scope === '@opentelemetry/instrumentation-pg' && s.traceId === server.traceId),
+  );
+  // the token lookup is a child span of the same trace
+  assert.ok(query.parentSpanId);
 
   const logLine = await waitFor('a log line with the trace id', () =>
     ctx.service

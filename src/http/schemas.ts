@@ -1,0 +1,21 @@
+// JSON schemas every feature's routes share: the error body of spec §6 and small helpers for
+// documenting answers in /docs/openapi.json.
+
+/** Every error body: `{"success":false,"message":…}`. */
+export const errorSchema = {
+  type: 'object',
+  properties: { success: { type: 'boolean', const: false }, message: { type: 'string' } },
+  required: ['success', 'message'],
+} as const;
+
+/** The error body, with a description of when it is answered. */
+export const errorAnswer = (description: string) => ({ ...errorSchema, description });
+
+/** The answer a Retry-After header comes with (429, 503). */
+export const retryAnswer = (description: string) => ({
+  ...errorAnswer(description),
+  headers: { 'Retry-After': { type: 'string', description: 'Seconds to wait before trying again' } },
+});
+
+/** 503 when the database cannot be reached: a fault we expect, never a 500. */
+export const unavailableAnswer = retryAnswer('The database is not reachable right now; retry after the given seconds');
