@@ -3,7 +3,8 @@
 // of which BENCH_STALE (default 200) have gone silent. PostgreSQL only (DATABASE_URL).
 //
 //   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm run bench:sweep
-// BENCH_STORM=1 also times a storm sweep (60 % of the fleet silent at once).
+// Then the same with probing on (queue the nudges, judge them). BENCH_STORM=1 also times a storm
+// sweep (60 % of the fleet silent at once).
 import { createSweep } from '../src/alerts/sweep.ts';
 import { isIncidentOpen } from '../src/db/incidents.ts';
 import { countPendingMails } from '../src/db/outbox.ts';
@@ -62,6 +63,29 @@ try {
   await time('sweep: nothing to do (again)', () => sweep.run(new Date(now.getTime() + 2000)));
   await time('scrape: agentdesk_outbox_pending', () => countPendingMails(db));
   await time('scrape: agentdesk_storm_incident_active', () => isIncidentOpen(db));
+
+  // With probing on (spec §11): the sweep that queues the nudges, then the one that judges them
+  // PROBE_CONFIRM later (the answers are written directly: this times the sweep, not the network).
+  const probing = createSweep({
+    db,
+    staleAfterMs: STALE_AFTER_MS,
+    alertRepeatMs: 86_400_000,
+    stormFraction: 0.5,
+    stormMin: 20,
+    probe: { confirmMs: 120_000, giveUpMs: 600_000 },
+  });
+  const later = new Date(now.getTime() + 10_000);
+  await db.query(
+    `UPDATE bots SET wordpress_last_activity = $2::timestamptz - interval '20 minutes'
+     WHERE id IN (SELECT id FROM bots WHERE connection_status = 'connected' ORDER BY id LIMIT $1)`,
+    [staleCount, later],
+  );
+  const queued = await time(`probing sweep: ${staleCount} past deadline, nudges queued`, () => probing.run(later));
+  console.log(`  probes queued ${queued.probesQueued}, flipped ${queued.flipped}`);
+  await db.query(`UPDATE site_probes SET status = 'answered', answer = '{"kind":"http","status":200}', answered_at = $1 WHERE status = 'pending'`, [later]);
+  const judged = await time(`probing sweep: ${staleCount} judged after PROBE_CONFIRM`, () => probing.run(new Date(later.getTime() + 120_000)));
+  console.log(`  flipped ${judged.flipped}, stale mails queued ${judged.staleMails}`);
+  await time('probing sweep: nothing to do', () => probing.run(new Date(later.getTime() + 121_000)));
 
   if (process.env.BENCH_STORM === '1') {
     const silent = Math.floor(botCount * 0.6);

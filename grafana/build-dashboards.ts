@@ -168,6 +168,23 @@ export function fleetDashboard(): Dashboard {
         .withTarget(query(`max(${METRIC.stormIncidentActive}${sel()})`, 'active')),
     );
 
+  builder.withRow(new RowBuilder('Silent sites (nudge and probe)'));
+  builder
+    .withPanel(
+      timeseries(
+        'Probe results',
+        'Silent sites nudged and judged per interval, by result: woke (idle only, never mailed), site_down, plugin_silent, probe_blocked, not_probed. Many plugin_silent at once points at our side.',
+        'short',
+      )
+        .withTarget(query(`sum by (result) (increase(${METRIC.probes}${sel()}[$__rate_interval]))`, '{{result}}'))
+        .min(0),
+    )
+    .withPanel(
+      timeseries('Probe duration', 'Duration of nudge requests to silent sites (resolution to last byte): p50, p95, p99.', 's')
+        .targets(quantiles(METRIC.probeDuration))
+        .min(0),
+    );
+
   builder.withRow(new RowBuilder('Process'));
   builder
     .withPanel(

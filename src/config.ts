@@ -39,6 +39,18 @@ export interface Config {
   readonly alertRepeatMs: number;
   readonly stormFraction: number;
   readonly stormMin: number;
+  /** Nudge and probe a silent site before calling it stale (spec §11); off = flip at the deadline. */
+  readonly probe: boolean;
+  /** How long to wait for a heartbeat after the nudge answered. */
+  readonly probeConfirmMs: number;
+  /** Bound on one probe request, resolution to last byte. */
+  readonly probeTimeoutMs: number;
+  /** Ports probes (and other outbound requests) may use besides 80 and 443. */
+  readonly probePorts: readonly number[];
+  /** Probes in flight at once on one instance. */
+  readonly probeConcurrency: number;
+  /** Lift the outbound address rules (tests and intranet installs only). */
+  readonly probeAllowPrivate: boolean;
 }
 
 export class ConfigError extends Error {
@@ -124,6 +136,16 @@ export function loadConfig(env: Env = process.env): Config {
     return raw;
   };
 
+  const portList = (name: string): number[] => {
+    const raw = read(name);
+    if (raw === undefined) return [];
+    const ports = raw.split(',').map((part) => part.trim());
+    if (!ports.every((p) => /^\d+$/.test(p) && Number(p) >= 1 && Number(p) <= 65535)) {
+      throw new ConfigError(name, raw, 'a comma-separated list of ports from 1 to 65535, such as "8080,8443"');
+    }
+    return [...new Set(ports.map(Number))];
+  };
+
   const port = integer('PORT', 3000, 0, 65535);
   const host = read('HOST') ?? '127.0.0.1';
   if (!/^[A-Za-z0-9.:\-\[\]]+$/.test(host)) throw new ConfigError('HOST', host, 'a host name or IP address such as 127.0.0.1 or 0.0.0.0');
@@ -166,6 +188,12 @@ export function loadConfig(env: Env = process.env): Config {
     alertRepeatMs: duration('ALERT_REPEAT', '24h', 60_000),
     stormFraction: fraction('STORM_FRACTION', 0.5),
     stormMin: integer('STORM_MIN', 20, 1, 1_000_000_000),
+    probe: boolean('PROBE', true),
+    probeConfirmMs: duration('PROBE_CONFIRM', '2m', 1000),
+    probeTimeoutMs: duration('PROBE_TIMEOUT', '10s', 100),
+    probePorts: Object.freeze(portList('PROBE_PORTS')),
+    probeConcurrency: integer('PROBE_CONCURRENCY', 20, 1, 1000),
+    probeAllowPrivate: boolean('PROBE_ALLOW_PRIVATE', false),
   });
 }
 

@@ -27,7 +27,7 @@ async function start() {
   for (const note of notes) app.log.info({ database: 'embedded' }, note);
   if (applied.length) app.log.info({ applied }, 'migrations applied');
 
-  const alertJobs = await startAlertJobs({ db, config, metrics: app.alertMetrics, secret: app.serverSecret, log: app.log });
+  const alertJobs = await startAlertJobs({ db, config, metrics: app.alertMetrics, appMetrics: metrics, secret: app.serverSecret, log: app.log });
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;

@@ -3,6 +3,7 @@
 // truth: the fleet gauges (connections by status, stale count, versions) in
 // src/observability/fleet-metrics.ts, the outbox and storm gauges in src/alerts/alert-metrics.ts.
 import client from 'prom-client';
+import { PROBE_RESULTS } from './domain/probe-diagnosis.ts';
 
 export const METRIC = {
   heartbeats: 'agentdesk_heartbeats_total',
@@ -17,6 +18,8 @@ export const METRIC = {
   sweepDuration: 'agentdesk_sweep_duration_seconds',
   sweepLastSuccess: 'agentdesk_sweep_last_success_timestamp_seconds',
   stormIncidentActive: 'agentdesk_storm_incident_active',
+  probes: 'agentdesk_probes_total',
+  probeDuration: 'agentdesk_probe_duration_seconds',
 } as const;
 
 export const HEARTBEAT_RESULTS = ['accepted', 'invalid_token', 'bot_disabled', 'invalid_body', 'rate_limited', 'unavailable'] as const;
@@ -50,7 +53,23 @@ export function createMetrics() {
     registers: [registry],
   });
 
-  return { registry, heartbeats, heartbeatDuration, httpDuration };
+  const probes = new client.Counter({
+    name: METRIC.probes,
+    help: 'Silent sites nudged and judged (spec §11), by result: woke, site_down, plugin_silent, probe_blocked, not_probed.',
+    labelNames: ['result'] as const,
+    registers: [registry],
+  });
+  // Every result from zero, so a rise in site_down is a rate from the first scrape.
+  for (const result of PROBE_RESULTS) probes.inc({ result }, 0);
+
+  const probeDuration = new client.Histogram({
+    name: METRIC.probeDuration,
+    help: 'Duration of nudge requests to silent sites (resolution to last byte), in seconds.',
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [registry],
+  });
+
+  return { registry, heartbeats, heartbeatDuration, httpDuration, probes, probeDuration };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

@@ -35,6 +35,28 @@ test('reads durations, URLs and numbers', () => {
   assert.is(config.stormFraction, 0.25);
 });
 
+test('probing is on by default, fenced, with the timings of spec §11', () => {
+  const config = loadConfig({});
+  // on, 2 minutes to confirm, 10 s per request, 20 at once, no extra port, private addresses refused
+  assert.is(config.probe, true);
+  assert.is(config.probeConfirmMs, 120_000);
+  assert.is(config.probeTimeoutMs, 10_000);
+  assert.equal(config.probePorts, []);
+  assert.is(config.probeConcurrency, 20);
+  assert.is(config.probeAllowPrivate, false);
+});
+
+test('reads the probe settings', () => {
+  const config = loadConfig({ PROBE: 'off', PROBE_CONFIRM: '90s', PROBE_TIMEOUT: '5s', PROBE_PORTS: '8080, 8443,8080', PROBE_CONCURRENCY: '4', PROBE_ALLOW_PRIVATE: 'true' });
+  // each in its type; repeated ports once
+  assert.is(config.probe, false);
+  assert.is(config.probeConfirmMs, 90_000);
+  assert.is(config.probeTimeoutMs, 5_000);
+  assert.equal(config.probePorts, [8080, 8443]);
+  assert.is(config.probeConcurrency, 4);
+  assert.is(config.probeAllowPrivate, true);
+});
+
 test('each bad value names the variable and what it expects', () => {
   const cases: Array<[Record<string, string>, RegExp]> = [
     [{ PORT: 'eighty' }, /PORT="eighty": expected an integer from 0 to 65535/],
@@ -55,6 +77,13 @@ test('each bad value names the variable and what it expects', () => {
     [{ OPERATOR_EMAIL: 'ops' }, /OPERATOR_EMAIL="ops": expected an email address/],
     [{ SMTP_URL: 'http://mail' }, /SMTP_URL/],
     [{ SWEEP_CRON: '* *' }, /SWEEP_CRON="\* \*"/],
+    [{ PROBE: 'sometimes' }, /PROBE="sometimes": expected true or false/],
+    [{ PROBE_CONFIRM: 'soon' }, /PROBE_CONFIRM="soon": expected a duration/],
+    [{ PROBE_TIMEOUT: '0s' }, /PROBE_TIMEOUT="0s"/],
+    [{ PROBE_PORTS: '8080,http' }, /PROBE_PORTS="8080,http": expected a comma-separated list of ports/],
+    [{ PROBE_PORTS: '70000' }, /PROBE_PORTS="70000"/],
+    [{ PROBE_CONCURRENCY: '0' }, /PROBE_CONCURRENCY="0": expected an integer from 1/],
+    [{ PROBE_ALLOW_PRIVATE: 'maybe' }, /PROBE_ALLOW_PRIVATE="maybe": expected true or false/],
   ];
   for (const [env, message] of cases) {
     // a ConfigError with a precise message

@@ -1,6 +1,7 @@
 // The alert jobs of one instance, started by src/main.ts (never by buildApp, which tests use):
 // the ingest liveness stamp, the node-cron sweep (which every instance schedules; the advisory lock
-// lets one run at a time) and the outbox delivery worker. stop() waits for a run in progress.
+// lets one run at a time), the probe worker (nudges the sweep queued, spec §11) and the outbox
+// delivery worker. stop() waits for a run in progress.
 import path from 'node:path';
 import cron from 'node-cron';
 import { ConfigError, type Config } from '../config.ts';
@@ -14,6 +15,12 @@ import { INGEST_ALIVE_INTERVAL_MS, markIngestAlive } from './ingest-liveness.ts'
 import { createMailTransport } from './mail-transport.ts';
 import { createSweep, sweepSettings, type AlertLog } from './sweep.ts';
 import { composeSettings } from './compose-mail.ts';
+import type { Metrics } from '../metrics.ts';
+import { createSafeRequester } from '../outbound/safe-request.ts';
+import { outboundSettings } from '../outbound/outbound-settings.ts';
+import { createProbeWorker } from '../probes/probe-worker.ts';
+import { pruneProbes } from '../db/probes.ts';
+import { probeLeaseMs } from './sweep.ts';
 
 /** How often the delivery worker looks for due mails between sweeps (retries, other instances' mails). */
 export const DELIVERY_INTERVAL_MS = 10_000;
@@ -22,6 +29,8 @@ export interface AlertJobsDeps {
   db: Database;
   config: Config;
   metrics: AlertMetrics;
+  /** The app's metrics (probe counts and durations). */
+  appMetrics: Pick<Metrics, 'probes' | 'probeDuration'>;
   /** The app's server secret (app.serverSecret): mails carry links it signs. */
   secret: Pick<ServerSecret, 'ensure'>;
   log: AlertLog;
@@ -36,7 +45,20 @@ export async function startAlertJobs(deps: AlertJobsDeps) {
   }
 
   const transport = createMailTransport({ smtp: config.smtpUrl, outboxDir: path.join(config.dataDir, 'outbox') });
-  const sweep = createSweep({ db, log, ...sweepSettings(config) });
+  const sweep = createSweep({ db, log, metrics: deps.appMetrics, ...sweepSettings(config) });
+  const probes = createProbeWorker({
+    db,
+    requester: createSafeRequester(outboundSettings(config)),
+    now,
+    concurrency: config.probeConcurrency,
+    leaseMs: probeLeaseMs(config.probeTimeoutMs),
+    metrics: deps.appMetrics,
+    log,
+  });
+  if (config.probeAllowPrivate) {
+    log.warn({}, 'PROBE_ALLOW_PRIVATE=true: outbound requests (site probes) may reach loopback and private addresses; for tests and intranets only');
+  }
+  if (!config.probe) log.info({}, 'PROBE=off: silent sites are flagged stale at their deadline without a nudge');
   const compose = composeSettings(config, loadEmailTemplates(), await deps.secret.ensure());
   const delivery = createDelivery({ db, transport, metrics, log, compose });
 
@@ -51,6 +73,19 @@ export async function startAlertJobs(deps: AlertJobsDeps) {
     if (await markIngestAlive(db, now())) log.warn({}, 'ingest resumes after downtime: stale timers restart now');
   };
   await stampAlive();
+
+  let probing: Promise<unknown> | undefined;
+  const probe = () => {
+    probing ??= track(
+      probes
+        .runDue()
+        .catch((error: Error) => log.error({ err: error }, 'site probes failed'))
+        .finally(() => {
+          probing = undefined;
+        }),
+    );
+    return probing;
+  };
 
   let delivering: Promise<unknown> | undefined;
   const deliver = () => {
@@ -74,14 +109,18 @@ export async function startAlertJobs(deps: AlertJobsDeps) {
       if (!result.skipped) {
         metrics.sweepDuration.observe(Number(process.hrtime.bigint() - started) / 1e9);
         metrics.sweepLastSuccess.set(Date.now() / 1000);
-        if (result.flipped || result.recoveryMails || result.reminderMails || result.incidentClosed) log.info({ ...result }, 'sweep done');
+        if (result.flipped || result.recoveryMails || result.reminderMails || result.incidentClosed || result.probesQueued || result.woke) {
+          log.info({ ...result }, 'sweep done');
+        }
         // The instance that swept also keeps the heartbeat history bounded (an hour's rows at a time).
         await pruneHeartbeatHistory(db, now());
+        await pruneProbes(db, now());
       }
     } catch (error) {
       log.error({ err: error }, 'sweep failed');
     }
-    await deliver();
+    // Probes run beside delivery, so a slow site never delays a mail.
+    await Promise.all([probe(), deliver()]);
   };
 
   const cronLogger = {
@@ -92,7 +131,10 @@ export async function startAlertJobs(deps: AlertJobsDeps) {
   };
   const task = cron.schedule(config.sweepCron, () => track(runSweep()), { name: 'agentdesk-sweep', noOverlap: true, logger: cronLogger });
   const livenessTimer = setInterval(() => void track(stampAlive().catch((error: Error) => log.warn({ err: error }, 'ingest liveness stamp failed'))), INGEST_ALIVE_INTERVAL_MS);
-  const deliveryTimer = setInterval(() => void deliver(), DELIVERY_INTERVAL_MS);
+  const deliveryTimer = setInterval(() => {
+    void deliver();
+    void probe();
+  }, DELIVERY_INTERVAL_MS);
   livenessTimer.unref();
   deliveryTimer.unref();
   log.info({ cron: config.sweepCron, mail: transport.description }, 'alert jobs started');

@@ -6,6 +6,7 @@ import type { OutboxRow } from '../db/outbox.ts';
 import type { RecipientRow } from '../db/users.ts';
 import { formatDuration } from '../domain/duration.ts';
 import { REMINDERS_STOP_AFTER_MS } from '../domain/alert-rules.ts';
+import { DIAGNOSES, DIAGNOSIS_ADVICE, isDiagnosis, type Diagnosis } from '../domain/probe-diagnosis.ts';
 import type { EmailName, EmailTemplates } from './email-templates.ts';
 import { signLink } from './signed-links.ts';
 import type { SitePayload } from './sweep.ts';
@@ -72,9 +73,11 @@ export function composeMail(deps: ComposeDeps, row: OutboxRow, recipient: Recipi
     const data = {
       ...p,
       resolved: p.state === 'resolved',
+      assessed: p.state === 'assessed',
       openedAt: formatInZone(new Date(String(p.opened_at)), 'UTC'),
       closedAt: p.closed_at ? formatInZone(new Date(String(p.closed_at)), 'UTC') : null,
       metricsUrl: `${base}/metrics`,
+      breakdown: incidentBreakdown(p.breakdown),
     };
     const rendered = deps.templates.render('incident', data);
     return { from: deps.mailFrom, to: row.to_address!, ...rendered, messageId, headers: {}, fileName };
@@ -98,14 +101,28 @@ export function composeMail(deps: ComposeDeps, row: OutboxRow, recipient: Recipi
       lastReminder: site.reminder !== undefined && (site.reminder + 1) * deps.alertRepeatMs > REMINDERS_STOP_AFTER_MS,
       botUrl: `${base}/bots/${encodeURIComponent(site.id)}`,
       muteUrl: `${base}/alerts/mute?t=${signLink(deps.secret, { action: 'mute', userId: recipient.id, botId: site.id }, now)}`,
+      // Mails queued before probing existed, or with PROBE=off, carry no diagnosis: "not probed".
+      diagnosis: isDiagnosis(site.diagnosis) ? site.diagnosis : 'not_probed',
+      diagnosisKnown: isDiagnosis(site.diagnosis) && site.diagnosis !== 'not_probed',
+      diagnosisHeading: DIAGNOSIS_ADVICE[isDiagnosis(site.diagnosis) ? site.diagnosis : 'not_probed'].heading,
+      diagnosisWas: DIAGNOSIS_ADVICE[isDiagnosis(site.diagnosis) ? site.diagnosis : 'not_probed'].was,
+      diagnosisDetail: site.diagnosis_detail ?? null,
     };
   });
+  // The digest groups sites by what we found, each group with its next steps (spec §11).
+  const groups = DIAGNOSES.map((diagnosis) => ({
+    diagnosis,
+    ...DIAGNOSIS_ADVICE[diagnosis],
+    sites: sites.filter((site) => site.diagnosis === diagnosis),
+  })).filter((group) => group.sites.length > 0);
+  const first = sites[0] ? { ...sites[0], headline: singleSiteHeadline(sites[0].name, sites[0].diagnosis) } : undefined;
   const data = {
     ownerName: recipient.name,
     count: sites.length,
     many: sites.length > 1,
-    first: sites[0],
+    first,
     sites,
+    groups,
     staleAfter: formatDuration(deps.staleAfterMs),
     repeat: formatDuration(deps.alertRepeatMs),
     dashboardUrl: `${base}/bots`,
@@ -124,4 +141,35 @@ export function composeMail(deps: ComposeDeps, row: OutboxRow, recipient: Recipi
     },
     fileName,
   };
+}
+
+/** The subject of a mail about one site: what we found, in a few words. */
+function singleSiteHeadline(name: string, diagnosis: Diagnosis): string {
+  switch (diagnosis) {
+    case 'site_down':
+      return `${name} is down: your site does not answer`;
+    case 'plugin_silent':
+      return `${name}: WordPress answers, but the AgentDesk plugin is silent`;
+    case 'probe_blocked':
+      return `${name} stopped reporting, and your firewall blocks our check`;
+    case 'not_probed':
+      return `${name} stopped reporting to AgentDesk`;
+  }
+}
+
+const RESULT_WORDS: Record<string, string> = {
+  woke: 'woke when nudged (only idle, never mailed)',
+  site_down: 'site down (no answer, or a server error)',
+  plugin_silent: 'WordPress answers, plugin silent (more likely our side: ingest, DNS, TLS, network)',
+  probe_blocked: 'blocked by the site firewall',
+  not_probed: 'not probed',
+  cancelled: 'reported before the nudge went out',
+  unfinished: 'still being checked',
+};
+
+/** The incident mail's breakdown of its probes by result, largest first. */
+function incidentBreakdown(raw: unknown) {
+  if (!Array.isArray(raw)) return null;
+  const rows = (raw as Array<{ result: string; count: number }>).map((row) => ({ ...row, words: RESULT_WORDS[row.result] ?? row.result }));
+  return rows.length ? rows : null;
 }

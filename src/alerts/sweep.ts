@@ -5,18 +5,26 @@
 //  2. Claim the "stale → …" events the heartbeat path wrote since the last run and close those
 //     episodes; for each bot back to connected whose stale mail went out, queue a recovery
 //     (one mail per owner listing every recovered site).
+//     Probes whose bot reported since they were queued end here: "woke" (a `probe` event, counted)
+//     when the nudge had gone out, "cancelled" when the site reported before we sent it.
 //  3. Read ingest_resumed_at; find connected bots silent past stale_after with one indexed range
-//     scan, keep those for which now − max(last_activity, ingest_resumed_at) > stale_after + grace,
-//     and flip each connected → stale with a conditional update, writing its connection event
-//     dated at max(last_activity, ingest_resumed_at) + stale_after and opening an alert episode.
+//     scan, keep those for which now − max(last_activity, ingest_resumed_at) > stale_after + grace
+//     (their deadline passed). With probing on (spec §11), queue a nudge for each that has none and
+//     leave it connected; flip only those whose probe answered PROBE_CONFIRM ago with no heartbeat
+//     since, with the diagnosis of that answer. With probing off, flip them all (not_probed).
+//     A flip is a conditional update connected → stale, writing its connection event dated at
+//     max(last_activity, ingest_resumed_at) + stale_after and opening an alert episode.
 //  4. Storm guard: more than STORM_FRACTION of the bots connected before this run, and at least
-//     STORM_MIN, flipped → open (or extend) the one incident and mail the operator.
-//     An open incident ends at the first calm run a full stale_after after its last storm: its
-//     held mails are released with the sites still stale, or dropped when none is.
+//     STORM_MIN, newly silent (deadline passed) → open (or extend) the one incident and mail the
+//     operator; probes still run and are tagged with the incident. An open incident ends at the
+//     first calm run a full stale_after after its last storm once its probes are judged: its held
+//     mails are released with the sites still stale, or dropped when none is. The operator gets the
+//     breakdown by diagnosis once the incident's probes are judged, and again when it ends.
 //  5. Queue one stale digest per owner listing their newly stale sites (muted, disabled and
 //     unsubscribed excluded), held while an incident is open.
 //  6. Queue reminders for episodes due one (ALERT_REPEAT after going stale, then every
-//     ALERT_REPEAT, for 7 days), one mail per owner.
+//     ALERT_REPEAT, for 7 days), one mail per owner. With probing on, each reminder first re-probes
+//     the site and waits for that probe like a deadline does, then carries the updated diagnosis.
 // Mails are outbox rows; src/alerts/delivery.ts sends them.
 import type { Config } from '../config.ts';
 import type { Database, Queryable } from '../db/database.ts';
@@ -32,7 +40,24 @@ import {
   type NewNotification,
   type OutboxKind,
 } from '../db/outbox.ts';
+import {
+  countOpenIncidentProbes,
+  finishReportedProbes,
+  insertProbes,
+  probeBreakdown,
+  recordDiagnoses,
+  recordWokenBots,
+  selectEpisodeDiagnoses,
+  selectOpenDeadlineProbes,
+  selectReminderProbes,
+  selectSiteUrls,
+  tagProbesWithIncident,
+  type JudgedProbe,
+  type ProbeRow,
+} from '../db/probes.ts';
 import { groupByOwner, incidentEnds, isStale, isStorm, mayNotify, reminderDue, staleAt, staleCandidateCutoff } from '../domain/alert-rules.ts';
+import { answerOf, judgeProbe, nudgeUrl, probeGiveUpMs, probeReady, type Diagnosis, type ProbeResult } from '../domain/probe-diagnosis.ts';
+import type { Metrics } from '../metrics.ts';
 import { readIngestResumedAt } from './ingest-liveness.ts';
 
 export interface AlertLog {
@@ -49,7 +74,14 @@ export interface SweepDeps {
   stormMin: number;
   operatorEmail?: string;
   log?: AlertLog;
+  /** Nudge and probe before flipping (spec §11); undefined = PROBE=off. */
+  probe?: { confirmMs: number; giveUpMs: number };
+  metrics?: Pick<Metrics, 'probes'>;
 }
+
+/** A probe's lease: its timeout and a margin for the database writes around it. */
+export const probeLeaseMs = (timeoutMs: number) => timeoutMs + 30_000;
+const PROBING_OFF = 'probing is turned off on this AgentDesk service (PROBE=off)';
 
 export interface SweepResult {
   /** Another instance held the sweep lock. */
@@ -64,6 +96,10 @@ export interface SweepResult {
   reminderMails: number;
   releasedMails: number;
   droppedMails: number;
+  /** Nudges queued for sites whose deadline passed in this run. */
+  probesQueued: number;
+  /** Sites a nudge woke (they stay connected, nobody is told). */
+  woke: number;
 }
 
 /** One site as it appears in a mail's payload (rendered at send time). */
@@ -75,6 +111,8 @@ export interface SitePayload {
   last_seen_at: string;
   recovered_at?: string;
   reminder?: number;
+  diagnosis?: Diagnosis | null;
+  diagnosis_detail?: string | null;
 }
 
 interface Item {
@@ -89,7 +127,7 @@ const silentLog: AlertLog = { info() {}, warn() {}, error() {} };
 function itemFor(
   row: AlertBotRow & { episode_id: number; last_seen_at: Date },
   kind: NewNotification['kind'],
-  extra: Pick<SitePayload, 'recovered_at' | 'reminder'> = {},
+  extra: Pick<SitePayload, 'recovered_at' | 'reminder' | 'diagnosis' | 'diagnosis_detail'> = {},
 ): Item {
   const suffix = extra.reminder === undefined ? '' : `:${extra.reminder}`;
   return {
@@ -116,6 +154,9 @@ export function sweepSettings(config: Config): Omit<SweepDeps, 'db' | 'log'> {
     stormFraction: config.stormFraction,
     stormMin: config.stormMin,
     operatorEmail: config.operatorEmail,
+    probe: config.probe
+      ? { confirmMs: config.probeConfirmMs, giveUpMs: probeGiveUpMs(config.probeTimeoutMs, config.probeConfirmMs, probeLeaseMs(config.probeTimeoutMs)) }
+      : undefined,
   };
 }
 
@@ -134,12 +175,40 @@ export function createSweep(deps: SweepDeps) {
     return enqueueOwnerMails(tx, kind, mails, held ? 'held' : 'pending', held ? incident.id : null, now);
   }
 
+  const count = (result: ProbeResult) => deps.metrics?.probes.inc({ result });
+
   async function queueRecoveries(tx: Queryable, now: Date): Promise<number> {
     const closed = await closeEpisodesFromEvents(tx, now);
-    const items: Item[] = closed
-      .filter((row) => row.to_status === 'connected' && row.announced && mayNotify(recipientOf(row), now))
-      .map((row) => itemFor(row, 'recovery', { recovered_at: row.ended_at.toISOString() }));
+    const recovering = closed.filter((row) => row.to_status === 'connected' && row.announced && mayNotify(recipientOf(row), now));
+    // What each episode turned out to be, so the recovery mail can say what it was.
+    const diagnoses = await selectEpisodeDiagnoses(tx, recovering.map((row) => row.episode_id));
+    const items: Item[] = recovering.map((row) => {
+      const known = diagnoses.get(row.episode_id);
+      return itemFor(row, 'recovery', {
+        recovered_at: row.ended_at.toISOString(),
+        diagnosis: (known?.diagnosis as Diagnosis | null) ?? null,
+        diagnosis_detail: known?.detail ?? null,
+      });
+    });
     return enqueuePerOwner(tx, 'recovery', items, now, undefined);
+  }
+
+  /** Step 2, second half: probes whose site reported meanwhile. */
+  async function finishWokenProbes(tx: Queryable, now: Date): Promise<number> {
+    const reported = await finishReportedProbes(tx, now);
+    const woken = reported.filter((row) => row.result === 'woke');
+    await recordWokenBots(
+      tx,
+      woken.map((row) => ({
+        botId: row.bot_id,
+        probedAt: row.answered_at,
+        at: row.reported_at,
+        event: row.answer ? judgeProbe(row.answer, true, 0).event : { result: 'woke', woke: true },
+      })),
+    );
+    for (const _ of woken) count('woke');
+    if (woken.length) log.info({ woke: woken.length }, 'silent sites woke when nudged: they stay connected');
+    return woken.length;
   }
 
   async function releaseHeld(tx: Queryable, incident: IncidentRow, now: Date) {
@@ -158,18 +227,119 @@ export function createSweep(deps: SweepDeps) {
     return { released, dropped };
   }
 
+  /** The nudge URL of a site, or null when it has none we can form. */
+  function nudgeUrlOf(siteUrl: string | null | undefined): string | null {
+    if (!siteUrl) return null;
+    try {
+      return nudgeUrl(siteUrl);
+    } catch {
+      return null;
+    }
+  }
+
+  /** A judged probe, ready to record (and counted). */
+  function judged(botId: string, episodeId: number, probe: ProbeRow | undefined, now: Date, confirmMs: number): JudgedProbe {
+    if (!probe) {
+      count('not_probed');
+      return { botId, episodeId, probeId: null, result: 'not_probed', detail: `We did not check the site: ${PROBING_OFF}.`, probedAt: null, event: null, at: now };
+    }
+    const verdict = judgeProbe(answerOf(probe), false, confirmMs);
+    const result = verdict.result as JudgedProbe['result'];
+    count(result);
+    return { botId, episodeId, probeId: probe.id, result, detail: verdict.detail!, probedAt: probe.answered_at, event: verdict.event, at: now };
+  }
+
   async function queueReminders(tx: Queryable, now: Date): Promise<number> {
     const due = await selectDueReminders(tx, now);
     const items: Item[] = [];
     const schedule: Array<{ episodeId: number; remindersSent: number; nextAt: Date | null }> = [];
-    for (const row of due) {
-      const decision = reminderDue(row.opened_at, row.reminders_sent, now, deps.alertRepeatMs);
-      schedule.push({ episodeId: row.episode_id, remindersSent: decision.send ?? row.reminders_sent, nextAt: decision.nextAt });
-      if (decision.send === null || row.connection_status !== 'stale' || !row.announced || !mayNotify(recipientOf(row), now)) continue;
-      items.push(itemFor(row, 'reminder', { reminder: decision.send }));
+    const decisions = due.map((row) => ({ row, decision: reminderDue(row.opened_at, row.reminders_sent, now, deps.alertRepeatMs) }));
+    const mailable = ({ row, decision }: (typeof decisions)[number]) =>
+      decision.send !== null && row.connection_status === 'stale' && row.announced && mayNotify(recipientOf(row), now);
+
+    // With probing on, a reminder re-probes first: queue the probe, and wait for it like a deadline.
+    const probes = new Map<string, ProbeRow>();
+    const verdicts: JudgedProbe[] = [];
+    if (deps.probe) {
+      const wanted = decisions.filter(mailable);
+      for (const probe of await selectReminderProbes(tx, wanted.map(({ row }) => row.episode_id))) probes.set(`${probe.episode_id}:${probe.reminder}`, probe);
+      const missing = wanted.filter(({ row, decision }) => !probes.has(`${row.episode_id}:${decision.send}`));
+      await insertProbes(
+        tx,
+        'reminder',
+        missing.map(({ row, decision }) => ({ botId: row.bot_id, lastActivity: row.last_seen_at, url: nudgeUrlOf(row.site_url), episodeId: row.episode_id, reminder: decision.send! })),
+        null,
+        now,
+      );
     }
+
+    for (const entry of decisions) {
+      const { row, decision } = entry;
+      let diagnosis: Pick<SitePayload, 'diagnosis' | 'diagnosis_detail'> = {};
+      if (deps.probe && mailable(entry)) {
+        const probe = probes.get(`${row.episode_id}:${decision.send}`);
+        // Not judged yet: leave the reminder due, the next sweep looks again.
+        if (!probe || !probeReady(probe, now, deps.probe.confirmMs, deps.probe.giveUpMs)) continue;
+        const verdict = judged(row.bot_id, row.episode_id, probe, now, deps.probe.confirmMs);
+        verdicts.push(verdict);
+        diagnosis = { diagnosis: verdict.result, diagnosis_detail: verdict.detail };
+      }
+      schedule.push({ episodeId: row.episode_id, remindersSent: decision.send ?? row.reminders_sent, nextAt: decision.nextAt });
+      if (!mailable(entry)) continue;
+      items.push(itemFor(row, 'reminder', { reminder: decision.send!, ...diagnosis }));
+    }
+    await recordDiagnoses(tx, verdicts);
     await updateReminderSchedule(tx, schedule);
     return enqueuePerOwner(tx, 'reminder', items, now, undefined);
+  }
+
+  /**
+   * Once every probe of an open incident is judged, the operator gets the breakdown by diagnosis
+   * (once per incident, by its dedupe key): many plugin_silent means the sites are up and cannot
+   * reach us. The mail that ends the incident repeats it with everything probed since.
+   */
+  async function assessIncident(tx: Queryable, incident: IncidentRow, now: Date) {
+    if (!deps.operatorEmail || !deps.probe || (await countOpenIncidentProbes(tx, incident.id)) > 0) return;
+    const breakdown = await probeBreakdown(tx, incident.id);
+    if (breakdown.length === 0) return;
+    await enqueueMail(tx, {
+      dedupeKey: `incident:${incident.id}:assessed`,
+      kind: 'incident',
+      toAddress: deps.operatorEmail,
+      payload: { state: 'assessed', incident_id: incident.id, opened_at: incident.opened_at.toISOString(), breakdown },
+      status: 'pending',
+      now,
+    });
+  }
+
+  interface DueBot {
+    id: string;
+    lastActivity: Date;
+    staleAt: Date;
+  }
+
+  /**
+   * Step 3 without the flip: which of the bots past their deadline to flip now, each with its
+   * verdict, and the probes queued for the others.
+   */
+  async function decideFlips(tx: Queryable, due: DueBot[], now: Date) {
+    if (!deps.probe) return { flips: due, verdicts: new Map(due.map((bot) => [bot.id, undefined])), queued: [] as number[] };
+    const open = new Map((await selectOpenDeadlineProbes(tx, due.map((bot) => bot.id))).map((probe) => [probe.bot_id, probe]));
+    const missing = due.filter((bot) => !open.has(bot.id));
+    const urls = await selectSiteUrls(tx, missing.map((bot) => bot.id));
+    const queued = await insertProbes(
+      tx,
+      'deadline',
+      missing.map((bot) => ({ botId: bot.id, lastActivity: bot.lastActivity, url: nudgeUrlOf(urls.get(bot.id)) })),
+      null,
+      now,
+    );
+    const { confirmMs, giveUpMs } = deps.probe;
+    const flips = due.filter((bot) => {
+      const probe = open.get(bot.id);
+      return probe !== undefined && probeReady(probe, now, confirmMs, giveUpMs);
+    });
+    return { flips, verdicts: new Map(flips.map((bot) => [bot.id, open.get(bot.id)])), queued };
   }
 
   return {
@@ -187,6 +357,8 @@ export function createSweep(deps: SweepDeps) {
         reminderMails: 0,
         releasedMails: 0,
         droppedMails: 0,
+        probesQueued: 0,
+        woke: 0,
       };
       return deps.db.transaction(async (tx) => {
         // 1.
@@ -194,51 +366,72 @@ export function createSweep(deps: SweepDeps) {
 
         // 2.
         result.recoveryMails = await queueRecoveries(tx, now);
+        result.woke = await finishWokenProbes(tx, now);
 
         // 3.
         const resumedAt = await readIngestResumedAt(tx);
         const cutoff = staleCandidateCutoff(deps.staleAfterMs, resumedAt, now);
         const candidates = cutoff ? await selectStaleCandidates(tx, cutoff) : [];
-        const flips = candidates
+        const due = candidates
           .map((c) => ({ lastActivity: c.last_activity, graceSeconds: c.grace_seconds, id: c.id }))
           .filter((c) => isStale(c, deps.staleAfterMs, resumedAt, now))
           .map((c) => ({ id: c.id, lastActivity: c.lastActivity, staleAt: staleAt(c, deps.staleAfterMs, resumedAt) }));
-        const connectedBefore = flips.length ? await countConnectedBots(tx) : 0;
+        const { flips, verdicts, queued } = await decideFlips(tx, due, now);
+        result.probesQueued = queued.length;
+        // Newly silent: deadlines passed in this run (with probing, flips come a few minutes later).
+        const newlySilent = deps.probe ? queued.length : flips.length;
+        const connectedBefore = newlySilent ? await countConnectedBots(tx) : 0;
         const flipped = await flipStale(tx, flips, deps.alertRepeatMs);
         result.flipped = flipped.length;
+        const judgedFlips = flipped.map((row) => judged(row.bot_id, row.episode_id, verdicts.get(row.bot_id), now, deps.probe?.confirmMs ?? 0));
+        await recordDiagnoses(tx, judgedFlips);
+        const diagnosisOf = new Map(judgedFlips.map((j) => [j.botId, j]));
 
         // 4.
-        result.storm = isStorm({ newlyStale: flipped.length, connectedBefore, fraction: deps.stormFraction, min: deps.stormMin });
+        result.storm = isStorm({ newlyStale: newlySilent, connectedBefore, fraction: deps.stormFraction, min: deps.stormMin });
         let incident = await findOpenIncident(tx);
         if (result.storm) {
           if (incident) {
-            await extendIncident(tx, incident.id, now, flipped.length);
-            log.warn({ incident: incident.id, stale: flipped.length, connected: connectedBefore }, 'storm continues: owner mails stay held');
+            await extendIncident(tx, incident.id, now, newlySilent);
+            log.warn({ incident: incident.id, stale: newlySilent, connected: connectedBefore }, 'storm continues: owner mails stay held');
           } else {
-            incident = await openIncident(tx, now, flipped.length, connectedBefore);
+            incident = await openIncident(tx, now, newlySilent, connectedBefore);
             result.incidentOpened = true;
             log.error(
-              { incident: incident.id, stale: flipped.length, connected: connectedBefore },
-              'storm: many bots went stale at once, probably our fault; owner mails are held',
+              { incident: incident.id, stale: newlySilent, connected: connectedBefore },
+              'storm: many bots went silent at once, probably our fault; owner mails are held',
             );
             if (deps.operatorEmail) {
               await enqueueMail(tx, {
                 dedupeKey: `incident:${incident.id}:opened`,
                 kind: 'incident',
                 toAddress: deps.operatorEmail,
-                payload: { state: 'opened', incident_id: incident.id, stale_count: flipped.length, connected_count: connectedBefore, opened_at: now.toISOString() },
+                payload: {
+                  state: 'opened',
+                  incident_id: incident.id,
+                  stale_count: newlySilent,
+                  connected_count: connectedBefore,
+                  opened_at: now.toISOString(),
+                  probing: deps.probe !== undefined,
+                },
                 status: 'pending',
                 now,
               });
             }
           }
-        } else if (incident && incidentEnds(incident.last_storm_at, deps.staleAfterMs, now)) {
+        } else if (
+          incident &&
+          incidentEnds(incident.last_storm_at, deps.staleAfterMs, now) &&
+          // Probes made during the storm are judged before it ends, so their mails are held too.
+          (await countOpenIncidentProbes(tx, incident.id)) === 0
+        ) {
           await closeIncident(tx, incident.id, now);
           const { released, dropped } = await releaseHeld(tx, incident, now);
+          const breakdown = await probeBreakdown(tx, incident.id);
           result.incidentClosed = true;
           result.releasedMails = released;
           result.droppedMails = dropped;
-          log.info({ incident: incident.id, released, dropped }, 'storm incident ended: held mails still true are released');
+          log.info({ incident: incident.id, released, dropped, breakdown }, 'storm incident ended: held mails still true are released');
           if (deps.operatorEmail) {
             await enqueueMail(tx, {
               dedupeKey: `incident:${incident.id}:resolved`,
@@ -253,6 +446,7 @@ export function createSweep(deps: SweepDeps) {
                 closed_at: now.toISOString(),
                 released,
                 dropped,
+                breakdown,
               },
               status: 'pending',
               now,
@@ -260,11 +454,18 @@ export function createSweep(deps: SweepDeps) {
           }
           incident = undefined;
         }
+        if (incident) {
+          await tagProbesWithIncident(tx, queued, incident.id);
+          await assessIncident(tx, incident, now);
+        }
 
         // 5.
         const staleItems: Item[] = flipped
           .filter((row) => mayNotify(recipientOf(row), now))
-          .map((row) => itemFor(row, 'stale'));
+          .map((row) => {
+            const verdict = diagnosisOf.get(row.bot_id);
+            return itemFor(row, 'stale', { diagnosis: verdict?.result ?? null, diagnosis_detail: verdict?.detail ?? null });
+          });
         const staleMails = await enqueuePerOwner(tx, 'stale', staleItems, now, incident);
         if (incident) result.heldMails = staleMails;
         else result.staleMails = staleMails;

@@ -2,6 +2,7 @@
 // or its hash.
 import type { BotRow } from '../db/bots.ts';
 import { effectiveStatus } from '../domain/connection-status.ts';
+import { currentDiagnosis } from '../domain/probe-diagnosis.ts';
 
 export function botToJson(bot: BotRow) {
   return {
@@ -29,6 +30,10 @@ export function botToJson(bot: BotRow) {
     stale_grace_seconds: bot.stale_grace_seconds,
     muted_until: bot.muted_until?.toISOString() ?? null,
     site_url_changed_at: bot.site_url_changed_at?.toISOString() ?? null,
+    // Spec §11: what the last probe found, while the site is stale; null otherwise.
+    diagnosis: currentDiagnosis(bot),
+    diagnosis_detail: currentDiagnosis(bot) ? bot.diagnosis_detail : null,
+    last_probe_at: bot.last_probe_at?.toISOString() ?? null,
   };
 }
 

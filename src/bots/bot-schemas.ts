@@ -3,6 +3,7 @@
 // botToJson (tests check the two agree, since the serializer drops unknown fields).
 import { CONNECTION_STATUSES } from '../domain/connection-status.ts';
 import { MAX_GRACE_SECONDS } from '../domain/bot-input.ts';
+import { DIAGNOSES } from '../domain/probe-diagnosis.ts';
 import { errorSchema } from '../http/schemas.ts';
 import { nullableText, text } from '../http/text-schemas.ts';
 
@@ -38,6 +39,13 @@ export const botJsonSchema = {
     stale_grace_seconds: { type: 'integer' },
     muted_until: nullable('string', { format: 'date-time' }),
     site_url_changed_at: nullable('string', { format: 'date-time' }),
+    diagnosis: {
+      type: ['string', 'null'],
+      enum: [...DIAGNOSES, null],
+      description: 'While stale: what the probe of the silent site found (site_down, plugin_silent, probe_blocked, not_probed); null otherwise',
+    },
+    diagnosis_detail: nullable('string', { description: 'The diagnosis in words, with the error or HTTP status the probe got' }),
+    last_probe_at: nullable('string', { format: 'date-time', description: 'When the site was last probed' }),
   },
   required: ['id', 'name', 'connection_status'],
   // A field added to botToJson and forgotten here still reaches clients.

@@ -2,8 +2,10 @@
 // owner's zone, and site links only for http(s) URLs. Templates escape every value they print.
 import type { BotRow, ConnectionEventRow } from '../db/bots.ts';
 import type { BotAlertMail } from '../db/outbox.ts';
+import { isStale } from '../domain/alert-rules.ts';
 import { effectiveStatus, type ConnectionStatus } from '../domain/connection-status.ts';
 import { formatDuration } from '../domain/duration.ts';
+import { currentDiagnosis, DIAGNOSIS_ADVICE, isDiagnosis, nudgeUrl } from '../domain/probe-diagnosis.ts';
 import { formatExact, timeAgo } from '../domain/time-ago.ts';
 
 export interface Moment {
@@ -37,6 +39,16 @@ export function safeHref(url: string | null): string | null {
   }
 }
 
+/**
+ * While probing is on, a connected bot silent past its deadline is being checked (spec §11: nudged,
+ * waiting for a heartbeat); its status stays connected. `probeStaleAfterMs` is STALE_AFTER when
+ * probing is on, undefined otherwise.
+ */
+export function isBeingChecked(bot: BotRow, probeStaleAfterMs: number | undefined, now: Date): boolean {
+  if (probeStaleAfterMs === undefined || !bot.is_active || bot.connection_status !== 'connected' || !bot.wordpress_last_activity) return false;
+  return isStale({ lastActivity: bot.wordpress_last_activity, graceSeconds: bot.stale_grace_seconds }, probeStaleAfterMs, undefined, now);
+}
+
 export function botView(bot: BotRow, now: Date, timeZone: string) {
   const status = effectiveStatus(bot);
   const muted = bot.muted_until && bot.muted_until.getTime() > now.getTime() ? moment(bot.muted_until, now, timeZone) : null;
@@ -68,6 +80,19 @@ export function botView(bot: BotRow, now: Date, timeZone: string) {
     graceMinutes: Math.round(bot.stale_grace_seconds / 60),
     grace: bot.stale_grace_seconds ? formatDuration(bot.stale_grace_seconds * 1000) : null,
     muted,
+    ...probeView(bot, now, timeZone),
+  };
+}
+
+/** What the last probe found (while stale), and the WP-Cron advice for a site a nudge woke. */
+function probeView(bot: BotRow, now: Date, timeZone: string) {
+  const diagnosis = currentDiagnosis(bot);
+  return {
+    diagnosis: diagnosis ? { code: diagnosis, ...DIAGNOSIS_ADVICE[diagnosis], detail: bot.diagnosis_detail } : null,
+    lastProbe: moment(bot.last_probe_at, now, timeZone),
+    // A site that only reports when nudged runs WP-Cron on visits only: suggest a real cron job.
+    cronOnlyOnVisits: bot.probe_woke_at ? moment(bot.probe_woke_at, now, timeZone) : null,
+    cronUrl: safeHref(bot.wordpress_site_url) ? nudgeUrl(bot.wordpress_site_url!) : 'https://your-site.example/wp-cron.php?doing_wp_cron',
   };
 }
 
@@ -82,9 +107,19 @@ export function eventView(event: ConnectionEventRow, now: Date, timeZone: string
     text:
       event.kind === 'status'
         ? `${label(event.from_status)} → ${label(event.to_status)}`
-        : `Reported from a new site URL: ${String(details.from ?? '?')} → ${String(details.to ?? '?')}`,
+        : event.kind === 'probe'
+          ? probeEventText(details)
+          : `Reported from a new site URL: ${String(details.from ?? '?')} → ${String(details.to ?? '?')}`,
     reason: event.reason.replace(/_/g, ' '),
   };
+}
+
+/** A `probe` connection event in words: what the nudge of the silent site got, and what it meant. */
+function probeEventText(details: Record<string, unknown>): string {
+  const answer = typeof details.http_status === 'number' ? `HTTP ${details.http_status}` : typeof details.error === 'string' ? details.error : 'no request made';
+  if (details.woke) return `Silent site nudged (${answer}): it woke and reported`;
+  const result = isDiagnosis(details.result) ? DIAGNOSIS_ADVICE[details.result].heading : String(details.result);
+  return `Silent site probed (${answer}): ${result}`;
 }
 
 const MAIL_KINDS: Record<BotAlertMail['kind'], string> = { stale: 'Stale alert', recovery: 'Recovery', reminder: 'Reminder' };

@@ -28,13 +28,19 @@ export interface BotRow {
   stale_grace_seconds: number;
   muted_until: Date | null;
   site_url_changed_at: Date | null;
+  /** The last probe's diagnosis (spec §11); meaningful only while stale (see currentDiagnosis). */
+  diagnosis: string | null;
+  diagnosis_detail: string | null;
+  last_probe_at: Date | null;
+  /** The last time a nudge woke this silent site (its WP-Cron runs only on visits). */
+  probe_woke_at: Date | null;
 }
 
 /** Every column but the token hash, which never leaves this module. */
 export const BOT_COLUMNS = `id, user_id, name, description, token_prefix, widget_key, language, model, personality,
   welcome_message, is_active, is_trained, created_at, updated_at, wordpress_connected, wordpress_site_url,
   wordpress_plugin_version, wordpress_wp_version, wordpress_last_activity, connection_status, status_changed_at,
-  stale_grace_seconds, muted_until, site_url_changed_at`;
+  stale_grace_seconds, muted_until, site_url_changed_at, diagnosis, diagnosis_detail, last_probe_at, probe_woke_at`;
 
 /**
  * Spec §5's effective status (effectiveStatus in src/domain/connection-status.ts) as SQL over a
@@ -199,7 +205,7 @@ export interface ConnectionEventRow {
   id: number;
   bot_id: string;
   occurred_at: Date;
-  kind: 'status' | 'site_url_changed';
+  kind: 'status' | 'site_url_changed' | 'probe';
   from_status: string | null;
   to_status: string | null;
   reason: string;

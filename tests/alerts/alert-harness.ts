@@ -44,7 +44,7 @@ process.on('beforeExit', () => {
 });
 
 export async function resetAlertData(db: Database): Promise<void> {
-  await db.exec(`TRUNCATE users, alert_incidents, alert_link_uses CASCADE;
+  await db.exec(`TRUNCATE users, alert_incidents, alert_link_uses, probe_hosts CASCADE;
     DELETE FROM service_state WHERE key IN ('ingest_alive_at', 'ingest_resumed_at');`);
 }
 
@@ -115,7 +115,8 @@ export async function createAlertHarness(options: {
 }) {
   const db = options.db ?? (await alertsDatabase()).db;
   const clock = options.clock ?? createClock(new Date('2026-01-05T10:00:00Z'));
-  const env = { STALE_AFTER: '10m', PUBLIC_URL: 'https://desk.example.test', SECRET_KEY: 'x'.repeat(40), ...options.env };
+  // Probing is off unless a suite turns it on (tests/probes/): these suites test the flip itself.
+  const env = { STALE_AFTER: '10m', PUBLIC_URL: 'https://desk.example.test', SECRET_KEY: 'x'.repeat(40), PROBE: 'off', ...options.env };
   const config = testConfig(env);
   const metrics = createMetrics();
   const { app } = await buildTestApp({ db, clock, env, metrics });
@@ -123,7 +124,7 @@ export async function createAlertHarness(options: {
   const transport =
     options.transport ??
     createMailTransport({ smtp: options.smtp?.smtpOptions, outboxDir: `/tmp/agentdesk-test-outbox-${process.pid}` });
-  const sweep = createSweep({ db, ...sweepSettings(config) });
+  const sweep = createSweep({ db, metrics, ...sweepSettings(config) });
   const compose = composeSettings(config, loadEmailTemplates(), await app.serverSecret.ensure());
   const delivery = createDelivery({ db, transport, compose, metrics: alertMetrics });
 

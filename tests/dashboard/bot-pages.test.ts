@@ -154,6 +154,43 @@ test('a bot that never connected shows the setup help; stale and deactivated are
   assert.match(stale.body, /WP-Cron/);
 });
 
+test('a stale bot shows its diagnosis with the next steps; a site a nudge woke gets the real-cron advice', async (ctx) => {
+  const { bot, token } = await createBotFor(ctx.db, ctx.owner.user.id);
+  await heartbeat(ctx, token, { site_url: 'https://quiet.example.com/' });
+  await ctx.db.query('UPDATE bots SET probe_woke_at = $2 WHERE id = $1', [bot.id, new Date('2026-11-25T11:00:00Z')]);
+  const woke = await ctx.b.get(`/bots/${bot.id}/status`, { 'hx-request': 'true' });
+  // within its threshold: not being checked
+  assert.not.match(woke.body, 'id="bot-checking"');
+  // connected, with why heartbeats are uneven and the cron line for this site
+  assert.match(woke.body, /✅ Connected/);
+  assert.match(woke.body, /its WP-Cron runs only when someone visits/);
+  assert.match(woke.body, 'curl -fsS -o /dev/null "https://quiet.example.com/wp-cron.php?doing_wp_cron"');
+  await ctx.db.query("UPDATE bots SET wordpress_last_activity = wordpress_last_activity - interval '11 minutes' WHERE id = $1", [bot.id]);
+  const checking = await ctx.b.get(`/bots/${bot.id}/status`, { 'hx-request': 'true' });
+  // past its deadline but still connected: the page says it is being checked
+  assert.match(checking.body, /✅ Connected/);
+  assert.match(checking.body, 'Checking: no heartbeat for longer than usual');
+  await ctx.db.query(
+    `UPDATE bots SET connection_status = 'stale', diagnosis = 'site_down', diagnosis_detail = 'Your site did not answer: connection refused.',
+       last_probe_at = $2 WHERE id = $1`,
+    [bot.id, new Date('2026-11-25T11:58:00Z')],
+  );
+  const stale = await ctx.b.get(`/bots/${bot.id}/status`, { 'hx-request': 'true' });
+  // the diagnosis heading, its detail, when it was checked, and what to do
+  assert.match(stale.body, /data-diagnosis="site_down"/);
+  assert.match(stale.body, /<strong>Your site is down\.<\/strong>/);
+  assert.match(stale.body, 'Your site did not answer: connection refused.');
+  assert.match(stale.body, /checked <time datetime="2026-11-25T11:58:00.000Z"/);
+  assert.match(stale.body, 'Open the site in a browser');
+  // and no cron advice while stale
+  assert.not.match(stale.body, 'WP-Cron runs only when someone visits');
+  const json = await ctx.app.inject({ method: 'GET', url: `/api/bots/${bot.id}`, headers: { authorization: `Bearer ${ctx.owner.apiKey}` } });
+  // the API says the same
+  assert.is(json.json().diagnosis, 'site_down');
+  assert.is(json.json().diagnosis_detail, 'Your site did not answer: connection refused.');
+  assert.is(json.json().last_probe_at, '2026-11-25T11:58:00.000Z');
+});
+
 test('a bot name with markup is shown as text everywhere, and a non-http site URL is not a link', async (ctx) => {
   const name = '<img src=x onerror=alert(1)>';
   const { bot, token } = await createBotFor(ctx.db, ctx.owner.user.id, { name, welcome_message: '<script>alert(2)</script>' });

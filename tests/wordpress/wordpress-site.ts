@@ -113,14 +113,18 @@ export interface WordPressSite {
   httpRequests(): { url: string; method: string }[];
   /** PHP lines included by wp-config.php (constants such as AGENTDESK_API_TOKEN); '' removes them. */
   setExtraConfig(php: string): void;
+  /** Stops `php -S` (the site stops answering); restart() serves it again on the same port. */
+  stop(): Promise<void>;
+  restart(): Promise<void>;
   close(): Promise<void>;
 }
 
 /**
  * Copies WordPress, creates its database, installs the plugin's `variant` build (default: the
- * direct download, with `apiUrl` as its default API URL) and starts `php -S` on a free port.
+ * direct download, with `apiUrl` as its default API URL) and starts `php -S` on a free port
+ * (with `workers` PHP_CLI_SERVER_WORKERS, so WP-Cron's loopback call cannot wait on itself).
  */
-export async function startWordPress(options: { pluginDir?: string; apiUrl: string; variant?: PluginVariant }): Promise<WordPressSite> {
+export async function startWordPress(options: { pluginDir?: string; apiUrl: string; variant?: PluginVariant; workers?: number }): Promise<WordPressSite> {
   const serviceHost = new URL(options.apiUrl).hostname;
   const root = mkdtempSync(path.join(os.tmpdir(), 'agentdesk-wp-'));
   const dbName = `agentdesk_wp_${process.pid}_${randomBytes(3).toString('hex')}`;
@@ -142,20 +146,39 @@ export async function startWordPress(options: { pluginDir?: string; apiUrl: stri
   if (!created.ok) throw new Error(`could not create the WordPress database: ${created.output}`);
 
   let serverOutput = '';
-  const server: ChildProcess = spawn('php', ['-S', '127.0.0.1:0', '-t', root], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-  server.stdout!.on('data', (chunk: Buffer) => (serverOutput += chunk.toString()));
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`php -S did not start: ${serverOutput}`)), 10_000);
-    server.stderr!.on('data', (chunk: Buffer) => {
-      serverOutput += chunk.toString();
-      const match = /Development Server \(http:\/\/127\.0\.0\.1:(\d+)\) started/.exec(serverOutput);
-      if (match) {
-        clearTimeout(timer);
-        resolve(Number(match[1]));
-      }
+  // php -S in its own process group, so stopping it also stops its workers (PHP_CLI_SERVER_WORKERS).
+  const serve = (port: number) => {
+    const child: ChildProcess = spawn('php', ['-S', `127.0.0.1:${port}`, '-t', root], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+      env: { ...process.env, ...(options.workers ? { PHP_CLI_SERVER_WORKERS: String(options.workers) } : {}) },
     });
-    server.once('exit', (code) => reject(new Error(`php -S exited (${code}): ${serverOutput}`)));
-  });
+    child.stdout!.on('data', (chunk: Buffer) => (serverOutput += chunk.toString()));
+    const started = new Promise<number>((resolve, reject) => {
+      let output = '';
+      const timer = setTimeout(() => reject(new Error(`php -S did not start: ${serverOutput}`)), 10_000);
+      child.stderr!.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        serverOutput += chunk.toString();
+        const match = /Development Server \(http:\/\/127\.0\.0\.1:(\d+)\) started/.exec(output);
+        if (match) {
+          clearTimeout(timer);
+          resolve(Number(match[1]));
+        }
+      });
+      child.once('exit', (code) => reject(new Error(`php -S exited (${code}): ${serverOutput}`)));
+    });
+    return { child, started };
+  };
+  const stopServer = async (child: ChildProcess) => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    process.kill(-child.pid!, 'SIGTERM');
+    await exited;
+  };
+  let server = serve(0);
+  const port = await server.started;
   const url = `http://127.0.0.1:${port}`;
   const debugLog = path.join(root, 'debug.log');
   const salt = () => randomBytes(32).toString('base64');
@@ -235,12 +258,16 @@ require_once ABSPATH . 'wp-settings.php';
             .map((line) => JSON.parse(line))
         : [],
     setExtraConfig: (php: string) => (php ? writeFileSync(extraConfig, `<?php\n${php}\n`) : rmSync(extraConfig, { force: true })),
+    async stop() {
+      await stopServer(server.child);
+    },
+    async restart() {
+      await stopServer(server.child);
+      server = serve(port);
+      await server.started;
+    },
     async close() {
-      if (server.exitCode === null) {
-        const exited = new Promise((resolve) => server.once('exit', resolve));
-        server.kill('SIGTERM');
-        await exited;
-      }
+      await stopServer(server.child);
       mysqlQuery(`DROP DATABASE IF EXISTS \`${dbName}\``);
       rmSync(root, { recursive: true, force: true });
     },

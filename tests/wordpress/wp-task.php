@@ -132,6 +132,29 @@ switch ( $agentdesk_task ) {
 		agentdesk_e2e_out( array( 'seconds' => microtime( true ) - $agentdesk_started ) + agentdesk_e2e_state() );
 		break;
 
+	case 'make-due':
+		// Moves the heartbeat event (keeping its schedule) to a second ago: due at the next wp-cron.php run.
+		// Works on the cron array itself, so it also works once the plugin's files are gone.
+		$agentdesk_crons = _get_cron_array();
+		$agentdesk_moved = array();
+		foreach ( $agentdesk_crons as $agentdesk_time => $agentdesk_hooks ) {
+			if ( isset( $agentdesk_hooks['agentdesk_heartbeat_event'] ) ) {
+				$agentdesk_moved += $agentdesk_hooks['agentdesk_heartbeat_event'];
+				unset( $agentdesk_crons[ $agentdesk_time ]['agentdesk_heartbeat_event'] );
+				if ( empty( $agentdesk_crons[ $agentdesk_time ] ) ) {
+					unset( $agentdesk_crons[ $agentdesk_time ] );
+				}
+			}
+		}
+		if ( $agentdesk_moved ) {
+			$agentdesk_crons[ time() - 1 ]['agentdesk_heartbeat_event'] = $agentdesk_moved;
+			ksort( $agentdesk_crons );
+			_set_cron_array( $agentdesk_crons );
+		}
+		delete_transient( 'doing_cron' );
+		agentdesk_e2e_out( array( 'moved' => count( $agentdesk_moved ) ) + agentdesk_e2e_state() );
+		break;
+
 	case 'set-option':
 		// Stands for a setting changed outside the settings form (e.g. restored from a backup).
 		if ( isset( $agentdesk_args['blog_id'] ) ) {
