@@ -15,6 +15,7 @@ export const METRIC = {
   wpVersions: 'agentdesk_wp_versions',
   alertEmails: 'agentdesk_alert_emails_total',
   outboxPending: 'agentdesk_outbox_pending',
+  notifications: 'agentdesk_notifications_total',
   sweepDuration: 'agentdesk_sweep_duration_seconds',
   sweepLastSuccess: 'agentdesk_sweep_last_success_timestamp_seconds',
   stormIncidentActive: 'agentdesk_storm_incident_active',

@@ -4,11 +4,12 @@
 import client from 'prom-client';
 import type { Queryable } from '../db/database.ts';
 import { isIncidentOpen } from '../db/incidents.ts';
-import { countPendingMails } from '../db/outbox.ts';
+import { countPendingByChannelKind, CHANNEL_KINDS } from '../db/channels.ts';
 import { METRIC } from '../metrics.ts';
 
 export const ALERT_EMAIL_KINDS = ['stale', 'recovery', 'reminder', 'incident'] as const;
 export const ALERT_EMAIL_RESULTS = ['sent', 'retry', 'failed', 'dropped'] as const;
+export const NOTIFICATION_KINDS = ['stale', 'recovery', 'reminder', 'test'] as const;
 
 export interface AlertMetricsDeps {
   db: Queryable;
@@ -24,14 +25,27 @@ export function registerAlertMetrics(registry: client.Registry, deps: AlertMetri
   });
   for (const kind of ALERT_EMAIL_KINDS) for (const result of ALERT_EMAIL_RESULTS) alertEmails.inc({ kind, result }, 0);
 
+  // Every channel's deliveries (spec §12); email rows are counted in alert_emails_total too.
+  const notifications = new client.Counter({
+    name: METRIC.notifications,
+    help: 'Alert deliveries by channel kind (email, webhook, slack), kind (stale, recovery, reminder, test) and result (sent, retry, failed, dropped).',
+    labelNames: ['channel_kind', 'kind', 'result'] as const,
+    registers: [registry],
+  });
+  for (const channel_kind of CHANNEL_KINDS) for (const kind of NOTIFICATION_KINDS) for (const result of ALERT_EMAIL_RESULTS) notifications.inc({ channel_kind, kind, result }, 0);
+
   new client.Gauge({
     name: METRIC.outboxPending,
-    help: 'Alert emails waiting to be sent (pending or being sent).',
+    help: 'Alerts waiting to be delivered (pending or being sent): the series without labels counts all, channel_kind splits them.',
+    labelNames: ['channel_kind'] as const,
     registers: [registry],
     async collect() {
-      // A scrape must not fail while the database is away: keep the last known value.
-      const pending = await countPendingMails(deps.db).catch(() => undefined);
-      if (pending !== undefined) this.set(pending);
+      // A scrape must not fail while the database is away: keep the last known values.
+      const pending = await countPendingByChannelKind(deps.db).catch(() => undefined);
+      if (pending === undefined) return;
+      // The unlabelled total keeps the dashboards and rules written before channels working.
+      this.set([...pending.values()].reduce((a, b) => a + b, 0));
+      for (const kind of CHANNEL_KINDS) this.set({ channel_kind: kind }, pending.get(kind) ?? 0);
     },
   });
 
@@ -59,7 +73,7 @@ export function registerAlertMetrics(registry: client.Registry, deps: AlertMetri
   });
   sweepLastSuccess.set(0);
 
-  return { alertEmails, sweepDuration, sweepLastSuccess };
+  return { alertEmails, notifications, sweepDuration, sweepLastSuccess };
 }
 
 export type AlertMetrics = ReturnType<typeof registerAlertMetrics>;

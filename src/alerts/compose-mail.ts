@@ -49,6 +49,7 @@ const TEMPLATE: Record<OutboxRow['kind'], EmailName> = {
   recovery: 'recovery',
   reminder: 'reminder',
   incident: 'incident',
+  test: 'channel-test',
 };
 
 /** "5 Jan 2026, 10:02 (Europe/Paris)"; an unknown time zone falls back to UTC. */
@@ -127,6 +128,9 @@ export function composeMail(deps: ComposeDeps, row: OutboxRow, recipient: Recipi
     repeat: formatDuration(deps.alertRepeatMs),
     dashboardUrl: `${base}/bots`,
     unsubscribeUrl,
+    // "Send a test" (spec §12) names the channel it tests.
+    channelName: typeof row.payload.channel_name === 'string' ? row.payload.channel_name : null,
+    channelsUrl: `${base}/channels`,
   };
   const rendered = deps.templates.render(TEMPLATE[row.kind], data);
   return {

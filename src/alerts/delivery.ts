@@ -10,11 +10,14 @@
 // Guarantee: at least once, deduplicated: every notification is one row with a unique key and is
 // only re-sent if a worker died after the server accepted it and before "sent" was committed; such a
 // resend carries the same Message-ID, so mail systems can recognise it.
+// Rows of a channel (contacts, webhooks, Slack; spec §12) are handed to channel-delivery.ts, which
+// applies the same rules to HTTP answers.
 import type { Database } from '../db/database.ts';
 import { claimDueMails, finishAttempt } from '../db/outbox.ts';
 import { findRecipients } from '../db/users.ts';
 import { isPermanentSendFailure, MAX_SEND_ATTEMPTS, retryDelayMs } from '../domain/alert-rules.ts';
 import type { AlertMetrics } from './alert-metrics.ts';
+import type { ChannelDelivery } from './channel-delivery.ts';
 import { composeMail, type ComposeDeps } from './compose-mail.ts';
 import type { MailTransport } from './mail-transport.ts';
 import type { AlertLog } from './sweep.ts';
@@ -23,7 +26,9 @@ export interface DeliveryDeps {
   db: Database;
   transport: MailTransport;
   compose: ComposeDeps;
-  metrics?: Pick<AlertMetrics, 'alertEmails'>;
+  metrics?: Pick<AlertMetrics, 'alertEmails'> & Partial<Pick<AlertMetrics, 'notifications'>>;
+  /** Delivers rows that belong to a channel (spec §12); without it such rows wait. */
+  channels?: ChannelDelivery;
   log?: AlertLog;
   /** How long a claimed mail is reserved for its worker before another may retry it. */
   leaseMs?: number;
@@ -42,7 +47,10 @@ export const DEFAULT_LEASE_MS = 5 * 60_000;
 export function createDelivery(deps: DeliveryDeps) {
   const leaseMs = deps.leaseMs ?? DEFAULT_LEASE_MS;
   const batchSize = deps.batchSize ?? 50;
-  const count = (kind: string, result: string) => deps.metrics?.alertEmails.inc({ kind, result });
+  const count = (kind: string, result: string) => {
+    deps.metrics?.alertEmails.inc({ kind, result });
+    if (kind !== 'incident') deps.metrics?.notifications?.inc({ channel_kind: 'email', kind, result });
+  };
 
   return {
     /** Sends every mail due at `now`; returns what happened. */
@@ -50,11 +58,16 @@ export function createDelivery(deps: DeliveryDeps) {
       const result: DeliveryResult = { sent: 0, retried: 0, failed: 0, dropped: 0 };
       const seen = new Set<number>();
       for (;;) {
-        const claimed = (await claimDueMails(deps.db, now, leaseMs, batchSize)).filter((row) => !seen.has(row.id));
+        const claimed = (await claimDueMails(deps.db, now, leaseMs, batchSize, deps.channels !== undefined)).filter((row) => !seen.has(row.id));
         if (claimed.length === 0) return result;
         const recipients = await findRecipients(deps.db, [...new Set(claimed.flatMap((row) => (row.user_id ? [row.user_id] : [])))]);
         for (const row of claimed) {
           seen.add(row.id);
+          if (row.channel_id) {
+            const { outcome } = await deps.channels!.deliver(row, now);
+            result[outcome === 'retry' ? 'retried' : outcome]++;
+            continue;
+          }
           const recipient = row.user_id ? recipients.get(row.user_id) : undefined;
           if (row.user_id && (!recipient || !recipient.alert_emails)) {
             await finishAttempt(deps.db, row.id, row.attempts, { status: 'dropped', at: now, error: 'owner unsubscribed' });

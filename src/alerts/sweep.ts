@@ -25,7 +25,8 @@
 //  6. Queue reminders for episodes due one (ALERT_REPEAT after going stale, then every
 //     ALERT_REPEAT, for 7 days), one mail per owner. With probing on, each reminder first re-probes
 //     the site and waits for that probe like a deadline does, then carries the updated diagnosis.
-// Mails are outbox rows; src/alerts/delivery.ts sends them.
+// Mails are outbox rows; src/alerts/delivery.ts sends them. Steps 2, 5 and 6 queue them on the
+// owner's channels (spec §12): the account email as one digest per owner, other channels apart.
 import type { Config } from '../config.ts';
 import type { Database, Queryable } from '../db/database.ts';
 import { countConnectedBots, selectStaleCandidates, type AlertBotRow } from '../db/bots.ts';
@@ -59,6 +60,8 @@ import { groupByOwner, incidentEnds, isStale, isStorm, mayNotify, reminderDue, s
 import { answerOf, judgeProbe, nudgeUrl, probeGiveUpMs, probeReady, type Diagnosis, type ProbeResult } from '../domain/probe-diagnosis.ts';
 import type { Metrics } from '../metrics.ts';
 import { readIngestResumedAt } from './ingest-liveness.ts';
+import { routeToChannels } from './channel-routing.ts';
+import { enqueueChannelMails } from '../db/channels.ts';
 
 export interface AlertLog {
   info(details: object, message: string): void;
@@ -163,16 +166,21 @@ export function sweepSettings(config: Config): Omit<SweepDeps, 'db' | 'log'> {
 export function createSweep(deps: SweepDeps) {
   const log = deps.log ?? silentLog;
 
-  /** Queues one mail per owner for these items; returns how many mails were queued. */
-  function enqueuePerOwner(tx: Queryable, kind: Exclude<OutboxKind, 'incident'>, items: Item[], now: Date, incident: IncidentRow | undefined) {
-    const mails = [...groupByOwner(items)].map(([userId, list]) => ({
+  /**
+   * Queues these items on their channels (spec §12, src/alerts/channel-routing.ts): one mail per
+   * owner for the account email, rows of their own for the other channels. Returns how many rows.
+   */
+  async function enqueuePerOwner(tx: Queryable, kind: Exclude<OutboxKind, 'incident' | 'test'>, items: Item[], now: Date, incident: IncidentRow | undefined) {
+    const { accountItems, channelMails } = await routeToChannels(tx, kind, items, now);
+    const mails = [...groupByOwner(accountItems)].map(([userId, list]) => ({
       dedupeKey: `${kind}:${userId}:${list[0]!.notification.dedupeKey}`,
       userId,
       payload: { sites: list.map((item) => item.site) },
       notifications: list.map((item) => item.notification),
     }));
     const held = incident !== undefined && kind === 'stale';
-    return enqueueOwnerMails(tx, kind, mails, held ? 'held' : 'pending', held ? incident.id : null, now);
+    const [status, incidentId] = held ? (['held', incident.id] as const) : (['pending', null] as const);
+    return (await enqueueOwnerMails(tx, kind, mails, status, incidentId, now)) + (await enqueueChannelMails(tx, kind, channelMails, status, incidentId, now));
   }
 
   const count = (result: ProbeResult) => deps.metrics?.probes.inc({ result });

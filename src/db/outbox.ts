@@ -4,7 +4,7 @@
 import { alertBotColumns, type AlertBotRow } from './bots.ts';
 import type { Queryable } from './database.ts';
 
-export type OutboxKind = 'stale' | 'recovery' | 'reminder' | 'incident';
+export type OutboxKind = 'stale' | 'recovery' | 'reminder' | 'incident' | 'test';
 export type OutboxStatus = 'held' | 'pending' | 'sending' | 'sent' | 'failed' | 'dropped';
 
 export interface NewOutboxMail {
@@ -44,7 +44,7 @@ export interface NewOwnerMail {
  */
 export async function enqueueOwnerMails(
   tx: Queryable,
-  kind: Exclude<OutboxKind, 'incident'>,
+  kind: Exclude<OutboxKind, 'incident' | 'test'>,
   mails: readonly NewOwnerMail[],
   status: 'held' | 'pending',
   incidentId: number | null,
@@ -64,20 +64,24 @@ export async function enqueueOwnerMails(
     const outboxId = ids.get(mail.dedupeKey);
     return outboxId === undefined ? [] : mail.notifications.map((n) => ({ ...n, outboxId }));
   });
-  if (notifications.length) {
-    await tx.query(
-      `INSERT INTO alert_notifications (dedupe_key, kind, bot_id, episode_id, outbox_id)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::uuid[], $4::bigint[], $5::bigint[])`,
-      [
-        notifications.map((n) => n.dedupeKey),
-        notifications.map((n) => n.kind),
-        notifications.map((n) => n.botId),
-        notifications.map((n) => n.episodeId),
-        notifications.map((n) => n.outboxId),
-      ],
-    );
-  }
+  await insertNotifications(tx, notifications);
   return inserted.length;
+}
+
+/** The notifications (bot, episode, kind) that enqueued outbox rows carry, in one statement. */
+export async function insertNotifications(tx: Queryable, notifications: ReadonlyArray<NewNotification & { outboxId: number }>): Promise<void> {
+  if (notifications.length === 0) return;
+  await tx.query(
+    `INSERT INTO alert_notifications (dedupe_key, kind, bot_id, episode_id, outbox_id)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::uuid[], $4::bigint[], $5::bigint[])`,
+    [
+      notifications.map((n) => n.dedupeKey),
+      notifications.map((n) => n.kind),
+      notifications.map((n) => n.botId),
+      notifications.map((n) => n.episodeId),
+      notifications.map((n) => n.outboxId),
+    ],
+  );
 }
 
 export interface NewNotification {
@@ -140,6 +144,23 @@ export interface OutboxRow {
   status: OutboxStatus;
   attempts: number;
   created_at: Date;
+  /** The channel this row is for (spec §12); null = the owner's account email, or the operator. */
+  channel_id: string | null;
+  /** Names this delivery to receivers, the same on every retry. */
+  delivery_id: string;
+}
+
+const CLAIMED_COLUMNS = 'o.id, o.dedupe_key, o.kind, o.user_id, o.to_address, o.payload, o.status, o.attempts, o.created_at, o.channel_id, o.delivery_id';
+
+/** Claims one row now if it is pending (the "Send a test" button delivers its row at once). */
+export async function claimMail(db: Queryable, id: number, now: Date, leaseMs: number): Promise<OutboxRow | undefined> {
+  const { rows } = await db.query<OutboxRow>(
+    `UPDATE alert_outbox o SET status = 'sending', locked_until = $2::timestamptz + $3 * interval '1 millisecond', attempts = o.attempts + 1
+     WHERE o.id = $1 AND o.status = 'pending'
+     RETURNING ${CLAIMED_COLUMNS}`,
+    [id, now, leaseMs],
+  );
+  return rows[0];
 }
 
 /**
@@ -147,15 +168,16 @@ export interface OutboxRow {
  * ran out): status sending, a lease until now + leaseMs, one more attempt. SKIP LOCKED lets several
  * workers claim disjoint mails.
  */
-export async function claimDueMails(db: Queryable, now: Date, leaseMs: number, limit: number): Promise<OutboxRow[]> {
+export async function claimDueMails(db: Queryable, now: Date, leaseMs: number, limit: number, withChannels = true): Promise<OutboxRow[]> {
   const { rows } = await db.query<OutboxRow>(
     `UPDATE alert_outbox o SET status = 'sending', locked_until = $1::timestamptz + $2 * interval '1 millisecond', attempts = o.attempts + 1
      FROM (SELECT id FROM alert_outbox
-           WHERE (status = 'pending' AND next_attempt_at <= $1) OR (status = 'sending' AND locked_until <= $1)
+           WHERE ((status = 'pending' AND next_attempt_at <= $1) OR (status = 'sending' AND locked_until <= $1))
+             AND ($4 OR channel_id IS NULL)
            ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED) due
      WHERE o.id = due.id
-     RETURNING o.id, o.dedupe_key, o.kind, o.user_id, o.to_address, o.payload, o.status, o.attempts, o.created_at`,
-    [now, leaseMs, limit],
+     RETURNING ${CLAIMED_COLUMNS}`,
+    [now, leaseMs, limit, withChannels],
   );
   return rows.sort((a, b) => a.id - b.id);
 }

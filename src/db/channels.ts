@@ -1,0 +1,259 @@
+// Plain SQL for alert channels (spec §12): an owner's list, one channel (always by owner and id, so
+// another owner's channel is simply not found), the channels that cover a set of owners for the
+// sweep, the stale alerts each channel actually announced, and the deliveries of one channel.
+import type { Queryable } from './database.ts';
+import { insertNotifications, type NewNotification } from './outbox.ts';
+
+export type ChannelKind = 'email' | 'webhook' | 'slack';
+export const CHANNEL_KINDS: readonly ChannelKind[] = ['email', 'webhook', 'slack'];
+
+export interface ChannelRow {
+  id: string;
+  user_id: string;
+  kind: ChannelKind;
+  is_account: boolean;
+  name: string;
+  target: string | null;
+  secret: string | null;
+  bot_ids: string[] | null;
+  escalate_after_seconds: number | null;
+  enabled: boolean;
+  last_error: string | null;
+  last_error_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface NewChannel {
+  kind: ChannelKind;
+  name: string;
+  target: string;
+  secret: string | null;
+  botIds: string[] | null;
+  escalateAfterSeconds: number | null;
+  enabled: boolean;
+}
+
+export async function listChannels(db: Queryable, userId: string): Promise<ChannelRow[]> {
+  const { rows } = await db.query<ChannelRow>('SELECT * FROM alert_channels WHERE user_id = $1 ORDER BY is_account DESC, created_at, id', [userId]);
+  return rows;
+}
+
+export async function findChannel(db: Queryable, userId: string, id: string): Promise<ChannelRow | undefined> {
+  const { rows } = await db.query<ChannelRow>('SELECT * FROM alert_channels WHERE user_id = $1 AND id = $2', [userId, id]);
+  return rows[0];
+}
+
+export async function findChannelById(db: Queryable, id: string): Promise<ChannelRow | undefined> {
+  const { rows } = await db.query<ChannelRow>('SELECT * FROM alert_channels WHERE id = $1', [id]);
+  return rows[0];
+}
+
+export async function insertChannel(db: Queryable, userId: string, channel: NewChannel, now: Date): Promise<ChannelRow> {
+  const { rows } = await db.query<ChannelRow>(
+    `INSERT INTO alert_channels (user_id, kind, name, target, secret, bot_ids, escalate_after_seconds, enabled, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING *`,
+    [userId, channel.kind, channel.name, channel.target, channel.secret, channel.botIds, channel.escalateAfterSeconds, channel.enabled, now],
+  );
+  return rows[0]!;
+}
+
+export interface ChannelChanges {
+  name?: string;
+  target?: string;
+  botIds?: string[] | null;
+  escalateAfterSeconds?: number | null;
+  enabled?: boolean;
+}
+
+/** Applies the given changes; re-enabling a channel clears its last error. */
+export async function updateChannel(db: Queryable, userId: string, id: string, changes: ChannelChanges, now: Date): Promise<ChannelRow | undefined> {
+  const { rows } = await db.query<ChannelRow>(
+    `UPDATE alert_channels SET
+       name = CASE WHEN $3 THEN $4 ELSE name END,
+       target = CASE WHEN $5 THEN $6 ELSE target END,
+       bot_ids = CASE WHEN $7 THEN $8::uuid[] ELSE bot_ids END,
+       escalate_after_seconds = CASE WHEN $9 THEN $10::integer ELSE escalate_after_seconds END,
+       last_error = CASE WHEN $11 AND $12 AND NOT enabled THEN NULL ELSE last_error END,
+       enabled = CASE WHEN $11 THEN $12 ELSE enabled END,
+       updated_at = $13
+     WHERE user_id = $1 AND id = $2 RETURNING *`,
+    [
+      userId,
+      id,
+      changes.name !== undefined,
+      changes.name ?? null,
+      changes.target !== undefined,
+      changes.target ?? null,
+      changes.botIds !== undefined,
+      changes.botIds ?? null,
+      changes.escalateAfterSeconds !== undefined,
+      changes.escalateAfterSeconds ?? null,
+      changes.enabled !== undefined,
+      changes.enabled ?? null,
+      now,
+    ],
+  );
+  return rows[0];
+}
+
+/** Deletes an added channel (never the account email); false when there is none. */
+export async function deleteChannel(db: Queryable, userId: string, id: string): Promise<boolean> {
+  const result = await db.query('DELETE FROM alert_channels WHERE user_id = $1 AND id = $2 AND NOT is_account', [userId, id]);
+  return result.rowCount > 0;
+}
+
+/** Records a delivery failure on the channel; `disable` turns it off (the receiver said it is gone). */
+export async function recordChannelError(db: Queryable, id: string, error: string, disable: boolean, now: Date): Promise<void> {
+  await db.query('UPDATE alert_channels SET last_error = $2, last_error_at = $3, enabled = enabled AND NOT $4, updated_at = $3 WHERE id = $1', [
+    id,
+    error,
+    now,
+    disable,
+  ]);
+}
+
+export async function clearChannelError(db: Queryable, id: string): Promise<void> {
+  await db.query('UPDATE alert_channels SET last_error = NULL, last_error_at = NULL WHERE id = $1', [id]);
+}
+
+/** Which of these bot ids the owner does not own (a channel may only list its owner's bots). */
+export async function foreignBotIds(db: Queryable, userId: string, botIds: readonly string[]): Promise<string[]> {
+  if (botIds.length === 0) return [];
+  const { rows } = await db.query<{ id: string }>(
+    `SELECT t.id::text AS id FROM unnest($2::uuid[]) AS t(id) WHERE NOT EXISTS (SELECT 1 FROM bots b WHERE b.id = t.id AND b.user_id = $1)`,
+    [userId, botIds],
+  );
+  return rows.map((row) => row.id);
+}
+
+/** Every channel of these owners (enabled or not: the router decides), for one sweep. */
+export async function selectOwnersChannels(tx: Queryable, userIds: readonly string[]): Promise<ChannelRow[]> {
+  if (userIds.length === 0) return [];
+  const { rows } = await tx.query<ChannelRow>('SELECT * FROM alert_channels WHERE user_id = ANY($1::uuid[]) ORDER BY created_at, id', [userIds]);
+  return rows;
+}
+
+/**
+ * The (episode, channel) pairs whose stale alert went out or is on its way; channel null = the
+ * account email's own mails. An escalation still waiting for its time (never attempted, due later)
+ * does not count: a site that recovers before it gets no recovery on that channel either.
+ * `sentOnly` (reminders) counts only delivered alerts, as the account email always did.
+ */
+export async function selectAnnouncedChannels(tx: Queryable, episodeIds: readonly number[], sentOnly: boolean, now: Date) {
+  if (episodeIds.length === 0) return new Set<string>();
+  const { rows } = await tx.query<{ episode_id: number; channel_id: string | null }>(
+    `SELECT DISTINCT n.episode_id, o.channel_id FROM alert_notifications n JOIN alert_outbox o ON o.id = n.outbox_id
+     WHERE n.episode_id = ANY($1::bigint[]) AND n.kind = 'stale'
+       AND (o.status = 'sent' OR (NOT $2 AND o.status IN ('pending', 'sending') AND (o.attempts > 0 OR o.next_attempt_at <= $3)))`,
+    [episodeIds, sentOnly, now],
+  );
+  return new Set(rows.map((row) => announcedKey(Number(row.episode_id), row.channel_id)));
+}
+
+export const announcedKey = (episodeId: number, channelId: string | null) => `${episodeId}:${channelId ?? 'account'}`;
+
+/** The bots of a channel row's alert still stale in the same episode (an escalation is sent only for them). */
+export async function selectStillStaleBots(db: Queryable, outboxId: number): Promise<Set<string>> {
+  const { rows } = await db.query<{ bot_id: string }>(
+    `SELECT n.bot_id FROM alert_notifications n JOIN alert_episodes ep ON ep.id = n.episode_id JOIN bots b ON b.id = n.bot_id
+     WHERE n.outbox_id = $1 AND ep.closed_at IS NULL AND b.connection_status = 'stale'`,
+    [outboxId],
+  );
+  return new Set(rows.map((row) => row.bot_id));
+}
+
+export interface ChannelDelivery {
+  id: number;
+  kind: string;
+  status: string;
+  delivery_id: string;
+  attempts: number;
+  created_at: Date;
+  next_attempt_at: Date;
+  sent_at: Date | null;
+  last_error: string | null;
+}
+
+/** The latest deliveries on one channel, newest first (its page shows them, failures included). */
+export async function listChannelDeliveries(db: Queryable, channelId: string, limit = 20): Promise<ChannelDelivery[]> {
+  const { rows } = await db.query<ChannelDelivery>(
+    `SELECT id, kind, status, delivery_id, attempts, created_at, next_attempt_at, sent_at, last_error
+     FROM alert_outbox WHERE channel_id = $1 ORDER BY id DESC LIMIT $2`,
+    [channelId, limit],
+  );
+  return rows;
+}
+
+/** Outbox rows waiting (pending or being sent) per channel kind; rows without a channel are email. */
+export async function countPendingByChannelKind(db: Queryable): Promise<Map<string, number>> {
+  const { rows } = await db.query<{ kind: string; count: number }>(
+    `SELECT coalesce(c.kind, 'email') AS kind, count(*)::int AS count
+     FROM alert_outbox o LEFT JOIN alert_channels c ON c.id = o.channel_id
+     WHERE o.status IN ('pending', 'sending') GROUP BY 1`,
+  );
+  return new Map(rows.map((row) => [row.kind, row.count]));
+}
+
+export interface NewChannelMail {
+  dedupeKey: string;
+  userId: string;
+  channelId: string;
+  payload: unknown;
+  /** When it may first be sent: now, or later for a channel that escalates. */
+  notBefore: Date;
+  notifications: readonly NewNotification[];
+}
+
+/**
+ * Enqueues channel rows of one kind with their notifications, like enqueueOwnerMails: a row whose
+ * dedupe key exists is skipped with its notifications; a notification key seen before (same bot,
+ * episode, kind and channel) rolls the sweep back. Returns how many rows were enqueued.
+ */
+export async function enqueueChannelMails(
+  tx: Queryable,
+  kind: 'stale' | 'recovery' | 'reminder',
+  mails: readonly NewChannelMail[],
+  status: 'held' | 'pending',
+  incidentId: number | null,
+  now: Date,
+): Promise<number> {
+  if (mails.length === 0) return 0;
+  const { rows: inserted } = await tx.query<{ id: number; dedupe_key: string }>(
+    `INSERT INTO alert_outbox (dedupe_key, kind, user_id, channel_id, payload, status, incident_id, next_attempt_at, created_at)
+     SELECT t.key, $6, t.user_id, t.channel_id, t.payload::jsonb, $7, $8, t.not_before, $9
+     FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::text[], $5::timestamptz[]) AS t(key, user_id, channel_id, payload, not_before)
+     ON CONFLICT (dedupe_key) DO NOTHING
+     RETURNING id, dedupe_key`,
+    [
+      mails.map((m) => m.dedupeKey),
+      mails.map((m) => m.userId),
+      mails.map((m) => m.channelId),
+      mails.map((m) => JSON.stringify(m.payload)),
+      mails.map((m) => m.notBefore),
+      kind,
+      status,
+      incidentId,
+      now,
+    ],
+  );
+  const ids = new Map(inserted.map((row) => [row.dedupe_key, row.id]));
+  await insertNotifications(
+    tx,
+    mails.flatMap((mail) => {
+      const outboxId = ids.get(mail.dedupeKey);
+      return outboxId === undefined ? [] : mail.notifications.map((n) => ({ ...n, outboxId }));
+    }),
+  );
+  return inserted.length;
+}
+
+/** Enqueues the "Send a test" row of a channel; its id. */
+export async function enqueueChannelTest(db: Queryable, channel: ChannelRow, now: Date): Promise<number> {
+  const { rows } = await db.query<{ id: number }>(
+    `INSERT INTO alert_outbox (dedupe_key, kind, user_id, channel_id, payload, status, next_attempt_at, created_at)
+     VALUES ('test:' || gen_random_uuid(), 'test', $1, $2, $3, 'pending', $4, $4) RETURNING id`,
+    [channel.user_id, channel.id, JSON.stringify({ sites: [], channel_name: channel.name }), now],
+  );
+  return rows[0]!.id;
+}
