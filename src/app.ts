@@ -36,6 +36,9 @@ import { widgetRoutes } from './plugin/widget-routes.ts';
 import { registerAlertMetrics, type AlertMetrics } from './alerts/alert-metrics.ts';
 import { createLinkService } from './alerts/link-service.ts';
 import { alertRoutes } from './alerts/alert-routes.ts';
+import { channelRoutes } from './alerts/channel-routes.ts';
+import { createChannelService } from './alerts/channel-service.ts';
+import { appChannelDelivery } from './alerts/channel-delivery.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -118,6 +121,9 @@ export async function buildApp(deps: AppDeps) {
   app.decorate('alertMetrics', registerAlertMetrics(metrics.registry, { db }));
   const links = createLinkService({ db, now, secret: () => app.serverSecret.ensure() });
   await app.register(alertRoutes, { links, publicUrl: config.publicUrl });
+  // Alert channels (spec §12); "Send a test" delivers through the same path as the outbox worker.
+  const channels = createChannelService({ db, now, delivery: appChannelDelivery(app, config, db) });
+  await app.register(channelRoutes, { channels, users, sessions });
 
   return app;
 }

@@ -10,6 +10,7 @@ import type { Database } from '../db/database.ts';
 import type { ServerSecret } from '../http/server-secret.ts';
 import type { AlertMetrics } from './alert-metrics.ts';
 import { createDelivery } from './delivery.ts';
+import { createChannelDelivery } from './channel-delivery.ts';
 import { loadEmailTemplates } from './email-templates.ts';
 import { INGEST_ALIVE_INTERVAL_MS, markIngestAlive } from './ingest-liveness.ts';
 import { createMailTransport } from './mail-transport.ts';
@@ -56,11 +57,13 @@ export async function startAlertJobs(deps: AlertJobsDeps) {
     log,
   });
   if (config.probeAllowPrivate) {
-    log.warn({}, 'PROBE_ALLOW_PRIVATE=true: outbound requests (site probes) may reach loopback and private addresses; for tests and intranets only');
+    log.warn({}, 'PROBE_ALLOW_PRIVATE=true: outbound requests (site probes, webhooks, Slack) may reach loopback and private addresses; for tests and intranets only');
   }
   if (!config.probe) log.info({}, 'PROBE=off: silent sites are flagged stale at their deadline without a nudge');
   const compose = composeSettings(config, loadEmailTemplates(), await deps.secret.ensure());
-  const delivery = createDelivery({ db, transport, metrics, log, compose });
+  // Channel rows (contacts, webhooks, Slack; spec §12) go through the same fenced requester as probes.
+  const channels = createChannelDelivery({ db, transport, requester: createSafeRequester(outboundSettings(config)), compose, metrics, log });
+  const delivery = createDelivery({ db, transport, metrics, log, compose, channels });
 
   const inFlight = new Set<Promise<unknown>>();
   const track = <T>(promise: Promise<T>): Promise<T> => {

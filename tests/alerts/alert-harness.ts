@@ -11,6 +11,9 @@ import { openPgDatabase } from '../../src/db/pg-driver.ts';
 import { createSweep, sweepSettings } from '../../src/alerts/sweep.ts';
 import { composeSettings } from '../../src/alerts/compose-mail.ts';
 import { createDelivery } from '../../src/alerts/delivery.ts';
+import { createChannelDelivery } from '../../src/alerts/channel-delivery.ts';
+import { createSafeRequester } from '../../src/outbound/safe-request.ts';
+import { outboundSettings } from '../../src/outbound/outbound-settings.ts';
 import { createMailTransport, type MailTransport } from '../../src/alerts/mail-transport.ts';
 import { loadEmailTemplates } from '../../src/alerts/email-templates.ts';
 import { createMetrics } from '../../src/metrics.ts';
@@ -126,7 +129,9 @@ export async function createAlertHarness(options: {
     createMailTransport({ smtp: options.smtp?.smtpOptions, outboxDir: `/tmp/agentdesk-test-outbox-${process.pid}` });
   const sweep = createSweep({ db, metrics, ...sweepSettings(config) });
   const compose = composeSettings(config, loadEmailTemplates(), await app.serverSecret.ensure());
-  const delivery = createDelivery({ db, transport, compose, metrics: alertMetrics });
+  // Channel rows (spec §12) through the fenced requester, configured by the suite's env like production.
+  const channels = createChannelDelivery({ db, transport, requester: createSafeRequester(outboundSettings(config)), compose, metrics: alertMetrics });
+  const delivery = createDelivery({ db, transport, compose, metrics: alertMetrics, channels });
 
   const heartbeat = (token: string, body: Record<string, unknown> = {}) => postHeartbeat(app, token, heartbeatBody(body));
 
@@ -138,6 +143,7 @@ export async function createAlertHarness(options: {
     metrics,
     sweep,
     delivery,
+    channels,
     compose,
     transport,
     heartbeat,
