@@ -104,6 +104,8 @@ export async function buildApp(deps: AppDeps) {
   await app.register(pluginRoutes, { plugin, publicUrl: config.publicUrl });
   await app.register(widgetRoutes);
   await app.register(docsRoutes);
+  // Alert channels (spec §12); "Send a test" delivers through the same path as the outbox worker.
+  const channels = createChannelService({ db, now, delivery: appChannelDelivery(app, config, db) });
   await app.register(dashboardRoutes, {
     latestPluginVersion: currentPluginVersion(plugin, app),
     pluginDownloadUrl: PLUGIN_DOWNLOAD_PATH,
@@ -115,14 +117,13 @@ export async function buildApp(deps: AppDeps) {
     sessions,
     render,
     now,
+    channels,
   });
 
   // Defined once here; the alert jobs (started by main.ts) and tests record into app.alertMetrics.
   app.decorate('alertMetrics', registerAlertMetrics(metrics.registry, { db }));
   const links = createLinkService({ db, now, secret: () => app.serverSecret.ensure() });
   await app.register(alertRoutes, { links, publicUrl: config.publicUrl });
-  // Alert channels (spec §12); "Send a test" delivers through the same path as the outbox worker.
-  const channels = createChannelService({ db, now, delivery: appChannelDelivery(app, config, db) });
   await app.register(channelRoutes, { channels, users, sessions });
 
   return app;

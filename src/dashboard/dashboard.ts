@@ -11,6 +11,8 @@ import type { Config } from '../config.ts';
 import type { Database } from '../db/database.ts';
 import { accountRoutes, DEFAULT_LOGIN_LIMITS, type LoginLimits } from './account-routes.ts';
 import { botPages } from './bot-pages.ts';
+import { channelPages } from './channel-pages.ts';
+import type { ChannelService } from '../alerts/channel-service.ts';
 import { fleetRoutes } from './fleet-routes.ts';
 import { createFleetService } from './fleet-service.ts';
 import type { PageRenderer } from './session-hooks.ts';
@@ -36,6 +38,8 @@ export interface DashboardDeps extends DashboardOptions {
   sessions: SessionService;
   render: PageRenderer;
   now: () => Date;
+  /** The alert channels (spec §12): their pages appear when given. */
+  channels?: ChannelService;
 }
 
 export async function dashboardRoutes(app: FastifyInstance, deps: DashboardDeps) {
@@ -58,5 +62,6 @@ export async function dashboardRoutes(app: FastifyInstance, deps: DashboardDeps)
     now,
   });
   await app.register(botPages, { config, bots, sessions, render, now, pluginDownloadUrl });
+  if (deps.channels) await app.register(channelPages, { channels: deps.channels, sessions, render });
   await app.register(fleetRoutes, { fleet: createFleetService({ db, latestPluginVersion: deps.latestPluginVersion }), sessions, render, now });
 }

@@ -67,6 +67,7 @@ const PAGE_TITLES: Record<string, string> = {
   bots: 'Your bots',
   'bot-new': 'New bot',
   fleet: 'Fleet',
+  channels: 'Alert channels',
 };
 
 export function createPageRenderer({ config, pollSeconds }: Pick<PageDeps, 'config' | 'pollSeconds'>) {

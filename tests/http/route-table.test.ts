@@ -12,6 +12,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { findOwnedBot } from '../../src/db/bots.ts';
 import { listApiKeys } from '../../src/db/api-keys.ts';
+import { listChannels } from '../../src/db/channels.ts';
 import { buildTestApp, createBotFor, createOwner } from '../helpers/app.ts';
 import { loggedIn, type Browser } from '../helpers/dashboard.ts';
 
@@ -60,6 +61,10 @@ const BODIES: Record<string, Record<string, string>> = {
   'POST /login': { email: 'x@example.test', password: 'whatever1' },
   'POST /signup': { email: 'csrf-check@example.test', password: 'long enough pass' },
   'PUT /api/bots/:id': { name: 'taken over' },
+  'PUT /api/channels/:id': { name: 'taken over' },
+  'POST /channels': { kind: 'email', name: 'Via CSRF', target: 'csrf@example.test' },
+  'POST /channels/:id': { name: 'taken over' },
+  'POST /api/channels': { kind: 'email', name: 'Via CSRF', target: 'csrf@example.test' },
   'POST /api/bots': { name: 'Via CSRF' },
 };
 
@@ -69,6 +74,7 @@ type Ctx = Awaited<ReturnType<typeof buildTestApp>> & {
   bUserId: string;
   bBotId: string;
   bKeyId: string;
+  bChannelId: string;
 };
 const test = suite<Ctx>('every route in the route table');
 
@@ -81,6 +87,7 @@ test.before(async (ctx) => {
   ctx.bUserId = b.user.id;
   ctx.bBotId = (await createBotFor(ctx.db, b.user.id, { name: 'B private bot' })).bot.id;
   ctx.bKeyId = (await listApiKeys(ctx.db, b.user.id))[0]!.id;
+  ctx.bChannelId = (await listChannels(ctx.db, b.user.id))[0]!.id;
 });
 test.after(async (ctx) => {
   await ctx.app.close();
@@ -92,7 +99,7 @@ const isMutating = (method: string) => !['GET', 'HEAD', 'OPTIONS'].includes(meth
 
 /** The route's URL with its parameters filled: ids are owner B's (the bot, or the API key for key routes). */
 function fill(ctx: Ctx, url: string): string {
-  const id = url.includes('keys') ? ctx.bKeyId : ctx.bBotId;
+  const id = url.includes('keys') ? ctx.bKeyId : url.includes('channels') ? ctx.bChannelId : ctx.bBotId;
   return url.replace(':id', id).replace(':widgetKey', 'pub_unknownkey000').replace('*', 'app.css');
 }
 
@@ -161,6 +168,8 @@ test("every route with an :id, given another owner's id, is a 404 and changes no
   assert.is(bot?.name, 'B private bot');
   assert.is(bot?.muted_until, null);
   assert.is((await listApiKeys(ctx.db, ctx.bUserId)).length, 1);
+  // and B's account email channel too
+  assert.equal((await listChannels(ctx.db, ctx.bUserId)).map((c) => [c.id, c.name, c.enabled]), [[ctx.bChannelId, 'Account email', true]]);
   assert.ok(checked.length >= 10, `only ${checked.length} routes checked`);
 });
 

@@ -1,0 +1,124 @@
+// The owner's alert channel pages (spec §12): the list with a form to add one, one channel with its
+// latest deliveries (failures shown), changes, deletion, and "Send a test", whose result htmx swaps
+// in beside the button (a plain form post renders the page with it). Every route is behind the
+// session; every POST checks the CSRF token; another owner's channel is the same 404 as none.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { SessionService } from '../accounts/session-service.ts';
+import type { ChannelService } from '../alerts/channel-service.ts';
+import { formatExact } from '../domain/time-ago.ts';
+import { ValidationError } from '../errors.ts';
+import { fields, form, text } from '../http/text-schemas.ts';
+import { requireViewer, type PageRenderer } from './session-hooks.ts';
+
+type Form = Record<string, string | undefined>;
+type IdParams = { Params: { id: string } };
+
+const editable = {
+  name: text({ maxLength: 200 }),
+  target: text({ maxLength: 2000 }),
+  escalate_after: text({ maxLength: 20 }),
+  enabled: text({ maxLength: 10 }),
+};
+const schemas = {
+  params: fields({ id: text({ maxLength: 100 }) }, ['id']),
+  listPage: { querystring: fields({ deleted: text({ maxLength: 10 }) }) },
+  create: { body: form({ kind: text({ maxLength: 20 }), ...editable }) },
+  update: { body: form(editable) },
+  action: { body: form() },
+};
+
+const KIND_WORDS: Record<string, string> = { email: 'Email', webhook: 'Webhook', slack: 'Slack' };
+
+export async function channelPages(app: FastifyInstance, deps: { channels: ChannelService; sessions: SessionService; render: PageRenderer }) {
+  const { channels, render } = deps;
+  const viewer = requireViewer(deps.sessions);
+  const csrf = app.csrfProtection;
+
+  const view = (channel: Awaited<ReturnType<ChannelService['get']>>) => ({
+    ...channel,
+    kindWords: KIND_WORDS[channel.kind],
+    covers: channel.bots === 'all' ? 'all your bots' : `${channel.bots.length} bot(s)`,
+  });
+
+  const listPage = async (request: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> = {}) =>
+    render.page(request, reply, 'channels', { title: 'Alert channels', channels: (await channels.list(request.viewer!.id)).map(view), ...extra });
+
+  const channelPage = async (request: FastifyRequest<IdParams>, reply: FastifyReply, extra: Record<string, unknown> = {}) => {
+    const zone = request.viewer!.timezone;
+    const { channel, deliveries } = await channels.detail(request.viewer!.id, request.params.id);
+    return render.page(request, reply, 'channel', {
+      title: channel.name,
+      channel: view(channel),
+      deliveries: deliveries.map((d) => ({
+        ...d,
+        created: formatExact(d.created_at, zone),
+        sent: d.sent_at ? formatExact(d.sent_at, zone) : null,
+        failed: d.status === 'failed',
+      })),
+      ...extra,
+    });
+  };
+
+  /** A ValidationError re-renders the page with its message (400); anything else goes to the error handler. */
+  const orError = async (reply: FastifyReply, action: () => Promise<unknown>, onError: (message: string) => unknown) => {
+    try {
+      return await action();
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      reply.code(400);
+      return onError(error.message);
+    }
+  };
+
+  app.get<{ Querystring: Form }>('/channels', { schema: schemas.listPage, preHandler: viewer }, async (request, reply) =>
+    listPage(request, reply, { deleted: request.query.deleted === '1' }),
+  );
+
+  app.post<{ Body: Form }>('/channels', { schema: schemas.create, preHandler: [viewer, csrf] }, async (request, reply) => {
+    const body = request.body ?? {};
+    return orError(
+      reply,
+      async () => {
+        const created = await channels.create(request.viewer!.id, { kind: body.kind, name: body.name, target: body.target, escalate_after: body.escalate_after || null });
+        reply.code(201);
+        // The webhook secret is on this page only.
+        return listPage(request, reply, { created: created.channel, newSecret: created.secret });
+      },
+      (message) => listPage(request, reply, { error: message, form: body }),
+    );
+  });
+
+  app.get<IdParams>('/channels/:id', { schema: { params: schemas.params }, preHandler: viewer }, async (request, reply) => channelPage(request, reply));
+
+  app.post<IdParams & { Body: Form }>('/channels/:id', { schema: { params: schemas.params, ...schemas.update }, preHandler: [viewer, csrf] }, async (request, reply) => {
+    const body = request.body ?? {};
+    const changes: Record<string, unknown> = { name: body.name, escalate_after: body.escalate_after || null, enabled: body.enabled === 'on' };
+    if (body.target) changes.target = body.target;
+    return orError(
+      reply,
+      async () => {
+        await channels.update(request.viewer!.id, request.params.id, changes);
+        return channelPage(request, reply, { saved: true });
+      },
+      (message) => channelPage(request, reply, { error: message }),
+    );
+  });
+
+  app.post<IdParams>('/channels/:id/delete', { schema: { params: schemas.params, ...schemas.action }, preHandler: [viewer, csrf] }, async (request, reply) =>
+    orError(
+      reply,
+      async () => {
+        await channels.remove(request.viewer!.id, request.params.id);
+        return reply.redirect('/channels?deleted=1', 303);
+      },
+      (message) => channelPage(request, reply, { error: message }),
+    ),
+  );
+
+  app.post<IdParams>('/channels/:id/test', { schema: { params: schemas.params, ...schemas.action }, preHandler: [viewer, csrf] }, async (request, reply) => {
+    const result = await channels.test(request.viewer!.id, request.params.id);
+    const testResult = { ...result, ok: result.result === 'sent' };
+    if (request.headers['hx-request']) return render.fragment(reply, 'channel-test-result', testResult);
+    return channelPage(request, reply, { testResult });
+  });
+}
