@@ -6,6 +6,7 @@ import * as assert from 'uvu/assert';
 import { listAlertMailsForBot } from '../../src/db/outbox.ts';
 import { createDelivery } from '../../src/alerts/delivery.ts';
 import { createOwner } from '../helpers/app.ts';
+import { loggedIn } from '../helpers/dashboard.ts';
 import { createAlertHarness, resetAlertData, STALE_AFTER_MS, startSmtpSink, type AlertHarness, type SmtpSink } from './alert-harness.ts';
 import { startSlackReceiver, startWebhookReceiver, verifySignature } from '../helpers/receivers.ts';
 
@@ -347,6 +348,42 @@ test('only the bots a channel lists reach it, and the metrics count deliveries p
   assert.is(await count('channel_kind="webhook",kind="stale",result="sent"'), counted.webhook + 1);
   assert.is(await count('channel_kind="email",kind="stale",result="sent"'), counted.email + 1);
   assert.match(await ctx.h.metrics.registry.metrics(), /agentdesk_alert_emails_total\{kind="stale",result="sent"\} [1-9]/);
+});
+
+test('the dashboard adds a webhook showing its secret once, tests it with htmx, and shows a disabled channel', async (ctx) => {
+  const owner = await createOwner(ctx.h.db);
+  const page = await loggedIn(ctx.h.app, owner.user.email, owner.password);
+  const list = await page.get('/channels');
+  // the account email is listed from the start
+  assert.is(list.statusCode, 200);
+  assert.ok(list.body.includes(owner.user.email));
+  const added = await page.post('/channels', { kind: 'webhook', name: 'Dashboard hook', target: ctx.hook.url('/from-dashboard') });
+  // created, with the secret on this page only
+  assert.is(added.statusCode, 201);
+  const secret = /<code class="secret">(whsec_[^<]+)<\/code>/.exec(added.body)?.[1];
+  assert.ok(secret);
+  ctx.hook.secret = secret!;
+  const again = await page.get('/channels');
+  assert.not.ok(again.body.includes(secret!));
+  const [id] = (await api(ctx.h, owner.apiKey, 'GET', '/api/channels')).json.channels.filter((c: { is_account: boolean }) => !c.is_account).map((c: { id: string }) => c.id);
+  const tested = await page.post(`/channels/${id}/test`, {}, { 'hx-request': 'true' });
+  // htmx gets the result as a fragment
+  assert.match(tested.body, /data-result="sent"/);
+  assert.is(ctx.hook.received.length, 1);
+  ctx.hook.answer = 410;
+  const gone = await page.post(`/channels/${id}/test`, {}, { 'hx-request': 'true' });
+  assert.match(gone.body, /data-result="failed"/);
+  const detail = await page.get(`/channels/${id}`);
+  // the channel's page says it is disabled, why, and lists the failed delivery
+  assert.match(detail.body, /This channel is disabled: HTTP 410/);
+  assert.match(detail.body, /<strong class="error">failed<\/strong>/);
+  // another owner's session gets a 404 for it
+  const other = await createOwner(ctx.h.db);
+  const stranger = await loggedIn(ctx.h.app, other.user.email, other.password);
+  assert.is((await stranger.get(`/channels/${id}`)).statusCode, 404);
+  await stranger.get('/channels');
+  assert.is((await stranger.post(`/channels/${id}/test`, {}, { 'hx-request': 'true' })).statusCode, 404);
+  assert.is(ctx.hook.received.length, 2);
 });
 
 test.run();
