@@ -141,5 +141,6 @@ export function alertMailView(mail: BotAlertMail, now: Date, timeZone: string) {
     failed: mail.status === 'failed',
     error: mail.status === 'failed' || mail.status === 'pending' ? mail.last_error : null,
     attempts: mail.attempts,
+    channel: mail.channel_name,
   };
 }

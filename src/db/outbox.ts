@@ -219,13 +219,15 @@ export interface BotAlertMail {
   sent_at: Date | null;
   attempts: number;
   last_error: string | null;
+  /** The channel it went to (spec §12); null = the account email. */
+  channel_name: string | null;
 }
 
 /** The latest alert mails that mention this bot, newest first (its page shows them, failures included). */
 export async function listAlertMailsForBot(db: Queryable, botId: string, limit = 10): Promise<BotAlertMail[]> {
   const { rows } = await db.query<BotAlertMail>(
-    `SELECT n.kind, o.status, o.created_at, o.sent_at, o.attempts, o.last_error
-     FROM alert_notifications n JOIN alert_outbox o ON o.id = n.outbox_id
+    `SELECT n.kind, o.status, o.created_at, o.sent_at, o.attempts, o.last_error, c.name AS channel_name
+     FROM alert_notifications n JOIN alert_outbox o ON o.id = n.outbox_id LEFT JOIN alert_channels c ON c.id = o.channel_id
      WHERE n.bot_id = $1 ORDER BY n.id DESC LIMIT $2`,
     [botId, limit],
   );

@@ -7,7 +7,7 @@ import { listAlertMailsForBot } from '../../src/db/outbox.ts';
 import { createDelivery } from '../../src/alerts/delivery.ts';
 import { createOwner } from '../helpers/app.ts';
 import { loggedIn } from '../helpers/dashboard.ts';
-import { createAlertHarness, resetAlertData, STALE_AFTER_MS, startSmtpSink, type AlertHarness, type SmtpSink } from './alert-harness.ts';
+import { createAlertHarness, resetAlertData, secondConnection, STALE_AFTER_MS, startSmtpSink, type AlertHarness, type SmtpSink } from './alert-harness.ts';
 import { startSlackReceiver, startWebhookReceiver, verifySignature } from '../helpers/receivers.ts';
 
 const MINUTE = 60_000;
@@ -201,7 +201,11 @@ test('a receiver answering 410 disables the channel, and the owner sees it on th
   assert.match(read.json.last_error, /HTTP 410/);
   // the bot's alert history shows the failed delivery
   const mails = await listAlertMailsForBot(ctx.h.db, bot.id);
-  assert.ok(mails.some((m) => m.kind === 'stale' && m.status === 'failed'));
+  assert.ok(mails.some((m) => m.kind === 'stale' && m.status === 'failed' && m.channel_name === 'Ops hook'));
+  const browser = await loggedIn(ctx.h.app, owner.user.email, owner.password);
+  const activity = await browser.get(`/bots/${bot.id}/activity`);
+  // and so does the bot page, naming the channel
+  assert.match(activity.body, /· Ops hook<\/td><td class="error">/);
   // a disabled channel gets nothing more: the recovery goes to the account email only
   ctx.hook.answer = 200;
   ctx.h.clock.advance(MINUTE);
@@ -209,6 +213,28 @@ test('a receiver answering 410 disables the channel, and the owner sees it on th
   await ctx.h.sweepAndDeliver();
   assert.is(ctx.hook.received.length, 1);
   assert.match(ctx.smtp.received.at(-1)!.subject, /again/);
+});
+
+test('two instances delivering at the same moment send the webhook once', async (ctx) => {
+  const { owner } = await ownerWithWebhook(ctx);
+  await ctx.h.connectedBot(owner.user.id, 'Twice shop');
+  ctx.h.clock.advance(STALE_AFTER_MS + MINUTE);
+  await Promise.all([ctx.h.sweep.run(ctx.h.clock.now()), ctx.h.sweep.run(ctx.h.clock.now())]);
+  const other = createDelivery({ db: await secondConnection(), transport: ctx.h.transport, compose: ctx.h.compose, channels: ctx.h.channels });
+  await Promise.all([ctx.h.delivery.deliverDue(ctx.h.clock.now()), other.deliverDue(ctx.h.clock.now())]);
+  // one webhook delivery and one owner mail
+  assert.is(ctx.hook.received.length, 1);
+  assert.is(ctx.smtp.received.length, 1);
+});
+
+test('a channel that announced a stale site gets its reminder a day later', async (ctx) => {
+  const { owner } = await ownerWithWebhook(ctx);
+  await ctx.h.connectedBot(owner.user.id, 'Long silence');
+  await goStale(ctx.h);
+  ctx.h.clock.advance(24 * 60 * MINUTE);
+  await ctx.h.sweepAndDeliver();
+  // stale, then reminder, both verified
+  assert.equal(ctx.hook.received.map((r) => [r.body.event, r.verified]), [['stale', true], ['reminder', true]]);
 });
 
 test('an escalation waits its time and goes out only while the site is still stale', async (ctx) => {
