@@ -2,7 +2,7 @@
 // another owner's channel is simply not found), the channels that cover a set of owners for the
 // sweep, the stale alerts each channel actually announced, and the deliveries of one channel.
 import type { Queryable } from './database.ts';
-import { insertNotifications, type NewNotification } from './outbox.ts';
+import { insertNotificationsOf, type NewNotification } from './outbox.ts';
 
 export type ChannelKind = 'email' | 'webhook' | 'slack';
 export const CHANNEL_KINDS: readonly ChannelKind[] = ['email', 'webhook', 'slack'];
@@ -237,14 +237,7 @@ export async function enqueueChannelMails(
       now,
     ],
   );
-  const ids = new Map(inserted.map((row) => [row.dedupe_key, row.id]));
-  await insertNotifications(
-    tx,
-    mails.flatMap((mail) => {
-      const outboxId = ids.get(mail.dedupeKey);
-      return outboxId === undefined ? [] : mail.notifications.map((n) => ({ ...n, outboxId }));
-    }),
-  );
+  await insertNotificationsOf(tx, inserted, mails);
   return inserted.length;
 }
 

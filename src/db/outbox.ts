@@ -59,13 +59,22 @@ export async function enqueueOwnerMails(
      RETURNING id, dedupe_key`,
     [mails.map((m) => m.dedupeKey), mails.map((m) => m.userId), mails.map((m) => JSON.stringify(m.payload)), kind, status, incidentId, now],
   );
+  await insertNotificationsOf(tx, inserted, mails);
+  return inserted.length;
+}
+
+/** The notifications of the rows just inserted; a row skipped by its dedupe key takes its own along. */
+export async function insertNotificationsOf(
+  tx: Queryable,
+  inserted: ReadonlyArray<{ id: number; dedupe_key: string }>,
+  mails: ReadonlyArray<{ dedupeKey: string; notifications: readonly NewNotification[] }>,
+): Promise<void> {
   const ids = new Map(inserted.map((row) => [row.dedupe_key, row.id]));
   const notifications = mails.flatMap((mail) => {
     const outboxId = ids.get(mail.dedupeKey);
     return outboxId === undefined ? [] : mail.notifications.map((n) => ({ ...n, outboxId }));
   });
   await insertNotifications(tx, notifications);
-  return inserted.length;
 }
 
 /** The notifications (bot, episode, kind) that enqueued outbox rows carry, in one statement. */
