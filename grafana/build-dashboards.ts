@@ -138,8 +138,13 @@ export function fleetDashboard(): Dashboard {
         .min(0),
     )
     .withPanel(
-      timeseries('Outbox backlog', 'Alert emails waiting to be sent.', 'short')
+      timeseries('Outbox backlog', 'Alerts waiting to be delivered, all channels together.', 'short')
         .withTarget(query(`max(${METRIC.outboxPending}${sel()})`, 'pending'))
+        .min(0),
+    )
+    .withPanel(
+      timeseries('Channel deliveries', 'Alert deliveries per interval by channel kind (email, webhook, Slack) and result.', 'short')
+        .withTarget(query(`sum by (channel_kind, result) (increase(${METRIC.notifications}${sel()}[$__rate_interval]))`, '{{channel_kind}} {{result}}'))
         .min(0),
     )
     .withPanel(
