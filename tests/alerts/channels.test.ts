@@ -3,7 +3,10 @@
 // in-process SMTP server for email contacts. Time moves by the harness clock, never by waiting.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { listAlertMailsForBot } from '../../src/db/outbox.ts';
+import { claimMail, listAlertMailsForBot } from '../../src/db/outbox.ts';
+import { enqueueChannelTest, findChannel } from '../../src/db/channels.ts';
+import { createChannelDelivery } from '../../src/alerts/channel-delivery.ts';
+import { createSafeRequester } from '../../src/outbound/safe-request.ts';
 import { createDelivery } from '../../src/alerts/delivery.ts';
 import { createOwner } from '../helpers/app.ts';
 import { loggedIn } from '../helpers/dashboard.ts';
@@ -235,6 +238,24 @@ test('a channel that announced a stale site gets its reminder a day later', asyn
   await ctx.h.sweepAndDeliver();
   // stale, then reminder, both verified
   assert.equal(ctx.hook.received.map((r) => [r.body.event, r.verified]), [['stale', true], ['reminder', true]]);
+});
+
+test('without PROBE_ALLOW_PRIVATE a webhook to a loopback address is refused by the fence, never contacted', async (ctx) => {
+  const { owner, channel } = await ownerWithWebhook(ctx);
+  const fenced = createChannelDelivery({
+    db: ctx.h.db,
+    transport: ctx.h.transport,
+    compose: ctx.h.compose,
+    requester: createSafeRequester({ allowPrivate: false, extraPorts: [ctx.hook.port], timeoutMs: 5000, userAgent: 'AgentDesk-test' }),
+  });
+  const row = await claimMail(ctx.h.db, await enqueueChannelTest(ctx.h.db, (await findChannel(ctx.h.db, owner.user.id, channel.id))!, ctx.h.clock.now()), ctx.h.clock.now(), 60_000);
+  const result = await fenced.deliver(row!, ctx.h.clock.now());
+  // failed for good, in words, and nothing reached the receiver
+  assert.is(result.outcome, 'failed');
+  assert.match(result.error!, /127\.0\.0\.1 is a loopback address/);
+  assert.is(ctx.hook.received.length, 0);
+  const read = await api(ctx.h, owner.apiKey, 'GET', `/api/channels/${channel.id}`);
+  assert.match(read.json.last_error, /loopback/);
 });
 
 test('an escalation waits its time and goes out only while the site is still stale', async (ctx) => {
