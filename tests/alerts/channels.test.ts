@@ -258,6 +258,23 @@ test('without PROBE_ALLOW_PRIVATE a webhook to a loopback address is refused by 
   assert.match(read.json.last_error, /loopback/);
 });
 
+test('with the account email disabled only the webhook is told, of the stale site and of its recovery', async (ctx) => {
+  const { owner } = await ownerWithWebhook(ctx);
+  const account = (await api(ctx.h, owner.apiKey, 'GET', '/api/channels')).json.channels.find((c: { is_account: boolean }) => c.is_account);
+  const off = await api(ctx.h, owner.apiKey, 'PUT', `/api/channels/${account.id}`, { enabled: false });
+  assert.is(off.json.enabled, false);
+  const { token } = await ctx.h.connectedBot(owner.user.id, 'Webhook only');
+  await goStale(ctx.h);
+  ctx.h.clock.advance(5 * MINUTE);
+  await ctx.h.heartbeat(token);
+  await ctx.h.sweepAndDeliver();
+  // no mail at all; the webhook got both events
+  assert.is(ctx.smtp.received.length, 0);
+  assert.equal(ctx.hook.received.map((r) => [r.body.event, r.body.status]), [['stale', 'stale'], ['recovered', 'connected']]);
+  // down from the last heartbeat to the recovery
+  assert.is(ctx.hook.received[1]!.body.down_seconds, (STALE_AFTER_MS + 6 * MINUTE) / 1000);
+});
+
 test('an escalation waits its time and goes out only while the site is still stale', async (ctx) => {
   const { owner } = await ownerWithWebhook(ctx, { escalate_after: '30m' });
   await ctx.h.connectedBot(owner.user.id, 'Escalated shop');
