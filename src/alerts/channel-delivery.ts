@@ -76,7 +76,7 @@ export function createChannelDelivery(deps: ChannelDeliveryDeps) {
   async function sendEmail(channel: ChannelRow, row: OutboxRow, now: Date): Promise<Attempt | 'unsubscribed'> {
     const recipient = (await findRecipients(deps.db, [channel.user_id])).get(channel.user_id);
     if (!recipient || !recipient.alert_emails) return 'unsubscribed';
-    const mail = composeMail(deps.compose, { ...row, payload: { ...row.payload, channel_name: channel.name } }, recipient, now);
+    const mail = composeMail(deps.compose, { ...row, payload: { ...row.payload, channel_name: channel.name, contact: !channel.is_account } }, recipient, now);
     // A contact is not the owner: the owner's unsubscribe header would switch off the owner's mails.
     const message = channel.is_account ? mail : { ...mail, to: channel.target!, headers: { 'Auto-Submitted': 'auto-generated' } };
     try {

@@ -87,6 +87,8 @@ export function composeMail(deps: ComposeDeps, row: OutboxRow, recipient: Recipi
   if (!recipient) throw new Error(`outbox mail ${row.id} has no recipient`);
   const zone = recipient.timezone || 'UTC';
   const unsubscribeUrl = `${base}/alerts/unsubscribe?t=${signLink(deps.secret, { action: 'unsubscribe', userId: recipient.id }, now)}`;
+  // An email contact (spec §12) is not the owner: no link that would switch off the owner's mails.
+  const contact = row.payload.contact === true;
   const sites = ((row.payload.sites ?? []) as SitePayload[]).map((site) => {
     const lastSeen = new Date(site.last_seen_at);
     const recoveredAt = site.recovered_at ? new Date(site.recovered_at) : undefined;
@@ -127,7 +129,7 @@ export function composeMail(deps: ComposeDeps, row: OutboxRow, recipient: Recipi
     staleAfter: formatDuration(deps.staleAfterMs),
     repeat: formatDuration(deps.alertRepeatMs),
     dashboardUrl: `${base}/bots`,
-    unsubscribeUrl,
+    unsubscribeUrl: contact ? null : unsubscribeUrl,
     // "Send a test" (spec §12) names the channel it tests.
     channelName: typeof row.payload.channel_name === 'string' ? row.payload.channel_name : null,
     channelsUrl: `${base}/channels`,

@@ -372,6 +372,9 @@ test('an email contact gets the digest at its own address, without the owner uns
   const contact = smtp.received.find((m) => m.to === 'client@example.com')!;
   assert.match(contact.subject, /Client site/);
   assert.is(contact.header('List-Unsubscribe'), undefined);
+  // nor the owner's unsubscribe link in the body; the owner's own mail keeps it
+  assert.not.match(contact.text, /alerts\/unsubscribe/);
+  assert.match(smtp.received.find((m) => m.to === owner.user.email)!.text, /Stop these emails: https:\/\/desk\.example\.test\/alerts\/unsubscribe/);
 });
 
 test('"Send a test" goes through the real path: a signed test event, and a test mail to a contact', async (ctx) => {
