@@ -28,7 +28,7 @@ export async function registerAppPlugins(app: FastifyInstance, { secret }: { sec
       info: {
         title: 'AgentDesk API',
         version: '1.0.0',
-        description: 'The owner bots API, the WordPress plugin endpoints (heartbeat, token check, widget configuration, updates) and the service endpoints (health, metrics).',
+        description: 'The owner bots and alert channels API, the WordPress plugin endpoints (heartbeat, token check, widget configuration, updates) and the service endpoints (health, metrics).',
       },
       components: {
         securitySchemes: {
