@@ -275,6 +275,43 @@ test('with the account email disabled only the webhook is told, of the stale sit
   assert.is(ctx.hook.received[1]!.body.down_seconds, (STALE_AFTER_MS + 6 * MINUTE) / 1000);
 });
 
+test('a storm holds channel rows like owner mails, then releases only the sites still stale', async (ctx) => {
+  // its own harness with a small storm threshold: 2 of 3 bots going silent at once is a storm
+  const h = await createAlertHarness({
+    db: ctx.h.db,
+    smtp: ctx.smtp,
+    env: { STORM_MIN: '2', PROBE_ALLOW_PRIVATE: 'true', PROBE_PORTS: String(ctx.hook.port) },
+  });
+  try {
+    h.clock.set(ctx.h.clock.now());
+    const { owner } = await ownerWithWebhook({ ...ctx, h });
+    const bots = [];
+    for (const name of ['Steady', 'Back soon', 'Gone']) bots.push(await h.connectedBot(owner.user.id, name));
+    h.clock.advance(8 * MINUTE);
+    await h.heartbeat(bots[0]!.token);
+    h.clock.advance(3 * MINUTE);
+    const storm = await h.sweepAndDeliver();
+    // a storm: the owner mail and both webhook rows are held
+    assert.is(storm.storm, true);
+    assert.is(ctx.hook.received.length, 0);
+    const held = await h.db.query<{ count: number }>("SELECT count(*)::int AS count FROM alert_outbox WHERE channel_id IS NOT NULL AND status = 'held'");
+    assert.is(held.rows[0]!.count, 2);
+    // the fault is fixed: one of the two reports again, the other stays silent
+    for (let i = 0; i < 2; i++) {
+      h.clock.advance(5 * MINUTE);
+      await h.heartbeat(bots[0]!.token);
+      await h.heartbeat(bots[1]!.token);
+    }
+    h.clock.advance(MINUTE);
+    const end = await h.sweepAndDeliver();
+    // released: the webhook hears only of the site still stale
+    assert.is(end.incidentClosed, true);
+    assert.equal(ctx.hook.received.map((r) => [r.body.event, (r.body.bot as { name: string }).name]), [['stale', 'Gone']]);
+  } finally {
+    await h.close();
+  }
+});
+
 test('an escalation waits its time and goes out only while the site is still stale', async (ctx) => {
   const { owner } = await ownerWithWebhook(ctx, { escalate_after: '30m' });
   await ctx.h.connectedBot(owner.user.id, 'Escalated shop');
