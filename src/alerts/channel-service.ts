@@ -14,6 +14,7 @@ import {
   type ChannelRow,
 } from '../db/channels.ts';
 import { claimMail } from '../db/outbox.ts';
+import { listOwnedBots } from '../db/bots.ts';
 import { findUserById } from '../db/users.ts';
 import { formatSeconds, maskUrl, parseChannelInput, type ChannelInput } from '../domain/channel-input.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
@@ -87,10 +88,11 @@ export function createChannelService({ db, delivery, now = () => new Date() }: C
       return channelToJson(await owned(ownerId, id), await accountEmail(ownerId));
     },
 
-    /** The channel with its latest deliveries (its page). */
+    /** The channel with its latest deliveries and the owner's bots it may cover (its page). */
     async detail(ownerId: string, id: string) {
       const channel = await owned(ownerId, id);
-      return { channel: channelToJson(channel, await accountEmail(ownerId)), deliveries: await listChannelDeliveries(db, channel.id) };
+      const bots = (await listOwnedBots(db, ownerId)).map((bot) => ({ id: bot.id, name: bot.name }));
+      return { channel: channelToJson(channel, await accountEmail(ownerId)), deliveries: await listChannelDeliveries(db, channel.id), bots };
     },
 
     /** Adds a channel; a webhook's signing secret is in the answer, and never again. */

@@ -18,6 +18,7 @@ const editable = {
   target: text({ maxLength: 2000 }),
   escalate_after: text({ maxLength: 20 }),
   enabled: text({ maxLength: 10 }),
+  covers: text({ maxLength: 10 }),
 };
 const schemas = {
   params: fields({ id: text({ maxLength: 100 }) }, ['id']),
@@ -26,6 +27,8 @@ const schemas = {
   update: { body: form(editable) },
   action: { body: form() },
 };
+
+const BOT_FIELD = /^bot_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 const KIND_WORDS: Record<string, string> = { email: 'Email', webhook: 'Webhook', slack: 'Slack' };
 
@@ -45,10 +48,12 @@ export async function channelPages(app: FastifyInstance, deps: { channels: Chann
 
   const channelPage = async (request: FastifyRequest<IdParams>, reply: FastifyReply, extra: Record<string, unknown> = {}) => {
     const zone = request.viewer!.timezone;
-    const { channel, deliveries } = await channels.detail(request.viewer!.id, request.params.id);
+    const { channel, deliveries, bots } = await channels.detail(request.viewer!.id, request.params.id);
     return render.page(request, reply, 'channel', {
       title: channel.name,
       channel: view(channel),
+      coversAll: channel.bots === 'all',
+      bots: bots.map((bot) => ({ ...bot, checked: channel.bots === 'all' || channel.bots.includes(bot.id) })),
       deliveries: deliveries.map((d) => ({
         ...d,
         created: formatExact(d.created_at, zone),
@@ -94,6 +99,9 @@ export async function channelPages(app: FastifyInstance, deps: { channels: Chann
     const body = request.body ?? {};
     const changes: Record<string, unknown> = { name: body.name, escalate_after: body.escalate_after || null, enabled: body.enabled === 'on' };
     if (body.target) changes.target = body.target;
+    // "some": one checkbox per bot, named bot_<id> (a name per bot, since a form field may be given once).
+    if (body.covers === 'all') changes.bots = 'all';
+    if (body.covers === 'some') changes.bots = Object.keys(body).filter((key) => BOT_FIELD.test(key) && body[key] === 'on').map((key) => key.slice(4));
     return orError(
       reply,
       async () => {

@@ -481,6 +481,17 @@ test('the dashboard adds a webhook showing its secret once, tests it with htmx, 
   // the channel's page says it is disabled, why, and lists the failed delivery
   assert.match(detail.body, /This channel is disabled: HTTP 410/);
   assert.match(detail.body, /<strong class="error">failed<\/strong>/);
+  // limiting it to one bot from its page
+  const { bot } = await ctx.h.connectedBot(owner.user.id, 'Only this one');
+  await ctx.h.connectedBot(owner.user.id, 'Not this one');
+  await page.get(`/channels/${id}`);
+  const limited = await page.post(`/channels/${id}`, { name: 'Dashboard hook', covers: 'some', [`bot_${bot.id}`]: 'on', enabled: 'on' });
+  assert.is(limited.statusCode, 200);
+  assert.equal((await api(ctx.h, owner.apiKey, 'GET', `/api/channels/${id}`)).json.bots, [bot.id]);
+  const none = await page.post(`/channels/${id}`, { name: 'Dashboard hook', covers: 'some', enabled: 'on' });
+  // no bot ticked: refused with the reason
+  assert.is(none.statusCode, 400);
+  assert.match(none.body, /bots must be/);
   // another owner's session gets a 404 for it
   const other = await createOwner(ctx.h.db);
   const stranger = await loggedIn(ctx.h.app, other.user.email, other.password);
