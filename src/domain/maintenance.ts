@@ -76,8 +76,7 @@ export function weeklyOccurrenceAt(window: WeeklyWindow, zone: string, now: Date
   for (let back = 0; back <= 8; back++) {
     const day = local.minus({ days: back });
     if (day.weekday !== window.weekday) continue;
-    const start = day.set({ hour: Math.floor(window.startMinute / 60), minute: window.startMinute % 60, second: 0, millisecond: 0 });
-    const startsAt = start.toJSDate();
+    const startsAt = localStart(day, window.startMinute, zone);
     const until = new Date(startsAt.getTime() + window.durationMinutes * 60_000);
     if (startsAt.getTime() <= now.getTime() && now.getTime() < until.getTime()) {
       // Of overlapping occurrences, the one that ends last.
@@ -87,6 +86,18 @@ export function weeklyOccurrenceAt(window: WeeklyWindow, zone: string, now: Date
   return found;
 }
 
+/**
+ * The instant of a local wall time on `day`'s date, built from the date's fields alone, so the answer
+ * never depends on the offset of the moment we started from (an ambiguous autumn time is always the
+ * same one of its two instants; a skipped spring time moves forward by the gap).
+ */
+function localStart(day: DateTime, startMinute: number, zone: string): Date {
+  return DateTime.fromObject(
+    { year: day.year, month: day.month, day: day.day, hour: Math.floor(startMinute / 60), minute: startMinute % 60 },
+    { zone },
+  ).toJSDate();
+}
+
 /** The next start of a weekly window after `now` (for pages: "next: Sun 1 Mar, 02:00"). */
 export function nextWeeklyStart(window: WeeklyWindow, zone: string, now: Date): Date | undefined {
   const local = DateTime.fromJSDate(now, { zone });
@@ -94,7 +105,7 @@ export function nextWeeklyStart(window: WeeklyWindow, zone: string, now: Date): 
   for (let ahead = 0; ahead <= 7; ahead++) {
     const day = local.plus({ days: ahead });
     if (day.weekday !== window.weekday) continue;
-    const start = day.set({ hour: Math.floor(window.startMinute / 60), minute: window.startMinute % 60, second: 0, millisecond: 0 }).toJSDate();
+    const start = localStart(day, window.startMinute, zone);
     if (start.getTime() > now.getTime()) return start;
   }
   return undefined;
