@@ -2,6 +2,7 @@
 // the site's own endpoint (X-Bot-Token, for deploy scripts and `wp agentdesk maintenance`) and the
 // bot page's forms. Handlers call MaintenanceService and map its result; schemas feed OpenAPI.
 import type { FastifyInstance } from 'fastify';
+import formbody from '@fastify/formbody';
 import { hashSecret } from '../accounts/credentials.ts';
 import type { SessionService } from '../accounts/session-service.ts';
 import type { UserService } from '../accounts/user-service.ts';
@@ -208,23 +209,23 @@ export async function maintenanceRoutes(app: FastifyInstance, { maintenance, use
     },
   );
 
-  // The bot page's forms (session + CSRF token in the form), redirecting back to the page.
-  const viewer = requireViewer(sessions);
-  const csrf = app.csrfProtection;
-  app.post<IdParams & { Body: Record<string, string | undefined> }>(
-    '/bots/:id/maintenance',
-    { schema: { hide: true, body: form({ minutes: text({ maxLength: 10 }), reason: text({ maxLength: 1000 }) }) }, preHandler: [viewer, csrf] },
-    async (request, reply) => {
-      await maintenance.openForBot(request.viewer!.id, request.params.id, { minutes: request.body?.minutes, reason: request.body?.reason });
-      return reply.redirect(`/bots/${request.params.id}`, 303);
-    },
-  );
-  app.post<IdParams>(
-    '/bots/:id/maintenance/end',
-    { schema: { hide: true, body: form() }, preHandler: [viewer, csrf] },
-    async (request, reply) => {
+  // The bot page's forms (session + CSRF token in the form), redirecting back to the page. Forms
+  // are urlencoded: formbody is registered for these routes only, as the dashboard does for its own.
+  await app.register(async (pages) => {
+    await pages.register(formbody);
+    const viewer = requireViewer(sessions);
+    const csrf = pages.csrfProtection;
+    pages.post<IdParams & { Body: Record<string, string | undefined> }>(
+      '/bots/:id/maintenance',
+      { schema: { hide: true, body: form({ minutes: text({ maxLength: 10 }), reason: text({ maxLength: 1000 }) }) }, preHandler: [viewer, csrf] },
+      async (request, reply) => {
+        await maintenance.openForBot(request.viewer!.id, request.params.id, { minutes: request.body?.minutes, reason: request.body?.reason });
+        return reply.redirect(`/bots/${request.params.id}`, 303);
+      },
+    );
+    pages.post<IdParams>('/bots/:id/maintenance/end', { schema: { hide: true, body: form() }, preHandler: [viewer, csrf] }, async (request, reply) => {
       await maintenance.endForBot(request.viewer!.id, request.params.id);
       return reply.redirect(`/bots/${request.params.id}`, 303);
-    },
-  );
+    });
+  });
 }
