@@ -3,13 +3,13 @@
 // bot page's forms. Handlers call MaintenanceService and map its result; schemas feed OpenAPI.
 import type { FastifyInstance } from 'fastify';
 import formbody from '@fastify/formbody';
-import { hashSecret } from '../accounts/credentials.ts';
 import type { SessionService } from '../accounts/session-service.ts';
 import type { UserService } from '../accounts/user-service.ts';
 import { errorSchema, idParamsSchema, ownerErrors, ownerSecurity } from '../bots/bot-schemas.ts';
 import { MAX_MAINTENANCE_MINUTES, MAX_REASON_LENGTH } from '../domain/maintenance.ts';
 import { csrfForCookieAuth, requireOwner } from '../http/authenticate.ts';
 import { sendError } from '../http/error-handler.ts';
+import { perBotToken } from '../http/token-rate-key.ts';
 import { errorAnswer, retryAnswer, unavailableAnswer } from '../http/schemas.ts';
 import { form, nullableText, text } from '../http/text-schemas.ts';
 import { requireViewer } from '../dashboard/session-hooks.ts';
@@ -88,10 +88,7 @@ export async function maintenanceRoutes(app: FastifyInstance, { maintenance, use
         rateLimit: {
           max: TOKEN_RATE_PER_MINUTE,
           timeWindow: 60_000,
-          keyGenerator: (request) => {
-            const token = request.headers['x-bot-token'];
-            return typeof token === 'string' && token ? `mw:${hashSecret(token)}` : `mw-ip:${request.ip}`;
-          },
+          keyGenerator: perBotToken('mw'),
         },
       },
     },
