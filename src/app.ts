@@ -97,7 +97,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(healthRoutes, { db });
   await app.register(heartbeatRoutes, { heartbeats, metrics, ratePerMinute: config.heartbeatRateLimit });
   await app.register(botRoutes, { bots, users, sessions });
-  await app.register(maintenanceRoutes, { maintenance: createMaintenanceService({ db, now }), users, sessions });
+  await app.register(maintenanceRoutes, { maintenance: createMaintenanceService({ db, now }), users, sessions, render });
   const apiKeys = createApiKeyService({ db });
   await app.register(apiKeyRoutes, { users, sessions, keys: apiKeys });
   const plugin = createPluginPackage(deps.pluginDir ?? DEFAULT_PLUGIN_DIR, `${config.publicUrl}/api`);

@@ -1,7 +1,7 @@
 // Maintenance windows over HTTP (spec §12): the owner API (Bearer key or session + x-csrf-token),
 // the site's own endpoint (X-Bot-Token, for deploy scripts and `wp agentdesk maintenance`) and the
 // bot page's forms. Handlers call MaintenanceService and map its result; schemas feed OpenAPI.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import formbody from '@fastify/formbody';
 import type { SessionService } from '../accounts/session-service.ts';
 import type { UserService } from '../accounts/user-service.ts';
@@ -11,8 +11,9 @@ import { csrfForCookieAuth, requireOwner } from '../http/authenticate.ts';
 import { sendError } from '../http/error-handler.ts';
 import { perBotToken } from '../http/token-rate-key.ts';
 import { errorAnswer, retryAnswer, unavailableAnswer } from '../http/schemas.ts';
-import { form, nullableText, text } from '../http/text-schemas.ts';
-import { requireViewer } from '../dashboard/session-hooks.ts';
+import { fields, form, nullableText, text } from '../http/text-schemas.ts';
+import { requireViewer, type PageRenderer } from '../dashboard/session-hooks.ts';
+import { ValidationError } from '../errors.ts';
 import type { MaintenanceService } from './maintenance-service.ts';
 
 export const WORDPRESS_MAINTENANCE_PATH = '/api/bots/wordpress-maintenance';
@@ -23,6 +24,7 @@ export interface MaintenanceRouteDeps {
   maintenance: MaintenanceService;
   users: UserService;
   sessions: SessionService;
+  render: PageRenderer;
 }
 
 const minutes = {
@@ -60,7 +62,9 @@ const scheduleSchema = {
 
 type IdParams = { Params: { id: string } };
 
-export async function maintenanceRoutes(app: FastifyInstance, { maintenance, users, sessions }: MaintenanceRouteDeps) {
+const WEEKDAY_OPTIONS = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'].map((label, index) => ({ value: index + 1, label }));
+
+export async function maintenanceRoutes(app: FastifyInstance, { maintenance, users, sessions, render }: MaintenanceRouteDeps) {
   // The site opens its own window (deploy script, WP-CLI): authenticated by the bot token alone.
   app.post(
     WORDPRESS_MAINTENANCE_PATH,
@@ -220,6 +224,63 @@ export async function maintenanceRoutes(app: FastifyInstance, { maintenance, use
         return reply.redirect(`/bots/${request.params.id}`, 303);
       },
     );
+
+    // The maintenance page: weekly windows (list, add, delete) and a window for all the owner's bots.
+    type Form = { Body: Record<string, string | undefined> };
+    const maintenancePage = async (request: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> = {}) => {
+      const ownerId = request.viewer!.id;
+      const schedules = await maintenance.schedules(ownerId);
+      const bots = await maintenance.botChoices(ownerId);
+      const names = new Map(bots.map((bot) => [bot.id, bot.name]));
+      return render.page(request, reply, 'maintenance', {
+        title: 'Maintenance',
+        schedules: schedules.map((row) => ({ ...row, botName: row.bot_id ? (names.get(row.bot_id) ?? '?') : null })),
+        bots,
+        weekdays: WEEKDAY_OPTIONS,
+        timezone: request.viewer!.timezone,
+        ...extra,
+      });
+    };
+    /** Runs a change from a form; a refused value shows the page again with the message (400). */
+    const fromForm = async (request: FastifyRequest, reply: FastifyReply, change: () => Promise<unknown>, done: string) => {
+      try {
+        await change();
+      } catch (error) {
+        if (!(error instanceof ValidationError)) throw error;
+        reply.code(400);
+        return maintenancePage(request, reply, { error: error.message });
+      }
+      return reply.redirect(`/maintenance?done=${done}`, 303);
+    };
+
+    pages.get('/maintenance', { schema: { hide: true, querystring: fields({ done: text({ maxLength: 20 }) }) }, preHandler: viewer }, async (request, reply) =>
+      maintenancePage(request, reply, { done: (request.query as { done?: string }).done ?? null }),
+    );
+    pages.post<Form>(
+      '/maintenance/window',
+      { schema: { hide: true, body: form({ minutes: text({ maxLength: 10 }), reason: text({ maxLength: 1000 }) }) }, preHandler: [viewer, csrf] },
+      async (request, reply) =>
+        fromForm(request, reply, () => maintenance.openForOwner(request.viewer!.id, { minutes: request.body?.minutes, reason: request.body?.reason }), 'window'),
+    );
+    pages.post<Form>(
+      '/maintenance/schedules',
+      {
+        schema: {
+          hide: true,
+          body: form({ weekday: text({ maxLength: 2 }), start: text({ maxLength: 5 }), minutes: text({ maxLength: 10 }), bot_id: text({ maxLength: 40 }), reason: text({ maxLength: 1000 }) }),
+        },
+        preHandler: [viewer, csrf],
+      },
+      async (request, reply) => {
+        const body = request.body ?? {};
+        return fromForm(request, reply, () => maintenance.addSchedule(request.viewer!.id, { weekday: body.weekday, start: body.start, minutes: body.minutes, bot_id: body.bot_id, reason: body.reason }), 'added');
+      },
+    );
+    pages.post<IdParams>('/maintenance/schedules/:id/delete', { schema: { hide: true, body: form() }, preHandler: [viewer, csrf] }, async (request, reply) => {
+      await maintenance.removeSchedule(request.viewer!.id, request.params.id);
+      return reply.redirect('/maintenance?done=deleted', 303);
+    });
+
     pages.post<IdParams>('/bots/:id/maintenance/end', { schema: { hide: true, body: form() }, preHandler: [viewer, csrf] }, async (request, reply) => {
       await maintenance.endForBot(request.viewer!.id, request.params.id);
       return reply.redirect(`/bots/${request.params.id}`, 303);

@@ -3,7 +3,7 @@
 // `wp agentdesk maintenance`), and manage the owner's weekly windows. Owner isolation is here: every
 // lookup is by owner and id together, so another owner's bot is a 404 and is never changed.
 import { hashSecret, isBotTokenShape } from '../accounts/credentials.ts';
-import { findBotByTokenHash, findOwnedBot, isUuid } from '../db/bots.ts';
+import { findBotByTokenHash, findOwnedBot, isUuid, listOwnedBots } from '../db/bots.ts';
 import type { Database } from '../db/database.ts';
 import {
   clearOneOffWindow,
@@ -108,6 +108,11 @@ export function createMaintenanceService({ db, now = () => new Date() }: Mainten
       const row = await insertSchedule(db, ownerId, botId, window, reason, now());
       const owner = await findUserById(db, ownerId);
       return scheduleJson(row, owner?.timezone ?? 'UTC', now());
+    },
+
+    /** The owner's bots by name, for the maintenance page's "which bot" choice. */
+    async botChoices(ownerId: string): Promise<Array<{ id: string; name: string }>> {
+      return (await listOwnedBots(db, ownerId)).map((bot) => ({ id: bot.id, name: bot.name }));
     },
 
     async removeSchedule(ownerId: string, id: string): Promise<void> {

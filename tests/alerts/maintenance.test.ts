@@ -321,4 +321,41 @@ test('the bot page opens and ends a window (session + CSRF) and says "Maintenanc
   assert.not.ok((await b.get(`/bots/${bot.id}`)).body.includes('In maintenance until'));
 });
 
+test('the maintenance page adds and deletes weekly windows and opens one for all bots (session + CSRF)', async ({ h }) => {
+  const { user, password, apiKey } = await createOwner(h.db, { timezone: 'Europe/Berlin' });
+  const other = await createOwner(h.db);
+  const { bot } = await h.connectedBot(user.id, 'Page bot');
+  const b = await loggedIn(h.app, user.email, password);
+  const empty = await b.get('/maintenance');
+  // the page, in the owner's zone, with no weekly window yet
+  assert.is(empty.statusCode, 200);
+  assert.ok(empty.body.includes('Europe/Berlin'));
+  assert.ok(empty.body.includes('No weekly window.'));
+  // without the CSRF token: refused
+  assert.is((await b.post('/maintenance/schedules', { weekday: '7', start: '02:00', minutes: '120', _csrf: null })).statusCode, 403);
+  const added = await b.post('/maintenance/schedules', { weekday: '7', start: '02:00', minutes: '120', bot_id: bot.id, reason: 'backups' });
+  assert.is(added.statusCode, 303);
+  const listed = await b.get('/maintenance?done=added');
+  // listed with its bot and reason
+  assert.ok(listed.body.includes('Sunday 02:00'));
+  assert.ok(listed.body.includes('Page bot'));
+  assert.ok(listed.body.includes('backups'));
+  // a bad time is shown back as a 400 with the reason
+  const bad = await b.post('/maintenance/schedules', { weekday: '7', start: '25:00', minutes: '60' });
+  assert.is(bad.statusCode, 400);
+  assert.ok(bad.body.includes('start must be a local time HH:MM'));
+  const [schedule] = (await api(h, apiKey, 'GET', '/api/maintenance/schedules')).json().schedules;
+  // another owner cannot delete it from their session
+  const intruder = await loggedIn(h.app, other.user.email, other.password);
+  assert.is((await intruder.post(`/maintenance/schedules/${schedule.id}/delete`)).statusCode, 404);
+  await b.get('/maintenance');
+  assert.is((await b.post(`/maintenance/schedules/${schedule.id}/delete`)).statusCode, 303);
+  // deleted
+  assert.equal((await api(h, apiKey, 'GET', '/api/maintenance/schedules')).json().schedules, []);
+  await b.get('/maintenance');
+  assert.is((await b.post('/maintenance/window', { minutes: '60' })).statusCode, 303);
+  // all the owner's bots are in maintenance
+  assert.ok((await api(h, apiKey, 'GET', `/api/bots/${bot.id}`)).json().maintenance_until);
+});
+
 test.run();

@@ -67,6 +67,8 @@ const BODIES: Record<string, Record<string, string>> = {
   'POST /bots/:id/maintenance': { minutes: '60' },
   'POST /api/maintenance': { minutes: '60' },
   'POST /api/maintenance/schedules': { weekday: '1', start: '09:00', minutes: '60' },
+  'POST /maintenance/window': { minutes: '60' },
+  'POST /maintenance/schedules': { weekday: '1', start: '09:00', minutes: '60' },
 };
 
 type Ctx = Awaited<ReturnType<typeof buildTestApp>> & {
