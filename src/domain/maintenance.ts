@@ -64,8 +64,8 @@ export function formatStartMinute(startMinute: number): string {
 
 /**
  * The occurrence of a weekly window that is running at `now` in `zone`, or undefined. Each week's
- * occurrence starts at the local wall time on its weekday (a time skipped by a spring-forward change
- * starts at the first valid minute after it, as luxon moves it) and lasts durationMinutes of real time.
+ * occurrence starts at the local wall time on its weekday (see localStart for the skipped and the
+ * repeated hour of a DST change) and lasts durationMinutes of real time.
  * Occurrences starting up to 8 local days back are considered, so a 7-day window that began last
  * week is still seen.
  */
