@@ -39,6 +39,8 @@ import { alertRoutes } from './alerts/alert-routes.ts';
 import { channelRoutes } from './alerts/channel-routes.ts';
 import { createChannelService } from './alerts/channel-service.ts';
 import { appChannelDelivery } from './alerts/channel-delivery.ts';
+import { createMaintenanceService } from './maintenance/maintenance-service.ts';
+import { maintenanceRoutes } from './maintenance/maintenance-routes.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -98,6 +100,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(healthRoutes, { db });
   await app.register(heartbeatRoutes, { heartbeats, metrics, ratePerMinute: config.heartbeatRateLimit });
   await app.register(botRoutes, { bots, users, sessions });
+  await app.register(maintenanceRoutes, { maintenance: createMaintenanceService({ db, now }), users, sessions, render });
   const apiKeys = createApiKeyService({ db });
   await app.register(apiKeyRoutes, { users, sessions, keys: apiKeys });
   const plugin = createPluginPackage(deps.pluginDir ?? DEFAULT_PLUGIN_DIR, `${config.publicUrl}/api`);

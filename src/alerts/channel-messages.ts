@@ -18,6 +18,7 @@ const EVENT: Record<OutboxRow['kind'], WebhookEvent | undefined> = {
   reminder: 'reminder',
   test: 'test',
   incident: undefined,
+  maintenance_ending: undefined,
 };
 
 /** A new webhook signing secret: 32 random bytes, shown to the owner once. */

@@ -1,6 +1,6 @@
 // POST /api/bots/wordpress-heartbeat (spec §6). Thin: rate limit, call the service, map its result.
 import type { FastifyInstance } from 'fastify';
-import { hashSecret } from '../accounts/credentials.ts';
+import { perBotToken } from '../http/token-rate-key.ts';
 import { sendError } from '../http/error-handler.ts';
 import type { HeartbeatResultLabel, Metrics } from '../metrics.ts';
 import type { HeartbeatService } from './heartbeat-service.ts';
@@ -44,11 +44,7 @@ export async function heartbeatRoutes(app: FastifyInstance, { heartbeats, metric
         rateLimit: {
           max: ratePerMinute,
           timeWindow: 60_000,
-          // Per token, so one site cannot exhaust another's budget; without a token, per address.
-          keyGenerator: (request) => {
-            const token = request.headers['x-bot-token'];
-            return typeof token === 'string' && token ? `hb:${hashSecret(token)}` : `hb-ip:${request.ip}`;
-          },
+          keyGenerator: perBotToken('hb'),
           errorResponseBuilder: (_request, context) => ({
             statusCode: 429,
             message: `Too many heartbeats for this token: at most ${context.max} a minute, retry in ${context.after}`,
