@@ -172,6 +172,50 @@ test('sends the group as soon as every connected site of the owner is in it', as
   assert.is(smtp.received[0]!.subject, '2 of your sites stopped reporting to AgentDesk');
 });
 
+test('leaves a muted site out of the group, and does not wait for it', async ({ h, smtp }) => {
+  const owner = await h.owner();
+  const start = h.clock.now();
+  const [, muted] = await spreadBots(h, owner.id, ['Loud', 'Muted'], 0);
+  await h.db.query("UPDATE bots SET muted_until = $2 WHERE id = $1", [muted!.bot.id, at(start, 24 * 60 * MINUTE)]);
+  h.clock.advance(MINUTE);
+  // Muted's heartbeats go on: it stays connected, yet it could never join a mail
+  const mutedBeats = Array.from({ length: 4 }, (_, i) => ({ at: at(start, (i + 1) * 4 * MINUTE), token: muted!.token }));
+  await runUntil([h], at(start, STALE_AFTER_MS + MINUTE), mutedBeats);
+  // Loud is judged at 10:11:01 and sent at once: nothing else of the owner's can join
+  assert.is(smtp.received.length, 1);
+  assert.is(smtp.received[0]!.subject, 'Loud stopped reporting to AgentDesk');
+});
+
+test('holds a group during a storm incident, lets later sites join it, and sends it once when the incident ends', async ({ smtp }) => {
+  const clock = createClock(new Date('2026-01-05T10:00:01Z'));
+  const h = await createAlertHarness({ smtp, clock, env: { ALERT_GROUP_WINDOW: '5m', STORM_MIN: '4' } });
+  try {
+    const owner = await h.owner();
+    const bystander = await h.owner();
+    const start = h.clock.now();
+    // six sites of one owner fall silent together (a storm: 6 of 9 connected), a seventh two minutes later
+    const together = await spreadBots(h, owner.id, names('Storm', 6), 0);
+    h.clock.advance(2 * MINUTE);
+    const late = await h.connectedBot(owner.id, 'Late');
+    const steady = [await h.connectedBot(bystander.id, 'Bystander A'), await h.connectedBot(bystander.id, 'Bystander B')];
+    const beats = steady.flatMap((b) => Array.from({ length: 10 }, (_, i) => ({ at: at(start, (i + 1) * 4 * MINUTE), token: b.token })));
+    await runUntil([h], at(start, STALE_AFTER_MS + 5 * MINUTE), beats);
+    // held during the incident: nothing sent, one held group with all seven sites
+    assert.is(smtp.received.length, 0);
+    const { rows } = await h.db.query<{ status: string; incident: boolean; sites: number }>(
+      "SELECT status, incident_id IS NOT NULL AS incident, jsonb_array_length(payload->'sites') AS sites FROM alert_outbox",
+    );
+    assert.equal(rows, [{ status: 'held', incident: true, sites: 7 }]);
+    await runUntil([h], at(start, STALE_AFTER_MS + 30 * MINUTE), beats.filter((b) => b.at > h.clock.now()));
+    // the incident ended (a calm stale_after later) and released the one mail, naming all seven
+    assert.is(smtp.received.length, 1);
+    assert.is(smtp.received[0]!.subject, '7 of your sites stopped reporting to AgentDesk');
+    for (const { bot } of [...together, late]) assert.ok(smtp.received[0]!.text.includes(bot.name), bot.name);
+  } finally {
+    await h.close();
+  }
+});
+
 test('still sends exactly one mail when the service restarts while a group is open', async ({ h, smtp }) => {
   const owner = await h.owner();
   const start = h.clock.now();
