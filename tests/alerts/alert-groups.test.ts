@@ -226,8 +226,8 @@ test('still sends exactly one mail when the service restarts while a group is op
   await runUntil([h], at(start, STALE_AFTER_MS + 2 * MINUTE), steadyBeats);
   // the group is open with the first sites
   assert.is(smtp.received.length, 0);
-  // a new process: new sweep, delivery worker and app on the same database and clock time
-  const restarted = await createAlertHarness({ smtp, env: { ALERT_GROUP_WINDOW: '5m' }, clock: createClock(h.clock.now()) });
+  // a new process: its own connection pool, sweep, delivery worker and app, on the same database at the same time
+  const restarted = await createAlertHarness({ db: await secondConnection(), smtp, env: { ALERT_GROUP_WINDOW: '5m' }, clock: createClock(h.clock.now()) });
   try {
     await runUntil([restarted], at(start, STALE_AFTER_MS + 12 * MINUTE), steadyBeats.filter((beat) => beat.at > restarted.clock.now()));
   } finally {
