@@ -4,7 +4,8 @@ import type { BotRow } from '../db/bots.ts';
 import { effectiveStatus } from '../domain/connection-status.ts';
 import { currentDiagnosis } from '../domain/probe-diagnosis.ts';
 
-export function botToJson(bot: BotRow) {
+/** `alertPendingUntil`: the end of the open alert group this bot's mail waits in (ALERT_GROUP_WINDOW). */
+export function botToJson(bot: BotRow, alertPendingUntil: Date | null = null) {
   return {
     id: bot.id,
     user_id: bot.user_id,
@@ -34,6 +35,7 @@ export function botToJson(bot: BotRow) {
     diagnosis: currentDiagnosis(bot),
     diagnosis_detail: currentDiagnosis(bot) ? bot.diagnosis_detail : null,
     last_probe_at: bot.last_probe_at?.toISOString() ?? null,
+    alert_pending_until: alertPendingUntil?.toISOString() ?? null,
   };
 }
 

@@ -46,6 +46,10 @@ export const botJsonSchema = {
     },
     diagnosis_detail: nullable('string', { description: 'The diagnosis in words, with the error or HTTP status the probe got' }),
     last_probe_at: nullable('string', { format: 'date-time', description: 'When the site was last probed' }),
+    alert_pending_until: nullable('string', {
+      format: 'date-time',
+      description: 'While an alert email about this site waits for more of your sites to join it (ALERT_GROUP_WINDOW): when it will be sent at the latest; null otherwise',
+    }),
   },
   required: ['id', 'name', 'connection_status'],
   // A field added to botToJson and forgotten here still reaches clients.

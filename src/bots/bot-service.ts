@@ -13,6 +13,7 @@ import {
   type BotChanges,
   type BotListFilter,
 } from '../db/bot-changes.ts';
+import { selectAlertPendingUntil } from '../db/alert-groups.ts';
 import { listAlertMailsForBot } from '../db/outbox.ts';
 import { findUserByEmail } from '../db/users.ts';
 import { parseBotInput } from '../domain/bot-input.ts';
@@ -71,6 +72,9 @@ export function createBotService({ db, now = () => new Date() }: BotServiceDeps)
     },
 
     listBots: (ownerId: string): Promise<BotRow[]> => listOwnedBots(db, ownerId),
+
+    /** For the bots with an alert mail waiting in an open group: when it goes out at the latest. */
+    alertPendingUntil: (botIds: readonly string[]): Promise<Map<string, Date>> => selectAlertPendingUntil(db, botIds),
 
     async getBot(ownerId: string, botId: string): Promise<BotRow> {
       const bot = await findOwnedBot(db, ownerId, botId);

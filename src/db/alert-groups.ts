@@ -86,6 +86,22 @@ export async function closeDueGroups(tx: Queryable, now: Date): Promise<number> 
 }
 
 /**
+ * For each of these bots with a mail in an open group (not held by a storm incident), when that
+ * group's window ends: the bot page and JSON say "alert pending, will be sent at …".
+ */
+export async function selectAlertPendingUntil(db: Queryable, botIds: readonly string[]): Promise<Map<string, Date>> {
+  if (botIds.length === 0) return new Map();
+  const { rows } = await db.query<{ bot_id: string; until: Date }>(
+    `SELECT n.bot_id, min(o.next_attempt_at) AS until
+     FROM alert_notifications n JOIN alert_outbox o ON o.id = n.outbox_id
+     WHERE n.bot_id = ANY($1::uuid[]) AND o.group_key IS NOT NULL AND o.status = 'held' AND o.incident_id IS NULL
+     GROUP BY n.bot_id`,
+    [botIds],
+  );
+  return new Map(rows.map((row) => [row.bot_id, row.until]));
+}
+
+/**
  * The owners for whom no further site can join a group of this kind, so theirs may go out before
  * its window closes. Stale: no site left connected that could be announced (active, not muted).
  * Recovery: no site left stale whose stale mail went out or is on its way.

@@ -75,6 +75,12 @@ test('announces 20 sites whose deadlines are spread over the window in one stale
   const browser = await loggedIn(h.app, owner.email, 'correct horse battery');
   const page = await browser.get(`/bots/${bots[0]!.bot.id}`);
   assert.match(page.body, /Alert pending, will be sent at [^<]*10:16/);
+  // and so does the bot JSON, for this site and in the list (null for a site not in a group)
+  const one = (await browser.api('GET', `/api/bots/${bots[0]!.bot.id}`)).json();
+  assert.is(one.alert_pending_until, '2026-01-05T10:16:01.000Z');
+  const listed = (await browser.api('GET', '/api/bots')).json().bots as Array<{ id: string; alert_pending_until: string | null }>;
+  assert.is(listed.find((b) => b.id === bots[0]!.bot.id)!.alert_pending_until, '2026-01-05T10:16:01.000Z');
+  assert.is(listed.find((b) => b.id === bots[19]!.bot.id)!.alert_pending_until, null);
 
   await runUntil([h], at(start, STALE_AFTER_MS + 10 * MINUTE));
   // exactly one stale mail, naming all 20
