@@ -16,7 +16,7 @@ import type { Database } from '../db/database.ts';
 import { claimDueMails, finishAttempt } from '../db/outbox.ts';
 import { findRecipients } from '../db/users.ts';
 import { isPermanentSendFailure, MAX_SEND_ATTEMPTS, retryDelayMs } from '../domain/alert-rules.ts';
-import type { AlertMetrics } from './alert-metrics.ts';
+import { observeSentDigest, type AlertMetrics } from './alert-metrics.ts';
 import type { ChannelDelivery } from './channel-delivery.ts';
 import { composeMail, type ComposeDeps } from './compose-mail.ts';
 import type { MailTransport } from './mail-transport.ts';
@@ -26,7 +26,7 @@ export interface DeliveryDeps {
   db: Database;
   transport: MailTransport;
   compose: ComposeDeps;
-  metrics?: Pick<AlertMetrics, 'alertEmails'> & Partial<Pick<AlertMetrics, 'notifications'>>;
+  metrics?: Pick<AlertMetrics, 'alertEmails'> & Partial<Pick<AlertMetrics, 'notifications' | 'digestSites' | 'alertDelay'>>;
   /** Delivers rows that belong to a channel (spec §12); without it such rows wait. */
   channels?: ChannelDelivery;
   log?: AlertLog;
@@ -94,7 +94,7 @@ export function createDelivery(deps: DeliveryDeps) {
             }
             continue;
           }
-          await finishAttempt(deps.db, row.id, row.attempts, { status: 'sent', at: now });
+          if (await finishAttempt(deps.db, row.id, row.attempts, { status: 'sent', at: now })) observeSentDigest(deps.metrics, row, now);
           result.sent++;
           count(row.kind, 'sent');
         }

@@ -77,7 +77,7 @@ export async function insertNotificationsOf(
   await insertNotifications(tx, notifications);
 }
 
-/** The notifications (bot, episode, kind) that enqueued outbox rows carry, in one statement. */
+/** Records which mail carries each notification; a dedupe key that exists raises a unique violation. */
 export async function insertNotifications(tx: Queryable, notifications: ReadonlyArray<NewNotification & { outboxId: number }>): Promise<void> {
   if (notifications.length === 0) return;
   await tx.query(
@@ -228,6 +228,12 @@ export interface BotAlertMail {
   sent_at: Date | null;
   attempts: number;
   last_error: string | null;
+  /** When it is due; for a group still held open (ALERT_GROUP_WINDOW), when its window closes. */
+  next_attempt_at: Date;
+  /** Set for a group mail, which other sites of the owner may join while its window is open. */
+  group_key: string | null;
+  /** The storm incident holding it, if any. */
+  incident_id: number | null;
   /** The channel it went to (spec §12); null = the account email. */
   channel_name: string | null;
 }
@@ -235,7 +241,7 @@ export interface BotAlertMail {
 /** The latest alert mails that mention this bot, newest first (its page shows them, failures included). */
 export async function listAlertMailsForBot(db: Queryable, botId: string, limit = 10): Promise<BotAlertMail[]> {
   const { rows } = await db.query<BotAlertMail>(
-    `SELECT n.kind, o.status, o.created_at, o.sent_at, o.attempts, o.last_error, c.name AS channel_name
+    `SELECT n.kind, o.status, o.created_at, o.sent_at, o.attempts, o.last_error, o.next_attempt_at, o.group_key, o.incident_id, c.name AS channel_name
      FROM alert_notifications n JOIN alert_outbox o ON o.id = n.outbox_id LEFT JOIN alert_channels c ON c.id = o.channel_id
      WHERE n.bot_id = $1 ORDER BY n.id DESC LIMIT $2`,
     [botId, limit],
