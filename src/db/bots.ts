@@ -255,7 +255,7 @@ export interface StaleCandidateRow {
   grace_seconds: number;
 }
 
-/** Connected bots silent since before the cutoff: one range scan of bots_connected_last_activity_idx. */
+/** Connected bots silent since before the cutoff: one range scan of bots_status_last_activity_idx. */
 export async function selectStaleCandidates(tx: Queryable, cutoff: Date): Promise<StaleCandidateRow[]> {
   const { rows } = await tx.query<StaleCandidateRow>(
     `SELECT id, wordpress_last_activity AS last_activity, stale_grace_seconds AS grace_seconds
