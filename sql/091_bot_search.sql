@@ -17,7 +17,14 @@ BEGIN
   ON CONFLICT (bot_id) DO UPDATE SET name = EXCLUDED.name, site_url = EXCLUDED.site_url;
   RETURN NULL;
 END $$;
-CREATE TRIGGER bots_search_insert AFTER INSERT ON bots FOR EACH ROW EXECUTE FUNCTION bot_search_sync();
+-- New bots: once per statement (seeding or importing many bots stays one insert).
+CREATE FUNCTION bot_search_added() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO bot_search (bot_id, name, site_url) SELECT id, name, wordpress_site_url FROM added;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER bots_search_insert AFTER INSERT ON bots REFERENCING NEW TABLE AS added
+  FOR EACH STATEMENT EXECUTE FUNCTION bot_search_added();
 -- "UPDATE OF" alone fires whenever the column is SET, as every heartbeat sets the site URL.
 CREATE TRIGGER bots_search_update AFTER UPDATE OF name, wordpress_site_url ON bots FOR EACH ROW
   WHEN (OLD.name IS DISTINCT FROM NEW.name OR OLD.wordpress_site_url IS DISTINCT FROM NEW.wordpress_site_url)

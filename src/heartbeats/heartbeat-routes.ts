@@ -1,5 +1,5 @@
 // POST /api/bots/wordpress-heartbeat (spec §6). Thin: rate limit, call the service, map its result.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { hashSecret } from '../accounts/credentials.ts';
 import { sendError } from '../http/error-handler.ts';
 import type { HeartbeatResultLabel, Metrics } from '../metrics.ts';
@@ -13,6 +13,22 @@ export interface HeartbeatRouteDeps {
   heartbeats: HeartbeatService;
   metrics: Metrics;
   ratePerMinute: number;
+}
+
+/**
+ * The request's token (trimmed) and its hash, computed once per request: the rate limiter keys on
+ * the hash and the service looks the bot up by it.
+ */
+const tokenHashes = new WeakMap<FastifyRequest, { token: string; hash: string }>();
+function requestToken(request: FastifyRequest): { token: string; hash: string } | undefined {
+  const known = tokenHashes.get(request);
+  if (known) return known;
+  const header = request.headers['x-bot-token'];
+  const token = typeof header === 'string' ? header.trim() : '';
+  if (!token) return undefined;
+  const entry = { token, hash: hashSecret(token) };
+  tokenHashes.set(request, entry);
+  return entry;
 }
 
 /** The metric label for an answer, derived from its status so every exit path is counted once. */
@@ -46,8 +62,8 @@ export async function heartbeatRoutes(app: FastifyInstance, { heartbeats, metric
           timeWindow: 60_000,
           // Per token, so one site cannot exhaust another's budget; without a token, per address.
           keyGenerator: (request) => {
-            const token = request.headers['x-bot-token'];
-            return typeof token === 'string' && token ? `hb:${hashSecret(token)}` : `hb-ip:${request.ip}`;
+            const token = requestToken(request);
+            return token ? `hb:${token.hash}` : `hb-ip:${request.ip}`;
           },
           errorResponseBuilder: (_request, context) => ({
             statusCode: 429,
@@ -61,8 +77,8 @@ export async function heartbeatRoutes(app: FastifyInstance, { heartbeats, metric
       },
     },
     async (request, reply) => {
-      const token = request.headers['x-bot-token'];
-      const result = await heartbeats.receive(typeof token === 'string' ? token.trim() : undefined, request.body);
+      const token = requestToken(request);
+      const result = await heartbeats.receive(token?.token, request.body, token?.hash);
       switch (result.kind) {
         case 'accepted':
           return { success: true, message: 'WordPress connection updated successfully' };
