@@ -10,8 +10,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_PLUGIN_DIR, writePluginBuild, type PluginVariant } from '../src/plugin/plugin-release.ts';
 
-/** Where the tool is: AGENTDESK_PHPCS_TOOL, else ../shared/tools/phpcs beside the repository. */
-export const PHPCS_TOOL = process.env.AGENTDESK_PHPCS_TOOL ?? fileURLToPath(new URL('../../shared/tools/phpcs/', import.meta.url));
+/**
+ * Where the tool is: AGENTDESK_PHPCS_TOOL, else ../shared/tools/phpcs beside the repository, else
+ * the workplace's copy at /work/shared (a CI clone may live anywhere on the machine).
+ */
+const CANDIDATES = [fileURLToPath(new URL('../../shared/tools/phpcs/', import.meta.url)), '/work/shared/tools/phpcs/'];
+export const PHPCS_TOOL =
+  process.env.AGENTDESK_PHPCS_TOOL ?? CANDIDATES.find((dir) => existsSync(path.join(dir, 'run'))) ?? CANDIDATES[0]!;
 const RUN = path.join(PHPCS_TOOL, 'run');
 const API_URL = 'https://agentdesk.invalid/api';
 
