@@ -8,6 +8,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { recordHeartbeats, type HeartbeatWrite } from '../src/db/bots.ts';
 import type { Database } from '../src/db/database.ts';
 import { startEmbeddedPostgres } from '../src/db/embedded-postgres.ts';
@@ -86,15 +87,22 @@ try {
     Number((await db.query<{ n: string }>('SELECT pg_wal_lsn_diff($1::pg_lsn, $2::pg_lsn) AS n', [b, a])).rows[0]!.n);
   const indexes = { bots: await indexCount(db, 'bots'), heartbeat_hours: await indexCount(db, 'heartbeat_hours'), connection_events: await indexCount(db, 'connection_events'), bot_search: await indexCount(db, 'bot_search').catch(() => 0) };
 
+  // Wall time per heartbeat on one connection: mostly the server's CPU, plus a round trip and a
+  // commit per batch; comparable only within one run on this machine.
+  const timed = async (at: Date) => {
+    const started = performance.now();
+    await round(db, tokens, at);
+    return ((performance.now() - started) * 1000) / botCount;
+  };
   const c0 = await counters(db);
-  await round(db, tokens, new Date(hour.getTime() + 60_000));
+  const firstUs = await timed(new Date(hour.getTime() + 60_000));
   const c1 = await counters(db);
-  await round(db, tokens, new Date(hour.getTime() + 120_000));
+  const steadyUs = await timed(new Date(hour.getTime() + 120_000));
   const c2 = await counters(db);
   console.log(`${botCount} bots, batches of ${batchSize}, embedded PostgreSQL; indexes on bots: ${indexes.bots} (a connected row is in all of them)`);
-  for (const [label, a, b] of [['first heartbeat (never → connected, new hourly row)', c0, c1], ['steady state (same status, same hour)', c1, c2]] as const) {
+  for (const [label, a, b, us] of [['first heartbeat (never → connected, new hourly row)', c0, c1, firstUs], ['steady state (same status, same hour)', c1, c2, steadyUs]] as const) {
     const r = report(label, a, b, indexes);
-    console.log(`${label}: ${((await lsnBytes(a.lsn, b.lsn)) / botCount).toFixed(0)} WAL bytes per heartbeat; ~${(r.entries / botCount).toFixed(1)} index entries`);
+    console.log(`${label}: ${((await lsnBytes(a.lsn, b.lsn)) / botCount).toFixed(0)} WAL bytes per heartbeat; ~${(r.entries / botCount).toFixed(1)} index entries; ${us.toFixed(0)} µs wall each`);
     for (const line of r.rows) console.log(`  ${line}`);
   }
 } finally {
