@@ -7,7 +7,7 @@ import { isIncidentOpen } from '../db/incidents.ts';
 import { countPendingMails } from '../db/outbox.ts';
 import { METRIC } from '../metrics.ts';
 
-export const ALERT_EMAIL_KINDS = ['stale', 'recovery', 'reminder', 'incident'] as const;
+export const ALERT_EMAIL_KINDS = ['stale', 'recovery', 'reminder', 'incident', 'maintenance_ending'] as const;
 export const ALERT_EMAIL_RESULTS = ['sent', 'retry', 'failed', 'dropped'] as const;
 
 export interface AlertMetricsDeps {
@@ -18,7 +18,7 @@ export interface AlertMetricsDeps {
 export function registerAlertMetrics(registry: client.Registry, deps: AlertMetricsDeps) {
   const alertEmails = new client.Counter({
     name: METRIC.alertEmails,
-    help: 'Alert emails by kind (stale, recovery, reminder, incident) and delivery result (sent, retry, failed, dropped).',
+    help: 'Alert emails by kind (stale, recovery, reminder, incident, maintenance_ending) and delivery result (sent, retry, failed, dropped).',
     labelNames: ['kind', 'result'] as const,
     registers: [registry],
   });

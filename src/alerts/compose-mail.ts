@@ -49,6 +49,7 @@ const TEMPLATE: Record<OutboxRow['kind'], EmailName> = {
   recovery: 'recovery',
   reminder: 'reminder',
   incident: 'incident',
+  maintenance_ending: 'maintenance-ending',
 };
 
 /** "5 Jan 2026, 10:02 (Europe/Paris)"; an unknown time zone falls back to UTC. */
@@ -107,6 +108,9 @@ export function composeMail(deps: ComposeDeps, row: OutboxRow, recipient: Recipi
       diagnosisHeading: DIAGNOSIS_ADVICE[isDiagnosis(site.diagnosis) ? site.diagnosis : 'not_probed'].heading,
       diagnosisWas: DIAGNOSIS_ADVICE[isDiagnosis(site.diagnosis) ? site.diagnosis : 'not_probed'].was,
       diagnosisDetail: site.diagnosis_detail ?? null,
+      // The "maintenance window ends in a day" mail (spec §12).
+      maintenanceUntil: site.maintenance_until ? formatInZone(new Date(site.maintenance_until), zone) : null,
+      maintenanceReason: site.maintenance_reason ?? null,
     };
   });
   // The digest groups sites by what we found, each group with its next steps (spec §11).

@@ -25,6 +25,11 @@
 //  6. Queue reminders for episodes due one (ALERT_REPEAT after going stale, then every
 //     ALERT_REPEAT, for 7 days), one mail per owner. With probing on, each reminder first re-probes
 //     the site and waits for that probe like a deadline does, then carries the updated diagnosis.
+//  7. Maintenance windows (spec §12, src/alerts/maintenance-sweep.ts): a bot in a window is flipped
+//     at its deadline without a nudge, its stale mail waits on the episode (maintenance_held) and its
+//     reminders are skipped; once the window is over, the episodes still stale are re-probed (as a
+//     reminder 0) and mailed like a deadline. Owners of one-off windows over a day long are mailed
+//     a day before they end.
 // Mails are outbox rows; src/alerts/delivery.ts sends them.
 import type { Config } from '../config.ts';
 import type { Database, Queryable } from '../db/database.ts';
@@ -59,6 +64,8 @@ import { groupByOwner, incidentEnds, isStale, isStorm, mayNotify, reminderDue, s
 import { answerOf, judgeProbe, nudgeUrl, probeGiveUpMs, probeReady, type Diagnosis, type ProbeResult } from '../domain/probe-diagnosis.ts';
 import type { Metrics } from '../metrics.ts';
 import { readIngestResumedAt } from './ingest-liveness.ts';
+import { holdEpisodesForMaintenance, releaseEpisodes, selectHeldEpisodes } from '../db/maintenance.ts';
+import { botsInMaintenance, MAINTENANCE_DETAIL, queueEndingNotices } from './maintenance-sweep.ts';
 
 export interface AlertLog {
   info(details: object, message: string): void;
@@ -100,6 +107,10 @@ export interface SweepResult {
   probesQueued: number;
   /** Sites a nudge woke (they stay connected, nobody is told). */
   woke: number;
+  /** Stale mails of sites that stayed silent through a maintenance window, queued when it ended. */
+  maintenanceMails: number;
+  /** "Your maintenance window ends in a day" mails. */
+  endingNotices: number;
 }
 
 /** One site as it appears in a mail's payload (rendered at send time). */
@@ -113,6 +124,9 @@ export interface SitePayload {
   reminder?: number;
   diagnosis?: Diagnosis | null;
   diagnosis_detail?: string | null;
+  /** The "maintenance window ends in a day" mail: when the window ends, and why it was opened. */
+  maintenance_until?: string;
+  maintenance_reason?: string | null;
 }
 
 interface Item {
@@ -164,7 +178,7 @@ export function createSweep(deps: SweepDeps) {
   const log = deps.log ?? silentLog;
 
   /** Queues one mail per owner for these items; returns how many mails were queued. */
-  function enqueuePerOwner(tx: Queryable, kind: Exclude<OutboxKind, 'incident'>, items: Item[], now: Date, incident: IncidentRow | undefined) {
+  function enqueuePerOwner(tx: Queryable, kind: Exclude<OutboxKind, 'incident' | 'maintenance_ending'>, items: Item[], now: Date, incident: IncidentRow | undefined) {
     const mails = [...groupByOwner(items)].map(([userId, list]) => ({
       dedupeKey: `${kind}:${userId}:${list[0]!.notification.dedupeKey}`,
       userId,
@@ -238,10 +252,10 @@ export function createSweep(deps: SweepDeps) {
   }
 
   /** A judged probe, ready to record (and counted). */
-  function judged(botId: string, episodeId: number, probe: ProbeRow | undefined, now: Date, confirmMs: number): JudgedProbe {
+  function judged(botId: string, episodeId: number, probe: ProbeRow | undefined, now: Date, confirmMs: number, unprobed = `We did not check the site: ${PROBING_OFF}.`): JudgedProbe {
     if (!probe) {
       count('not_probed');
-      return { botId, episodeId, probeId: null, result: 'not_probed', detail: `We did not check the site: ${PROBING_OFF}.`, probedAt: null, event: null, at: now };
+      return { botId, episodeId, probeId: null, result: 'not_probed', detail: unprobed, probedAt: null, event: null, at: now };
     }
     const verdict = judgeProbe(answerOf(probe), false, confirmMs);
     const result = verdict.result as JudgedProbe['result'];
@@ -254,8 +268,10 @@ export function createSweep(deps: SweepDeps) {
     const items: Item[] = [];
     const schedule: Array<{ episodeId: number; remindersSent: number; nextAt: Date | null }> = [];
     const decisions = due.map((row) => ({ row, decision: reminderDue(row.opened_at, row.reminders_sent, now, deps.alertRepeatMs) }));
+    // A bot in a maintenance window gets no reminder (step 7).
+    const resting = await botsInMaintenance(tx, due.map((row) => row.bot_id), now);
     const mailable = ({ row, decision }: (typeof decisions)[number]) =>
-      decision.send !== null && row.connection_status === 'stale' && row.announced && mayNotify(recipientOf(row), now);
+      decision.send !== null && row.connection_status === 'stale' && row.announced && mayNotify(recipientOf(row), now) && !resting.has(row.bot_id);
 
     // With probing on, a reminder re-probes first: queue the probe, and wait for it like a deadline.
     const probes = new Map<string, ProbeRow>();
@@ -312,6 +328,48 @@ export function createSweep(deps: SweepDeps) {
     });
   }
 
+  /**
+   * Step 7: the stale mails that waited for a maintenance window to end. With probing on, the site
+   * is first re-probed (a reminder probe numbered 0) and the mail waits for that verdict, as at a
+   * deadline; a site that reports meanwhile closes its episode and is never mentioned.
+   */
+  async function releaseMaintenanceHolds(tx: Queryable, now: Date, incident: IncidentRow | undefined): Promise<number> {
+    const held = await selectHeldEpisodes(tx);
+    if (held.length === 0) return 0;
+    const resting = await botsInMaintenance(tx, held.map((row) => row.bot_id), now);
+    const over = held.filter((row) => !resting.has(row.bot_id));
+    const ready: Array<{ row: (typeof over)[number]; verdict?: JudgedProbe }> = [];
+    if (deps.probe) {
+      const probes = new Map((await selectReminderProbes(tx, over.map((row) => row.episode_id))).filter((p) => p.reminder === 0).map((p) => [p.episode_id, p]));
+      const missing = over.filter((row) => !probes.has(row.episode_id));
+      await insertProbes(
+        tx,
+        'reminder',
+        missing.map((row) => ({ botId: row.bot_id, lastActivity: row.last_seen_at, url: nudgeUrlOf(row.site_url), episodeId: row.episode_id, reminder: 0 })),
+        null,
+        now,
+      );
+      for (const row of over) {
+        const probe = probes.get(row.episode_id);
+        if (!probe || !probeReady(probe, now, deps.probe.confirmMs, deps.probe.giveUpMs)) continue;
+        ready.push({ row, verdict: judged(row.bot_id, row.episode_id, probe, now, deps.probe.confirmMs) });
+      }
+    } else {
+      ready.push(...over.map((row) => ({ row })));
+    }
+    await recordDiagnoses(tx, ready.flatMap(({ verdict }) => (verdict ? [verdict] : [])));
+    await releaseEpisodes(tx, ready.map(({ row }) => row.episode_id));
+    const items = ready
+      .filter(({ row }) => mayNotify(recipientOf(row), now))
+      .map(({ row, verdict }) =>
+        itemFor(row, 'stale', {
+          diagnosis: verdict?.result ?? (row.diagnosis as Diagnosis | null),
+          diagnosis_detail: verdict?.detail ?? row.diagnosis_detail,
+        }),
+      );
+    return enqueuePerOwner(tx, 'stale', items, now, incident);
+  }
+
   interface DueBot {
     id: string;
     lastActivity: Date;
@@ -322,10 +380,11 @@ export function createSweep(deps: SweepDeps) {
    * Step 3 without the flip: which of the bots past their deadline to flip now, each with its
    * verdict, and the probes queued for the others.
    */
-  async function decideFlips(tx: Queryable, due: DueBot[], now: Date) {
+  async function decideFlips(tx: Queryable, due: DueBot[], resting: Set<string>, now: Date) {
     if (!deps.probe) return { flips: due, verdicts: new Map(due.map((bot) => [bot.id, undefined])), queued: [] as number[] };
     const open = new Map((await selectOpenDeadlineProbes(tx, due.map((bot) => bot.id))).map((probe) => [probe.bot_id, probe]));
-    const missing = due.filter((bot) => !open.has(bot.id));
+    // A site in a maintenance window is not nudged (step 7); a probe sent before the window is judged.
+    const missing = due.filter((bot) => !open.has(bot.id) && !resting.has(bot.id));
     const urls = await selectSiteUrls(tx, missing.map((bot) => bot.id));
     const queued = await insertProbes(
       tx,
@@ -337,7 +396,8 @@ export function createSweep(deps: SweepDeps) {
     const { confirmMs, giveUpMs } = deps.probe;
     const flips = due.filter((bot) => {
       const probe = open.get(bot.id);
-      return probe !== undefined && probeReady(probe, now, confirmMs, giveUpMs);
+      if (probe === undefined) return resting.has(bot.id);
+      return probeReady(probe, now, confirmMs, giveUpMs);
     });
     return { flips, verdicts: new Map(flips.map((bot) => [bot.id, open.get(bot.id)])), queued };
   }
@@ -359,6 +419,8 @@ export function createSweep(deps: SweepDeps) {
         droppedMails: 0,
         probesQueued: 0,
         woke: 0,
+        maintenanceMails: 0,
+        endingNotices: 0,
       };
       return deps.db.transaction(async (tx) => {
         // 1.
@@ -376,14 +438,20 @@ export function createSweep(deps: SweepDeps) {
           .map((c) => ({ lastActivity: c.last_activity, graceSeconds: c.grace_seconds, id: c.id }))
           .filter((c) => isStale(c, deps.staleAfterMs, resumedAt, now))
           .map((c) => ({ id: c.id, lastActivity: c.lastActivity, staleAt: staleAt(c, deps.staleAfterMs, resumedAt) }));
-        const { flips, verdicts, queued } = await decideFlips(tx, due, now);
+        const resting = await botsInMaintenance(tx, due.map((bot) => bot.id), now);
+        const { flips, verdicts, queued } = await decideFlips(tx, due, resting, now);
         result.probesQueued = queued.length;
         // Newly silent: deadlines passed in this run (with probing, flips come a few minutes later).
-        const newlySilent = deps.probe ? queued.length : flips.length;
+        // Sites in a maintenance window are silent on purpose: they never make a storm.
+        const newlySilent = deps.probe ? queued.length : flips.filter((bot) => !resting.has(bot.id)).length;
         const connectedBefore = newlySilent ? await countConnectedBots(tx) : 0;
         const flipped = await flipStale(tx, flips, deps.alertRepeatMs);
         result.flipped = flipped.length;
-        const judgedFlips = flipped.map((row) => judged(row.bot_id, row.episode_id, verdicts.get(row.bot_id), now, deps.probe?.confirmMs ?? 0));
+        const judgedFlips = flipped.map((row) =>
+          resting.has(row.bot_id) && !verdicts.get(row.bot_id)
+            ? judged(row.bot_id, row.episode_id, undefined, now, 0, MAINTENANCE_DETAIL)
+            : judged(row.bot_id, row.episode_id, verdicts.get(row.bot_id), now, deps.probe?.confirmMs ?? 0),
+        );
         await recordDiagnoses(tx, judgedFlips);
         const diagnosisOf = new Map(judgedFlips.map((j) => [j.botId, j]));
 
@@ -459,9 +527,10 @@ export function createSweep(deps: SweepDeps) {
           await assessIncident(tx, incident, now);
         }
 
-        // 5.
+        // 5. (A site in a maintenance window waits for its end: step 7.)
+        await holdEpisodesForMaintenance(tx, flipped.filter((row) => resting.has(row.bot_id)).map((row) => row.episode_id));
         const staleItems: Item[] = flipped
-          .filter((row) => mayNotify(recipientOf(row), now))
+          .filter((row) => mayNotify(recipientOf(row), now) && !resting.has(row.bot_id))
           .map((row) => {
             const verdict = diagnosisOf.get(row.bot_id);
             return itemFor(row, 'stale', { diagnosis: verdict?.result ?? null, diagnosis_detail: verdict?.detail ?? null });
@@ -472,6 +541,10 @@ export function createSweep(deps: SweepDeps) {
 
         // 6.
         result.reminderMails = await queueReminders(tx, now);
+
+        // 7.
+        result.maintenanceMails = await releaseMaintenanceHolds(tx, now, incident);
+        result.endingNotices = await queueEndingNotices(tx, now);
         return result;
       });
     },

@@ -34,6 +34,8 @@ export function botToJson(bot: BotRow) {
     diagnosis: currentDiagnosis(bot),
     diagnosis_detail: currentDiagnosis(bot) ? bot.diagnosis_detail : null,
     last_probe_at: bot.last_probe_at?.toISOString() ?? null,
+    // Spec §12: the end of the maintenance window the bot is in now (no stale alert until then).
+    maintenance_until: bot.maintenance_until?.toISOString() ?? null,
   };
 }
 

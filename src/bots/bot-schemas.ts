@@ -46,6 +46,10 @@ export const botJsonSchema = {
     },
     diagnosis_detail: nullable('string', { description: 'The diagnosis in words, with the error or HTTP status the probe got' }),
     last_probe_at: nullable('string', { format: 'date-time', description: 'When the site was last probed' }),
+    maintenance_until: nullable('string', {
+      format: 'date-time',
+      description: 'While the bot is in a maintenance window (one-off or weekly): when it ends; no stale alert until then. Null otherwise',
+    }),
   },
   required: ['id', 'name', 'connection_status'],
   // A field added to botToJson and forgotten here still reaches clients.

@@ -15,6 +15,8 @@ import {
 } from '../db/bot-changes.ts';
 import { listAlertMailsForBot } from '../db/outbox.ts';
 import { findUserByEmail } from '../db/users.ts';
+import { selectMaintenanceFacts } from '../db/maintenance.ts';
+import { maintenanceUntil } from '../domain/maintenance.ts';
 import { parseBotInput } from '../domain/bot-input.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 
@@ -39,6 +41,19 @@ export interface CreatedBot {
 }
 
 export function createBotService({ db, now = () => new Date() }: BotServiceDeps) {
+  /** The bots with maintenance_until = the end of the maintenance window they are in now, or null. */
+  async function withMaintenance(rows: BotRow[]): Promise<BotRow[]> {
+    if (rows.length === 0) return rows;
+    const facts = await selectMaintenanceFacts(db, rows.map((row) => row.id));
+    const at = now();
+    return rows.map((row) => {
+      const fact = facts.get(row.id);
+      const until = fact ? maintenanceUntil(fact, at) : null;
+      return { ...row, maintenance_until: until, maintenance_reason: until ? row.maintenance_reason : null };
+    });
+  }
+  const one = async (row: BotRow) => (await withMaintenance([row]))[0]!;
+
   return {
     async createBot(ownerId: string, fields: Record<string, unknown>): Promise<CreatedBot> {
       const parsed = parseBotInput(fields);
@@ -70,12 +85,12 @@ export function createBotService({ db, now = () => new Date() }: BotServiceDeps)
       return this.createBot(owner.id, fields);
     },
 
-    listBots: (ownerId: string): Promise<BotRow[]> => listOwnedBots(db, ownerId),
+    listBots: async (ownerId: string): Promise<BotRow[]> => withMaintenance(await listOwnedBots(db, ownerId)),
 
     async getBot(ownerId: string, botId: string): Promise<BotRow> {
       const bot = await findOwnedBot(db, ownerId, botId);
       if (!bot) throw new NotFoundError('Bot not found');
-      return bot;
+      return one(bot);
     },
 
     /** Changes the given fields (partial: absent fields are kept). muted_until is an ISO time or null. */
@@ -86,7 +101,7 @@ export function createBotService({ db, now = () => new Date() }: BotServiceDeps)
       if (fields.muted_until !== undefined) changes.mutedUntil = parseMutedUntil(fields.muted_until);
       const bot = await updateOwnedBot(db, ownerId, botId, changes, now());
       if (!bot) throw new NotFoundError('Bot not found');
-      return bot;
+      return one(bot);
     },
 
     /** Mutes the bot's owner alerts until `until`, never shortening a longer mute (null unmutes). */
@@ -105,10 +120,13 @@ export function createBotService({ db, now = () => new Date() }: BotServiceDeps)
       const token = issueBotToken();
       const bot = await replaceBotToken(db, ownerId, botId, token, now());
       if (!bot) throw new NotFoundError('Bot not found');
-      return { bot, token: token.value };
+      return { bot: await one(bot), token: token.value };
     },
 
-    listBotsPage: (ownerId: string, filter: BotListFilter) => listOwnedBotsPage(db, ownerId, filter),
+    async listBotsPage(ownerId: string, filter: BotListFilter) {
+      const page = await listOwnedBotsPage(db, ownerId, filter);
+      return { ...page, bots: await withMaintenance(page.bots) };
+    },
 
     /**
      * The bot's recent history for its page: hourly heartbeat counts since `since`, its latest

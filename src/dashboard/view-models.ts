@@ -80,6 +80,9 @@ export function botView(bot: BotRow, now: Date, timeZone: string) {
     graceMinutes: Math.round(bot.stale_grace_seconds / 60),
     grace: bot.stale_grace_seconds ? formatDuration(bot.stale_grace_seconds * 1000) : null,
     muted,
+    // Spec §12: in a maintenance window until then (BotService computed it, weekly windows included).
+    maintenance: bot.maintenance_until && bot.maintenance_until.getTime() > now.getTime() ? moment(bot.maintenance_until, now, timeZone) : null,
+    maintenanceReason: bot.maintenance_reason,
     ...probeView(bot, now, timeZone),
   };
 }

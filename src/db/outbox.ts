@@ -4,7 +4,7 @@
 import { alertBotColumns, type AlertBotRow } from './bots.ts';
 import type { Queryable } from './database.ts';
 
-export type OutboxKind = 'stale' | 'recovery' | 'reminder' | 'incident';
+export type OutboxKind = 'stale' | 'recovery' | 'reminder' | 'incident' | 'maintenance_ending';
 export type OutboxStatus = 'held' | 'pending' | 'sending' | 'sent' | 'failed' | 'dropped';
 
 export interface NewOutboxMail {
@@ -44,7 +44,7 @@ export interface NewOwnerMail {
  */
 export async function enqueueOwnerMails(
   tx: Queryable,
-  kind: Exclude<OutboxKind, 'incident'>,
+  kind: Exclude<OutboxKind, 'incident' | 'maintenance_ending'>,
   mails: readonly NewOwnerMail[],
   status: 'held' | 'pending',
   incidentId: number | null,

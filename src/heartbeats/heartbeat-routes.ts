@@ -1,6 +1,6 @@
 // POST /api/bots/wordpress-heartbeat (spec §6). Thin: rate limit, call the service, map its result.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { hashSecret } from '../accounts/credentials.ts';
+import type { FastifyInstance } from 'fastify';
+import { hashedBotToken, perBotToken } from '../http/token-rate-key.ts';
 import { sendError } from '../http/error-handler.ts';
 import type { HeartbeatResultLabel, Metrics } from '../metrics.ts';
 import type { HeartbeatService } from './heartbeat-service.ts';
@@ -13,22 +13,6 @@ export interface HeartbeatRouteDeps {
   heartbeats: HeartbeatService;
   metrics: Metrics;
   ratePerMinute: number;
-}
-
-/**
- * The request's token (trimmed) and its hash, computed once per request: the rate limiter keys on
- * the hash and the service looks the bot up by it.
- */
-const tokenHashes = new WeakMap<FastifyRequest, { token: string; hash: string }>();
-function requestToken(request: FastifyRequest): { token: string; hash: string } | undefined {
-  const known = tokenHashes.get(request);
-  if (known) return known;
-  const header = request.headers['x-bot-token'];
-  const token = typeof header === 'string' ? header.trim() : '';
-  if (!token) return undefined;
-  const entry = { token, hash: hashSecret(token) };
-  tokenHashes.set(request, entry);
-  return entry;
 }
 
 /** The metric label for an answer, derived from its status so every exit path is counted once. */
@@ -60,11 +44,7 @@ export async function heartbeatRoutes(app: FastifyInstance, { heartbeats, metric
         rateLimit: {
           max: ratePerMinute,
           timeWindow: 60_000,
-          // Per token, so one site cannot exhaust another's budget; without a token, per address.
-          keyGenerator: (request) => {
-            const token = requestToken(request);
-            return token ? `hb:${token.hash}` : `hb-ip:${request.ip}`;
-          },
+          keyGenerator: perBotToken('hb'),
           errorResponseBuilder: (_request, context) => ({
             statusCode: 429,
             message: `Too many heartbeats for this token: at most ${context.max} a minute, retry in ${context.after}`,
@@ -77,8 +57,10 @@ export async function heartbeatRoutes(app: FastifyInstance, { heartbeats, metric
       },
     },
     async (request, reply) => {
-      const token = requestToken(request);
-      const result = await heartbeats.receive(token?.token, request.body, token?.hash);
+      const header = hashedBotToken(request);
+      const token = header?.token.trim();
+      // The rate limiter already hashed the header; that hash is the lookup key unless trimming changed it.
+      const result = await heartbeats.receive(token, request.body, token === header?.token ? header?.hash : undefined);
       switch (result.kind) {
         case 'accepted':
           return { success: true, message: 'WordPress connection updated successfully' };

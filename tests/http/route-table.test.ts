@@ -28,6 +28,7 @@ const PUBLIC: Record<string, string> = {
   'GET /metrics': 'Prometheus (METRICS_TOKEN guards it when set)',
   'POST /api/bots/wordpress-heartbeat': 'authenticated by the bot token header',
   'POST /api/bots/validate': 'authenticated by the bot token header',
+  'POST /api/bots/wordpress-maintenance': 'authenticated by the bot token header',
   'GET /api/bots/config/:widgetKey': 'public widget configuration by public key',
   'GET /api/wordpress/plugin/info': 'plugin updater metadata',
   'GET /api/wordpress/plugin/download': 'plugin zip',
@@ -45,6 +46,7 @@ const PUBLIC: Record<string, string> = {
 const NO_SESSION: Record<string, string> = {
   'POST /api/bots/wordpress-heartbeat': 'bot token only',
   'POST /api/bots/validate': 'bot token only',
+  'POST /api/bots/wordpress-maintenance': 'bot token only',
   'POST /alerts/mute': 'signed link only',
   'POST /alerts/unsubscribe': 'signed link only',
 };
@@ -61,6 +63,12 @@ const BODIES: Record<string, Record<string, string>> = {
   'POST /signup': { email: 'csrf-check@example.test', password: 'long enough pass' },
   'PUT /api/bots/:id': { name: 'taken over' },
   'POST /api/bots': { name: 'Via CSRF' },
+  'POST /api/bots/:id/maintenance': { minutes: '60' },
+  'POST /bots/:id/maintenance': { minutes: '60' },
+  'POST /api/maintenance': { minutes: '60' },
+  'POST /api/maintenance/schedules': { weekday: '1', start: '09:00', minutes: '60' },
+  'POST /maintenance/window': { minutes: '60' },
+  'POST /maintenance/schedules': { weekday: '1', start: '09:00', minutes: '60' },
 };
 
 type Ctx = Awaited<ReturnType<typeof buildTestApp>> & {

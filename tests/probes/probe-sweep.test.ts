@@ -430,4 +430,43 @@ test('with PROBE=off a silent site is flipped at its deadline, not_probed, as be
   assert.is(rows[0]!.diagnosis, 'not_probed');
 });
 
+test('a site in a maintenance window is not nudged; once the window ends it is probed, then its owner is told what was found', async (ctx) => {
+  const { user, apiKey } = await createOwner(ctx.h.db);
+  const created = await bot(ctx, user.id, 'Deploying shop', 'deploying.test', { status: 503 });
+  const opened = await ctx.h.app.inject({
+    method: 'POST',
+    url: `/api/bots/${created.bot.id}/maintenance`,
+    headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+    payload: JSON.stringify({ minutes: 30 }),
+  });
+  assert.is(opened.statusCode, 200);
+  const inside = await minute(ctx, STALE_AFTER_MS + MINUTE);
+  // stale at the deadline without a nudge: no probe, no request to the site, no mail
+  assert.is(inside.sweep.flipped, 1);
+  assert.is(inside.sweep.probesQueued, 0);
+  assert.is(ctx.requests.length, 0);
+  assert.is(ctx.smtp.received.length, 0);
+  const json = await apiBot(ctx, apiKey, created.bot.id);
+  assert.is(json.diagnosis, 'not_probed');
+  assert.match(json.diagnosis_detail, 'maintenance window');
+  for (let i = 0; i < 3; i++) await minute(ctx, 5 * MINUTE);
+  // still inside the window: still no request, no mail
+  assert.is(ctx.requests.length, 0);
+  assert.is(ctx.smtp.received.length, 0);
+  const ended = await minute(ctx, 5 * MINUTE);
+  // the window ended: the site is probed now, the mail waits for the verdict
+  assert.equal(ctx.requests.map((r) => r.url), ['/wp-cron.php?doing_wp_cron']);
+  assert.is(ended.sweep.maintenanceMails, 0);
+  assert.is(ctx.smtp.received.length, 0);
+  const judged = await minute(ctx, CONFIRM);
+  // after PROBE_CONFIRM without a heartbeat: one mail, with the diagnosis of that probe
+  assert.is(judged.sweep.maintenanceMails, 1);
+  assert.is(ctx.smtp.received.length, 1);
+  assert.is(ctx.smtp.received[0]!.subject, 'Deploying shop is down: your site does not answer');
+  assert.is((await apiBot(ctx, apiKey, created.bot.id)).diagnosis, 'site_down');
+  await minute(ctx, 10 * MINUTE);
+  // once
+  assert.is(ctx.smtp.received.length, 1);
+});
+
 test.run();

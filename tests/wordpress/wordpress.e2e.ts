@@ -459,7 +459,7 @@ it('a 503 with Retry-After (the service\'s database down) is waited out as asked
   assert.is((await ctx.site.task('state')).options._transient_agentdesk_retry_until, undefined);
 });
 
-it('WP-CLI: wp agentdesk status, heartbeat, disconnect and connect <token>', async (ctx) => {
+it('WP-CLI: wp agentdesk status, heartbeat, disconnect, connect <token> and maintenance <minutes>', async (ctx) => {
   const status = await ctx.site.cli('status');
   // the connection at a glance, the token by its prefix only
   assert.is(status.exit, 0, status.output);
@@ -504,8 +504,18 @@ it('WP-CLI: wp agentdesk status, heartbeat, disconnect and connect <token>', asy
   assert.is(state.schedule, 'agentdesk_five_minutes');
   assert.is((await serviceBot(ctx))?.connection_status, 'connected');
 
-  // `maintenance` waits for the service's §12 endpoint: not a command yet
-  assert.is((await ctx.site.cli('maintenance', '30')).exit, 2);
+
+  const maintenance = await ctx.site.cli('maintenance', '30', '--reason=theme deploy');
+  // a window opened on the service with the bot token, its end printed
+  assert.is(maintenance.exit, 0, maintenance.output);
+  assert.match(maintenance.output, /Success: Maintenance window open until \d{4}-\d\d-\d\dT/);
+  const inMaintenance = await serviceBot(ctx);
+  assert.ok(inMaintenance?.maintenance_until, 'the service stored the window');
+  assert.is(inMaintenance?.maintenance_reason, 'theme deploy');
+  const tooLong = await ctx.site.cli('maintenance', '10081');
+  // more than 7 days is refused before anything is sent
+  assert.is(tooLong.exit, 1);
+  assert.match(tooLong.output, 'minutes must be a whole number from 1 to 10080 (7 days)');
 });
 
 it('AGENTDESK_API_TOKEN in wp-config.php is used, shown locked, and cannot be changed from the page or WP-CLI', async (ctx) => {

@@ -2,7 +2,7 @@
 /**
  * A small stand-in for the `wp` binary (WP-CLI is not packaged here): loads WordPress with
  * WP_CLI defined, as WP-CLI does, collects the commands plugins register with WP_CLI::add_command,
- * and runs `wp agentdesk <subcommand> [args…]`.
+ * and runs `wp agentdesk <subcommand> [args…] [--name=value…]`.
  *
  * Usage: php wp-cli-runner.php <wordpress-root> <subcommand> [args…]
  * Prints what the command prints; exits 0 on success, 1 on WP_CLI::error(), 2 on an unknown command.
@@ -63,5 +63,15 @@ if ( null === $agentdesk_command || ! method_exists( $agentdesk_command, $agentd
 	fwrite( STDERR, "Error: '$agentdesk_subcommand' is not a registered subcommand of 'agentdesk'.\n" );
 	exit( 2 );
 }
-$agentdesk_command->$agentdesk_subcommand( array_slice( $argv, 3 ), array() );
+// As WP-CLI does: `--name=value` (and `--flag`) are named arguments, the rest positional.
+$agentdesk_args  = array();
+$agentdesk_assoc = array();
+foreach ( array_slice( $argv, 3 ) as $agentdesk_arg ) {
+	if ( preg_match( '/^--([^=]+)(?:=(.*))?$/s', $agentdesk_arg, $agentdesk_match ) ) {
+		$agentdesk_assoc[ $agentdesk_match[1] ] = isset( $agentdesk_match[2] ) ? $agentdesk_match[2] : true;
+	} else {
+		$agentdesk_args[] = $agentdesk_arg;
+	}
+}
+$agentdesk_command->$agentdesk_subcommand( $agentdesk_args, $agentdesk_assoc );
 exit( 0 );

@@ -1,6 +1,6 @@
 <?php
 /**
- * WP-CLI: wp agentdesk status | connect <token> | heartbeat | disconnect.
+ * WP-CLI: wp agentdesk status | connect <token> | heartbeat | maintenance <minutes> | disconnect.
  *
  * @package AgentDesk_Chatbot
  */
@@ -13,6 +13,11 @@ if ( ! defined( 'ABSPATH' ) ) {
  * Manages the site's connection to AgentDesk from the command line.
  */
 class AgentDesk_CLI {
+
+	/**
+	 * AgentDesk accepts maintenance windows of at most 7 days.
+	 */
+	const MAX_MAINTENANCE_MINUTES = 10080;
 
 	/**
 	 * The API client.
@@ -125,6 +130,50 @@ class AgentDesk_CLI {
 		}
 		$this->heartbeat->maybe_schedule();
 		WP_CLI::success( AgentDesk_API::explain( $answer ) );
+	}
+
+	/**
+	 * Opens a maintenance window in AgentDesk for this site: no "site stopped reporting" alert
+	 * until it ends (at most 7 days). A site still silent when it ends is alerted as usual.
+	 *
+	 * ## OPTIONS
+	 *
+	 * <minutes>
+	 * : Length of the window from now, in minutes (1 to 10080).
+	 *
+	 * [--reason=<reason>]
+	 * : Why, shown to the bot's owner.
+	 *
+	 * ## EXAMPLES
+	 *
+	 *     wp agentdesk maintenance 30 --reason="theme deploy"
+	 *
+	 * @param array $args       Positional arguments: the minutes.
+	 * @param array $assoc_args Named arguments: reason.
+	 */
+	public function maintenance( $args, $assoc_args = array() ) {
+		$token = $this->api->token();
+		if ( '' === $token ) {
+			WP_CLI::error( 'No bot API token is saved: run `wp agentdesk connect <token>` first.' );
+			return;
+		}
+		$minutes = isset( $args[0] ) ? trim( (string) $args[0] ) : '';
+		if ( ! ctype_digit( $minutes ) || (int) $minutes < 1 || (int) $minutes > self::MAX_MAINTENANCE_MINUTES ) {
+			WP_CLI::error( sprintf( 'minutes must be a whole number from 1 to %d (7 days).', self::MAX_MAINTENANCE_MINUTES ) );
+			return;
+		}
+		$body = array( 'minutes' => (int) $minutes );
+		if ( isset( $assoc_args['reason'] ) && '' !== trim( (string) $assoc_args['reason'] ) ) {
+			$body['reason'] = trim( (string) $assoc_args['reason'] );
+		}
+		$answer = $this->api->post( '/bots/wordpress-maintenance', $token, $body );
+		if ( 'ok' !== $answer['result'] ) {
+			$detail = 'rejected' === $answer['result'] && '' !== $answer['detail'] ? $answer['detail'] : AgentDesk_API::explain( $answer );
+			WP_CLI::error( sprintf( 'HTTP %d: %s', (int) $answer['code'], $detail ) );
+			return;
+		}
+		$until = isset( $answer['data']['until'] ) && is_string( $answer['data']['until'] ) ? $answer['data']['until'] : '';
+		WP_CLI::success( sprintf( 'Maintenance window open until %s: AgentDesk sends no stale alert for this site until then.', $until ) );
 	}
 
 	/**

@@ -1,0 +1,153 @@
+// Maintenance windows (spec §12) as pure rules, `now` always passed in: how long a window may be,
+// when a weekly window falls in the owner's time zone (across DST changes), whether a bot is in a
+// window and until when, and when the "your window ends in a day" mail is due.
+// Local wall times are converted with luxon (IANA zone data from Intl), never by adding offsets.
+import { DateTime } from 'luxon';
+
+/** Spec §12: a window lasts at most 7 days. */
+export const MAX_MAINTENANCE_MINUTES = 7 * 24 * 60;
+/** A window longer than this earns a mail this long before it ends. */
+export const ENDING_NOTICE_MS = 86_400_000;
+export const MAX_REASON_LENGTH = 200;
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };
+
+/** "minutes" from the API, a form or WP-CLI: a whole number from 1 to 10080 (7 days). */
+export function parseMinutes(value: unknown): Parsed<number> {
+  const number = typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
+  if (typeof number !== 'number' || !Number.isInteger(number) || number < 1) {
+    return { ok: false, message: 'minutes must be a whole number of minutes, at least 1' };
+  }
+  if (number > MAX_MAINTENANCE_MINUTES) {
+    return { ok: false, message: `minutes must be at most ${MAX_MAINTENANCE_MINUTES} (a maintenance window lasts at most 7 days)` };
+  }
+  return { ok: true, value: number };
+}
+
+/** An optional reason: trimmed, one line, at most 200 characters; empty = none. */
+export function parseReason(value: unknown): Parsed<string | null> {
+  if (value === undefined || value === null) return { ok: true, value: null };
+  if (typeof value !== 'string') return { ok: false, message: 'reason must be a string' };
+  const reason = value.trim();
+  if (reason.length > MAX_REASON_LENGTH) return { ok: false, message: `reason must be at most ${MAX_REASON_LENGTH} characters` };
+  return { ok: true, value: reason || null };
+}
+
+/** A one-off window opened at `now` for `minutes`. */
+export function oneOffWindow(minutes: number, now: Date): { startsAt: Date; until: Date } {
+  return { startsAt: now, until: new Date(now.getTime() + minutes * 60_000) };
+}
+
+/** A weekly window: ISO weekday (1 = Monday), minutes past local midnight, length in real minutes. */
+export interface WeeklyWindow {
+  weekday: number;
+  startMinute: number;
+  durationMinutes: number;
+}
+
+export function parseWeeklyWindow(input: { weekday?: unknown; start?: unknown; minutes?: unknown }): Parsed<WeeklyWindow> {
+  const weekday = typeof input.weekday === 'string' && /^\d$/.test(input.weekday) ? Number(input.weekday) : input.weekday;
+  if (typeof weekday !== 'number' || !Number.isInteger(weekday) || weekday < 1 || weekday > 7) {
+    return { ok: false, message: 'weekday must be 1 (Monday) to 7 (Sunday)' };
+  }
+  const start = typeof input.start === 'string' ? /^([01]\d|2[0-3]):([0-5]\d)$/.exec(input.start.trim()) : null;
+  if (!start) return { ok: false, message: 'start must be a local time HH:MM, such as 02:30' };
+  const minutes = parseMinutes(input.minutes);
+  if (!minutes.ok) return minutes;
+  return { ok: true, value: { weekday, startMinute: Number(start[1]) * 60 + Number(start[2]), durationMinutes: minutes.value } };
+}
+
+/** "02:30" for 150. */
+export function formatStartMinute(startMinute: number): string {
+  return `${String(Math.floor(startMinute / 60)).padStart(2, '0')}:${String(startMinute % 60).padStart(2, '0')}`;
+}
+
+/**
+ * The occurrence of a weekly window that is running at `now` in `zone`, or undefined. Each week's
+ * occurrence starts at the local wall time on its weekday (see localStart for the skipped and the
+ * repeated hour of a DST change) and lasts durationMinutes of real time.
+ * Occurrences starting up to 8 local days back are considered, so a 7-day window that began last
+ * week is still seen.
+ */
+export function weeklyOccurrenceAt(window: WeeklyWindow, zone: string, now: Date): { startsAt: Date; until: Date } | undefined {
+  const local = DateTime.fromJSDate(now, { zone });
+  if (!local.isValid) return undefined;
+  let found: { startsAt: Date; until: Date } | undefined;
+  for (let back = 0; back <= 8; back++) {
+    const day = local.minus({ days: back });
+    if (day.weekday !== window.weekday) continue;
+    const startsAt = localStart(day, window.startMinute, zone);
+    const until = new Date(startsAt.getTime() + window.durationMinutes * 60_000);
+    if (startsAt.getTime() <= now.getTime() && now.getTime() < until.getTime()) {
+      // Of overlapping occurrences, the one that ends last.
+      if (!found || until > found.until) found = { startsAt, until };
+    }
+  }
+  return found;
+}
+
+/**
+ * The instant of a local wall time on `day`'s date, built from the date's fields alone, so the answer
+ * never depends on the offset of the moment we started from (an ambiguous autumn time is always the
+ * same one of its two instants; a skipped spring time moves forward by the gap).
+ */
+function localStart(day: DateTime, startMinute: number, zone: string): Date {
+  return DateTime.fromObject(
+    { year: day.year, month: day.month, day: day.day, hour: Math.floor(startMinute / 60), minute: startMinute % 60 },
+    { zone },
+  ).toJSDate();
+}
+
+/** The next start of a weekly window after `now` (for pages: "next: Sun 1 Mar, 02:00"). */
+export function nextWeeklyStart(window: WeeklyWindow, zone: string, now: Date): Date | undefined {
+  const local = DateTime.fromJSDate(now, { zone });
+  if (!local.isValid) return undefined;
+  for (let ahead = 0; ahead <= 7; ahead++) {
+    const day = local.plus({ days: ahead });
+    if (day.weekday !== window.weekday) continue;
+    const start = localStart(day, window.startMinute, zone);
+    if (start.getTime() > now.getTime()) return start;
+  }
+  return undefined;
+}
+
+/** What decides whether one bot is in maintenance. */
+export interface MaintenanceFacts {
+  /** The bot's one-off window, if any (may be over). */
+  oneOffUntil: Date | null;
+  /** Weekly windows that cover this bot (its own and its owner's "all bots" ones). */
+  weekly: readonly WeeklyWindow[];
+  /** The owner's IANA time zone. */
+  zone: string;
+}
+
+/**
+ * When the maintenance the bot is in at `now` ends, or null when it is in none. Windows that
+ * overlap or touch are one maintenance: the latest end among those running now (and any window
+ * that begins before that end is not chained: a site silent at the first end is alerted then).
+ */
+export function maintenanceUntil(facts: MaintenanceFacts, now: Date): Date | null {
+  let until: Date | null = facts.oneOffUntil && facts.oneOffUntil.getTime() > now.getTime() ? facts.oneOffUntil : null;
+  for (const window of facts.weekly) {
+    const occurrence = weeklyOccurrenceAt(window, facts.zone, now);
+    if (occurrence && (!until || occurrence.until > until)) until = occurrence.until;
+  }
+  return until;
+}
+
+/** Whether the bot is in a maintenance window at `now`. */
+export function inMaintenance(facts: MaintenanceFacts, now: Date): boolean {
+  return maintenanceUntil(facts, now) !== null;
+}
+
+/**
+ * The "ends in a day" mail of a one-off window: due once the window has less than a day left, if it
+ * was longer than a day, and not yet queued for this end time (a window extended later gets its own).
+ */
+export function endingNoticeDue(window: { startsAt: Date; until: Date; noticeFor: Date | null }, now: Date): boolean {
+  const length = window.until.getTime() - window.startsAt.getTime();
+  if (length <= ENDING_NOTICE_MS) return false;
+  if (window.noticeFor && window.noticeFor.getTime() === window.until.getTime()) return false;
+  const left = window.until.getTime() - now.getTime();
+  return left > 0 && left <= ENDING_NOTICE_MS;
+}

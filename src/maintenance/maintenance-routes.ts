@@ -1,0 +1,289 @@
+// Maintenance windows over HTTP (spec §12): the owner API (Bearer key or session + x-csrf-token),
+// the site's own endpoint (X-Bot-Token, for deploy scripts and `wp agentdesk maintenance`) and the
+// bot page's forms. Handlers call MaintenanceService and map its result; schemas feed OpenAPI.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import formbody from '@fastify/formbody';
+import type { SessionService } from '../accounts/session-service.ts';
+import type { UserService } from '../accounts/user-service.ts';
+import { errorSchema, idParamsSchema, ownerErrors, ownerSecurity } from '../bots/bot-schemas.ts';
+import { MAX_MAINTENANCE_MINUTES, MAX_REASON_LENGTH } from '../domain/maintenance.ts';
+import { csrfForCookieAuth, requireOwner } from '../http/authenticate.ts';
+import { sendError } from '../http/error-handler.ts';
+import { perBotToken } from '../http/token-rate-key.ts';
+import { errorAnswer, retryAnswer, unavailableAnswer } from '../http/schemas.ts';
+import { fields, form, nullableText, text } from '../http/text-schemas.ts';
+import { requireViewer, type PageRenderer } from '../dashboard/session-hooks.ts';
+import { ValidationError } from '../errors.ts';
+import type { MaintenanceService } from './maintenance-service.ts';
+
+export const WORDPRESS_MAINTENANCE_PATH = '/api/bots/wordpress-maintenance';
+/** Windows a site may open per token per minute: a deploy script opens one, not hundreds. */
+const TOKEN_RATE_PER_MINUTE = 10;
+
+export interface MaintenanceRouteDeps {
+  maintenance: MaintenanceService;
+  users: UserService;
+  sessions: SessionService;
+  render: PageRenderer;
+}
+
+const minutes = {
+  type: 'integer',
+  minimum: 1,
+  maximum: MAX_MAINTENANCE_MINUTES,
+  description: `Length of the window in minutes, from now: 1 to ${MAX_MAINTENANCE_MINUTES} (7 days)`,
+};
+const reason = nullableText({ maxLength: MAX_REASON_LENGTH, description: 'Why (shown on the bot page and in the mail before a long window ends)' });
+const untilAnswer = {
+  type: 'object',
+  properties: { until: { type: 'string', format: 'date-time', description: 'When the window ends' } },
+  required: ['until'],
+} as const;
+const okAnswer = {
+  type: 'object',
+  properties: { success: { type: 'boolean', const: true }, message: { type: 'string' } },
+  required: ['success'],
+} as const;
+const scheduleSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    bot_id: { type: ['string', 'null'], description: 'null = all your bots' },
+    weekday: { type: 'integer', minimum: 1, maximum: 7, description: '1 = Monday … 7 = Sunday' },
+    weekday_name: { type: 'string' },
+    start: { type: 'string', description: 'Local start time HH:MM in your time zone' },
+    minutes: { type: 'integer' },
+    time_zone: { type: 'string', description: "Your account's time zone, in which start is read" },
+    reason: { type: ['string', 'null'] },
+    next_start: { type: ['string', 'null'], format: 'date-time' },
+  },
+  required: ['id', 'weekday', 'start', 'minutes'],
+} as const;
+
+type IdParams = { Params: { id: string } };
+
+const WEEKDAY_OPTIONS = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'].map((label, index) => ({ value: index + 1, label }));
+
+export async function maintenanceRoutes(app: FastifyInstance, { maintenance, users, sessions, render }: MaintenanceRouteDeps) {
+  // The site opens its own window (deploy script, WP-CLI): authenticated by the bot token alone.
+  app.post(
+    WORDPRESS_MAINTENANCE_PATH,
+    {
+      bodyLimit: 4096,
+      schema: {
+        tags: ['plugin'],
+        summary: 'Open a maintenance window for this site (deploy scripts, `wp agentdesk maintenance`)',
+        headers: { type: 'object', properties: { 'x-bot-token': { type: 'string' } } },
+        body: { type: 'object', properties: { minutes, reason }, required: ['minutes'] },
+        response: {
+          200: { ...untilAnswer, properties: { success: { type: 'boolean', const: true }, ...untilAnswer.properties } },
+          400: errorAnswer('minutes missing, not a whole number, or more than 7 days'),
+          401: errorAnswer('Missing or unknown bot token'),
+          403: errorAnswer('The bot is disabled in AgentDesk'),
+          429: retryAnswer('Too many windows for this token, or too many failed authentications from this address'),
+          503: unavailableAnswer,
+        },
+      },
+      // The service validates, so every error has the seed's shape and names the field.
+      validatorCompiler: () => () => true,
+      config: {
+        // Made-up tokens count against the caller's address, as on the heartbeat.
+        limitAuthFailures: true,
+        rateLimit: {
+          max: TOKEN_RATE_PER_MINUTE,
+          timeWindow: 60_000,
+          keyGenerator: perBotToken('mw'),
+        },
+      },
+    },
+    async (request, reply) => {
+      const token = request.headers['x-bot-token'];
+      const result = await maintenance.openForToken(typeof token === 'string' ? token.trim() : undefined, request.body);
+      switch (result.kind) {
+        case 'opened':
+          return { success: true, until: result.until.toISOString() };
+        case 'invalid_token':
+          return sendError(reply, 401, 'Missing or invalid bot token');
+        case 'bot_disabled':
+          return sendError(reply, 403, 'This bot is disabled in AgentDesk');
+        case 'invalid_body':
+          return sendError(reply, 400, result.message);
+      }
+    },
+  );
+
+  // Authenticated before body validation, so an anonymous caller learns nothing from a 400.
+  const preValidation = [requireOwner(users, sessions), csrfForCookieAuth];
+  const owner = (summary: string, schema: Record<string, unknown>) => ({
+    preValidation,
+    config: { limitAuthFailures: true },
+    schema: { tags: ['maintenance'], summary, security: ownerSecurity, ...schema },
+  });
+
+  app.post<IdParams & { Body: unknown }>(
+    '/api/bots/:id/maintenance',
+    owner('Open (or replace) a maintenance window for one of your bots: no stale alert until it ends', {
+      params: idParamsSchema,
+      body: { type: 'object', properties: { minutes, reason }, required: ['minutes'] },
+      response: { 200: untilAnswer, 400: errorSchema, 403: errorSchema, ...ownerErrors },
+    }),
+    async (request) => {
+      const { until } = await maintenance.openForBot(request.owner!.id, request.params.id, request.body);
+      return { until: until.toISOString() };
+    },
+  );
+
+  app.delete<IdParams>(
+    '/api/bots/:id/maintenance',
+    owner("End a bot's one-off maintenance window now (weekly windows stay)", {
+      params: idParamsSchema,
+      response: { 200: okAnswer, 403: errorSchema, ...ownerErrors },
+    }),
+    async (request) => {
+      await maintenance.endForBot(request.owner!.id, request.params.id);
+      return { success: true, message: 'Maintenance window ended' };
+    },
+  );
+
+  app.post<{ Body: unknown }>(
+    '/api/maintenance',
+    owner('Open a maintenance window for several of your bots, or all of them when bot_ids is absent', {
+      body: {
+        type: 'object',
+        properties: { minutes, reason, bot_ids: { type: 'array', items: { type: 'string' }, minItems: 1, maxItems: 1000, description: 'Absent = all your bots' } },
+        required: ['minutes'],
+      },
+      response: {
+        200: { type: 'object', properties: { ...untilAnswer.properties, bot_ids: { type: 'array', items: { type: 'string' } } }, required: ['until', 'bot_ids'] },
+        400: errorSchema,
+        401: errorSchema,
+        403: errorSchema,
+        404: errorAnswer('bot_ids names a bot you do not have (nothing was changed)'),
+      },
+    }),
+    async (request) => {
+      const { until, botIds } = await maintenance.openForOwner(request.owner!.id, request.body);
+      return { until: until.toISOString(), bot_ids: botIds };
+    },
+  );
+
+  app.get(
+    '/api/maintenance/schedules',
+    owner('List your weekly maintenance windows', {
+      response: { 200: { type: 'object', properties: { schedules: { type: 'array', items: scheduleSchema } }, required: ['schedules'] }, 401: errorSchema },
+    }),
+    async (request) => ({ schedules: await maintenance.schedules(request.owner!.id) }),
+  );
+
+  app.post<{ Body: unknown }>(
+    '/api/maintenance/schedules',
+    owner('Add a weekly maintenance window, read in your time zone (correct across daylight-saving changes)', {
+      body: {
+        type: 'object',
+        properties: {
+          weekday: { type: 'integer', minimum: 1, maximum: 7, description: '1 = Monday … 7 = Sunday' },
+          start: text({ maxLength: 5, description: 'Local start time HH:MM' }),
+          minutes,
+          bot_id: { type: ['string', 'null'], description: 'One of your bots; absent or null = all your bots' },
+          reason,
+        },
+        required: ['weekday', 'start', 'minutes'],
+      },
+      response: { 201: scheduleSchema, 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema },
+    }),
+    async (request, reply) => {
+      const schedule = await maintenance.addSchedule(request.owner!.id, request.body);
+      reply.code(201);
+      return schedule;
+    },
+  );
+
+  app.delete<IdParams>(
+    '/api/maintenance/schedules/:id',
+    owner('Delete one of your weekly maintenance windows', {
+      params: { type: 'object', properties: { id: { type: 'string', description: 'The schedule id' } }, required: ['id'] },
+      response: { 200: okAnswer, 403: errorSchema, ...ownerErrors },
+    }),
+    async (request) => {
+      await maintenance.removeSchedule(request.owner!.id, request.params.id);
+      return { success: true, message: 'Weekly maintenance window deleted' };
+    },
+  );
+
+  // The bot page's forms (session + CSRF token in the form), redirecting back to the page. Forms
+  // are urlencoded: formbody is registered for these routes only, as the dashboard does for its own.
+  await app.register(async (pages) => {
+    await pages.register(formbody);
+    const viewer = requireViewer(sessions);
+    const csrf = pages.csrfProtection;
+    pages.post<IdParams & { Body: Record<string, string | undefined> }>(
+      '/bots/:id/maintenance',
+      { schema: { hide: true, body: form({ minutes: text({ maxLength: 10 }), reason: text({ maxLength: 1000 }) }) }, preHandler: [viewer, csrf] },
+      async (request, reply) => {
+        await maintenance.openForBot(request.viewer!.id, request.params.id, { minutes: request.body?.minutes, reason: request.body?.reason });
+        return reply.redirect(`/bots/${request.params.id}`, 303);
+      },
+    );
+
+    // The maintenance page: weekly windows (list, add, delete) and a window for all the owner's bots.
+    type Form = { Body: Record<string, string | undefined> };
+    const maintenancePage = async (request: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> = {}) => {
+      const ownerId = request.viewer!.id;
+      const schedules = await maintenance.schedules(ownerId);
+      const bots = await maintenance.botChoices(ownerId);
+      const names = new Map(bots.map((bot) => [bot.id, bot.name]));
+      return render.page(request, reply, 'maintenance', {
+        title: 'Maintenance',
+        schedules: schedules.map((row) => ({ ...row, botName: row.bot_id ? (names.get(row.bot_id) ?? '?') : null })),
+        bots,
+        weekdays: WEEKDAY_OPTIONS,
+        timezone: request.viewer!.timezone,
+        ...extra,
+      });
+    };
+    /** Runs a change from a form; a refused value shows the page again with the message (400). */
+    const fromForm = async (request: FastifyRequest, reply: FastifyReply, change: () => Promise<unknown>, done: string) => {
+      try {
+        await change();
+      } catch (error) {
+        if (!(error instanceof ValidationError)) throw error;
+        reply.code(400);
+        return maintenancePage(request, reply, { error: error.message });
+      }
+      return reply.redirect(`/maintenance?done=${done}`, 303);
+    };
+
+    pages.get('/maintenance', { schema: { hide: true, querystring: fields({ done: text({ maxLength: 20 }) }) }, preHandler: viewer }, async (request, reply) =>
+      maintenancePage(request, reply, { done: (request.query as { done?: string }).done ?? null }),
+    );
+    pages.post<Form>(
+      '/maintenance/window',
+      { schema: { hide: true, body: form({ minutes: text({ maxLength: 10 }), reason: text({ maxLength: 1000 }) }) }, preHandler: [viewer, csrf] },
+      async (request, reply) =>
+        fromForm(request, reply, () => maintenance.openForOwner(request.viewer!.id, { minutes: request.body?.minutes, reason: request.body?.reason }), 'window'),
+    );
+    pages.post<Form>(
+      '/maintenance/schedules',
+      {
+        schema: {
+          hide: true,
+          body: form({ weekday: text({ maxLength: 2 }), start: text({ maxLength: 5 }), minutes: text({ maxLength: 10 }), bot_id: text({ maxLength: 40 }), reason: text({ maxLength: 1000 }) }),
+        },
+        preHandler: [viewer, csrf],
+      },
+      async (request, reply) => {
+        const body = request.body ?? {};
+        return fromForm(request, reply, () => maintenance.addSchedule(request.viewer!.id, { weekday: body.weekday, start: body.start, minutes: body.minutes, bot_id: body.bot_id, reason: body.reason }), 'added');
+      },
+    );
+    pages.post<IdParams>('/maintenance/schedules/:id/delete', { schema: { hide: true, body: form() }, preHandler: [viewer, csrf] }, async (request, reply) => {
+      await maintenance.removeSchedule(request.viewer!.id, request.params.id);
+      return reply.redirect('/maintenance?done=deleted', 303);
+    });
+
+    pages.post<IdParams>('/bots/:id/maintenance/end', { schema: { hide: true, body: form() }, preHandler: [viewer, csrf] }, async (request, reply) => {
+      await maintenance.endForBot(request.viewer!.id, request.params.id);
+      return reply.redirect(`/bots/${request.params.id}`, 303);
+    });
+  });
+}

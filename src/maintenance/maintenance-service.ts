@@ -1,0 +1,141 @@
+// Maintenance windows (spec §12) for owners and sites: open or end a bot's one-off window, open one
+// for several (or all) of an owner's bots, open one from the site with its bot token (deploy scripts,
+// `wp agentdesk maintenance`), and manage the owner's weekly windows. Owner isolation is here: every
+// lookup is by owner and id together, so another owner's bot is a 404 and is never changed.
+import { hashSecret, isBotTokenShape } from '../accounts/credentials.ts';
+import { findBotByTokenHash, findOwnedBot, isUuid, listOwnedBots } from '../db/bots.ts';
+import type { Database } from '../db/database.ts';
+import {
+  clearOneOffWindow,
+  deleteSchedule,
+  insertSchedule,
+  listSchedules,
+  setOneOffWindow,
+  type ScheduleRow,
+} from '../db/maintenance.ts';
+import { findUserById } from '../db/users.ts';
+import { formatStartMinute, nextWeeklyStart, oneOffWindow, parseMinutes, parseReason, parseWeeklyWindow } from '../domain/maintenance.ts';
+import { NotFoundError, ValidationError } from '../errors.ts';
+
+export interface MaintenanceServiceDeps {
+  db: Database;
+  now?: () => Date;
+}
+
+export type TokenWindowResult = { kind: 'opened'; until: Date } | { kind: 'invalid_token' } | { kind: 'bot_disabled' } | { kind: 'invalid_body'; message: string };
+
+function parsed<T>(result: { ok: true; value: T } | { ok: false; message: string }): T {
+  if (!result.ok) throw new ValidationError(result.message);
+  return result.value;
+}
+
+const body = (value: unknown): Record<string, unknown> => (value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {});
+
+export function createMaintenanceService({ db, now = () => new Date() }: MaintenanceServiceDeps) {
+  return {
+    /** Opens (or replaces) one bot's window: `{minutes, reason?}`. */
+    async openForBot(ownerId: string, botId: string, input: unknown): Promise<{ until: Date }> {
+      const fields = body(input);
+      const minutes = parsed(parseMinutes(fields.minutes));
+      const reason = parsed(parseReason(fields.reason));
+      const window = oneOffWindow(minutes, now());
+      const applied = await setOneOffWindow(db, ownerId, [botId], { ...window, reason });
+      if (applied.length === 0) throw new NotFoundError('Bot not found');
+      return { until: window.until };
+    },
+
+    /** Ends one bot's one-off window now (its weekly windows stay: they are rules). */
+    async endForBot(ownerId: string, botId: string): Promise<void> {
+      if (!(await clearOneOffWindow(db, ownerId, botId, now()))) throw new NotFoundError('Bot not found');
+    },
+
+    /**
+     * Opens a window for the listed bots, or all the owner's bots when `bot_ids` is absent. A list
+     * naming a bot the owner does not have is refused whole (404), so nothing is half applied.
+     */
+    async openForOwner(ownerId: string, input: unknown): Promise<{ until: Date; botIds: string[] }> {
+      const fields = body(input);
+      const minutes = parsed(parseMinutes(fields.minutes));
+      const reason = parsed(parseReason(fields.reason));
+      let botIds: string[] | 'all' = 'all';
+      if (fields.bot_ids !== undefined) {
+        if (!Array.isArray(fields.bot_ids) || fields.bot_ids.length === 0 || !fields.bot_ids.every((id) => typeof id === 'string')) {
+          throw new ValidationError('bot_ids must be a non-empty list of bot ids, or absent for all your bots');
+        }
+        botIds = [...new Set(fields.bot_ids as string[])];
+        if (!botIds.every(isUuid)) throw new NotFoundError('Bot not found');
+      }
+      const window = oneOffWindow(minutes, now());
+      return db.transaction(async (tx) => {
+        const applied = await setOneOffWindow(tx, ownerId, botIds, { ...window, reason });
+        if (botIds !== 'all' && applied.length !== botIds.length) throw new NotFoundError('Bot not found');
+        return { until: window.until, botIds: applied };
+      });
+    },
+
+    /** The site's own request (`X-Bot-Token`, `{minutes, reason?}`), answered like the heartbeat. */
+    async openForToken(token: string | undefined, input: unknown): Promise<TokenWindowResult> {
+      const bot = token && isBotTokenShape(token) ? await findBotByTokenHash(db, hashSecret(token)) : undefined;
+      if (!bot) return { kind: 'invalid_token' };
+      if (!bot.is_active) return { kind: 'bot_disabled' };
+      const fields = body(input);
+      const minutes = parseMinutes(fields.minutes);
+      if (!minutes.ok) return { kind: 'invalid_body', message: minutes.message };
+      const reason = parseReason(fields.reason);
+      if (!reason.ok) return { kind: 'invalid_body', message: reason.message };
+      const window = oneOffWindow(minutes.value, now());
+      await setOneOffWindow(db, bot.user_id, [bot.id], { ...window, reason: reason.value ?? 'opened by the site' });
+      return { kind: 'opened', until: window.until };
+    },
+
+    /** The owner's weekly windows, each with its next start in their time zone. */
+    async schedules(ownerId: string) {
+      const owner = await findUserById(db, ownerId);
+      const zone = owner?.timezone ?? 'UTC';
+      return (await listSchedules(db, ownerId)).map((row) => scheduleJson(row, zone, now()));
+    },
+
+    /** Adds a weekly window: `{weekday: 1-7, start: "HH:MM", minutes, bot_id?, reason?}` (owner's zone). */
+    async addSchedule(ownerId: string, input: unknown) {
+      const fields = body(input);
+      const window = parsed(parseWeeklyWindow({ weekday: fields.weekday, start: fields.start, minutes: fields.minutes }));
+      const reason = parsed(parseReason(fields.reason));
+      let botId: string | null = null;
+      if (fields.bot_id !== undefined && fields.bot_id !== null && fields.bot_id !== '') {
+        if (typeof fields.bot_id !== 'string' || !(await findOwnedBot(db, ownerId, fields.bot_id))) throw new NotFoundError('Bot not found');
+        botId = fields.bot_id;
+      }
+      const row = await insertSchedule(db, ownerId, botId, window, reason, now());
+      const owner = await findUserById(db, ownerId);
+      return scheduleJson(row, owner?.timezone ?? 'UTC', now());
+    },
+
+    /** The owner's bots by name, for the maintenance page's "which bot" choice. */
+    async botChoices(ownerId: string): Promise<Array<{ id: string; name: string }>> {
+      return (await listOwnedBots(db, ownerId)).map((bot) => ({ id: bot.id, name: bot.name }));
+    },
+
+    async removeSchedule(ownerId: string, id: string): Promise<void> {
+      if (!(await deleteSchedule(db, ownerId, id))) throw new NotFoundError('Maintenance schedule not found');
+    },
+  };
+}
+
+export type MaintenanceService = ReturnType<typeof createMaintenanceService>;
+
+const WEEKDAYS = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
+
+function scheduleJson(row: ScheduleRow, zone: string, now: Date) {
+  const window = { weekday: row.weekday, startMinute: row.start_minute, durationMinutes: row.duration_minutes };
+  return {
+    id: String(row.id),
+    bot_id: row.bot_id,
+    weekday: row.weekday,
+    weekday_name: WEEKDAYS[row.weekday - 1]!,
+    start: formatStartMinute(row.start_minute),
+    minutes: row.duration_minutes,
+    time_zone: zone,
+    reason: row.reason,
+    next_start: nextWeeklyStart(window, zone, now)?.toISOString() ?? null,
+  };
+}
