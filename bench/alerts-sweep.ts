@@ -3,7 +3,8 @@
 // of which BENCH_STALE (default 200) have gone silent. PostgreSQL only (DATABASE_URL).
 //
 //   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm run bench:sweep
-// Then the same with probing on (queue the nudges, judge them). BENCH_STORM=1 also times a storm
+// Then the same with probing on (queue the nudges, judge them), and with ALERT_GROUP_WINDOW (open,
+// join and close one group per owner). BENCH_STORM=1 also times a storm
 // sweep (60 % of the fleet silent at once).
 import { createSweep } from '../src/alerts/sweep.ts';
 import { isIncidentOpen } from '../src/db/incidents.ts';
@@ -86,6 +87,31 @@ try {
   const judged = await time(`probing sweep: ${staleCount} judged after PROBE_CONFIRM`, () => probing.run(new Date(later.getTime() + 120_000)));
   console.log(`  flipped ${judged.flipped}, stale mails queued ${judged.staleMails}`);
   await time('probing sweep: nothing to do', () => probing.run(new Date(later.getTime() + 121_000)));
+
+  // With ALERT_GROUP_WINDOW (issue 16): the sweep that opens one group per owner, the one 30 s later
+  // whose silent sites (the same owners') join those groups, and the one that closes them. A 1-minute
+  // window, so that all of it happens before the rest of the fleet's deadlines (5 minutes ahead).
+  const grouped = createSweep({ db, staleAfterMs: STALE_AFTER_MS, alertRepeatMs: 86_400_000, stormFraction: 0.5, stormMin: 1_000_000, alertGroupWindowMs: 60_000 });
+  const owners = await db.query<{ user_id: string }>(
+    `SELECT DISTINCT user_id FROM bots WHERE connection_status = 'connected' ORDER BY user_id LIMIT $1`,
+    [staleCount],
+  );
+  const silence = async (at: Date) =>
+    db.query(
+      `UPDATE bots SET wordpress_last_activity = $2::timestamptz - interval '20 minutes'
+       WHERE id IN (SELECT DISTINCT ON (user_id) id FROM bots WHERE connection_status = 'connected' AND user_id = ANY($1::uuid[]) ORDER BY user_id, id)`,
+      [owners.rows.map((r) => r.user_id), at],
+    );
+  const groupAt = new Date(later.getTime() + 130_000);
+  await silence(groupAt);
+  const opening = await time(`grouped sweep: ${staleCount} owners open a group`, () => grouped.run(groupAt));
+  console.log(`  flipped ${opening.flipped}, groups opened ${opening.staleMails}`);
+  const joinAt = new Date(groupAt.getTime() + 30_000);
+  await silence(joinAt);
+  const joining = await time(`grouped sweep: ${staleCount} more sites join them`, () => grouped.run(joinAt));
+  console.log(`  flipped ${joining.flipped}, owner mails joined ${joining.groupsJoined}, new groups ${joining.staleMails}`);
+  const closing = await time('grouped sweep: window ends, groups closed', () => grouped.run(new Date(groupAt.getTime() + 60_000)));
+  console.log(`  groups closed ${closing.groupsClosed}`);
 
   if (process.env.BENCH_STORM === '1') {
     const silent = Math.floor(botCount * 0.6);

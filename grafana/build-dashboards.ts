@@ -166,6 +166,16 @@ export function fleetDashboard(): Dashboard {
         .height(8)
         .span(6)
         .withTarget(query(`max(${METRIC.stormIncidentActive}${sel()})`, 'active')),
+    )
+    .withPanel(
+      timeseries('Sites per alert email', 'Sites named in each owner alert email sent (ALERT_GROUP_WINDOW gathers a burst into one): p50, p95, p99.', 'short')
+        .targets(quantiles(METRIC.digestSites))
+        .min(0),
+    )
+    .withPanel(
+      timeseries('Alert delay', 'From the decision to alert about a site to its email being sent (the group window plus delivery): p50, p95, p99.', 's')
+        .targets(quantiles(METRIC.alertDelay))
+        .min(0),
     );
 
   builder.withRow(new RowBuilder('Silent sites (nudge and probe)'));

@@ -37,6 +37,8 @@ export interface Config {
   readonly operatorEmail: string | undefined;
   readonly sweepCron: string;
   readonly alertRepeatMs: number;
+  /** How long an owner's stale (or recovery) digest gathers further sites before it is sent; 0 = at the sweep. */
+  readonly alertGroupWindowMs: number;
   readonly stormFraction: number;
   readonly stormMin: number;
   /** Nudge and probe a silent site before calling it stale (spec §11); off = flip at the deadline. */
@@ -95,6 +97,15 @@ export function loadConfig(env: Env = process.env): Config {
     if (ms === null || ms < minMs) {
       throw new ConfigError(name, raw, `a duration of at least ${minMs / 1000}s such as "90s", "10m", "1h" or "7d"`);
     }
+    return ms;
+  };
+
+  // 0 keeps the per-sweep digest; more than an hour would hold a first alert too long.
+  const groupWindow = (): number => {
+    const raw = read('ALERT_GROUP_WINDOW');
+    if (raw !== undefined && raw.trim() === '0') return 0;
+    const ms = duration('ALERT_GROUP_WINDOW', '5m', 0);
+    if (ms > 3_600_000) throw new ConfigError('ALERT_GROUP_WINDOW', raw ?? '', 'a duration of at most 1h such as "5m", or 0 to send at the sweep');
     return ms;
   };
 
@@ -186,6 +197,7 @@ export function loadConfig(env: Env = process.env): Config {
     operatorEmail: email('OPERATOR_EMAIL'),
     sweepCron,
     alertRepeatMs: duration('ALERT_REPEAT', '24h', 60_000),
+    alertGroupWindowMs: groupWindow(),
     stormFraction: fraction('STORM_FRACTION', 0.5),
     stormMin: integer('STORM_MIN', 20, 1, 1_000_000_000),
     probe: boolean('PROBE', true),

@@ -20,6 +20,8 @@ export const METRIC = {
   stormIncidentActive: 'agentdesk_storm_incident_active',
   probes: 'agentdesk_probes_total',
   probeDuration: 'agentdesk_probe_duration_seconds',
+  digestSites: 'agentdesk_digest_sites',
+  alertDelay: 'agentdesk_alert_delay_seconds',
 } as const;
 
 export const HEARTBEAT_RESULTS = ['accepted', 'invalid_token', 'bot_disabled', 'invalid_body', 'rate_limited', 'unavailable'] as const;

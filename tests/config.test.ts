@@ -57,6 +57,18 @@ test('reads the probe settings', () => {
   assert.is(config.probeAllowPrivate, true);
 });
 
+test('groups alerts over 5 minutes by default; 0 sends at the sweep; more than an hour is refused', () => {
+  // the plugin's heartbeat interval by default
+  assert.is(loadConfig({}).alertGroupWindowMs, 300_000);
+  // 0 (or 0s) keeps one digest per sweep
+  assert.is(loadConfig({ ALERT_GROUP_WINDOW: '0' }).alertGroupWindowMs, 0);
+  assert.is(loadConfig({ ALERT_GROUP_WINDOW: '0s' }).alertGroupWindowMs, 0);
+  assert.is(loadConfig({ ALERT_GROUP_WINDOW: '90s' }).alertGroupWindowMs, 90_000);
+  // a window longer than an hour, or not a duration, names the variable
+  assert.throws(() => loadConfig({ ALERT_GROUP_WINDOW: '2h' }), (error: unknown) => error instanceof ConfigError && /ALERT_GROUP_WINDOW.*at most 1h/.test(error.message));
+  assert.throws(() => loadConfig({ ALERT_GROUP_WINDOW: 'soon' }), (error: unknown) => error instanceof ConfigError && /ALERT_GROUP_WINDOW/.test(error.message));
+});
+
 test('each bad value names the variable and what it expects', () => {
   const cases: Array<[Record<string, string>, RegExp]> = [
     [{ PORT: 'eighty' }, /PORT="eighty": expected an integer from 0 to 65535/],

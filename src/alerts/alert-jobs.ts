@@ -109,7 +109,7 @@ export async function startAlertJobs(deps: AlertJobsDeps) {
       if (!result.skipped) {
         metrics.sweepDuration.observe(Number(process.hrtime.bigint() - started) / 1e9);
         metrics.sweepLastSuccess.set(Date.now() / 1000);
-        if (result.flipped || result.recoveryMails || result.reminderMails || result.incidentClosed || result.probesQueued || result.woke) {
+        if (result.flipped || result.recoveryMails || result.reminderMails || result.incidentClosed || result.probesQueued || result.woke || result.groupsClosed) {
           log.info({ ...result }, 'sweep done');
         }
         // The instance that swept also keeps the heartbeat history bounded (an hour's rows at a time).

@@ -59,7 +59,40 @@ export function registerAlertMetrics(registry: client.Registry, deps: AlertMetri
   });
   sweepLastSuccess.set(0);
 
-  return { alertEmails, sweepDuration, sweepLastSuccess };
+  // ALERT_GROUP_WINDOW (issue 16): how many sites each owner mail names, and how long each site's
+  // alert waited from the sweep's decision to the mail server accepting it.
+  const digestSites = new client.Histogram({
+    name: METRIC.digestSites,
+    help: 'Sites named in each owner alert email sent, by kind (stale, recovery, reminder).',
+    labelNames: ['kind'] as const,
+    buckets: [1, 2, 3, 5, 10, 20, 50, 100, 500],
+    registers: [registry],
+  });
+
+  const alertDelay = new client.Histogram({
+    name: METRIC.alertDelay,
+    help: 'Seconds from the decision to alert about a site (stale or recovered) to the email about it being sent.',
+    labelNames: ['kind'] as const,
+    buckets: [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600],
+    registers: [registry],
+  });
+
+  return { alertEmails, sweepDuration, sweepLastSuccess, digestSites, alertDelay };
+}
+
+/** Records a sent owner mail in the digest histograms (its payload lists the sites it names). */
+export function observeSentDigest(
+  metrics: Partial<Pick<AlertMetrics, 'digestSites' | 'alertDelay'>> | undefined,
+  mail: { kind: string; user_id: string | null; payload: Record<string, unknown> },
+  sentAt: Date,
+): void {
+  const sites = mail.payload.sites;
+  if (!metrics || !mail.user_id || !Array.isArray(sites)) return;
+  metrics.digestSites?.observe({ kind: mail.kind }, sites.length);
+  for (const site of sites as Array<{ decided_at?: unknown }>) {
+    const decided = typeof site.decided_at === 'string' ? Date.parse(site.decided_at) : NaN;
+    if (Number.isFinite(decided)) metrics.alertDelay?.observe({ kind: mail.kind }, Math.max(0, sentAt.getTime() - decided) / 1000);
+  }
 }
 
 export type AlertMetrics = ReturnType<typeof registerAlertMetrics>;

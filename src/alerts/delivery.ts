@@ -14,7 +14,7 @@ import type { Database } from '../db/database.ts';
 import { claimDueMails, finishAttempt } from '../db/outbox.ts';
 import { findRecipients } from '../db/users.ts';
 import { isPermanentSendFailure, MAX_SEND_ATTEMPTS, retryDelayMs } from '../domain/alert-rules.ts';
-import type { AlertMetrics } from './alert-metrics.ts';
+import { observeSentDigest, type AlertMetrics } from './alert-metrics.ts';
 import { composeMail, type ComposeDeps } from './compose-mail.ts';
 import type { MailTransport } from './mail-transport.ts';
 import type { AlertLog } from './sweep.ts';
@@ -23,7 +23,7 @@ export interface DeliveryDeps {
   db: Database;
   transport: MailTransport;
   compose: ComposeDeps;
-  metrics?: Pick<AlertMetrics, 'alertEmails'>;
+  metrics?: Pick<AlertMetrics, 'alertEmails'> & Partial<Pick<AlertMetrics, 'digestSites' | 'alertDelay'>>;
   log?: AlertLog;
   /** How long a claimed mail is reserved for its worker before another may retry it. */
   leaseMs?: number;
@@ -81,7 +81,7 @@ export function createDelivery(deps: DeliveryDeps) {
             }
             continue;
           }
-          await finishAttempt(deps.db, row.id, row.attempts, { status: 'sent', at: now });
+          if (await finishAttempt(deps.db, row.id, row.attempts, { status: 'sent', at: now })) observeSentDigest(deps.metrics, row, now);
           result.sent++;
           count(row.kind, 'sent');
         }

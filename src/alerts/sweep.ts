@@ -21,7 +21,9 @@
 //     mails are released with the sites still stale, or dropped when none is. The operator gets the
 //     breakdown by diagnosis once the incident's probes are judged, and again when it ends.
 //  5. Queue one stale digest per owner listing their newly stale sites (muted, disabled and
-//     unsubscribed excluded), held while an incident is open.
+//     unsubscribed excluded), held while an incident is open. With ALERT_GROUP_WINDOW, stale and
+//     recovery digests are groups that an owner's later sites join until the window closes
+//     (src/alerts/alert-groups.ts); a site back before its group is sent leaves it (step 2).
 //  6. Queue reminders for episodes due one (ALERT_REPEAT after going stale, then every
 //     ALERT_REPEAT, for 7 days), one mail per owner. With probing on, each reminder first re-probes
 //     the site and waits for that probe like a deadline does, then carries the updated diagnosis.
@@ -30,6 +32,7 @@
 //     reminders are skipped; once the window is over, the episodes still stale are re-probed (as a
 //     reminder 0) and mailed like a deadline. Owners of one-off windows over a day long are mailed
 //     a day before they end.
+//  8. Groups (ALERT_GROUP_WINDOW) whose window has ended become pending: the delivery worker sends them.
 // Mails are outbox rows; src/alerts/delivery.ts sends them.
 import type { Config } from '../config.ts';
 import type { Database, Queryable } from '../db/database.ts';
@@ -63,6 +66,9 @@ import {
 import { groupByOwner, incidentEnds, isStale, isStorm, mayNotify, reminderDue, staleAt, staleCandidateCutoff } from '../domain/alert-rules.ts';
 import { answerOf, judgeProbe, nudgeUrl, probeGiveUpMs, probeReady, type Diagnosis, type ProbeResult } from '../domain/probe-diagnosis.ts';
 import type { Metrics } from '../metrics.ts';
+import { closeDueGroups, withdrawFromOpenGroups } from '../db/alert-groups.ts';
+import { isGroupedKind } from '../domain/alert-grouping.ts';
+import { enqueueGrouped } from './alert-groups.ts';
 import { readIngestResumedAt } from './ingest-liveness.ts';
 import { holdEpisodesForMaintenance, releaseEpisodes, selectHeldEpisodes } from '../db/maintenance.ts';
 import { botsInMaintenance, MAINTENANCE_DETAIL, queueEndingNotices } from './maintenance-sweep.ts';
@@ -84,6 +90,8 @@ export interface SweepDeps {
   /** Nudge and probe before flipping (spec §11); undefined = PROBE=off. */
   probe?: { confirmMs: number; giveUpMs: number };
   metrics?: Pick<Metrics, 'probes'>;
+  /** ALERT_GROUP_WINDOW: stale and recovery mails gather an owner's sites for this long (0 = send at the sweep). */
+  alertGroupWindowMs?: number;
 }
 
 /** A probe's lease: its timeout and a margin for the database writes around it. */
@@ -111,6 +119,10 @@ export interface SweepResult {
   maintenanceMails: number;
   /** "Your maintenance window ends in a day" mails. */
   endingNotices: number;
+  /** Owner mails (stale or recovery) that sites joined instead of a new mail (ALERT_GROUP_WINDOW). */
+  groupsJoined: number;
+  /** Groups whose window ended in this run, now due to be sent. */
+  groupsClosed: number;
 }
 
 /** One site as it appears in a mail's payload (rendered at send time). */
@@ -127,6 +139,8 @@ export interface SitePayload {
   /** The "maintenance window ends in a day" mail: when the window ends, and why it was opened. */
   maintenance_until?: string;
   maintenance_reason?: string | null;
+  /** When the sweep decided to announce this site (the delay metric counts from here). */
+  decided_at?: string;
 }
 
 interface Item {
@@ -168,6 +182,7 @@ export function sweepSettings(config: Config): Omit<SweepDeps, 'db' | 'log'> {
     stormFraction: config.stormFraction,
     stormMin: config.stormMin,
     operatorEmail: config.operatorEmail,
+    alertGroupWindowMs: config.alertGroupWindowMs,
     probe: config.probe
       ? { confirmMs: config.probeConfirmMs, giveUpMs: probeGiveUpMs(config.probeTimeoutMs, config.probeConfirmMs, probeLeaseMs(config.probeTimeoutMs)) }
       : undefined,
@@ -177,23 +192,43 @@ export function sweepSettings(config: Config): Omit<SweepDeps, 'db' | 'log'> {
 export function createSweep(deps: SweepDeps) {
   const log = deps.log ?? silentLog;
 
-  /** Queues one mail per owner for these items; returns how many mails were queued. */
-  function enqueuePerOwner(tx: Queryable, kind: Exclude<OutboxKind, 'incident' | 'maintenance_ending'>, items: Item[], now: Date, incident: IncidentRow | undefined) {
+  /**
+   * Queues one mail per owner for these items, or (stale and recovery, ALERT_GROUP_WINDOW > 0) adds
+   * them to the owner's open group; returns how many mails were queued.
+   */
+  async function enqueuePerOwner(
+    tx: Queryable,
+    kind: Exclude<OutboxKind, 'incident' | 'maintenance_ending'>,
+    items: Item[],
+    now: Date,
+    incident: IncidentRow | undefined,
+    result?: Pick<SweepResult, 'groupsJoined'>,
+  ) {
     const mails = [...groupByOwner(items)].map(([userId, list]) => ({
       dedupeKey: `${kind}:${userId}:${list[0]!.notification.dedupeKey}`,
       userId,
-      payload: { sites: list.map((item) => item.site) },
+      payload: { sites: list.map((item) => ({ ...item.site, decided_at: now.toISOString() })) },
       notifications: list.map((item) => item.notification),
     }));
     const held = incident !== undefined && kind === 'stale';
-    return enqueueOwnerMails(tx, kind, mails, held ? 'held' : 'pending', held ? incident.id : null, now);
+    const [status, incidentId] = held ? (['held', incident.id] as const) : (['pending', null] as const);
+    if (deps.alertGroupWindowMs && isGroupedKind(kind)) {
+      const { opened, joined } = await enqueueGrouped(tx, kind, mails, { incidentId, windowMs: deps.alertGroupWindowMs, now });
+      if (result) result.groupsJoined += joined;
+      return opened;
+    }
+    return enqueueOwnerMails(tx, kind, mails, status, incidentId, now);
   }
 
   const count = (result: ProbeResult) => deps.metrics?.probes.inc({ result });
 
-  async function queueRecoveries(tx: Queryable, now: Date): Promise<number> {
+  async function queueRecoveries(tx: Queryable, now: Date, result: SweepResult): Promise<number> {
     const closed = await closeEpisodesFromEvents(tx, now);
-    const recovering = closed.filter((row) => row.to_status === 'connected' && row.announced && mayNotify(recipientOf(row), now));
+    // Back inside its group's window: the stale mail about it is not sent yet, so nothing is said at all.
+    const withdrawn = await withdrawFromOpenGroups(tx, closed.map((row) => row.episode_id));
+    const recovering = closed.filter(
+      (row) => row.to_status === 'connected' && row.announced && !withdrawn.has(row.episode_id) && mayNotify(recipientOf(row), now),
+    );
     // What each episode turned out to be, so the recovery mail can say what it was.
     const diagnoses = await selectEpisodeDiagnoses(tx, recovering.map((row) => row.episode_id));
     const items: Item[] = recovering.map((row) => {
@@ -204,7 +239,7 @@ export function createSweep(deps: SweepDeps) {
         diagnosis_detail: known?.detail ?? null,
       });
     });
-    return enqueuePerOwner(tx, 'recovery', items, now, undefined);
+    return enqueuePerOwner(tx, 'recovery', items, now, undefined, result);
   }
 
   /** Step 2, second half: probes whose site reported meanwhile. */
@@ -421,13 +456,15 @@ export function createSweep(deps: SweepDeps) {
         woke: 0,
         maintenanceMails: 0,
         endingNotices: 0,
+        groupsJoined: 0,
+        groupsClosed: 0,
       };
       return deps.db.transaction(async (tx) => {
         // 1.
         if (!(await tryLockSweep(tx))) return { ...result, skipped: true };
 
         // 2.
-        result.recoveryMails = await queueRecoveries(tx, now);
+        result.recoveryMails = await queueRecoveries(tx, now, result);
         result.woke = await finishWokenProbes(tx, now);
 
         // 3.
@@ -535,7 +572,7 @@ export function createSweep(deps: SweepDeps) {
             const verdict = diagnosisOf.get(row.bot_id);
             return itemFor(row, 'stale', { diagnosis: verdict?.result ?? null, diagnosis_detail: verdict?.detail ?? null });
           });
-        const staleMails = await enqueuePerOwner(tx, 'stale', staleItems, now, incident);
+        const staleMails = await enqueuePerOwner(tx, 'stale', staleItems, now, incident, result);
         if (incident) result.heldMails = staleMails;
         else result.staleMails = staleMails;
 
@@ -545,6 +582,9 @@ export function createSweep(deps: SweepDeps) {
         // 7.
         result.maintenanceMails = await releaseMaintenanceHolds(tx, now, incident);
         result.endingNotices = await queueEndingNotices(tx, now);
+
+        // 8.
+        result.groupsClosed = await closeDueGroups(tx, now);
         return result;
       });
     },

@@ -4,7 +4,8 @@ import type { BotRow } from '../db/bots.ts';
 import { effectiveStatus } from '../domain/connection-status.ts';
 import { currentDiagnosis } from '../domain/probe-diagnosis.ts';
 
-export function botToJson(bot: BotRow) {
+/** `alertPendingUntil`: the end of the open alert group this bot's mail waits in (ALERT_GROUP_WINDOW). */
+export function botToJson(bot: BotRow, alertPendingUntil: Date | null = null) {
   return {
     id: bot.id,
     user_id: bot.user_id,
@@ -36,6 +37,7 @@ export function botToJson(bot: BotRow) {
     last_probe_at: bot.last_probe_at?.toISOString() ?? null,
     // Spec §12: the end of the maintenance window the bot is in now (no stale alert until then).
     maintenance_until: bot.maintenance_until?.toISOString() ?? null,
+    alert_pending_until: alertPendingUntil?.toISOString() ?? null,
   };
 }
 

@@ -4,6 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { SessionService } from '../accounts/session-service.ts';
 import type { UserService } from '../accounts/user-service.ts';
+import type { BotRow } from '../db/bots.ts';
 import { effectiveStatus } from '../domain/connection-status.ts';
 import { csrfForCookieAuth, requireOwner } from '../http/authenticate.ts';
 import { sendError } from '../http/error-handler.ts';
@@ -132,6 +133,8 @@ export async function botRoutes(app: FastifyInstance, { bots, users, sessions }:
     schema: { tags: ['bots'], summary, security: ownerSecurity, ...schema },
   });
 
+  const withPendingAlert = async (bot: BotRow) => botToJson(bot, (await bots.alertPendingUntil([bot.id])).get(bot.id));
+
   app.get(
     '/api/bots',
     owner('List your bots', {
@@ -139,7 +142,8 @@ export async function botRoutes(app: FastifyInstance, { bots, users, sessions }:
     }),
     async (request) => {
       const list = await bots.listBots(request.owner!.id);
-      return { bots: list.map(botToJson) };
+      const pending = await bots.alertPendingUntil(list.map((bot) => bot.id));
+      return { bots: list.map((bot) => botToJson(bot, pending.get(bot.id))) };
     },
   );
 
@@ -159,7 +163,7 @@ export async function botRoutes(app: FastifyInstance, { bots, users, sessions }:
   app.get<IdParams>(
     '/api/bots/:id',
     owner('Read one of your bots', { params: idParamsSchema, response: { 200: botJsonSchema, ...ownerErrors } }),
-    async (request) => botToJson(await bots.getBot(request.owner!.id, request.params.id)),
+    async (request) => withPendingAlert(await bots.getBot(request.owner!.id, request.params.id)),
   );
 
   app.put<IdParams & { Body: Record<string, unknown> }>(
@@ -169,7 +173,7 @@ export async function botRoutes(app: FastifyInstance, { bots, users, sessions }:
       body: updateBotBodySchema,
       response: { 200: botJsonSchema, 400: errorSchema, 403: errorSchema, ...ownerErrors },
     }),
-    async (request) => botToJson(await bots.updateBot(request.owner!.id, request.params.id, request.body)),
+    async (request) => withPendingAlert(await bots.updateBot(request.owner!.id, request.params.id, request.body)),
   );
 
   app.delete<IdParams>(

@@ -50,6 +50,10 @@ export const botJsonSchema = {
       format: 'date-time',
       description: 'While the bot is in a maintenance window (one-off or weekly): when it ends; no stale alert until then. Null otherwise',
     }),
+    alert_pending_until: nullable('string', {
+      format: 'date-time',
+      description: 'While an alert email about this site waits for more of your sites to join it (ALERT_GROUP_WINDOW): when it will be sent at the latest; null otherwise',
+    }),
   },
   required: ['id', 'name', 'connection_status'],
   // A field added to botToJson and forgotten here still reaches clients.

@@ -13,6 +13,7 @@ import {
   type BotChanges,
   type BotListFilter,
 } from '../db/bot-changes.ts';
+import { selectAlertPendingUntil } from '../db/alert-groups.ts';
 import { listAlertMailsForBot } from '../db/outbox.ts';
 import { findUserByEmail } from '../db/users.ts';
 import { selectMaintenanceFacts } from '../db/maintenance.ts';
@@ -86,6 +87,9 @@ export function createBotService({ db, now = () => new Date() }: BotServiceDeps)
     },
 
     listBots: async (ownerId: string): Promise<BotRow[]> => withMaintenance(await listOwnedBots(db, ownerId)),
+
+    /** For the bots with an alert mail waiting in an open group: when it goes out at the latest. */
+    alertPendingUntil: (botIds: readonly string[]): Promise<Map<string, Date>> => selectAlertPendingUntil(db, botIds),
 
     async getBot(ownerId: string, botId: string): Promise<BotRow> {
       const bot = await findOwnedBot(db, ownerId, botId);

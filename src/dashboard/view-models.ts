@@ -135,12 +135,22 @@ const MAIL_STATUSES: Record<BotAlertMail['status'], string> = {
   dropped: 'Not sent (no longer true, or unsubscribed)',
 };
 
+/**
+ * A group mail whose window is open (ALERT_GROUP_WINDOW, not held by a storm): when it will go out,
+ * at the latest (its window's end; the sweep closes it then, or earlier once every site is in it).
+ */
+export function groupSendsAt(mail: Pick<BotAlertMail, 'group_key' | 'status' | 'incident_id' | 'next_attempt_at'>): Date | null {
+  return mail.group_key !== null && mail.status === 'held' && mail.incident_id === null ? mail.next_attempt_at : null;
+}
+
 /** One alert mail about a bot, as its page lists it. */
 export function alertMailView(mail: BotAlertMail, now: Date, timeZone: string) {
+  const sendsAt = moment(groupSendsAt(mail), now, timeZone);
   return {
     at: moment(mail.sent_at ?? mail.created_at, now, timeZone),
     kind: MAIL_KINDS[mail.kind],
-    status: MAIL_STATUSES[mail.status],
+    status: sendsAt ? `Alert pending, will be sent at ${sendsAt.exact}` : MAIL_STATUSES[mail.status],
+    sendsAt,
     failed: mail.status === 'failed',
     error: mail.status === 'failed' || mail.status === 'pending' ? mail.last_error : null,
     attempts: mail.attempts,

@@ -64,20 +64,24 @@ export async function enqueueOwnerMails(
     const outboxId = ids.get(mail.dedupeKey);
     return outboxId === undefined ? [] : mail.notifications.map((n) => ({ ...n, outboxId }));
   });
-  if (notifications.length) {
-    await tx.query(
-      `INSERT INTO alert_notifications (dedupe_key, kind, bot_id, episode_id, outbox_id)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::uuid[], $4::bigint[], $5::bigint[])`,
-      [
-        notifications.map((n) => n.dedupeKey),
-        notifications.map((n) => n.kind),
-        notifications.map((n) => n.botId),
-        notifications.map((n) => n.episodeId),
-        notifications.map((n) => n.outboxId),
-      ],
-    );
-  }
+  await insertNotifications(tx, notifications);
   return inserted.length;
+}
+
+/** Records which mail carries each notification; a dedupe key that exists raises a unique violation. */
+export async function insertNotifications(tx: Queryable, notifications: ReadonlyArray<NewNotification & { outboxId: number }>): Promise<void> {
+  if (notifications.length === 0) return;
+  await tx.query(
+    `INSERT INTO alert_notifications (dedupe_key, kind, bot_id, episode_id, outbox_id)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::uuid[], $4::bigint[], $5::bigint[])`,
+    [
+      notifications.map((n) => n.dedupeKey),
+      notifications.map((n) => n.kind),
+      notifications.map((n) => n.botId),
+      notifications.map((n) => n.episodeId),
+      notifications.map((n) => n.outboxId),
+    ],
+  );
 }
 
 export interface NewNotification {
@@ -197,12 +201,18 @@ export interface BotAlertMail {
   sent_at: Date | null;
   attempts: number;
   last_error: string | null;
+  /** When it is due; for a group still held open (ALERT_GROUP_WINDOW), when its window closes. */
+  next_attempt_at: Date;
+  /** Set for a group mail, which other sites of the owner may join while its window is open. */
+  group_key: string | null;
+  /** The storm incident holding it, if any. */
+  incident_id: number | null;
 }
 
 /** The latest alert mails that mention this bot, newest first (its page shows them, failures included). */
 export async function listAlertMailsForBot(db: Queryable, botId: string, limit = 10): Promise<BotAlertMail[]> {
   const { rows } = await db.query<BotAlertMail>(
-    `SELECT n.kind, o.status, o.created_at, o.sent_at, o.attempts, o.last_error
+    `SELECT n.kind, o.status, o.created_at, o.sent_at, o.attempts, o.last_error, o.next_attempt_at, o.group_key, o.incident_id
      FROM alert_notifications n JOIN alert_outbox o ON o.id = n.outbox_id
      WHERE n.bot_id = $1 ORDER BY n.id DESC LIMIT $2`,
     [botId, limit],

@@ -116,7 +116,8 @@ export async function createAlertHarness(options: {
   const db = options.db ?? (await alertsDatabase()).db;
   const clock = options.clock ?? createClock(new Date('2026-01-05T10:00:00Z'));
   // Probing is off unless a suite turns it on (tests/probes/): these suites test the flip itself.
-  const env = { STALE_AFTER: '10m', PUBLIC_URL: 'https://desk.example.test', SECRET_KEY: 'x'.repeat(40), PROBE: 'off', ...options.env };
+  // Digests go out at the sweep (ALERT_GROUP_WINDOW=0) unless a suite sets a window (alert-groups.test.ts).
+  const env = { STALE_AFTER: '10m', PUBLIC_URL: 'https://desk.example.test', SECRET_KEY: 'x'.repeat(40), PROBE: 'off', ALERT_GROUP_WINDOW: '0', ...options.env };
   const config = testConfig(env);
   const metrics = createMetrics();
   const { app } = await buildTestApp({ db, clock, env, metrics });
