@@ -194,6 +194,9 @@ export async function recordHeartbeats(db: Queryable, writes: readonly Heartbeat
       writes.map((w) => w.reason),
       writes.map((w) => w.at),
     ],
+    // Prepared once per connection: planning this statement cost more PostgreSQL CPU than running
+    // it for a small batch (docs/SCALING.md).
+    { name: 'record_heartbeats' },
   );
   return new Map(rows.map((row) => [row.token_hash, { botId: row.id, isActive: row.is_active }]));
 }
@@ -259,7 +262,7 @@ export interface StaleCandidateRow {
   grace_seconds: number;
 }
 
-/** Connected bots silent since before the cutoff: one range scan of bots_connected_last_activity_idx. */
+/** Connected bots silent since before the cutoff: one range scan of bots_status_last_activity_idx. */
 export async function selectStaleCandidates(tx: Queryable, cutoff: Date): Promise<StaleCandidateRow[]> {
   const { rows } = await tx.query<StaleCandidateRow>(
     `SELECT id, wordpress_last_activity AS last_activity, stale_grace_seconds AS grace_seconds

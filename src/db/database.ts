@@ -7,9 +7,17 @@ export interface QueryResult<Row> {
   rowCount: number;
 }
 
+export interface QueryOptions {
+  name?: string;
+}
+
 export interface Queryable {
-  /** Runs one parameterised statement ($1, $2, …). */
-  query<Row = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<QueryResult<Row>>;
+  /**
+   * Runs one parameterised statement ($1, $2, …). A `name` makes it a prepared statement on each
+   * connection (parsed and planned once there, then reused): for hot statements only, whose text
+   * never changes under that name.
+   */
+  query<Row = Record<string, unknown>>(text: string, params?: readonly unknown[], options?: QueryOptions): Promise<QueryResult<Row>>;
   /** Runs a script of several statements without parameters (migrations). */
   exec(script: string): Promise<void>;
 }

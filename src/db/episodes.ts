@@ -38,8 +38,9 @@ export const FLIP_BATCH = 5000;
  */
 export async function flipStale(tx: Queryable, flips: readonly StaleFlip[], repeatMs: number): Promise<FlippedRow[]> {
   const flipped: FlippedRow[] = [];
-  // In last-activity order, so each batch names its own slice of the partial index
-  // bots_connected_last_activity_idx: the update reads that slice, never the whole fleet.
+  // In last-activity order, so each batch names its own slice of the index
+  // bots_status_last_activity_idx (connected, by last activity): the update reads that slice,
+  // never the whole fleet.
   const ordered = [...flips].sort((a, b) => a.lastActivity.getTime() - b.lastActivity.getTime());
   for (let start = 0; start < ordered.length; start += FLIP_BATCH) {
     const batch = ordered.slice(start, start + FLIP_BATCH);

@@ -1,6 +1,7 @@
 // The fleet in numbers, for the admin fleet page and the Prometheus gauges alike, so both count the
 // same: bots by effective status (one rule, effectiveStatusSql), and plugin and WordPress versions
-// counted two named ways, in ONE statement that reads the bots table once.
+// counted two named ways, in ONE statement over the fleet counts the database keeps current
+// (sql/092_fleet_counts.sql), never a pass over the bots rows.
 import type { ConnectionStatus } from '../domain/connection-status.ts';
 import { effectiveStatusSql } from './bots.ts';
 import type { Queryable } from './database.ts';
@@ -35,10 +36,10 @@ export const OTHER_VERSION = 'other';
 type VersionKind = 'connected_plugin' | 'connected_wp' | 'reported_plugin' | 'reported_wp';
 
 /**
- * Reads the summary in one statement:
- * 1. one GROUP BY over the raw low-cardinality columns (stored status, active flag, plugin version,
- *    WordPress version): the planner's statistics know them, so it picks a parallel hash aggregate,
- *    and there are few groups, because versions are releases;
+ * Reads the summary in one statement, from the counts the triggers of sql/092_fleet_counts.sql keep
+ * (a few hundred rows however many bots; exact, since counts and pending changes are read in one
+ * snapshot), after folding the pending changes in:
+ * 1. the counts per (stored status, active flag, plugin version, WordPress version);
  * 2. from those groups, the effective status of each and the totals by status and by version,
  *    among connected sites and among every site that reported;
  * 3. with topVersions, ranks versions within each list and folds everything after the top N into
@@ -47,13 +48,17 @@ type VersionKind = 'connected_plugin' | 'connected_wp' | 'reported_plugin' | 're
  * Measured at a million bots in bench/fleet-metrics.ts and bench/fleet-page.ts.
  */
 export async function readFleetSummary(db: Queryable, query: FleetSummaryQuery = {}): Promise<FleetSummary> {
-  // Parallel workers allowed: at a million bots they made this statement 1.7-1.9x faster than
-  // without (bench/fleet-metrics.ts, on a freshly vacuumed table and after every row was updated).
+  await foldFleetCounts(db);
   const { rows } = await db.query<{ kind: 'status' | VersionKind; value: string; n: number }>(
-    `WITH grouped AS MATERIALIZED (
-       SELECT ${effectiveStatusSql()} AS status, wordpress_plugin_version AS plugin, wordpress_wp_version AS wp, count(*) AS n
-       FROM bots
-       GROUP BY connection_status, is_active, wordpress_plugin_version, wordpress_wp_version
+    `WITH counts AS (
+       SELECT connection_status, is_active, plugin_version, wp_version, n FROM fleet_counts
+       UNION ALL
+       SELECT connection_status, is_active, plugin_version, wp_version, delta FROM fleet_count_changes
+     ), grouped AS MATERIALIZED (
+       SELECT ${effectiveStatusSql('counts')} AS status, nullif(plugin_version, '') AS plugin, nullif(wp_version, '') AS wp, sum(n) AS n
+       FROM counts
+       GROUP BY connection_status, is_active, plugin_version, wp_version
+       HAVING sum(n) <> 0 -- a group every bot has left keeps its row, at zero
      ), labelled AS (
        SELECT 'status' AS kind, status AS value, sum(n) AS n FROM grouped GROUP BY status
        UNION ALL
@@ -90,4 +95,23 @@ export async function readFleetSummary(db: Queryable, query: FleetSummaryQuery =
     reportedPluginVersions: rank(versions.reported_plugin),
     reportedWpVersions: rank(versions.reported_wp),
   };
+}
+
+/**
+ * Moves the pending +1/-1 changes into fleet_counts, in one statement (so at once or not at all).
+ * Safe to run from any number of instances at the same time: a change row is deleted by one of
+ * them only (the others wait on its row lock, then skip it), and the upsert adds to the latest
+ * committed count. Cheap when nothing is pending; a storm's flips are a few thousand rows.
+ */
+export async function foldFleetCounts(db: Queryable): Promise<void> {
+  await db.query(
+    `WITH changes AS (
+       DELETE FROM fleet_count_changes RETURNING connection_status, is_active, plugin_version, wp_version, delta
+     )
+     INSERT INTO fleet_counts AS c (connection_status, is_active, plugin_version, wp_version, n)
+     SELECT connection_status, is_active, plugin_version, wp_version, sum(delta) FROM changes GROUP BY 1, 2, 3, 4
+     ON CONFLICT (connection_status, is_active, plugin_version, wp_version) DO UPDATE SET n = c.n + excluded.n`,
+    [],
+    { name: 'fold_fleet_counts' },
+  );
 }

@@ -30,8 +30,10 @@ export async function listFleetPage(db: Queryable, filter: FleetFilter): Promise
     where.push(`wordpress_wp_version = $${params.length}`);
   }
   if (filter.search) {
+    // Across the whole fleet: through bot_search's trigram indexes (sql/091_bot_search.sql), not
+    // a scan of a million bots rows. (An owner's own list, bounded by that owner, filters bots.)
     params.push(likePattern(filter.search));
-    where.push(`(b.name ILIKE $${params.length} OR wordpress_site_url ILIKE $${params.length})`);
+    where.push(`b.id IN (SELECT bot_id FROM bot_search WHERE name ILIKE $${params.length} OR site_url ILIKE $${params.length})`);
   }
   const columns = BOT_COLUMNS.split(',')
     .map((column) => `b.${column.trim()}`)

@@ -1,7 +1,7 @@
 // PostgreSQL through a pg pool: the server of DATABASE_URL, or the embedded one (src/db/embedded-postgres.ts).
 import pg from 'pg';
 import { redact } from '../config.ts';
-import { mapDriverError, type Database, type Queryable, type QueryResult } from './database.ts';
+import { mapDriverError, type Database, type Queryable, type QueryOptions, type QueryResult } from './database.ts';
 
 // count(*) and bigint columns arrive as JavaScript numbers (every count we keep fits in 2^53).
 pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value));
@@ -32,9 +32,10 @@ export function openPgDatabase(options: PgDriverOptions): Database {
   pool.on('error', (error) => options.onError?.(error));
 
   const wrap = (client: pg.Pool | pg.PoolClient): Queryable => ({
-    async query<Row>(text: string, params?: readonly unknown[]): Promise<QueryResult<Row>> {
+    async query<Row>(text: string, params?: readonly unknown[], options?: QueryOptions): Promise<QueryResult<Row>> {
       try {
-        const result = await client.query(text, params as unknown[] | undefined);
+        const values = params as unknown[] | undefined;
+        const result = options?.name ? await client.query({ name: options.name, text, values }) : await client.query(text, values);
         return { rows: result.rows as Row[], rowCount: result.rowCount ?? 0 };
       } catch (error) {
         return mapDriverError(error);

@@ -1,6 +1,6 @@
 // POST /api/bots/wordpress-heartbeat (spec §6). Thin: rate limit, call the service, map its result.
 import type { FastifyInstance } from 'fastify';
-import { perBotToken } from '../http/token-rate-key.ts';
+import { hashedBotToken, perBotToken } from '../http/token-rate-key.ts';
 import { sendError } from '../http/error-handler.ts';
 import type { HeartbeatResultLabel, Metrics } from '../metrics.ts';
 import type { HeartbeatService } from './heartbeat-service.ts';
@@ -57,8 +57,10 @@ export async function heartbeatRoutes(app: FastifyInstance, { heartbeats, metric
       },
     },
     async (request, reply) => {
-      const token = request.headers['x-bot-token'];
-      const result = await heartbeats.receive(typeof token === 'string' ? token.trim() : undefined, request.body);
+      const header = hashedBotToken(request);
+      const token = header?.token.trim();
+      // The rate limiter already hashed the header; that hash is the lookup key unless trimming changed it.
+      const result = await heartbeats.receive(token, request.body, token === header?.token ? header?.hash : undefined);
       switch (result.kind) {
         case 'accepted':
           return { success: true, message: 'WordPress connection updated successfully' };

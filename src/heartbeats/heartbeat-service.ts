@@ -34,8 +34,11 @@ export function createHeartbeatService({ db, now, writeConcurrency = 4 }: Heartb
   });
 
   return {
-    /** Resolves once the heartbeat is committed (or rejected); database faults propagate as errors. */
-    async receive(token: string | undefined, body: unknown): Promise<HeartbeatResult> {
+    /**
+     * Resolves once the heartbeat is committed (or rejected); database faults propagate as errors.
+     * `tokenHash` is hashSecret(token) when the caller already computed it (the route does).
+     */
+    async receive(token: string | undefined, body: unknown, tokenHash?: string): Promise<HeartbeatResult> {
       if (!token || !isBotTokenShape(token)) return { kind: 'invalid_token' };
       const input = parseHeartbeat(body);
       if (!input.ok) return { kind: 'invalid_body', message: input.message };
@@ -43,7 +46,7 @@ export function createHeartbeatService({ db, now, writeConcurrency = 4 }: Heartb
       let outcome: HeartbeatOutcome | undefined;
       try {
         outcome = await batcher.submit({
-          tokenHash: hashSecret(token),
+          tokenHash: tokenHash ?? hashSecret(token),
           siteUrl: input.value.siteUrl,
           pluginVersion: input.value.pluginVersion,
           wpVersion: input.value.wpVersion,
