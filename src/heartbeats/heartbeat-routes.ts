@@ -1,7 +1,7 @@
 // POST /api/bots/wordpress-heartbeat (spec §6). Thin: rate limit, call the service, map its result.
 import type { FastifyInstance } from 'fastify';
 import { hashedBotToken, perBotToken } from '../http/token-rate-key.ts';
-import { sendError } from '../http/error-handler.ts';
+import { sendBotTokenRefusal } from '../http/error-handler.ts';
 import type { HeartbeatResultLabel, Metrics } from '../metrics.ts';
 import type { HeartbeatService } from './heartbeat-service.ts';
 import { heartbeatRouteSchema } from './heartbeat-schema.ts';
@@ -61,16 +61,8 @@ export async function heartbeatRoutes(app: FastifyInstance, { heartbeats, metric
       const token = header?.token.trim();
       // The rate limiter already hashed the header; that hash is the lookup key unless trimming changed it.
       const result = await heartbeats.receive(token, request.body, token === header?.token ? header?.hash : undefined);
-      switch (result.kind) {
-        case 'accepted':
-          return { success: true, message: 'WordPress connection updated successfully' };
-        case 'invalid_token':
-          return sendError(reply, 401, 'Missing or invalid bot token');
-        case 'bot_disabled':
-          return sendError(reply, 403, 'This bot is disabled in AgentDesk');
-        case 'invalid_body':
-          return sendError(reply, 400, result.message);
-      }
+      if (result.kind === 'accepted') return { success: true, message: 'WordPress connection updated successfully' };
+      return sendBotTokenRefusal(reply, result);
     },
   );
 }

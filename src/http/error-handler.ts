@@ -29,6 +29,21 @@ export function answerFrameworkError(error: FastifyError, _request: FastifyReque
   return sendError(reply, known ? (error.statusCode ?? 400) : 400, known ?? 'Bad request');
 }
 
+/** Why a bot-token endpoint (heartbeat, site maintenance) refused a call. */
+export type BotTokenRefusal = { kind: 'invalid_token' } | { kind: 'bot_disabled' } | { kind: 'invalid_body'; message: string };
+
+/** The one wording and status of each refusal, shared by every endpoint the plugin calls with its token (spec §6). */
+export function sendBotTokenRefusal(reply: FastifyReply, refusal: BotTokenRefusal) {
+  switch (refusal.kind) {
+    case 'invalid_token':
+      return sendError(reply, 401, 'Missing or invalid bot token');
+    case 'bot_disabled':
+      return sendError(reply, 403, 'This bot is disabled in AgentDesk');
+    case 'invalid_body':
+      return sendError(reply, 400, refusal.message);
+  }
+}
+
 export function sendError(reply: FastifyReply, statusCode: number, message: string) {
   return reply.code(statusCode).type('application/json; charset=utf-8').send({ success: false, message });
 }

@@ -8,7 +8,7 @@ import type { UserService } from '../accounts/user-service.ts';
 import { errorSchema, idParamsSchema, ownerErrors, ownerSecurity } from '../bots/bot-schemas.ts';
 import { MAX_MAINTENANCE_MINUTES, MAX_REASON_LENGTH } from '../domain/maintenance.ts';
 import { csrfForCookieAuth, requireOwner } from '../http/authenticate.ts';
-import { sendError } from '../http/error-handler.ts';
+import { sendBotTokenRefusal } from '../http/error-handler.ts';
 import { perBotToken } from '../http/token-rate-key.ts';
 import { errorAnswer, retryAnswer, unavailableAnswer } from '../http/schemas.ts';
 import { fields, form, nullableText, text } from '../http/text-schemas.ts';
@@ -99,16 +99,8 @@ export async function maintenanceRoutes(app: FastifyInstance, { maintenance, use
     async (request, reply) => {
       const token = request.headers['x-bot-token'];
       const result = await maintenance.openForToken(typeof token === 'string' ? token.trim() : undefined, request.body);
-      switch (result.kind) {
-        case 'opened':
-          return { success: true, until: result.until.toISOString() };
-        case 'invalid_token':
-          return sendError(reply, 401, 'Missing or invalid bot token');
-        case 'bot_disabled':
-          return sendError(reply, 403, 'This bot is disabled in AgentDesk');
-        case 'invalid_body':
-          return sendError(reply, 400, result.message);
-      }
+      if (result.kind === 'opened') return { success: true, until: result.until.toISOString() };
+      return sendBotTokenRefusal(reply, result);
     },
   );
 
