@@ -42,6 +42,7 @@ import { closeEpisodesFromEvents, flipStale, selectDueReminders, tryLockSweep, u
 import { closeIncident, extendIncident, findOpenIncident, openIncident, type IncidentRow } from '../db/incidents.ts';
 import {
   enqueueMail,
+  enqueueOutboxRows,
   enqueueOwnerMails,
   releaseHeldMail,
   selectHeldMails,
@@ -72,7 +73,6 @@ import { isGroupedKind } from '../domain/alert-grouping.ts';
 import { enqueueGrouped } from './alert-groups.ts';
 import { readIngestResumedAt } from './ingest-liveness.ts';
 import { routeToChannels } from './channel-routing.ts';
-import { enqueueChannelMails } from '../db/channels.ts';
 import { holdEpisodesForMaintenance, releaseEpisodes, selectHeldEpisodes } from '../db/maintenance.ts';
 import { botsInMaintenance, MAINTENANCE_DETAIL, queueEndingNotices } from './maintenance-sweep.ts';
 
@@ -218,7 +218,7 @@ export function createSweep(deps: SweepDeps) {
     }));
     const held = incident !== undefined && kind === 'stale';
     const [status, incidentId] = held ? (['held', incident.id] as const) : (['pending', null] as const);
-    const channelRows = await enqueueChannelMails(tx, kind, channelMails, status, incidentId, now);
+    const channelRows = await enqueueOutboxRows(tx, kind, channelMails, status, incidentId, now);
     if (deps.alertGroupWindowMs && isGroupedKind(kind)) {
       const { opened, joined } = await enqueueGrouped(tx, kind, mails, { incidentId, windowMs: deps.alertGroupWindowMs, now });
       if (result) result.groupsJoined += joined;

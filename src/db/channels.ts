@@ -2,7 +2,7 @@
 // another owner's channel is simply not found), the channels that cover a set of owners for the
 // sweep, the stale alerts each channel actually announced, and the deliveries of one channel.
 import type { Queryable } from './database.ts';
-import { insertNotificationsOf, type NewNotification } from './outbox.ts';
+import type { NewOutboxRow } from './outbox.ts';
 
 export type ChannelKind = 'email' | 'webhook' | 'slack';
 export const CHANNEL_KINDS: readonly ChannelKind[] = ['email', 'webhook', 'slack'];
@@ -195,51 +195,8 @@ export async function countPendingByChannelKind(db: Queryable): Promise<Map<stri
   return new Map(rows.map((row) => [row.kind, row.count]));
 }
 
-export interface NewChannelMail {
-  dedupeKey: string;
-  userId: string;
-  channelId: string;
-  payload: unknown;
-  /** When it may first be sent: now, or later for a channel that escalates. */
-  notBefore: Date;
-  notifications: readonly NewNotification[];
-}
-
-/**
- * Enqueues channel rows of one kind with their notifications, like enqueueOwnerMails: a row whose
- * dedupe key exists is skipped with its notifications; a notification key seen before (same bot,
- * episode, kind and channel) rolls the sweep back. Returns how many rows were enqueued.
- */
-export async function enqueueChannelMails(
-  tx: Queryable,
-  kind: 'stale' | 'recovery' | 'reminder',
-  mails: readonly NewChannelMail[],
-  status: 'held' | 'pending',
-  incidentId: number | null,
-  now: Date,
-): Promise<number> {
-  if (mails.length === 0) return 0;
-  const { rows: inserted } = await tx.query<{ id: number; dedupe_key: string }>(
-    `INSERT INTO alert_outbox (dedupe_key, kind, user_id, channel_id, payload, status, incident_id, next_attempt_at, created_at)
-     SELECT t.key, $6, t.user_id, t.channel_id, t.payload::jsonb, $7, $8, t.not_before, $9
-     FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::text[], $5::timestamptz[]) AS t(key, user_id, channel_id, payload, not_before)
-     ON CONFLICT (dedupe_key) DO NOTHING
-     RETURNING id, dedupe_key`,
-    [
-      mails.map((m) => m.dedupeKey),
-      mails.map((m) => m.userId),
-      mails.map((m) => m.channelId),
-      mails.map((m) => JSON.stringify(m.payload)),
-      mails.map((m) => m.notBefore),
-      kind,
-      status,
-      incidentId,
-      now,
-    ],
-  );
-  await insertNotificationsOf(tx, inserted, mails);
-  return inserted.length;
-}
+/** A row for one of the owner's channels (enqueued by outbox.ts's enqueueOutboxRows). */
+export type NewChannelMail = NewOutboxRow & { channelId: string };
 
 /** Enqueues the "Send a test" row of a channel; its id. */
 export async function enqueueChannelTest(db: Queryable, channel: ChannelRow, now: Date): Promise<number> {

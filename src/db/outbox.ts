@@ -36,13 +36,52 @@ export interface NewOwnerMail {
   notifications: readonly NewNotification[];
 }
 
+/** A row for one owner's channel (null: the owner's own mail), due at notBefore. */
+export interface NewOutboxRow extends NewOwnerMail {
+  channelId: string | null;
+  /** When it may first be sent: now, or later for a channel that escalates. */
+  notBefore: Date;
+}
+
 /**
- * Enqueues many owner mails of one kind, then the notifications each carries (two statements).
- * A mail whose dedupe key exists is skipped with its notifications; a notification whose dedupe key
- * exists raises a unique violation, rolling the whole sweep back: a bot is never announced twice
- * for the same thing. Returns how many mails were enqueued.
+ * Enqueues many outbox rows of one kind, then the notifications each carries (two statements).
+ * A row whose dedupe key exists is skipped with its notifications; a notification whose dedupe key
+ * (bot, episode, kind, channel) exists raises a unique violation, rolling the whole sweep back: a
+ * bot is never announced twice for the same thing. Returns how many rows were enqueued.
  */
-export async function enqueueOwnerMails(
+export async function enqueueOutboxRows(
+  tx: Queryable,
+  kind: Exclude<OutboxKind, 'incident' | 'maintenance_ending' | 'test'>,
+  rows: readonly NewOutboxRow[],
+  status: 'held' | 'pending',
+  incidentId: number | null,
+  now: Date,
+): Promise<number> {
+  if (rows.length === 0) return 0;
+  const { rows: inserted } = await tx.query<{ id: number; dedupe_key: string }>(
+    `INSERT INTO alert_outbox (dedupe_key, kind, user_id, channel_id, payload, status, incident_id, next_attempt_at, created_at)
+     SELECT t.key, $6, t.user_id, t.channel_id, t.payload::jsonb, $7, $8, t.not_before, $9
+     FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::text[], $5::timestamptz[]) AS t(key, user_id, channel_id, payload, not_before)
+     ON CONFLICT (dedupe_key) DO NOTHING
+     RETURNING id, dedupe_key`,
+    [
+      rows.map((r) => r.dedupeKey),
+      rows.map((r) => r.userId),
+      rows.map((r) => r.channelId),
+      rows.map((r) => JSON.stringify(r.payload)),
+      rows.map((r) => r.notBefore),
+      kind,
+      status,
+      incidentId,
+      now,
+    ],
+  );
+  await insertNotificationsOf(tx, inserted, rows);
+  return inserted.length;
+}
+
+/** Enqueues owner mails (the account email, due now) of one kind; see enqueueOutboxRows. */
+export function enqueueOwnerMails(
   tx: Queryable,
   kind: Exclude<OutboxKind, 'incident' | 'maintenance_ending' | 'test'>,
   mails: readonly NewOwnerMail[],
@@ -50,17 +89,7 @@ export async function enqueueOwnerMails(
   incidentId: number | null,
   now: Date,
 ): Promise<number> {
-  if (mails.length === 0) return 0;
-  const { rows: inserted } = await tx.query<{ id: number; dedupe_key: string }>(
-    `INSERT INTO alert_outbox (dedupe_key, kind, user_id, payload, status, incident_id, next_attempt_at, created_at)
-     SELECT t.key, $4, t.user_id, t.payload::jsonb, $5, $6, $7, $7
-     FROM unnest($1::text[], $2::uuid[], $3::text[]) AS t(key, user_id, payload)
-     ON CONFLICT (dedupe_key) DO NOTHING
-     RETURNING id, dedupe_key`,
-    [mails.map((m) => m.dedupeKey), mails.map((m) => m.userId), mails.map((m) => JSON.stringify(m.payload)), kind, status, incidentId, now],
-  );
-  await insertNotificationsOf(tx, inserted, mails);
-  return inserted.length;
+  return enqueueOutboxRows(tx, kind, mails.map((mail) => ({ ...mail, channelId: null, notBefore: now })), status, incidentId, now);
 }
 
 /** The notifications of the rows just inserted; a row skipped by its dedupe key takes its own along. */
