@@ -25,38 +25,12 @@ import { EMBEDDED_DATABASE, embeddedDatabaseUrl } from '../src/db/embedded-postg
 import { openPgDatabase } from '../src/db/pg-driver.ts';
 import { openScratchDatabase } from './scratch-database.ts';
 import { seedBots } from './seed-bots.ts';
+import { SERVICE_ARGS, SERVICE_READY, startProcess, stopProcess } from './service-process.ts';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const botCount = Number(process.env.BENCH_BOTS ?? 30_000);
 const serverUrl = process.env.DATABASE_URL;
-const root = fileURLToPath(new URL('..', import.meta.url));
-
-/** Starts a child process and resolves with it once `ready` matches its output file. */
-async function startProcess(args: string[], env: NodeJS.ProcessEnv, ready: RegExp): Promise<{ child: ChildProcess; match: RegExpExecArray; logFile: string }> {
-  const logFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'agentdesk-bench-')), 'out.log');
-  const out = fs.openSync(logFile, 'w');
-  const child = spawn(process.execPath, args, { cwd: root, env, stdio: ['ignore', out, out] });
-  fs.closeSync(out);
-  const started = Date.now();
-  while (Date.now() - started < 60_000) {
-    if (child.exitCode !== null) throw new Error(`${args.join(' ')} exited ${child.exitCode}:\n${fs.readFileSync(logFile, 'utf8')}`);
-    const match = ready.exec(fs.readFileSync(logFile, 'utf8'));
-    if (match) return { child, match, logFile };
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  child.kill('SIGKILL');
-  throw new Error(`${args.join(' ')} did not start in 60 s:\n${fs.readFileSync(logFile, 'utf8')}`);
-}
-
-async function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-  await exited;
-  clearTimeout(timer);
-}
 
 /**
  * CPU time (ms) used so far by the given processes and by the PostgreSQL backends serving the
@@ -144,9 +118,9 @@ async function main() {
     // listen and which database are set here, plus whatever the caller passed.
     const { BENCH_SECONDS: _s, BENCH_CONNECTIONS: _c, BENCH_BOTS: _b, DATABASE_URL: _d, ...callerEnv } = process.env;
     const service = await startProcess(
-      ['--import', 'tsx', '--import', './src/telemetry.ts', 'src/main.ts'],
+      SERVICE_ARGS,
       { ...callerEnv, NODE_ENV: 'production', HOST: '127.0.0.1', PORT: '0', DATA_DIR: dataDir, ...databaseEnv },
-      /listening on (http:\/\/127\.0\.0\.1:\d+)/,
+      SERVICE_READY,
     );
     processes.push(service.child);
     db ??= openPgDatabase({ connectionString: embeddedDatabaseUrl(dataDir), poolSize: 4 });

@@ -3,6 +3,7 @@
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { parseDuration } from './domain/duration.ts';
+import { DEFAULT_FLIP_BATCH } from './domain/alert-rules.ts';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -41,6 +42,8 @@ export interface Config {
   readonly alertGroupWindowMs: number;
   readonly stormFraction: number;
   readonly stormMin: number;
+  /** Bots the sweep flips per transaction: a heartbeat waits for one batch at most. */
+  readonly sweepBatch: number;
   /** Nudge and probe a silent site before calling it stale (spec §11); off = flip at the deadline. */
   readonly probe: boolean;
   /** How long to wait for a heartbeat after the nudge answered. */
@@ -200,6 +203,7 @@ export function loadConfig(env: Env = process.env): Config {
     alertGroupWindowMs: groupWindow(),
     stormFraction: fraction('STORM_FRACTION', 0.5),
     stormMin: integer('STORM_MIN', 20, 1, 1_000_000_000),
+    sweepBatch: integer('SWEEP_BATCH', DEFAULT_FLIP_BATCH, 1, 100_000),
     probe: boolean('PROBE', true),
     probeConfirmMs: duration('PROBE_CONFIRM', '2m', 1000),
     probeTimeoutMs: duration('PROBE_TIMEOUT', '10s', 100),

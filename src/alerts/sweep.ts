@@ -1,7 +1,9 @@
-// The stale sweep (spec §5, §7). One run is one transaction under an advisory lock, so it is
-// idempotent: two instances, a second run or a crash halfway never announce anything twice.
+// The stale sweep (spec §5, §7). One run holds the sweep lock on one connection for its several
+// short transactions, so it is idempotent: two instances, a second run or a crash halfway (between
+// two of its transactions) never announce anything twice, and the next run finishes the rest.
 //
-//  1. Take the sweep lock (pg_try_advisory_xact_lock); if another instance holds it, do nothing.
+//  1. Take the sweep lock (pg_try_advisory_lock, for this session); if another instance holds it,
+//     do nothing. It is released at the end of the run, or by the server when the connection ends.
 //  2. Claim the "stale → …" events the heartbeat path wrote since the last run and close those
 //     episodes; for each bot back to connected whose stale mail went out, queue a recovery
 //     (one mail per owner listing every recovered site).
@@ -14,16 +16,23 @@
 //     since, with the diagnosis of that answer. With probing off, flip them all (not_probed).
 //     A flip is a conditional update connected → stale, writing its connection event dated at
 //     max(last_activity, ingest_resumed_at) + stale_after and opening an alert episode.
-//  4. Storm guard: more than STORM_FRACTION of the bots connected before this run, and at least
-//     STORM_MIN, newly silent (deadline passed) → open (or extend) the one incident and mail the
-//     operator; probes still run and are tagged with the incident. An open incident ends at the
-//     first calm run a full stale_after after its last storm once its probes are judged: its held
-//     mails are released with the sites still stale, or dropped when none is. The operator gets the
-//     breakdown by diagnosis once the incident's probes are judged, and again when it ends.
-//  5. Queue one stale digest per owner listing their newly stale sites (muted, disabled and
-//     unsubscribed excluded), held while an incident is open. With ALERT_GROUP_WINDOW, stale and
-//     recovery digests are groups that an owner's later sites join until the window closes
-//     (src/alerts/alert-groups.ts); a site back before its group is sent leaves it (step 2).
+//  4. Storm guard, decided from the count before anything is flipped: more than STORM_FRACTION of
+//     the bots connected before this run, and at least STORM_MIN, newly silent (deadline passed) →
+//     open (or extend) the one incident and mail the operator; probes still run and are tagged with
+//     the incident. Steps 2 to 4 are one transaction, committed before the first flip, so every
+//     batch's stale mails are held by the incident. An open incident ends at the first calm run a
+//     full stale_after after its last storm once its probes are judged (counting those this run's
+//     flips judge): its held mails are released with the sites still stale, or dropped when none
+//     is. The operator gets the breakdown by diagnosis once the incident's probes are judged, and
+//     again when it ends.
+//  5. The flips of step 3 are committed in batches of SWEEP_BATCH bots in last-activity order, one
+//     short transaction each (a heartbeat waits for one batch at most, never for a whole storm),
+//     each with the stale mails of its bots: one digest per owner listing their newly stale sites
+//     (muted, disabled and unsubscribed excluded), held while an incident is open. With
+//     ALERT_GROUP_WINDOW, stale and recovery digests are groups that an owner's later sites join
+//     until the window closes (src/alerts/alert-groups.ts), later batches included; without, an
+//     owner whose sites fall in two batches gets a digest for each. A site back before its group
+//     is sent leaves it (step 2).
 //  6. Queue reminders for episodes due one (ALERT_REPEAT after going stale, then every
 //     ALERT_REPEAT, for 7 days), one mail per owner. With probing on, each reminder first re-probes
 //     the site and waits for that probe like a deadline does, then carries the updated diagnosis.
@@ -33,12 +42,13 @@
 //     reminder 0) and mailed like a deadline. Owners of one-off windows over a day long are mailed
 //     a day before they end.
 //  8. Groups (ALERT_GROUP_WINDOW) whose window has ended become pending: the delivery worker sends them.
+// Steps 4 (the end of an incident) and 6 to 8 are the run's last transaction.
 // Mails are outbox rows; src/alerts/delivery.ts sends them. Steps 2, 5 and 6 queue them on the
 // owner's channels (spec §12): the account email as one digest per owner, other channels apart.
 import type { Config } from '../config.ts';
 import type { Database, Queryable } from '../db/database.ts';
 import { countConnectedBots, selectStaleCandidates, type AlertBotRow } from '../db/bots.ts';
-import { closeEpisodesFromEvents, flipStale, selectDueReminders, tryLockSweep, updateReminderSchedule } from '../db/episodes.ts';
+import { closeEpisodesFromEvents, flipStale, selectDueReminders, tryLockSweep, unlockSweep, updateReminderSchedule } from '../db/episodes.ts';
 import { closeIncident, extendIncident, findOpenIncident, openIncident, type IncidentRow } from '../db/incidents.ts';
 import {
   enqueueMail,
@@ -65,7 +75,7 @@ import {
   type JudgedProbe,
   type ProbeRow,
 } from '../db/probes.ts';
-import { groupByOwner, incidentEnds, isStale, isStorm, mayNotify, reminderDue, staleAt, staleCandidateCutoff } from '../domain/alert-rules.ts';
+import { DEFAULT_FLIP_BATCH, flipBatches, groupByOwner, incidentEnds, isStale, isStorm, mayNotify, reminderDue, staleAt, staleCandidateCutoff } from '../domain/alert-rules.ts';
 import { answerOf, judgeProbe, nudgeUrl, probeGiveUpMs, probeReady, type Diagnosis, type ProbeResult } from '../domain/probe-diagnosis.ts';
 import type { Metrics } from '../metrics.ts';
 import { closeDueGroups, withdrawFromOpenGroups } from '../db/alert-groups.ts';
@@ -95,6 +105,18 @@ export interface SweepDeps {
   metrics?: Pick<Metrics, 'probes'>;
   /** ALERT_GROUP_WINDOW: stale and recovery mails gather an owner's sites for this long (0 = send at the sweep). */
   alertGroupWindowMs?: number;
+  /** SWEEP_BATCH: bots flipped per transaction (default DEFAULT_FLIP_BATCH). */
+  flipBatch?: number;
+  /** Called after each committed batch of flips, before the next one (tests stop or watch a sweep there). */
+  onBatch?: (progress: SweepProgress) => void | Promise<void>;
+}
+
+export interface SweepProgress {
+  /** Batches committed so far, and in this run. */
+  batch: number;
+  batches: number;
+  /** Bots flipped so far in this run. */
+  flipped: number;
 }
 
 /** A probe's lease: its timeout and a margin for the database writes around it. */
@@ -105,6 +127,8 @@ export interface SweepResult {
   /** Another instance held the sweep lock. */
   skipped: boolean;
   flipped: number;
+  /** Transactions the flips were committed in. */
+  flipBatches: number;
   storm: boolean;
   incidentOpened: boolean;
   incidentClosed: boolean;
@@ -186,6 +210,7 @@ export function sweepSettings(config: Config): Omit<SweepDeps, 'db' | 'log'> {
     stormMin: config.stormMin,
     operatorEmail: config.operatorEmail,
     alertGroupWindowMs: config.alertGroupWindowMs,
+    flipBatch: config.sweepBatch,
     probe: config.probe
       ? { confirmMs: config.probeConfirmMs, giveUpMs: probeGiveUpMs(config.probeTimeoutMs, config.probeConfirmMs, probeLeaseMs(config.probeTimeoutMs)) }
       : undefined,
@@ -444,12 +469,152 @@ export function createSweep(deps: SweepDeps) {
     return { flips, verdicts: new Map(flips.map((bot) => [bot.id, open.get(bot.id)])), queued };
   }
 
+  /** The decision of steps 3 and 4, made before any bot is flipped. */
+  interface Plan {
+    flips: DueBot[];
+    verdicts: Map<string, ProbeRow | undefined>;
+    resting: Set<string>;
+    /** The open incident that holds this sweep's stale mails, if any. */
+    incident: IncidentRow | undefined;
+    /** The open incident that ends in this sweep (closed once its last probes are judged, step 4). */
+    ending: IncidentRow | undefined;
+  }
+
+  /** Steps 2, 3 (which bots to flip) and 4 (storm or not, the incident opened or extended): one transaction. */
+  async function decide(tx: Queryable, now: Date, result: SweepResult): Promise<Plan> {
+    // 2.
+    result.recoveryMails = await queueRecoveries(tx, now, result);
+    result.woke = await finishWokenProbes(tx, now);
+
+    // 3.
+    const resumedAt = await readIngestResumedAt(tx);
+    const cutoff = staleCandidateCutoff(deps.staleAfterMs, resumedAt, now);
+    const candidates = cutoff ? await selectStaleCandidates(tx, cutoff) : [];
+    const due = candidates
+      .map((c) => ({ lastActivity: c.last_activity, graceSeconds: c.grace_seconds, id: c.id }))
+      .filter((c) => isStale(c, deps.staleAfterMs, resumedAt, now))
+      .map((c) => ({ id: c.id, lastActivity: c.lastActivity, staleAt: staleAt(c, deps.staleAfterMs, resumedAt) }));
+    const resting = await botsInMaintenance(tx, due.map((bot) => bot.id), now);
+    const { flips, verdicts, queued } = await decideFlips(tx, due, resting, now);
+    result.probesQueued = queued.length;
+    // Newly silent: deadlines passed in this run (with probing, flips come a few minutes later).
+    // Sites in a maintenance window are silent on purpose: they never make a storm.
+    const newlySilent = deps.probe ? queued.length : flips.filter((bot) => !resting.has(bot.id)).length;
+    const connectedBefore = newlySilent ? await countConnectedBots(tx) : 0;
+
+    // 4. Decided from the count, before any flip, so that every batch's stale mails are held.
+    result.storm = isStorm({ newlyStale: newlySilent, connectedBefore, fraction: deps.stormFraction, min: deps.stormMin });
+    let incident = await findOpenIncident(tx);
+    let ending: IncidentRow | undefined;
+    if (result.storm) {
+      if (incident) {
+        await extendIncident(tx, incident.id, now, newlySilent);
+        log.warn({ incident: incident.id, stale: newlySilent, connected: connectedBefore }, 'storm continues: owner mails stay held');
+      } else {
+        incident = await openIncident(tx, now, newlySilent, connectedBefore);
+        result.incidentOpened = true;
+        log.error(
+          { incident: incident.id, stale: newlySilent, connected: connectedBefore },
+          'storm: many bots went silent at once, probably our fault; owner mails are held',
+        );
+        if (deps.operatorEmail) {
+          await enqueueMail(tx, {
+            dedupeKey: `incident:${incident.id}:opened`,
+            kind: 'incident',
+            toAddress: deps.operatorEmail,
+            payload: {
+              state: 'opened',
+              incident_id: incident.id,
+              stale_count: newlySilent,
+              connected_count: connectedBefore,
+              opened_at: now.toISOString(),
+              probing: deps.probe !== undefined,
+            },
+            status: 'pending',
+            now,
+          });
+        }
+      }
+    } else if (
+      incident &&
+      incidentEnds(incident.last_storm_at, deps.staleAfterMs, now) &&
+      // Probes made during the storm are judged before it ends, so their mails are held too; the
+      // ones judged by this sweep's flips count as judged.
+      (await countOpenIncidentProbes(tx, incident.id, [...verdicts.values()].flatMap((probe) => (probe ? [probe.id] : [])))) === 0
+    ) {
+      ending = incident;
+      incident = undefined;
+    }
+    if (incident) await tagProbesWithIncident(tx, queued, incident.id);
+    return { flips, verdicts, resting, incident, ending };
+  }
+
+  /** Steps 3 and 5 for one batch, in its own transaction: flip, record verdicts, queue the stale mails. */
+  async function flipBatch(tx: Queryable, batch: DueBot[], plan: Plan, now: Date, result: SweepResult) {
+    const { resting, verdicts, incident } = plan;
+    const flipped = await flipStale(tx, batch, deps.alertRepeatMs);
+    result.flipped += flipped.length;
+    const judgedFlips = flipped.map((row) =>
+      resting.has(row.bot_id) && !verdicts.get(row.bot_id)
+        ? judged(row.bot_id, row.episode_id, undefined, now, 0, MAINTENANCE_DETAIL)
+        : judged(row.bot_id, row.episode_id, verdicts.get(row.bot_id), now, deps.probe?.confirmMs ?? 0),
+    );
+    await recordDiagnoses(tx, judgedFlips);
+    const diagnosisOf = new Map(judgedFlips.map((j) => [j.botId, j]));
+
+    // 5. (A site in a maintenance window waits for its end: step 7.)
+    await holdEpisodesForMaintenance(tx, flipped.filter((row) => resting.has(row.bot_id)).map((row) => row.episode_id));
+    const staleItems: Item[] = flipped
+      .filter((row) => mayNotify(recipientOf(row), now) && !resting.has(row.bot_id))
+      .map((row) => {
+        const verdict = diagnosisOf.get(row.bot_id);
+        return itemFor(row, 'stale', { diagnosis: verdict?.result ?? null, diagnosis_detail: verdict?.detail ?? null });
+      });
+    const staleMails = await enqueuePerOwner(tx, 'stale', staleItems, now, incident, result);
+    if (incident) result.heldMails += staleMails;
+    else result.staleMails += staleMails;
+  }
+
+  /** Step 4's end of an incident, once this sweep's flips have judged its last probes. */
+  async function endIncident(tx: Queryable, incident: IncidentRow, now: Date, result: SweepResult) {
+    await closeIncident(tx, incident.id, now);
+    const { released, dropped } = await releaseHeld(tx, incident, now);
+    const breakdown = await probeBreakdown(tx, incident.id);
+    result.incidentClosed = true;
+    result.releasedMails = released;
+    result.droppedMails = dropped;
+    log.info({ incident: incident.id, released, dropped, breakdown }, 'storm incident ended: held mails still true are released');
+    if (deps.operatorEmail) {
+      await enqueueMail(tx, {
+        dedupeKey: `incident:${incident.id}:resolved`,
+        kind: 'incident',
+        toAddress: deps.operatorEmail,
+        payload: {
+          state: 'resolved',
+          incident_id: incident.id,
+          stale_count: incident.stale_count,
+          connected_count: incident.connected_count,
+          opened_at: incident.opened_at.toISOString(),
+          closed_at: now.toISOString(),
+          released,
+          dropped,
+          breakdown,
+        },
+        status: 'pending',
+        now,
+      });
+    }
+  }
+
+  const batchSize = deps.flipBatch ?? DEFAULT_FLIP_BATCH;
+
   return {
     /** One sweep at `now`; see the numbered steps at the top of this file. */
     async run(now: Date): Promise<SweepResult> {
       const result: SweepResult = {
         skipped: false,
         flipped: 0,
+        flipBatches: 0,
         storm: false,
         incidentOpened: false,
         incidentClosed: false,
@@ -466,133 +631,35 @@ export function createSweep(deps: SweepDeps) {
         groupsJoined: 0,
         groupsClosed: 0,
       };
-      return deps.db.transaction(async (tx) => {
+      return deps.db.session(async (session) => {
         // 1.
-        if (!(await tryLockSweep(tx))) return { ...result, skipped: true };
-
-        // 2.
-        result.recoveryMails = await queueRecoveries(tx, now, result);
-        result.woke = await finishWokenProbes(tx, now);
-
-        // 3.
-        const resumedAt = await readIngestResumedAt(tx);
-        const cutoff = staleCandidateCutoff(deps.staleAfterMs, resumedAt, now);
-        const candidates = cutoff ? await selectStaleCandidates(tx, cutoff) : [];
-        const due = candidates
-          .map((c) => ({ lastActivity: c.last_activity, graceSeconds: c.grace_seconds, id: c.id }))
-          .filter((c) => isStale(c, deps.staleAfterMs, resumedAt, now))
-          .map((c) => ({ id: c.id, lastActivity: c.lastActivity, staleAt: staleAt(c, deps.staleAfterMs, resumedAt) }));
-        const resting = await botsInMaintenance(tx, due.map((bot) => bot.id), now);
-        const { flips, verdicts, queued } = await decideFlips(tx, due, resting, now);
-        result.probesQueued = queued.length;
-        // Newly silent: deadlines passed in this run (with probing, flips come a few minutes later).
-        // Sites in a maintenance window are silent on purpose: they never make a storm.
-        const newlySilent = deps.probe ? queued.length : flips.filter((bot) => !resting.has(bot.id)).length;
-        const connectedBefore = newlySilent ? await countConnectedBots(tx) : 0;
-        const flipped = await flipStale(tx, flips, deps.alertRepeatMs);
-        result.flipped = flipped.length;
-        const judgedFlips = flipped.map((row) =>
-          resting.has(row.bot_id) && !verdicts.get(row.bot_id)
-            ? judged(row.bot_id, row.episode_id, undefined, now, 0, MAINTENANCE_DETAIL)
-            : judged(row.bot_id, row.episode_id, verdicts.get(row.bot_id), now, deps.probe?.confirmMs ?? 0),
-        );
-        await recordDiagnoses(tx, judgedFlips);
-        const diagnosisOf = new Map(judgedFlips.map((j) => [j.botId, j]));
-
-        // 4.
-        result.storm = isStorm({ newlyStale: newlySilent, connectedBefore, fraction: deps.stormFraction, min: deps.stormMin });
-        let incident = await findOpenIncident(tx);
-        if (result.storm) {
-          if (incident) {
-            await extendIncident(tx, incident.id, now, newlySilent);
-            log.warn({ incident: incident.id, stale: newlySilent, connected: connectedBefore }, 'storm continues: owner mails stay held');
-          } else {
-            incident = await openIncident(tx, now, newlySilent, connectedBefore);
-            result.incidentOpened = true;
-            log.error(
-              { incident: incident.id, stale: newlySilent, connected: connectedBefore },
-              'storm: many bots went silent at once, probably our fault; owner mails are held',
-            );
-            if (deps.operatorEmail) {
-              await enqueueMail(tx, {
-                dedupeKey: `incident:${incident.id}:opened`,
-                kind: 'incident',
-                toAddress: deps.operatorEmail,
-                payload: {
-                  state: 'opened',
-                  incident_id: incident.id,
-                  stale_count: newlySilent,
-                  connected_count: connectedBefore,
-                  opened_at: now.toISOString(),
-                  probing: deps.probe !== undefined,
-                },
-                status: 'pending',
-                now,
-              });
-            }
+        if (!(await tryLockSweep(session))) return { ...result, skipped: true };
+        try {
+          // 2.–4.
+          const plan = await session.transaction((tx) => decide(tx, now, result));
+          // 3. and 5., one short transaction per batch.
+          const batches = flipBatches(plan.flips, batchSize);
+          for (const batch of batches) {
+            await session.transaction((tx) => flipBatch(tx, batch, plan, now, result));
+            result.flipBatches++;
+            await deps.onBatch?.({ batch: result.flipBatches, batches: batches.length, flipped: result.flipped });
           }
-        } else if (
-          incident &&
-          incidentEnds(incident.last_storm_at, deps.staleAfterMs, now) &&
-          // Probes made during the storm are judged before it ends, so their mails are held too.
-          (await countOpenIncidentProbes(tx, incident.id)) === 0
-        ) {
-          await closeIncident(tx, incident.id, now);
-          const { released, dropped } = await releaseHeld(tx, incident, now);
-          const breakdown = await probeBreakdown(tx, incident.id);
-          result.incidentClosed = true;
-          result.releasedMails = released;
-          result.droppedMails = dropped;
-          log.info({ incident: incident.id, released, dropped, breakdown }, 'storm incident ended: held mails still true are released');
-          if (deps.operatorEmail) {
-            await enqueueMail(tx, {
-              dedupeKey: `incident:${incident.id}:resolved`,
-              kind: 'incident',
-              toAddress: deps.operatorEmail,
-              payload: {
-                state: 'resolved',
-                incident_id: incident.id,
-                stale_count: incident.stale_count,
-                connected_count: incident.connected_count,
-                opened_at: incident.opened_at.toISOString(),
-                closed_at: now.toISOString(),
-                released,
-                dropped,
-                breakdown,
-              },
-              status: 'pending',
-              now,
-            });
-          }
-          incident = undefined;
-        }
-        if (incident) {
-          await tagProbesWithIncident(tx, queued, incident.id);
-          await assessIncident(tx, incident, now);
-        }
-
-        // 5. (A site in a maintenance window waits for its end: step 7.)
-        await holdEpisodesForMaintenance(tx, flipped.filter((row) => resting.has(row.bot_id)).map((row) => row.episode_id));
-        const staleItems: Item[] = flipped
-          .filter((row) => mayNotify(recipientOf(row), now) && !resting.has(row.bot_id))
-          .map((row) => {
-            const verdict = diagnosisOf.get(row.bot_id);
-            return itemFor(row, 'stale', { diagnosis: verdict?.result ?? null, diagnosis_detail: verdict?.detail ?? null });
+          await session.transaction(async (tx) => {
+            // 4., its end.
+            if (plan.ending) await endIncident(tx, plan.ending, now, result);
+            else if (plan.incident) await assessIncident(tx, plan.incident, now);
+            // 6.
+            result.reminderMails = await queueReminders(tx, now);
+            // 7.
+            result.maintenanceMails = await releaseMaintenanceHolds(tx, now, plan.incident);
+            result.endingNotices = await queueEndingNotices(tx, now);
+            // 8.
+            result.groupsClosed = await closeDueGroups(tx, now);
           });
-        const staleMails = await enqueuePerOwner(tx, 'stale', staleItems, now, incident, result);
-        if (incident) result.heldMails = staleMails;
-        else result.staleMails = staleMails;
-
-        // 6.
-        result.reminderMails = await queueReminders(tx, now);
-
-        // 7.
-        result.maintenanceMails = await releaseMaintenanceHolds(tx, now, incident);
-        result.endingNotices = await queueEndingNotices(tx, now);
-
-        // 8.
-        result.groupsClosed = await closeDueGroups(tx, now);
-        return result;
+          return result;
+        } finally {
+          await unlockSweep(session);
+        }
       });
     },
   };

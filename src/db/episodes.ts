@@ -1,16 +1,25 @@
 // Plain SQL for alert episodes: a bot's stale spell from the flip that opens it to the event that
 // closes it, and its reminder schedule. Every function takes a Queryable so the sweep can run them
-// inside its one transaction.
+// inside its own transactions.
 import { alertBotColumns, type AlertBotRow } from './bots.ts';
 import type { Queryable } from './database.ts';
 
-/** Arbitrary constant naming "the sweep" for pg_try_advisory_xact_lock. */
+/** Arbitrary constant naming "the sweep" for the advisory lock. */
 const SWEEP_LOCK_KEY = 7_402_113_010;
 
-/** Takes the sweep lock for the rest of this transaction; false when another instance holds it. */
-export async function tryLockSweep(tx: Queryable): Promise<boolean> {
-  const { rows } = await tx.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS locked', [SWEEP_LOCK_KEY]);
+/**
+ * Takes the sweep lock for this session (it spans the sweep's several transactions); false when
+ * another instance holds it. Released by unlockSweep, or by the server when the connection ends.
+ * Session and transaction advisory locks on one key exclude each other, so an instance of an
+ * earlier version (pg_try_advisory_xact_lock) and this one never sweep at once either.
+ */
+export async function tryLockSweep(session: Queryable): Promise<boolean> {
+  const { rows } = await session.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [SWEEP_LOCK_KEY]);
   return rows[0]!.locked;
+}
+
+export async function unlockSweep(session: Queryable): Promise<void> {
+  await session.query('SELECT pg_advisory_unlock($1)', [SWEEP_LOCK_KEY]);
 }
 
 export interface FlippedRow extends AlertBotRow {
@@ -25,52 +34,52 @@ export interface StaleFlip {
   staleAt: Date;
 }
 
-/** Rows per flip statement: bounded statements and parameter arrays even in a storm. */
-export const FLIP_BATCH = 5000;
-
 /**
- * Flips each bot connected → stale with a conditional update (a heartbeat that landed meanwhile
- * changed last_activity, so the row no longer matches; compared at the millisecond precision
- * JavaScript read it with), writes its connection event dated at
- * staleAt and opens its alert episode. Returns only the bots really flipped.
- * The event id is drawn in the UPDATE's RETURNING so that no step joins two CTEs (the planner
- * cannot estimate them and would nest-loop a storm of flips quadratically).
+ * Flips one batch of bots connected → stale with a conditional update (a heartbeat that landed
+ * meanwhile changed last_activity, so the row no longer matches; compared at the millisecond
+ * precision JavaScript read it with), writes each one's connection event dated at staleAt and
+ * opens its alert episode. Returns only the bots really flipped, owner by owner, oldest first (the
+ * order sites are listed in a digest).
+ *
+ * The batch should be a slice of the candidates in last-activity order (flipBatches): the range
+ * condition then confines the statement to its own slice of bots_status_last_activity_idx
+ * (connected, by last activity), never the whole fleet. Rows are locked in id order first, the
+ * order heartbeat batches lock them in (recordHeartbeats), so the two never deadlock. The event id
+ * is drawn in the UPDATE's RETURNING so that no step joins two CTEs (the planner cannot estimate
+ * them and would nest-loop a storm of flips quadratically).
  */
-export async function flipStale(tx: Queryable, flips: readonly StaleFlip[], repeatMs: number): Promise<FlippedRow[]> {
-  const flipped: FlippedRow[] = [];
-  // In last-activity order, so each batch names its own slice of the index
-  // bots_status_last_activity_idx (connected, by last activity): the update reads that slice,
-  // never the whole fleet.
-  const ordered = [...flips].sort((a, b) => a.lastActivity.getTime() - b.lastActivity.getTime());
-  for (let start = 0; start < ordered.length; start += FLIP_BATCH) {
-    const batch = ordered.slice(start, start + FLIP_BATCH);
-    const { rows } = await tx.query<FlippedRow>(
-      `WITH input AS (
-         SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[]) AS t(id, last_activity, stale_at)
-       ), flipped AS (
-         UPDATE bots b SET connection_status = 'stale', wordpress_connected = false, status_changed_at = i.stale_at
-         FROM input i
-         WHERE b.connection_status = 'connected' AND b.wordpress_last_activity >= $5 AND b.wordpress_last_activity < $6::timestamptz + interval '1 millisecond'
-           AND b.id = i.id AND date_trunc('milliseconds', b.wordpress_last_activity) = i.last_activity
-         RETURNING b.id, b.user_id, b.name, b.wordpress_site_url, b.wordpress_plugin_version, b.is_active, b.muted_until,
-                   i.last_activity, i.stale_at, nextval(pg_get_serial_sequence('connection_events', 'id')) AS event_id
-       ), events AS (
-         INSERT INTO connection_events (id, bot_id, occurred_at, kind, from_status, to_status, reason, details)
-         SELECT event_id, id, stale_at, 'status', 'connected', 'stale', 'no_heartbeat', jsonb_build_object('last_activity', last_activity)
-         FROM flipped
-       ), episodes AS (
-         INSERT INTO alert_episodes (id, bot_id, opened_at, last_seen_at, next_reminder_at)
-         SELECT event_id, id, stale_at, last_activity, stale_at + $4 * interval '1 millisecond' FROM flipped
-       )
-       SELECT f.id AS bot_id, ${alertBotColumns('f', 'u')}, f.event_id AS episode_id, f.last_activity AS last_seen_at, f.stale_at
-       FROM flipped f JOIN users u ON u.id = f.user_id`,
-      [batch.map((f) => f.id), batch.map((f) => f.lastActivity), batch.map((f) => f.staleAt), repeatMs, batch[0]!.lastActivity, batch.at(-1)!.lastActivity],
-    );
-    flipped.push(...rows);
-  }
-  // Owner by owner, oldest first: the order sites are listed in their digest.
+export async function flipStale(tx: Queryable, batch: readonly StaleFlip[], repeatMs: number): Promise<FlippedRow[]> {
+  if (batch.length === 0) return [];
+  const times = batch.map((f) => f.lastActivity.getTime());
+  const { rows } = await tx.query<FlippedRow>(
+    `WITH input AS (
+       SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[]) AS t(id, last_activity, stale_at)
+     ), locked AS (
+       SELECT b.id, i.last_activity, i.stale_at FROM bots b JOIN input i ON b.id = i.id
+       WHERE b.connection_status = 'connected' AND b.wordpress_last_activity >= $5 AND b.wordpress_last_activity < $6::timestamptz + interval '1 millisecond'
+         AND date_trunc('milliseconds', b.wordpress_last_activity) = i.last_activity
+       ORDER BY b.id
+       FOR UPDATE OF b
+     ), flipped AS (
+       UPDATE bots b SET connection_status = 'stale', wordpress_connected = false, status_changed_at = l.stale_at
+       FROM locked l
+       WHERE b.id = l.id
+       RETURNING b.id, b.user_id, b.name, b.wordpress_site_url, b.wordpress_plugin_version, b.is_active, b.muted_until,
+                 l.last_activity, l.stale_at, nextval(pg_get_serial_sequence('connection_events', 'id')) AS event_id
+     ), events AS (
+       INSERT INTO connection_events (id, bot_id, occurred_at, kind, from_status, to_status, reason, details)
+       SELECT event_id, id, stale_at, 'status', 'connected', 'stale', 'no_heartbeat', jsonb_build_object('last_activity', last_activity)
+       FROM flipped
+     ), episodes AS (
+       INSERT INTO alert_episodes (id, bot_id, opened_at, last_seen_at, next_reminder_at)
+       SELECT event_id, id, stale_at, last_activity, stale_at + $4 * interval '1 millisecond' FROM flipped
+     )
+     SELECT f.id AS bot_id, ${alertBotColumns('f', 'u')}, f.event_id AS episode_id, f.last_activity AS last_seen_at, f.stale_at
+     FROM flipped f JOIN users u ON u.id = f.user_id`,
+    [batch.map((f) => f.id), batch.map((f) => f.lastActivity), batch.map((f) => f.staleAt), repeatMs, new Date(times.reduce((a, b) => Math.min(a, b))), new Date(times.reduce((a, b) => Math.max(a, b)))],
+  );
   const order = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
-  return flipped.sort((a, b) => order(a.user_id, b.user_id) || a.stale_at.getTime() - b.stale_at.getTime() || order(a.name, b.name));
+  return rows.sort((a, b) => order(a.user_id, b.user_id) || a.stale_at.getTime() - b.stale_at.getTime() || order(a.name, b.name));
 }
 
 export interface ClosedEpisodeRow extends AlertBotRow {

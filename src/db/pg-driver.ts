@@ -1,7 +1,7 @@
 // PostgreSQL through a pg pool: the server of DATABASE_URL, or the embedded one (src/db/embedded-postgres.ts).
 import pg from 'pg';
 import { redact } from '../config.ts';
-import { mapDriverError, type Database, type Queryable, type QueryOptions, type QueryResult } from './database.ts';
+import { mapDriverError, type Database, type Queryable, type QueryOptions, type QueryResult, type Session } from './database.ts';
 
 // count(*) and bigint columns arrive as JavaScript numbers (every count we keep fits in 2^53).
 pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value));
@@ -50,35 +50,56 @@ export function openPgDatabase(options: PgDriverOptions): Database {
     },
   });
 
+  /** BEGIN … COMMIT on this client; a client whose ROLLBACK failed is marked broken (not reusable). */
+  async function inTransaction<T>(client: pg.PoolClient, fn: (tx: Queryable) => Promise<T>, state: { broken?: Error }): Promise<T> {
+    const tx = wrap(client);
+    await tx.exec('BEGIN');
+    try {
+      const result = await fn(tx);
+      await tx.exec('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch((rollbackError: unknown) => {
+        state.broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
+      });
+      throw error;
+    }
+  }
+
+  async function connect(): Promise<pg.PoolClient> {
+    try {
+      return await pool.connect();
+    } catch (error) {
+      return mapDriverError(error);
+    }
+  }
+
   const root = wrap(pool);
   return {
     description: options.description ?? `PostgreSQL at ${redact(options.connectionString)}`,
     query: root.query,
     exec: root.exec,
     async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-      let client: pg.PoolClient;
+      const client = await connect();
+      const state: { broken?: Error } = {};
       try {
-        client = await pool.connect();
-      } catch (error) {
-        return mapDriverError(error);
-      }
-      let broken: unknown;
-      try {
-        const tx = wrap(client);
-        await tx.exec('BEGIN');
-        try {
-          const result = await fn(tx);
-          await tx.exec('COMMIT');
-          return result;
-        } catch (error) {
-          await client.query('ROLLBACK').catch((rollbackError: unknown) => {
-            broken = rollbackError;
-          });
-          throw error;
-        }
+        return await inTransaction(client, fn, state);
       } finally {
         // A client whose rollback failed is in an unknown state: destroy it instead of reusing it.
-        client.release(broken instanceof Error ? broken : undefined);
+        client.release(state.broken);
+      }
+    },
+    async session<T>(fn: (session: Session) => Promise<T>): Promise<T> {
+      const client = await connect();
+      const state: { broken?: Error } = {};
+      try {
+        return await fn({ ...wrap(client), transaction: (inner) => inTransaction(client, inner, state) });
+      } catch (error) {
+        // Session state (an advisory lock, a setting) must not reach the pool's next user.
+        state.broken ??= error instanceof Error ? error : new Error(String(error));
+        throw error;
+      } finally {
+        client.release(state.broken);
       }
     },
     async close() {

@@ -194,8 +194,12 @@ export async function probeBreakdown(tx: Queryable, incidentId: number): Promise
   return rows;
 }
 
-export async function countOpenIncidentProbes(tx: Queryable, incidentId: number): Promise<number> {
-  const { rows } = await tx.query<{ count: number }>("SELECT count(*)::int AS count FROM site_probes WHERE incident_id = $1 AND status <> 'done'", [incidentId]);
+/** The incident's probes not judged yet, but for `judgedNow` (the ones this sweep is about to judge). */
+export async function countOpenIncidentProbes(tx: Queryable, incidentId: number, judgedNow: readonly number[] = []): Promise<number> {
+  const { rows } = await tx.query<{ count: number }>(
+    "SELECT count(*)::int AS count FROM site_probes WHERE incident_id = $1 AND status <> 'done' AND NOT (id = ANY($2::bigint[]))",
+    [incidentId, judgedNow],
+  );
   return rows[0]!.count;
 }
 

@@ -33,6 +33,22 @@ export function staleCandidateCutoff(globalStaleAfterMs: number, ingestResumedAt
   return new Date(now.getTime() - globalStaleAfterMs);
 }
 
+/** SWEEP_BATCH's default: bots flipped per transaction (docs/SCALING.md, "Storms"). */
+export const DEFAULT_FLIP_BATCH = 1000;
+
+/**
+ * Cuts the bots to flip into batches of at most `size`, in last-activity order: each batch is one
+ * short transaction (a heartbeat waits for one batch at most, never for a whole storm) and names a
+ * contiguous slice of the connected-by-last-activity index.
+ */
+export function flipBatches<T extends { lastActivity: Date }>(flips: readonly T[], size: number): T[][] {
+  if (!Number.isInteger(size) || size < 1) throw new RangeError(`flip batch size must be a positive integer, got ${size}`);
+  const ordered = [...flips].sort((a, b) => a.lastActivity.getTime() - b.lastActivity.getTime());
+  const batches: T[][] = [];
+  for (let start = 0; start < ordered.length; start += size) batches.push(ordered.slice(start, start + size));
+  return batches;
+}
+
 export interface StormInput {
   newlyStale: number;
   connectedBefore: number;
