@@ -34,7 +34,7 @@ export function staleCandidateCutoff(globalStaleAfterMs: number, ingestResumedAt
 }
 
 /** SWEEP_BATCH's default: bots flipped per transaction (docs/SCALING.md, "Storms"). */
-export const DEFAULT_FLIP_BATCH = 250;
+export const DEFAULT_FLIP_BATCH = 100;
 
 /**
  * Cuts the bots to flip into batches of at most `size`, in last-activity order: each batch is one
