@@ -1,6 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
+  flipBatches,
   incidentEnds,
   isPermanentSendFailure,
   isStale,
@@ -42,6 +43,17 @@ test('calls a storm only above the fraction and at or above the minimum', () => 
   assert.is(isStorm({ newlyStale: 20, connectedBefore: 40, fraction: 0.5, min: 20 }), false);
   // all of a small fleet is not a storm
   assert.is(isStorm({ newlyStale: 19, connectedBefore: 19, fraction: 0.5, min: 20 }), false);
+});
+
+test('cuts the flips into batches of at most the given size, in last-activity order', () => {
+  const at = (minute: number) => ({ id: `bot-${minute}`, lastActivity: new Date(Date.UTC(2026, 0, 5, 10, minute)) });
+  const batches = flipBatches([at(4), at(1), at(3), at(0), at(2)], 2);
+  // oldest first, two per batch, the last one shorter
+  assert.equal(batches.map((batch) => batch.map((bot) => bot.id)), [['bot-0', 'bot-1'], ['bot-2', 'bot-3'], ['bot-4']]);
+  // nothing to flip is no batch at all
+  assert.equal(flipBatches([], 100), []);
+  // a size that cannot make progress is refused
+  assert.throws(() => flipBatches([at(0)], 0), /positive integer/);
 });
 
 test('ends an incident at the first calm sweep a stale_after after the last storm', () => {
