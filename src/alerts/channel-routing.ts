@@ -10,11 +10,18 @@
 //  4. Every other channel gets rows of its own: email contacts and Slack one digest per channel,
 //     webhooks one row per site (their event names one bot). A stale alert on a channel with
 //     escalate_after is due that long after now and marked `escalate`, so delivery re-checks it.
+//  5. A digest row of a stale or recovery alert (email contacts and Slack; not webhooks, not a stale
+//     alert that escalates: channelRowGroups) carries its group key, so that with
+//     ALERT_GROUP_WINDOW the sweep adds it to the channel's open group (src/alerts/alert-groups.ts).
 // Dedupe keys add the channel to the owner path's keys: per bot, episode, kind and channel.
 import type { Queryable } from '../db/database.ts';
 import { announcedKey, selectAnnouncedChannels, selectOwnersChannels, type ChannelRow, type NewChannelMail } from '../db/channels.ts';
 import type { NewNotification } from '../db/outbox.ts';
+import { alertGroupKey, channelRowGroups } from '../domain/alert-grouping.ts';
 import type { SitePayload } from './sweep.ts';
+
+/** A channel's row, with the group it joins under ALERT_GROUP_WINDOW (null: never grouped). */
+export type RoutedChannelMail = NewChannelMail & { groupKey: string | null; payload: { sites: SitePayload[]; escalate?: true } };
 
 export interface RoutedItem {
   userId: string;
@@ -32,7 +39,7 @@ export async function routeToChannels<T extends RoutedItem>(
   kind: 'stale' | 'recovery' | 'reminder',
   items: readonly T[],
   now: Date,
-): Promise<{ accountItems: T[]; channelMails: NewChannelMail[] }> {
+): Promise<{ accountItems: T[]; channelMails: RoutedChannelMail[] }> {
   if (items.length === 0) return { accountItems: [], channelMails: [] };
   const channels = await selectOwnersChannels(tx, [...new Set(items.map((item) => item.userId))]);
   // 2.
@@ -62,9 +69,11 @@ export async function routeToChannels<T extends RoutedItem>(
     }
   }
 
-  const channelMails: NewChannelMail[] = [];
+  const channelMails: RoutedChannelMail[] = [];
   for (const [channel, list] of perChannel) {
     const escalates = kind === 'stale' && channel.escalate_after_seconds !== null;
+    // 5.
+    const groupKey = channelRowGroups(kind, channel) ? alertGroupKey(kind, { channelId: channel.id }) : null;
     const notBefore = escalates ? new Date(now.getTime() + channel.escalate_after_seconds! * 1000) : now;
     const groups = channel.kind === 'webhook' ? list.map((item) => [item]) : [list];
     for (const group of groups) {
@@ -75,6 +84,7 @@ export async function routeToChannels<T extends RoutedItem>(
         payload: { sites: group.map((item) => item.site), ...(escalates ? { escalate: true } : {}) },
         notBefore,
         notifications: group.map((item) => ({ ...item.notification, dedupeKey: `${item.notification.dedupeKey}:ch:${channel.id}` })),
+        groupKey,
       });
     }
   }

@@ -53,7 +53,6 @@ import { closeIncident, extendIncident, findOpenIncident, openIncident, type Inc
 import {
   enqueueMail,
   enqueueOutboxRows,
-  enqueueOwnerMails,
   releaseHeldMail,
   selectHeldMails,
   selectHeldNotifications,
@@ -79,7 +78,7 @@ import { DEFAULT_FLIP_BATCH, flipBatches, groupByOwner, incidentEnds, isStale, i
 import { answerOf, judgeProbe, nudgeUrl, probeGiveUpMs, probeReady, type Diagnosis, type ProbeResult } from '../domain/probe-diagnosis.ts';
 import type { Metrics } from '../metrics.ts';
 import { closeDueGroups, withdrawFromOpenGroups } from '../db/alert-groups.ts';
-import { isGroupedKind } from '../domain/alert-grouping.ts';
+import { alertGroupKey, isGroupedKind } from '../domain/alert-grouping.ts';
 import { enqueueGrouped } from './alert-groups.ts';
 import { readIngestResumedAt } from './ingest-liveness.ts';
 import { routeToChannels } from './channel-routing.ts';
@@ -221,10 +220,11 @@ export function createSweep(deps: SweepDeps) {
   const log = deps.log ?? silentLog;
 
   /**
-   * Queues these items on their channels (spec §12, src/alerts/channel-routing.ts). The account
-   * email: one mail per owner, or (stale and recovery, ALERT_GROUP_WINDOW > 0) added to the owner's
-   * open group. Other channels get rows of their own at once (groups are an owner-mail feature).
-   * Returns how many rows were queued.
+   * Queues these items on their channels (spec §12, src/alerts/channel-routing.ts): the account
+   * email as one digest per owner, other channels as routed. With ALERT_GROUP_WINDOW > 0, stale and
+   * recovery digests (the account email's, email contacts' and Slack's) are added to the open group
+   * of the owner or channel instead (src/alerts/alert-groups.ts); webhooks and escalating stale
+   * alerts get rows of their own at once. Returns how many rows were queued.
    */
   async function enqueuePerOwner(
     tx: Queryable,
@@ -238,29 +238,36 @@ export function createSweep(deps: SweepDeps) {
     const mails = [...groupByOwner(accountItems)].map(([userId, list]) => ({
       dedupeKey: `${kind}:${userId}:${list[0]!.notification.dedupeKey}`,
       userId,
+      channelId: null,
+      notBefore: now,
       payload: { sites: list.map((item) => ({ ...item.site, decided_at: now.toISOString() })) },
       notifications: list.map((item) => item.notification),
     }));
     const held = incident !== undefined && kind === 'stale';
     const [status, incidentId] = held ? (['held', incident.id] as const) : (['pending', null] as const);
-    const channelRows = await enqueueOutboxRows(tx, kind, channelMails, status, incidentId, now);
     if (deps.alertGroupWindowMs && isGroupedKind(kind)) {
-      const { opened, joined } = await enqueueGrouped(tx, kind, mails, { incidentId, windowMs: deps.alertGroupWindowMs, now });
+      const grouped = [
+        ...mails.map((mail) => ({ ...mail, groupKey: alertGroupKey(kind, { ownerId: mail.userId }) })),
+        ...channelMails.flatMap(({ groupKey, ...mail }) => (groupKey === null ? [] : [{ ...mail, groupKey }])),
+      ];
+      const apart = await enqueueOutboxRows(tx, kind, channelMails.filter((mail) => mail.groupKey === null), status, incidentId, now);
+      const { opened, joined } = await enqueueGrouped(tx, kind, grouped, { incidentId, windowMs: deps.alertGroupWindowMs, now });
       if (result) result.groupsJoined += joined;
-      return opened + channelRows;
+      return opened + apart;
     }
-    return (await enqueueOwnerMails(tx, kind, mails, status, incidentId, now)) + channelRows;
+    return enqueueOutboxRows(tx, kind, [...channelMails, ...mails], status, incidentId, now);
   }
 
   const count = (result: ProbeResult) => deps.metrics?.probes.inc({ result });
 
   async function queueRecoveries(tx: Queryable, now: Date, result: SweepResult): Promise<number> {
     const closed = await closeEpisodesFromEvents(tx, now);
-    // Back inside its group's window: the stale mail about it is not sent yet, so nothing is said at all.
-    const withdrawn = await withdrawFromOpenGroups(tx, closed.map((row) => row.episode_id));
-    const recovering = closed.filter(
-      (row) => row.to_status === 'connected' && row.announced && !withdrawn.has(row.episode_id) && mayNotify(recipientOf(row), now),
-    );
+    // Back inside its group's window: the stale alert about it is not sent yet on that channel, so
+    // nothing is said there at all. Routing then finds no announcement on that channel and sends no
+    // recovery to it; a channel whose group had already gone out (groups of one owner's channels
+    // open and close apart) still hears that the site is back.
+    await withdrawFromOpenGroups(tx, closed.map((row) => row.episode_id));
+    const recovering = closed.filter((row) => row.to_status === 'connected' && row.announced && mayNotify(recipientOf(row), now));
     // What each episode turned out to be, so the recovery mail can say what it was.
     const diagnoses = await selectEpisodeDiagnoses(tx, recovering.map((row) => row.episode_id));
     const items: Item[] = recovering.map((row) => {

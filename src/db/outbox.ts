@@ -80,18 +80,6 @@ export async function enqueueOutboxRows(
   return inserted.length;
 }
 
-/** Enqueues owner mails (the account email, due now) of one kind; see enqueueOutboxRows. */
-export function enqueueOwnerMails(
-  tx: Queryable,
-  kind: Exclude<OutboxKind, 'incident' | 'maintenance_ending' | 'test'>,
-  mails: readonly NewOwnerMail[],
-  status: 'held' | 'pending',
-  incidentId: number | null,
-  now: Date,
-): Promise<number> {
-  return enqueueOutboxRows(tx, kind, mails.map((mail) => ({ ...mail, channelId: null, notBefore: now })), status, incidentId, now);
-}
-
 /** The notifications of the rows just inserted; a row skipped by its dedupe key takes its own along. */
 export async function insertNotificationsOf(
   tx: Queryable,

@@ -1,17 +1,29 @@
 // Alert groups (issue 16): which mail a site's alert travels in when an owner's sites fall silent
-// (or come back) spread over a few minutes. Pure: the keys and times the sweep stores.
+// (or come back) spread over a few minutes. Pure: the keys and times the sweep stores, and which
+// channel rows may be grouped at all.
 
-/** The kinds of owner mail that are grouped over ALERT_GROUP_WINDOW (reminders go out per sweep). */
+/** The kinds of alert that are grouped over ALERT_GROUP_WINDOW (reminders go out per sweep). */
 export type GroupedKind = 'stale' | 'recovery';
 
 export const isGroupedKind = (kind: string): kind is GroupedKind => kind === 'stale' || kind === 'recovery';
 
 /**
- * Who a group is for: one open group per kind and owner. A channel dimension (spec §12) adds its id
- * as a third part, so "per owner and channel" groups need no other change.
+ * Who a group is for: one open group per kind and owner for the account email ("stale:<owner>"),
+ * and one per kind and channel for the owner's other digest channels ("stale:ch:<channel>"; a
+ * channel has one owner, so its id alone names the group).
  */
-export function alertGroupKey(kind: GroupedKind, ownerId: string, channelId?: string): string {
-  return channelId === undefined ? `${kind}:${ownerId}` : `${kind}:${ownerId}:${channelId}`;
+export function alertGroupKey(kind: GroupedKind, to: { ownerId: string } | { channelId: string }): string {
+  return 'channelId' in to ? `${kind}:ch:${to.channelId}` : `${kind}:${to.ownerId}`;
+}
+
+/**
+ * Whether a channel's row of this kind may join a group. Webhooks may not: each event names one bot.
+ * Nor a stale alert on a channel that escalates: it is due escalate_after later and sent only for
+ * the sites still stale then, which already waits out a burst (a group would add its window to it).
+ */
+export function channelRowGroups(kind: string, channel: { kind: string; escalate_after_seconds: number | null }): kind is GroupedKind {
+  if (!isGroupedKind(kind) || channel.kind === 'webhook') return false;
+  return !(kind === 'stale' && channel.escalate_after_seconds !== null);
 }
 
 /** When a group opened at `openedAt` is sent at the latest: the window counts from the first decision. */
