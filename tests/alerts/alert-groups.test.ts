@@ -5,7 +5,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createClock } from '../helpers/app.ts';
 import { loggedIn } from '../helpers/dashboard.ts';
-import { createAlertHarness, secondConnection, STALE_AFTER_MS, type AlertHarness, type SmtpSink, useAlertSuite } from './alert-harness.ts';
+import { at, createAlertHarness, names, runUntil, secondConnection, spreadBots, STALE_AFTER_MS, type AlertHarness, type SmtpSink, useAlertSuite } from './alert-harness.ts';
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -16,42 +16,6 @@ const test = suite<Ctx>('alert groups: one mail per burst over ALERT_GROUP_WINDO
 
 useAlertSuite(test, { env: { ALERT_GROUP_WINDOW: '5m' } });
 
-type Bot = { bot: { id: string; name: string }; token: string };
-
-/** Connected bots of one owner whose last heartbeats are `spacingMs` apart (the clock moves on). */
-async function spreadBots(h: AlertHarness, ownerId: string, names: string[], spacingMs: number): Promise<Bot[]> {
-  const bots: Bot[] = [];
-  for (const name of names) {
-    bots.push(await h.connectedBot(ownerId, name));
-    h.clock.advance(spacingMs);
-  }
-  return bots;
-}
-
-/**
- * Moves the clock to `until` in 15 s steps: at each step the heartbeats due are sent, and once a
- * minute (at second 1) every harness sweeps and delivers, all at the same moment.
- */
-async function runUntil(instances: AlertHarness[], until: Date, heartbeats: Array<{ at: Date; token: string }> = []) {
-  const clock = instances[0]!.clock;
-  const queue = [...heartbeats].sort((a, b) => a.at.getTime() - b.at.getTime());
-  while (clock.now().getTime() < until.getTime()) {
-    clock.advance(15 * SECOND);
-    const now = clock.now();
-    for (const other of instances.slice(1)) other.clock.set(now);
-    while (queue.length && queue[0]!.at.getTime() <= now.getTime()) {
-      const response = await instances[0]!.heartbeat(queue.shift()!.token);
-      assert.is(response.statusCode, 200);
-    }
-    if (Math.floor(now.getTime() / 1000) % 60 === 1) {
-      await Promise.all(instances.map((h) => h.sweep.run(now)));
-      await Promise.all(instances.map((h) => h.delivery.deliverDue(now)));
-    }
-  }
-}
-
-const at = (base: Date, ms: number) => new Date(base.getTime() + ms);
-const names = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix} ${String(i + 1).padStart(2, '0')}`);
 const staleMails = (smtp: SmtpSink) => smtp.received.filter((m) => /stopped reporting|does not answer|is silent/.test(m.subject));
 const recoveryMails = (smtp: SmtpSink) => smtp.received.filter((m) => /reporting to AgentDesk again/.test(m.subject));
 

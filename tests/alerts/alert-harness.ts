@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import type { Test } from 'uvu';
+import * as assert from 'uvu/assert';
 import type { Database } from '../../src/db/database.ts';
 import { migrate } from '../../src/db/migrate.ts';
 import { openPgDatabase } from '../../src/db/pg-driver.ts';
@@ -201,3 +202,42 @@ export function useAlertSuite(
     await ctx.smtp.close();
   });
 }
+
+// Bursts spread over time (alert groups, tests/alerts/alert-groups.test.ts and channel-groups.test.ts).
+
+export type SpreadBot = { bot: { id: string; name: string }; token: string };
+
+/** Connected bots of one owner whose last heartbeats are `spacingMs` apart (the clock moves on). */
+export async function spreadBots(h: AlertHarness, ownerId: string, names: string[], spacingMs: number): Promise<SpreadBot[]> {
+  const bots: SpreadBot[] = [];
+  for (const name of names) {
+    bots.push(await h.connectedBot(ownerId, name));
+    h.clock.advance(spacingMs);
+  }
+  return bots;
+}
+
+/**
+ * Moves the clock to `until` in 15 s steps: at each step the heartbeats due are sent, and once a
+ * minute (at second 1) every harness sweeps and delivers, all at the same moment.
+ */
+export async function runUntil(instances: AlertHarness[], until: Date, heartbeats: Array<{ at: Date; token: string }> = []) {
+  const clock = instances[0]!.clock;
+  const queue = [...heartbeats].sort((a, b) => a.at.getTime() - b.at.getTime());
+  while (clock.now().getTime() < until.getTime()) {
+    clock.advance(15_000);
+    const now = clock.now();
+    for (const other of instances.slice(1)) other.clock.set(now);
+    while (queue.length && queue[0]!.at.getTime() <= now.getTime()) {
+      const response = await instances[0]!.heartbeat(queue.shift()!.token);
+      assert.is(response.statusCode, 200);
+    }
+    if (Math.floor(now.getTime() / 1000) % 60 === 1) {
+      await Promise.all(instances.map((h) => h.sweep.run(now)));
+      await Promise.all(instances.map((h) => h.delivery.deliverDue(now)));
+    }
+  }
+}
+
+export const at = (base: Date, ms: number) => new Date(base.getTime() + ms);
+export const names = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix} ${String(i + 1).padStart(2, '0')}`);
