@@ -29,10 +29,10 @@
 //     short transaction each (a heartbeat waits for one batch at most, never for a whole storm),
 //     each with the stale mails of its bots: one digest per owner listing their newly stale sites
 //     (muted, disabled and unsubscribed excluded), held while an incident is open. With
-//     ALERT_GROUP_WINDOW, stale and recovery digests are groups that an owner's later sites join
-//     until the window closes (src/alerts/alert-groups.ts), later batches included; without, an
-//     owner whose sites fall in two batches gets a digest for each. A site back before its group
-//     is sent leaves it (step 2).
+//     ALERT_GROUP_WINDOW, stale and recovery digests (the account email's and each email contact's
+//     and Slack channel's) are groups that an owner's later sites join until the window closes
+//     (src/alerts/alert-groups.ts), later batches included; without, an owner whose sites fall in
+//     two batches gets a digest for each. A site back before its group is sent leaves it (step 2).
 //  6. Queue reminders for episodes due one (ALERT_REPEAT after going stale, then every
 //     ALERT_REPEAT, for 7 days), one mail per owner. With probing on, each reminder first re-probes
 //     the site and waits for that probe like a deadline does, then carries the updated diagnosis.
@@ -44,7 +44,8 @@
 //  8. Groups (ALERT_GROUP_WINDOW) whose window has ended become pending: the delivery worker sends them.
 // Steps 4 (the end of an incident) and 6 to 8 are the run's last transaction.
 // Mails are outbox rows; src/alerts/delivery.ts sends them. Steps 2, 5 and 6 queue them on the
-// owner's channels (spec §12): the account email as one digest per owner, other channels apart.
+// owner's channels (spec §12): the account email as one digest per owner, other channels apart
+// (src/alerts/channel-routing.ts).
 import type { Config } from '../config.ts';
 import type { Database, Queryable } from '../db/database.ts';
 import { countConnectedBots, selectStaleCandidates, type AlertBotRow } from '../db/bots.ts';
@@ -102,7 +103,7 @@ export interface SweepDeps {
   /** Nudge and probe before flipping (spec §11); undefined = PROBE=off. */
   probe?: { confirmMs: number; giveUpMs: number };
   metrics?: Pick<Metrics, 'probes'>;
-  /** ALERT_GROUP_WINDOW: stale and recovery mails gather an owner's sites for this long (0 = send at the sweep). */
+  /** ALERT_GROUP_WINDOW: stale and recovery digests gather an owner's sites for this long (0 = send at the sweep). */
   alertGroupWindowMs?: number;
   /** SWEEP_BATCH: bots flipped per transaction (default DEFAULT_FLIP_BATCH). */
   flipBatch?: number;
@@ -145,7 +146,7 @@ export interface SweepResult {
   maintenanceMails: number;
   /** "Your maintenance window ends in a day" mails. */
   endingNotices: number;
-  /** Owner mails (stale or recovery) that sites joined instead of a new mail (ALERT_GROUP_WINDOW). */
+  /** Digests (stale or recovery, owner mails and channel messages) that sites joined instead of a new row (ALERT_GROUP_WINDOW). */
   groupsJoined: number;
   /** Groups whose window ended in this run, now due to be sent. */
   groupsClosed: number;

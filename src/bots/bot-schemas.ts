@@ -52,7 +52,7 @@ export const botJsonSchema = {
     }),
     alert_pending_until: nullable('string', {
       format: 'date-time',
-      description: 'While an alert email about this site waits for more of your sites to join it (ALERT_GROUP_WINDOW): when it will be sent at the latest; null otherwise',
+      description: 'While an alert about this site (email, or a message on one of your channels) waits for more of your sites to join it (ALERT_GROUP_WINDOW): when the first of them will be sent at the latest; null otherwise',
     }),
   },
   required: ['id', 'name', 'connection_status'],

@@ -5,7 +5,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { SessionService } from '../accounts/session-service.ts';
 import type { ChannelService } from '../alerts/channel-service.ts';
+import type { ChannelDelivery } from '../db/channels.ts';
 import { formatExact } from '../domain/time-ago.ts';
+import { groupSendsAt } from './view-models.ts';
 import { ValidationError } from '../errors.ts';
 import { fields, form, text } from '../http/text-schemas.ts';
 import { requireViewer, type PageRenderer } from './session-hooks.ts';
@@ -32,6 +34,19 @@ const BOT_FIELD = /^bot_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]
 
 const KIND_WORDS: Record<string, string> = { email: 'Email', webhook: 'Webhook', slack: 'Slack' };
 
+/** One row of a channel's latest deliveries, as its page lists it. */
+function deliveryView(d: ChannelDelivery, zone: string) {
+  // A group still gathering sites (ALERT_GROUP_WINDOW) says when it goes out, like the bot page.
+  const sendsAt = groupSendsAt(d);
+  return {
+    ...d,
+    status: sendsAt ? `gathering sites, will be sent at ${formatExact(sendsAt, zone)}` : d.status,
+    created: formatExact(d.created_at, zone),
+    sent: d.sent_at ? formatExact(d.sent_at, zone) : null,
+    failed: d.status === 'failed',
+  };
+}
+
 export async function channelPages(app: FastifyInstance, deps: { channels: ChannelService; sessions: SessionService; render: PageRenderer }) {
   const { channels, render } = deps;
   const viewer = requireViewer(deps.sessions);
@@ -54,12 +69,7 @@ export async function channelPages(app: FastifyInstance, deps: { channels: Chann
       channel: view(channel),
       coversAll: channel.bots === 'all',
       bots: bots.map((bot) => ({ ...bot, checked: channel.bots === 'all' || channel.bots.includes(bot.id) })),
-      deliveries: deliveries.map((d) => ({
-        ...d,
-        created: formatExact(d.created_at, zone),
-        sent: d.sent_at ? formatExact(d.sent_at, zone) : null,
-        failed: d.status === 'failed',
-      })),
+      deliveries: deliveries.map((d) => deliveryView(d, zone)),
       ...extra,
     });
   };

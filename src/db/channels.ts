@@ -2,7 +2,7 @@
 // another owner's channel is simply not found), the channels that cover a set of owners for the
 // sweep, the stale alerts each channel actually announced, and the deliveries of one channel.
 import type { Queryable } from './database.ts';
-import type { NewOutboxRow } from './outbox.ts';
+import type { NewOutboxRow, OutboxStatus } from './outbox.ts';
 
 export type ChannelKind = 'email' | 'webhook' | 'slack';
 export const CHANNEL_KINDS: readonly ChannelKind[] = ['email', 'webhook', 'slack'];
@@ -166,19 +166,22 @@ export async function selectStillStaleBots(db: Queryable, outboxId: number): Pro
 export interface ChannelDelivery {
   id: number;
   kind: string;
-  status: string;
+  status: OutboxStatus;
   delivery_id: string;
   attempts: number;
   created_at: Date;
   next_attempt_at: Date;
   sent_at: Date | null;
   last_error: string | null;
+  /** Set for a group (ALERT_GROUP_WINDOW) that later sites may join while it is held. */
+  group_key: string | null;
+  incident_id: number | null;
 }
 
 /** The latest deliveries on one channel, newest first (its page shows them, failures included). */
 export async function listChannelDeliveries(db: Queryable, channelId: string, limit = 20): Promise<ChannelDelivery[]> {
   const { rows } = await db.query<ChannelDelivery>(
-    `SELECT id, kind, status, delivery_id, attempts, created_at, next_attempt_at, sent_at, last_error
+    `SELECT id, kind, status, delivery_id, attempts, created_at, next_attempt_at, sent_at, last_error, group_key, incident_id
      FROM alert_outbox WHERE channel_id = $1 ORDER BY id DESC LIMIT $2`,
     [channelId, limit],
   );

@@ -6,6 +6,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createOwner } from '../helpers/app.ts';
+import { loggedIn } from '../helpers/dashboard.ts';
 import { startSlackReceiver, startWebhookReceiver } from '../helpers/receivers.ts';
 import { at, createAlertHarness, names, resetAlertData, runUntil, spreadBots, STALE_AFTER_MS, startSmtpSink, type AlertHarness, type SmtpSink } from './alert-harness.ts';
 
@@ -88,8 +89,12 @@ test('announces 20 sites spread over the window in one Slack message naming all 
   await runUntil([h], at(start, STALE_AFTER_MS + 2 * MINUTE));
   // the group is open: nothing on Slack yet, one held row for the channel
   assert.is(ctx.slack.received.length, 0);
+  const [channelId] = await channelIds(h, owner.id);
   const { rows: open } = await h.db.query<{ group_key: string; status: string }>('SELECT group_key, status FROM alert_outbox WHERE channel_id IS NOT NULL');
-  assert.equal(open, [{ group_key: `stale:ch:${(await channelIds(h, owner.id))[0]}`, status: 'held' }]);
+  assert.equal(open, [{ group_key: `stale:ch:${channelId}`, status: 'held' }]);
+  // the channel's page says when it goes out: five minutes after its first decision
+  const browser = await loggedIn(h.app, owner.email, 'correct horse battery');
+  assert.match((await browser.get(`/channels/${channelId}`)).body, /gathering sites, will be sent at [^<]*10:16/);
 
   await runUntil([h], at(start, STALE_AFTER_MS + 10 * MINUTE));
   // exactly one stale message, naming all 20
@@ -216,6 +221,52 @@ test('gives each of two channels of one owner one message for the burst, and the
     assert.is(mail.subject, '6 of your sites stopped reporting to AgentDesk');
     for (const { bot } of bots) assert.ok(mail.text.includes(bot.name), `${mail.to}: ${bot.name}`);
   }
+});
+
+test('holds a channel group during a storm incident, lets later sites join it, and sends it once when the incident ends', async (ctx) => {
+  const h = await createAlertHarness({ db: ctx.h.db, clock: ctx.h.clock, smtp: ctx.smtp, env: { ...envFor(ctx, '5m'), STORM_MIN: '4' } });
+  try {
+    const { owner } = await ownerWith({ ...ctx, h }, [slackChannel(ctx)]);
+    const bystander = await h.owner();
+    const start = h.clock.now();
+    // six sites of one owner fall silent together (a storm: 6 of 9 connected), a seventh two minutes later
+    const together = await spreadBots(h, owner.id, names('Storm', 6), 0);
+    h.clock.advance(2 * MINUTE);
+    const late = await h.connectedBot(owner.id, 'Late');
+    const steady = [await h.connectedBot(bystander.id, 'Bystander A'), await h.connectedBot(bystander.id, 'Bystander B')];
+    const beats = steady.flatMap((b) => steadyBeats(b.token, start, 10));
+    await runUntil([h], at(start, STALE_AFTER_MS + 5 * MINUTE), beats);
+    // held during the incident: nothing on Slack, one held row for the channel with all seven sites
+    assert.is(ctx.slack.received.length, 0);
+    const { rows } = await h.db.query<{ status: string; incident: boolean; sites: number }>(
+      "SELECT status, incident_id IS NOT NULL AS incident, jsonb_array_length(payload->'sites') AS sites FROM alert_outbox WHERE channel_id IS NOT NULL",
+    );
+    assert.equal(rows, [{ status: 'held', incident: true, sites: 7 }]);
+    await runUntil([h], at(start, STALE_AFTER_MS + 30 * MINUTE), beats.filter((b) => b.at > h.clock.now()));
+    // the incident ended and released one message naming all seven
+    assert.is(staleTexts(ctx).length, 1);
+    for (const { bot } of [...together, late]) assert.ok(staleTexts(ctx)[0]!.includes(bot.name), bot.name);
+    assert.is(ctx.slack.received.length, 1);
+  } finally {
+    await h.close();
+  }
+});
+
+test('keeps a stale alert on a channel that escalates out of groups: due escalate_after after each sweep that judged a site', async (ctx) => {
+  const { h } = ctx;
+  const { owner } = await ownerWith(ctx, [slackChannel(ctx, { escalate_after: '30m' })]);
+  const start = h.clock.now();
+  await spreadBots(h, owner.id, names('Site', 2), MINUTE);
+  const steady = await h.connectedBot(owner.id, 'Steady');
+  await runUntil([h], at(start, STALE_AFTER_MS + 3 * MINUTE), steadyBeats(steady.token, start, 20));
+  // one pending escalation per sweep that judged a site, each due 30 minutes after it, in no group
+  const { rows } = await h.db.query<{ status: string; group_key: string | null; due: Date }>(
+    'SELECT status, group_key, next_attempt_at AS due FROM alert_outbox WHERE channel_id IS NOT NULL ORDER BY id',
+  );
+  assert.equal(rows, [
+    { status: 'pending', group_key: null, due: new Date('2026-01-05T10:41:01Z') },
+    { status: 'pending', group_key: null, due: new Date('2026-01-05T10:42:01Z') },
+  ]);
 });
 
 async function channelIds(h: AlertHarness, ownerId: string): Promise<string[]> {
