@@ -5,7 +5,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createClock } from '../helpers/app.ts';
 import { loggedIn } from '../helpers/dashboard.ts';
-import { at, createAlertHarness, names, runUntil, secondConnection, spreadBots, STALE_AFTER_MS, type AlertHarness, type SmtpSink, useAlertSuite } from './alert-harness.ts';
+import { at, createAlertHarness, names, runUntil, secondConnection, spreadBots, STALE_AFTER_MS, stormScene, type AlertHarness, type SmtpSink, useAlertSuite } from './alert-harness.ts';
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -161,14 +161,8 @@ test('holds a group during a storm incident, lets later sites join it, and sends
   const h = await createAlertHarness({ smtp, clock, env: { ALERT_GROUP_WINDOW: '5m', STORM_MIN: '4' } });
   try {
     const owner = await h.owner();
-    const bystander = await h.owner();
-    const start = h.clock.now();
-    // six sites of one owner fall silent together (a storm: 6 of 9 connected), a seventh two minutes later
-    const together = await spreadBots(h, owner.id, names('Storm', 6), 0);
-    h.clock.advance(2 * MINUTE);
-    const late = await h.connectedBot(owner.id, 'Late');
-    const steady = [await h.connectedBot(bystander.id, 'Bystander A'), await h.connectedBot(bystander.id, 'Bystander B')];
-    const beats = steady.flatMap((b) => Array.from({ length: 10 }, (_, i) => ({ at: at(start, (i + 1) * 4 * MINUTE), token: b.token })));
+    // six sites of one owner fall silent together (a storm), a seventh two minutes later
+    const { start, together, late, beats } = await stormScene(h, owner.id);
     await runUntil([h], at(start, STALE_AFTER_MS + 5 * MINUTE), beats);
     // held during the incident: nothing sent, one held group with all seven sites
     assert.is(smtp.received.length, 0);

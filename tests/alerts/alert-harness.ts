@@ -20,6 +20,7 @@ import { loadEmailTemplates } from '../../src/alerts/email-templates.ts';
 import { createMetrics } from '../../src/metrics.ts';
 import { buildTestApp, createBotFor, createClock, createOwner, heartbeatBody, testConfig, type Clock, postHeartbeat } from '../helpers/app.ts';
 import { createPostgresDatabase } from '../helpers/database.ts';
+import { startSlackReceiver, startWebhookReceiver } from '../helpers/receivers.ts';
 
 let shared: Promise<{ db: Database; url: string }> | undefined;
 const extra: Database[] = [];
@@ -241,3 +242,64 @@ export async function runUntil(instances: AlertHarness[], until: Date, heartbeat
 
 export const at = (base: Date, ms: number) => new Date(base.getTime() + ms);
 export const names = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix} ${String(i + 1).padStart(2, '0')}`);
+
+/** Heartbeats of a site that keeps reporting every 4 minutes after `start`. */
+export const steadyBeats = (token: string, start: Date, count: number) =>
+  Array.from({ length: count }, (_, i) => ({ at: at(start, (i + 1) * 4 * 60_000), token }));
+
+/**
+ * A storm with STORM_MIN=4: six sites of the owner fall silent together (6 of 9 connected), a
+ * seventh two minutes later; a bystander's two sites keep reporting (`beats`).
+ */
+export async function stormScene(h: AlertHarness, ownerId: string) {
+  const bystander = await h.owner();
+  const start = h.clock.now();
+  const together = await spreadBots(h, ownerId, names('Storm', 6), 0);
+  h.clock.advance(2 * 60_000);
+  const late = await h.connectedBot(ownerId, 'Late');
+  const steady = [await h.connectedBot(bystander.id, 'Bystander A'), await h.connectedBot(bystander.id, 'Bystander B')];
+  return { start, together, late, beats: steady.flatMap((b) => steadyBeats(b.token, start, 10)) };
+}
+
+export type ChannelSuiteCtx = {
+  h: AlertHarness;
+  smtp: SmtpSink;
+  hook: Awaited<ReturnType<typeof startWebhookReceiver>>;
+  slack: Awaited<ReturnType<typeof startSlackReceiver>>;
+};
+
+/** The settings that let the harness reach the local receivers (and name an SMTP server for contacts). */
+export const receiverEnv = (ctx: Pick<ChannelSuiteCtx, 'hook' | 'slack' | 'smtp'>) => ({
+  PROBE_ALLOW_PRIVATE: 'true',
+  PROBE_PORTS: `${ctx.hook.port},${ctx.slack.port}`,
+  SMTP_URL: `smtp://127.0.0.1:${ctx.smtp.port}`,
+});
+
+/**
+ * The channel suites' setup: the SMTP sink, a webhook and a Slack receiver and one harness per
+ * suite; before each test an empty database, empty receivers answering 200 "ok" and the clock back
+ * at 2026-01-05 10:00 UTC.
+ */
+export function useChannelSuite(test: Test<ChannelSuiteCtx>, env: Record<string, string> = {}) {
+  test.before(async (ctx) => {
+    ctx.smtp = await startSmtpSink();
+    ctx.hook = await startWebhookReceiver();
+    ctx.slack = await startSlackReceiver();
+    ctx.h = await createAlertHarness({ smtp: ctx.smtp, env: { ...receiverEnv(ctx), ...env } });
+  });
+  test.before.each(async (ctx) => {
+    await resetAlertData(ctx.h.db);
+    ctx.smtp.received.length = 0;
+    ctx.hook.received.length = 0;
+    ctx.hook.answer = 200;
+    ctx.slack.received.length = 0;
+    ctx.slack.mode = 'ok';
+    ctx.h.clock.set(new Date('2026-01-05T10:00:00Z'));
+  });
+  test.after(async (ctx) => {
+    await ctx.h.close();
+    await ctx.smtp.close();
+    await ctx.hook.close();
+    await ctx.slack.close();
+  });
+}

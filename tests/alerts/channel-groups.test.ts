@@ -7,51 +7,35 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createOwner } from '../helpers/app.ts';
 import { loggedIn } from '../helpers/dashboard.ts';
-import { startSlackReceiver, startWebhookReceiver } from '../helpers/receivers.ts';
-import { at, createAlertHarness, names, resetAlertData, runUntil, spreadBots, STALE_AFTER_MS, startSmtpSink, type AlertHarness, type SmtpSink } from './alert-harness.ts';
+import {
+  at,
+  createAlertHarness,
+  names,
+  receiverEnv,
+  runUntil,
+  spreadBots,
+  STALE_AFTER_MS,
+  steadyBeats,
+  stormScene,
+  useChannelSuite,
+  type AlertHarness,
+  type ChannelSuiteCtx,
+} from './alert-harness.ts';
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
 const WINDOW_MS = 5 * MINUTE;
 
-type Ctx = {
-  h: AlertHarness;
-  smtp: SmtpSink;
-  hook: Awaited<ReturnType<typeof startWebhookReceiver>>;
-  slack: Awaited<ReturnType<typeof startSlackReceiver>>;
-};
+type Ctx = ChannelSuiteCtx;
 const test = suite<Ctx>('channel groups: one message per burst on every digest channel');
 
 /** The suite's settings; a test may change the window. SWEEP_BATCH=2 puts one sweep's flips in several transactions. */
-const envFor = (ctx: Pick<Ctx, 'hook' | 'slack' | 'smtp'>, window: string) => ({
-  ALERT_GROUP_WINDOW: window,
-  SWEEP_BATCH: '2',
-  PROBE_ALLOW_PRIVATE: 'true',
-  PROBE_PORTS: `${ctx.hook.port},${ctx.slack.port}`,
-  SMTP_URL: `smtp://127.0.0.1:${ctx.smtp.port}`,
-});
+const groupEnv = (window: string) => ({ ALERT_GROUP_WINDOW: window, SWEEP_BATCH: '2' });
 
-test.before(async (ctx) => {
-  ctx.smtp = await startSmtpSink();
-  ctx.hook = await startWebhookReceiver();
-  ctx.slack = await startSlackReceiver();
-  ctx.h = await createAlertHarness({ smtp: ctx.smtp, env: envFor(ctx, '5m') });
-});
-test.before.each(async (ctx) => {
-  await resetAlertData(ctx.h.db);
-  ctx.smtp.received.length = 0;
-  ctx.hook.received.length = 0;
-  ctx.hook.answer = 200;
-  ctx.slack.received.length = 0;
-  ctx.slack.mode = 'ok';
+useChannelSuite(test, groupEnv('5m'));
+test.before.each(({ h }) => {
   // sweeps fall at second 1 of each minute: start at 10:00:01
-  ctx.h.clock.set(new Date('2026-01-05T10:00:01Z'));
-});
-test.after(async (ctx) => {
-  await ctx.h.close();
-  await ctx.smtp.close();
-  await ctx.hook.close();
-  await ctx.slack.close();
+  h.clock.set(new Date('2026-01-05T10:00:01Z'));
 });
 
 /** An owner (with an API key) and the channels they add through the API. */
@@ -77,8 +61,6 @@ const contact = { kind: 'email', name: 'Colleague', target: 'colleague@example.c
 const slackTexts = (ctx: Ctx) => ctx.slack.accepted().map((r) => String(r.body.text));
 const staleTexts = (ctx: Ctx) => slackTexts(ctx).filter((t) => /stopped reporting/.test(t));
 const recoveryTexts = (ctx: Ctx) => slackTexts(ctx).filter((t) => /reporting to AgentDesk again/.test(t));
-/** Heartbeats of a site that keeps reporting every 4 minutes from `start`. */
-const steadyBeats = (token: string, start: Date, count: number) => Array.from({ length: count }, (_, i) => ({ at: at(start, (i + 1) * 4 * MINUTE), token }));
 
 test('announces 20 sites spread over the window in one Slack message naming all 20, and their return in one', async (ctx) => {
   const { h } = ctx;
@@ -173,7 +155,7 @@ test('tells the account email a site is back when its mail went out, though the 
 });
 
 test('with ALERT_GROUP_WINDOW=0 a channel still gets one message per sweep', async (ctx) => {
-  const h = await createAlertHarness({ db: ctx.h.db, clock: ctx.h.clock, smtp: ctx.smtp, env: envFor(ctx, '0') });
+  const h = await createAlertHarness({ db: ctx.h.db, clock: ctx.h.clock, smtp: ctx.smtp, env: { ...receiverEnv(ctx), ...groupEnv('0') } });
   try {
     const { owner } = await ownerWith({ ...ctx, h }, [slackChannel(ctx)]);
     const start = h.clock.now();
@@ -224,17 +206,11 @@ test('gives each of two channels of one owner one message for the burst, and the
 });
 
 test('holds a channel group during a storm incident, lets later sites join it, and sends it once when the incident ends', async (ctx) => {
-  const h = await createAlertHarness({ db: ctx.h.db, clock: ctx.h.clock, smtp: ctx.smtp, env: { ...envFor(ctx, '5m'), STORM_MIN: '4' } });
+  const h = await createAlertHarness({ db: ctx.h.db, clock: ctx.h.clock, smtp: ctx.smtp, env: { ...receiverEnv(ctx), ...groupEnv('5m'), STORM_MIN: '4' } });
   try {
     const { owner } = await ownerWith({ ...ctx, h }, [slackChannel(ctx)]);
-    const bystander = await h.owner();
-    const start = h.clock.now();
-    // six sites of one owner fall silent together (a storm: 6 of 9 connected), a seventh two minutes later
-    const together = await spreadBots(h, owner.id, names('Storm', 6), 0);
-    h.clock.advance(2 * MINUTE);
-    const late = await h.connectedBot(owner.id, 'Late');
-    const steady = [await h.connectedBot(bystander.id, 'Bystander A'), await h.connectedBot(bystander.id, 'Bystander B')];
-    const beats = steady.flatMap((b) => steadyBeats(b.token, start, 10));
+    // six sites of one owner fall silent together (a storm), a seventh two minutes later
+    const { start, together, late, beats } = await stormScene(h, owner.id);
     await runUntil([h], at(start, STALE_AFTER_MS + 5 * MINUTE), beats);
     // held during the incident: nothing on Slack, one held row for the channel with all seven sites
     assert.is(ctx.slack.received.length, 0);

@@ -10,47 +10,15 @@ import { createSafeRequester } from '../../src/outbound/safe-request.ts';
 import { createDelivery } from '../../src/alerts/delivery.ts';
 import { createOwner } from '../helpers/app.ts';
 import { loggedIn } from '../helpers/dashboard.ts';
-import { createAlertHarness, resetAlertData, secondConnection, STALE_AFTER_MS, startSmtpSink, type AlertHarness, type SmtpSink } from './alert-harness.ts';
-import { startSlackReceiver, startWebhookReceiver, verifySignature } from '../helpers/receivers.ts';
+import { createAlertHarness, secondConnection, STALE_AFTER_MS, useChannelSuite, type AlertHarness, type ChannelSuiteCtx } from './alert-harness.ts';
+import { verifySignature } from '../helpers/receivers.ts';
 
 const MINUTE = 60_000;
 
-type Ctx = {
-  h: AlertHarness;
-  smtp: SmtpSink;
-  hook: Awaited<ReturnType<typeof startWebhookReceiver>>;
-  slack: Awaited<ReturnType<typeof startSlackReceiver>>;
-};
+type Ctx = ChannelSuiteCtx;
 const test = suite<Ctx>('alert channels: contacts, webhooks and Slack through the outbox');
 
-test.before(async (ctx) => {
-  ctx.smtp = await startSmtpSink();
-  ctx.hook = await startWebhookReceiver();
-  ctx.slack = await startSlackReceiver();
-  ctx.h = await createAlertHarness({
-    smtp: ctx.smtp,
-    env: {
-      PROBE_ALLOW_PRIVATE: 'true',
-      PROBE_PORTS: `${ctx.hook.port},${ctx.slack.port}`,
-      SMTP_URL: `smtp://127.0.0.1:${ctx.smtp.port}`,
-    },
-  });
-});
-test.before.each(async (ctx) => {
-  await resetAlertData(ctx.h.db);
-  ctx.smtp.received.length = 0;
-  ctx.hook.received.length = 0;
-  ctx.hook.answer = 200;
-  ctx.slack.received.length = 0;
-  ctx.slack.mode = 'ok';
-  ctx.h.clock.set(new Date('2026-01-05T10:00:00Z'));
-});
-test.after(async (ctx) => {
-  await ctx.h.close();
-  await ctx.smtp.close();
-  await ctx.hook.close();
-  await ctx.slack.close();
-});
+useChannelSuite(test);
 
 async function api(h: AlertHarness, key: string, method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, body?: unknown) {
   const response = await h.app.inject({
