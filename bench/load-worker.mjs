@@ -1,7 +1,8 @@
 // Runs one autocannon phase in its own process, so the load generator does not share the server's
 // event loop (it still shares the machine's cores, as any local load tool would).
 // stdin: { url, connections, duration, overallRate?, tokens? } as JSON — with tokens, POST
-// heartbeats rotating over them; without, GET url. stdout: the phase's figures as JSON.
+// heartbeats rotating over them; without, GET url. stdout: the phase's figures as JSON, with the
+// load generator's own CPU time (it shares the machine's cores with what it measures).
 import fs from 'node:fs';
 import autocannon from 'autocannon';
 
@@ -9,6 +10,7 @@ const phase = JSON.parse(fs.readFileSync(0, 'utf8'));
 let next = 0;
 const body = JSON.stringify({ site_url: 'https://bench.example', plugin_version: '1.1.0', wp_version: '6.1.1', is_active: true });
 
+const cpuBefore = process.cpuUsage();
 autocannon(
   {
     url: phase.url,
@@ -37,6 +39,7 @@ autocannon(
       ok: result['2xx'],
       non2xx: result.non2xx,
       errors: result.errors,
+      loadCpuUs: (({ user, system }) => user + system)(process.cpuUsage(cpuBefore)),
     }));
   },
 );

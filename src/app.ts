@@ -92,7 +92,7 @@ export async function buildApp(deps: AppDeps) {
 
   const users = createUserService({ db, now });
   const bots = createBotService({ db, now });
-  const heartbeats = createHeartbeatService({ db, now });
+  const heartbeats = createHeartbeatService({ db, now, writeConcurrency: config.heartbeatWriteConcurrency });
   const sessions = createSessionService({ db, now });
   // Heartbeats already received are written before the database closes.
   app.addHook('onClose', async () => heartbeats.drain());

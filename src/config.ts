@@ -27,6 +27,8 @@ export interface Config {
   readonly staleAfterMs: number;
   /** Heartbeats accepted per token per minute. */
   readonly heartbeatRateLimit: number;
+  /** Heartbeat batches written at once (group commit, src/heartbeats/write-batcher.ts). */
+  readonly heartbeatWriteConcurrency: number;
   /** Secret for signed links and sessions; when absent one is generated and kept in the database. */
   readonly secretKey: string | undefined;
   /**
@@ -219,6 +221,7 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: oneOf<LogLevel>('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
     staleAfterMs: duration('STALE_AFTER', '10m', 1000),
     heartbeatRateLimit: integer('HEARTBEAT_RATE_LIMIT', 30, 1, 1_000_000),
+    heartbeatWriteConcurrency: integer('HEARTBEAT_WRITE_CONCURRENCY', 1, 1, 64),
     secretKey,
     trustProxy: trustProxy(read('TRUST_PROXY')),
     requestTimeoutMs: duration('REQUEST_TIMEOUT', '30s', 1000),

@@ -71,6 +71,14 @@ test('groups alerts over 5 minutes by default; 0 sends at the sweep; more than a
   assert.throws(() => loadConfig({ ALERT_GROUP_WINDOW: 'soon' }), (error: unknown) => error instanceof ConfigError && /ALERT_GROUP_WINDOW/.test(error.message));
 });
 
+test('writes one heartbeat batch at a time by default, more when asked, never none', () => {
+  assert.is(loadConfig({}).heartbeatWriteConcurrency, 1);
+  assert.is(loadConfig({ HEARTBEAT_WRITE_CONCURRENCY: '4' }).heartbeatWriteConcurrency, 4);
+  for (const bad of ['0', '65', 'two']) {
+    assert.throws(() => loadConfig({ HEARTBEAT_WRITE_CONCURRENCY: bad }), (error: unknown) => error instanceof ConfigError && /HEARTBEAT_WRITE_CONCURRENCY/.test(error.message), bad);
+  }
+});
+
 test('each bad value names the variable and what it expects', () => {
   const cases: Array<[Record<string, string>, RegExp]> = [
     [{ PORT: 'eighty' }, /PORT="eighty": expected an integer from 0 to 65535/],

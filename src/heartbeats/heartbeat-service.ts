@@ -16,12 +16,16 @@ export type HeartbeatResult =
 export interface HeartbeatServiceDeps {
   db: Database;
   now: () => Date;
-  /** Batches written at once, each on its own pooled connection. */
+  /**
+   * Batches written at once, each on its own pooled connection (HEARTBEAT_WRITE_CONCURRENCY).
+   * One by default: while a batch commits the next one gathers every heartbeat that arrives, and
+   * PostgreSQL's cost per heartbeat falls with batch size (docs/SCALING.md, "Write concurrency").
+   */
   writeConcurrency?: number;
 }
 
 
-export function createHeartbeatService({ db, now, writeConcurrency = 4 }: HeartbeatServiceDeps) {
+export function createHeartbeatService({ db, now, writeConcurrency = 1 }: HeartbeatServiceDeps) {
   const batcher = createWriteBatcher<HeartbeatWrite, HeartbeatOutcome | undefined>({
     keyOf: (write) => write.tokenHash,
     // An outage fails everyone anyway; any other refusal is split until it fails only its own item.
