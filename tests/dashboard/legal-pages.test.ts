@@ -52,7 +52,7 @@ test('the privacy policy names what the plugin sends, the probe and how long thi
   assert.match(text, /Nothing about the site's visitors/);
   // the probe: which URL, with which User-Agent, after how long
   assert.match(text, /<site URL>\/wp-cron\.php\?doing_wp_cron/);
-  assert.match(text, /User-Agent AgentDesk-Probe\/\d+\.\d+\.\d+ \(\+https:\/\/agentdesk\.example\.com\)/);
+  assert.match(text, /User-Agent AgentDesk-Probe\/\d+\.\d+\.\d+ \(\+https:\/\/agentdesk\.example\.com\/privacy#probe\)/);
   assert.match(text, /no heartbeat for 10 minutes/);
   // retention as the code prunes it, and the operator's address
   assert.match(text, /Hourly heartbeat counts 8 days/);
