@@ -70,9 +70,12 @@ export type SafeOutcome =
       address: string;
     };
 
-/** The User-Agent of every outbound request: names AgentDesk and where to find out about it. */
+/**
+ * The User-Agent of every outbound request: names AgentDesk and, as crawlers do, the page that says
+ * why a site is requested (the privacy page's section on probes, src/dashboard/legal-pages.ts).
+ */
 export function outboundUserAgent(version: string, publicUrl: string): string {
-  return `AgentDesk-Probe/${version} (+${publicUrl})`;
+  return `AgentDesk-Probe/${version} (+${publicUrl}/privacy#probe)`;
 }
 
 /**

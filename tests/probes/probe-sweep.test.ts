@@ -137,7 +137,7 @@ test('an idle site woken by the nudge stays connected, gets a woke event and nev
   assert.is(first.probes.answered, 1);
   // WordPress's own cron URL was requested, by AgentDesk-Probe
   assert.equal(ctx.requests.map((r) => r.url), ['/wp-cron.php?doing_wp_cron']);
-  assert.match(ctx.requests[0]!.userAgent, /^AgentDesk-Probe\/\d+\.\d+\.\d+ \(\+https:\/\/desk\.example\.test\)$/);
+  assert.match(ctx.requests[0]!.userAgent, /^AgentDesk-Probe\/\d+\.\d+\.\d+ \(\+https:\/\/desk\.example\.test\/privacy#probe\)$/);
   const second = await minute(ctx);
   // the heartbeat it caused ends the probe as "woke"
   assert.is(second.sweep.woke, 1);

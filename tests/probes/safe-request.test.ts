@@ -138,7 +138,7 @@ test('connects to the address it checked, keeping the host name in Host (no seco
   const seen = target.requests[before]!;
   // the request names the site, and says who we are
   assert.is(seen.headers.host, `shop.example.test:${target.port}`);
-  assert.is(seen.headers['user-agent'], 'AgentDesk-Probe/0.1.0 (+https://desk.example.test)');
+  assert.is(seen.headers['user-agent'], 'AgentDesk-Probe/0.1.0 (+https://desk.example.test/privacy#probe)');
   assert.is(seen.url, '/wp-cron.php?doing_wp_cron');
 });
 
