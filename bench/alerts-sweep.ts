@@ -4,7 +4,7 @@
 //
 //   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm run bench:sweep
 // Then the same with probing on (queue the nudges, judge them), and with ALERT_GROUP_WINDOW (open,
-// join and close one group per owner). BENCH_STORM=1 also times a storm
+// join and close one group per owner; BENCH_CHANNELS=1: and one per channel). BENCH_STORM=1 also times a storm
 // sweep (60 % of the fleet silent at once).
 import { createSweep } from '../src/alerts/sweep.ts';
 import { isIncidentOpen } from '../src/db/incidents.ts';
@@ -96,6 +96,16 @@ try {
     `SELECT DISTINCT user_id FROM bots WHERE connection_status = 'connected' ORDER BY user_id LIMIT $1`,
     [staleCount],
   );
+  // BENCH_CHANNELS=1: each of these owners also has a Slack channel and an email contact, so every
+  // burst opens, joins and closes three groups per owner (the account mail and each channel's).
+  if (process.env.BENCH_CHANNELS === '1') {
+    await db.query(
+      `INSERT INTO alert_channels (user_id, kind, name, target)
+       SELECT u.id, c.kind, c.name, c.target FROM unnest($1::uuid[]) AS u(id)
+       CROSS JOIN (VALUES ('slack', '#ops', 'https://hooks.slack.com/services/T/B/X'), ('email', 'Colleague', 'colleague@example.com')) AS c(kind, name, target)`,
+      [owners.rows.map((r) => r.user_id)],
+    );
+  }
   const silence = async (at: Date) =>
     db.query(
       `UPDATE bots SET wordpress_last_activity = $2::timestamptz - interval '20 minutes'
@@ -109,7 +119,7 @@ try {
   const joinAt = new Date(groupAt.getTime() + 30_000);
   await silence(joinAt);
   const joining = await time(`grouped sweep: ${staleCount} more sites join them`, () => grouped.run(joinAt));
-  console.log(`  flipped ${joining.flipped}, owner mails joined ${joining.groupsJoined}, new groups ${joining.staleMails}`);
+  console.log(`  flipped ${joining.flipped}, groups joined ${joining.groupsJoined}, new groups ${joining.staleMails}`);
   const closing = await time('grouped sweep: window ends, groups closed', () => grouped.run(new Date(groupAt.getTime() + 60_000)));
   console.log(`  groups closed ${closing.groupsClosed}`);
 
