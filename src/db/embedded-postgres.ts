@@ -86,6 +86,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     }
     await clearPreviousPostmaster(paths.directory, log);
 
+    rotateLog(paths.logFile, log);
     const logFd = fs.openSync(paths.logFile, 'a');
     try {
       child = spawn(
@@ -307,6 +308,27 @@ function initialise(initdb: string, directory: string, runAs: RunAs | undefined)
 }
 
 // --- 4. what an earlier process left behind ----------------------------------------------------
+
+/** postgres.log is moved aside at a start once it is this large. */
+export const LOG_ROTATE_BYTES = 10 * 1024 * 1024;
+
+/**
+ * Keeps postgres.log bounded without a log collector process: at a start, a log past
+ * LOG_ROTATE_BYTES becomes postgres.log.1 (replacing the one before), so the directory holds at
+ * most two of them. PostgreSQL writes little between starts (checkpoints and errors, a few
+ * hundred KB a week at our defaults), so a start is often enough.
+ */
+function rotateLog(logFile: string, log: (message: string) => void) {
+  let size: number;
+  try {
+    size = fs.statSync(logFile).size;
+  } catch {
+    return; // no log yet
+  }
+  if (size < LOG_ROTATE_BYTES) return;
+  fs.renameSync(logFile, `${logFile}.1`);
+  log(`moved ${logFile} (${Math.round(size / 1024 / 1024)} MB) to ${path.basename(logFile)}.1`);
+}
 
 async function clearPreviousPostmaster(directory: string, log: (message: string) => void) {
   const pidFile = path.join(directory, 'postmaster.pid');

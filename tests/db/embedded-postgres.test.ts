@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { embeddedDatabaseUrl, embeddedPaths } from '../../src/db/embedded-postgres.ts';
+import { embeddedDatabaseUrl, embeddedPaths, LOG_ROTATE_BYTES } from '../../src/db/embedded-postgres.ts';
 import { migrate, readMigrationFiles } from '../../src/db/migrate.ts';
 import { openDatabase } from '../../src/db/open-database.ts';
 import { openPgDatabase } from '../../src/db/pg-driver.ts';
@@ -164,6 +164,23 @@ test('a second service on the same DATA_DIR exits with a clear "in use" message 
     // the first service and its database are untouched
     assert.is(health.status, 200);
     assert.ok(isRunning(postmasterPid(dataDir)!));
+  } finally {
+    await running.stop();
+  }
+});
+
+test('a postgres.log grown past its limit is moved aside at the next start, keeping one older log', async ({ dataDir }) => {
+  const { logFile } = embeddedPaths(dataDir);
+  fs.mkdirSync(dataDir, { recursive: true });
+  fs.writeFileSync(`${logFile}.1`, 'the log before the last one\n');
+  fs.writeFileSync(logFile, `the last log\n${'x'.repeat(LOG_ROTATE_BYTES)}`);
+  const running = await service(dataDir);
+  try {
+    // the big log became postgres.log.1, replacing the older one; a new log was started
+    assert.match(fs.readFileSync(`${logFile}.1`, 'utf8'), /^the last log\n/);
+    assert.ok(fs.statSync(logFile).size < 1024 * 1024);
+    assert.match(fs.readFileSync(logFile, 'utf8'), /database system is ready to accept connections/);
+    assert.equal(fs.readdirSync(dataDir).filter((name) => name.startsWith('postgres.log')).sort(), ['postgres.log', 'postgres.log.1']);
   } finally {
     await running.stop();
   }
