@@ -178,30 +178,36 @@ export async function maintenanceRoutes(app: FastifyInstance, { maintenance, use
     },
   );
 
+  // No body at all (curl -X POST without -d) means "all my bots", as `{}` does: the body is
+  // defaulted after authentication, before the schema sees it.
+  const endMany = owner('End the maintenance of several of your bots now, or of all of them when bot_ids is absent (one-off windows and running weekly occurrences)', {
+    body: {
+      type: 'object',
+      properties: { bot_ids: { type: 'array', items: { type: 'string' }, minItems: 1, maxItems: 1000, description: 'Absent = all your bots' } },
+    },
+    response: {
+      200: {
+        type: 'object',
+        properties: {
+          bot_ids: { type: 'array', items: { type: 'string' }, description: 'The bots that were in maintenance and no longer are (empty: none was)' },
+          message: { type: 'string' },
+        },
+        required: ['bot_ids', 'message'],
+      },
+      400: errorSchema,
+      401: errorSchema,
+      403: errorSchema,
+      404: errorAnswer('bot_ids names a bot you do not have (nothing was changed)'),
+    },
+  });
+  const noBodyMeansAll = async (request: FastifyRequest) => {
+    request.body ??= {};
+  };
   app.post<{ Body: unknown }>(
     '/api/maintenance/end',
-    owner('End the maintenance of several of your bots now, or of all of them when bot_ids is absent (one-off windows and running weekly occurrences)', {
-      body: {
-        type: 'object',
-        properties: { bot_ids: { type: 'array', items: { type: 'string' }, minItems: 1, maxItems: 1000, description: 'Absent = all your bots' } },
-      },
-      response: {
-        200: {
-          type: 'object',
-          properties: {
-            bot_ids: { type: 'array', items: { type: 'string' }, description: 'The bots that were in maintenance and no longer are (empty: none was)' },
-            message: { type: 'string' },
-          },
-          required: ['bot_ids', 'message'],
-        },
-        400: errorSchema,
-        401: errorSchema,
-        403: errorSchema,
-        404: errorAnswer('bot_ids names a bot you do not have (nothing was changed)'),
-      },
-    }),
+    { ...endMany, preValidation: [...endMany.preValidation, noBodyMeansAll] },
     async (request) => {
-      const { botIds } = await maintenance.endForOwner(request.owner!.id, request.body ?? {});
+      const { botIds } = await maintenance.endForOwner(request.owner!.id, request.body);
       return { bot_ids: botIds, message: endedCount(botIds.length) };
     },
   );
