@@ -1,6 +1,7 @@
 // Maintenance windows (spec §12) as pure rules, `now` always passed in: how long a window may be,
 // when a weekly window falls in the owner's time zone (across DST changes), whether a bot is in a
-// window and until when, and when the "your window ends in a day" mail is due.
+// window and until when (an occurrence the owner ended early no longer counts), and when the "your
+// window ends in a day" mail is due.
 // Local wall times are converted with luxon (IANA zone data from Intl), never by adding offsets.
 import { DateTime } from 'luxon';
 

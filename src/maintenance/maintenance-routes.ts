@@ -1,6 +1,6 @@
 // Maintenance windows over HTTP (spec §12): the owner API (Bearer key or session + x-csrf-token),
-// the site's own endpoint (X-Bot-Token, for deploy scripts and `wp agentdesk maintenance`) and the
-// bot page's forms. Handlers call MaintenanceService and map its result; schemas feed OpenAPI.
+// the site's own endpoint (X-Bot-Token, for deploy scripts and `wp agentdesk maintenance`; it only
+// opens windows) and the forms of the bot page and the Maintenance page. Handlers call MaintenanceService and map its result; schemas feed OpenAPI.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import formbody from '@fastify/formbody';
 import type { SessionService } from '../accounts/session-service.ts';

@@ -1,7 +1,8 @@
 // Maintenance windows (spec §12) for owners and sites: open a bot's one-off window, or one for
-// several (or all) of an owner's bots; end the maintenance bots are in now (one-off and weekly); open one from the site with its bot token (deploy scripts,
-// `wp agentdesk maintenance`), and manage the owner's weekly windows. Owner isolation is here: every
-// lookup is by owner and id together, so another owner's bot is a 404 and is never changed.
+// several (or all) of an owner's bots; end the maintenance bots are in now (one-off and weekly);
+// open one from the site with its bot token (deploy scripts, `wp agentdesk maintenance`); and
+// manage the owner's weekly windows. Owner isolation is here: every lookup is by owner and id
+// together, so another owner's bot is a 404 and is never changed.
 import { hashSecret, isBotTokenShape } from '../accounts/credentials.ts';
 import { findBotByTokenHash, findOwnedBot, isUuid, listOwnedBots } from '../db/bots.ts';
 import type { Database, Queryable } from '../db/database.ts';
