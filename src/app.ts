@@ -28,6 +28,7 @@ import { registerWebPlugins } from './dashboard/web-plugins.ts';
 import { createPageRenderer } from './dashboard/session-hooks.ts';
 import { createHtmlErrorRenderer } from './dashboard/error-pages.ts';
 import { dashboardRoutes, type DashboardOptions } from './dashboard/dashboard.ts';
+import { legalPages } from './dashboard/legal-pages.ts';
 import { registerFleetMetrics } from './observability/fleet-metrics.ts';
 import { traceLogFields } from './observability/trace-context.ts';
 import { createPluginPackage, DEFAULT_PLUGIN_DIR, type PluginPackage } from './plugin/plugin-release.ts';
@@ -106,6 +107,8 @@ export async function buildApp(deps: AppDeps) {
   const plugin = createPluginPackage(deps.pluginDir ?? DEFAULT_PLUGIN_DIR, `${config.publicUrl}/api`);
   await app.register(pluginRoutes, { plugin, publicUrl: config.publicUrl });
   await app.register(widgetRoutes);
+  // Outside the dashboard's scope: the same for every reader, they need no session or CSRF secret.
+  await app.register(legalPages, { config, render });
   await app.register(docsRoutes);
   // Alert channels (spec §12); "Send a test" delivers through the same path as the outbox worker.
   const channels = createChannelService({ db, now, delivery: appChannelDelivery(app, config, db) });

@@ -1,11 +1,18 @@
 // The only reader of process.env. Every variable is validated once at start; a bad value stops the
 // process with a message naming the variable and what it expects (see README "Configuration").
+import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { parseDuration } from './domain/duration.ts';
 import { DEFAULT_FLIP_BATCH } from './domain/alert-rules.ts';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+/** Where a legal page (/terms, /privacy) comes from: the built-in text, the operator's HTML, or their own page. */
+export type LegalPage =
+  | { readonly source: 'default' }
+  | { readonly source: 'file'; readonly path: string; readonly html: string }
+  | { readonly source: 'url'; readonly url: string };
 
 export interface Config {
   readonly port: number;
@@ -58,6 +65,8 @@ export interface Config {
   readonly probeConcurrency: number;
   /** Lift the outbound address rules (tests and intranet installs only). */
   readonly probeAllowPrivate: boolean;
+  /** The terms of use and privacy policy the plugin and the sign-up form link to. */
+  readonly legalPages: { readonly terms: LegalPage; readonly privacy: LegalPage };
 }
 
 export class ConfigError extends Error {
@@ -162,6 +171,27 @@ export function loadConfig(env: Env = process.env): Config {
     return [...new Set(ports.map(Number))];
   };
 
+  // The operator's own text is read here, once: a missing or unreadable file stops the start
+  // instead of failing the first reader. A file and an address together would be ambiguous.
+  const legalPage = (prefix: 'TERMS' | 'PRIVACY'): LegalPage => {
+    const fileVariable = `${prefix}_FILE`;
+    const address = url(`${prefix}_URL`, ['http:', 'https:']);
+    const file = read(fileVariable);
+    if (address !== undefined && file !== undefined) {
+      throw new ConfigError(fileVariable, file, `to be unset while ${prefix}_URL is set: one or the other`);
+    }
+    if (address !== undefined) return { source: 'url', url: address };
+    if (file === undefined) return { source: 'default' };
+    let html: string;
+    try {
+      html = readFileSync(path.resolve(file), 'utf8');
+    } catch (error) {
+      throw new ConfigError(fileVariable, file, `a readable file holding an HTML fragment (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`);
+    }
+    if (html.trim() === '') throw new ConfigError(fileVariable, file, 'a file holding an HTML fragment, not an empty one');
+    return { source: 'file', path: path.resolve(file), html };
+  };
+
   const port = integer('PORT', 3000, 0, 65535);
   const host = read('HOST') ?? '127.0.0.1';
   if (!/^[A-Za-z0-9.:\-\[\]]+$/.test(host)) throw new ConfigError('HOST', host, 'a host name or IP address such as 127.0.0.1 or 0.0.0.0');
@@ -213,6 +243,7 @@ export function loadConfig(env: Env = process.env): Config {
     probePorts: Object.freeze(portList('PROBE_PORTS')),
     probeConcurrency: integer('PROBE_CONCURRENCY', 20, 1, 1000),
     probeAllowPrivate: boolean('PROBE_ALLOW_PRIVATE', false),
+    legalPages: Object.freeze({ terms: legalPage('TERMS'), privacy: legalPage('PRIVACY') }),
   });
 }
 

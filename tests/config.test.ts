@@ -1,4 +1,6 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -108,6 +110,36 @@ test('each bad value names the variable and what it expects', () => {
   for (const [env, message] of cases) {
     // a ConfigError with a precise message
     assert.throws(() => loadConfig(env), (error: Error) => error instanceof ConfigError && message.test(error.message), JSON.stringify(env));
+  }
+});
+
+test('the legal pages: built in by default, an HTML file read once, or a URL; a bad setting names itself', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'agentdesk-config-'));
+  try {
+    const file = path.join(dir, 'privacy.html');
+    const empty = path.join(dir, 'empty.html');
+    writeFileSync(file, '<p>Our policy</p>');
+    writeFileSync(empty, ' \n');
+    // the built-in text unless something is set
+    assert.equal(loadConfig({}).legalPages, { terms: { source: 'default' }, privacy: { source: 'default' } });
+    // a file's text is read at start; a URL is kept as given
+    const config = loadConfig({ PRIVACY_FILE: file, TERMS_URL: 'https://operator.example/terms' });
+    assert.equal(config.legalPages.privacy, { source: 'file', path: file, html: '<p>Our policy</p>' });
+    assert.equal(config.legalPages.terms, { source: 'url', url: 'https://operator.example/terms' });
+    const cases: Array<[Record<string, string>, RegExp]> = [
+      [{ TERMS_FILE: path.join(dir, 'missing.html') }, /TERMS_FILE=".*missing\.html": expected a readable file holding an HTML fragment \(ENOENT\)/],
+      [{ PRIVACY_FILE: dir }, /PRIVACY_FILE=.*\(EISDIR\)/],
+      [{ PRIVACY_FILE: empty }, /PRIVACY_FILE=.*not an empty one/],
+      [{ TERMS_URL: '/terms.html' }, /TERMS_URL="\/terms.html": expected a URL starting with http: or https:/],
+      [{ PRIVACY_URL: 'ftp://operator.example/privacy' }, /PRIVACY_URL=/],
+      [{ TERMS_FILE: file, TERMS_URL: 'https://operator.example/terms' }, /TERMS_FILE=.*to be unset while TERMS_URL is set/],
+    ];
+    for (const [env, message] of cases) {
+      // a ConfigError naming the variable
+      assert.throws(() => loadConfig(env), (error: Error) => error instanceof ConfigError && message.test(error.message), JSON.stringify(env));
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 

@@ -80,6 +80,14 @@ export function createPageRenderer({ config, pollSeconds }: Pick<PageDeps, 'conf
       const title = data.title ?? (data.bot as { name?: string } | undefined)?.name ?? PAGE_TITLES[template];
       return reply.view(`pages/${template}.hbs`, { ...data, title, viewer: viewerView(request.viewer), csrf, pollSeconds }, { layout: 'layouts/main.hbs' });
     },
+    /**
+     * A page that is the same for every reader (the legal pages): no viewer, no CSRF token and no
+     * cookie, so browsers and shared caches may keep it for maxAgeSeconds.
+     */
+    publicPage(reply: FastifyReply, template: string, data: Record<string, unknown>, maxAgeSeconds: number) {
+      reply.header('Cache-Control', `public, max-age=${maxAgeSeconds}`);
+      return reply.view(`pages/${template}.hbs`, { ...data, publicPage: true }, { layout: 'layouts/main.hbs' });
+    },
     /** An htmx fragment (no layout). */
     fragment(reply: FastifyReply, template: string, data: Record<string, unknown> = {}) {
       reply.header('Cache-Control', 'no-store');

@@ -1,5 +1,6 @@
-// The handlebars instance of the dashboard. `{{…}}` escapes everything; the only triple-stash is
-// the heartbeat chart, whose SVG is built from numbers and fixed text (heartbeat-chart.ts).
+// The handlebars instance of the dashboard. `{{…}}` escapes everything; the only triple-stashes
+// are the heartbeat chart, whose SVG is built from numbers and fixed text (heartbeat-chart.ts), and
+// the operator's own legal text (TERMS_FILE / PRIVACY_FILE, legal-pages.ts), which they own.
 import Handlebars from 'handlebars';
 
 export function createHandlebars(): typeof Handlebars {

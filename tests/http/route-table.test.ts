@@ -34,6 +34,8 @@ const PUBLIC: Record<string, string> = {
   'GET /api/wordpress/plugin/info': 'plugin updater metadata',
   'GET /api/wordpress/plugin/download': 'plugin zip',
   'GET /widget.js': 'the chat widget script',
+  'GET /terms': 'the terms of use the plugin and the sign-up form link to',
+  'GET /privacy': 'the privacy policy the plugin and the sign-up form link to',
   'GET /docs/openapi.json': 'API description',
   'GET /alerts/mute': 'the signed link in the URL is the credential',
   'POST /alerts/mute': 'the signed link in the URL is the credential',

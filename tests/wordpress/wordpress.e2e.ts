@@ -261,6 +261,13 @@ it('suggests its privacy-policy text, linking the service\'s privacy policy', as
   const settings = await settingsPage(ctx);
   // and the settings page links the terms and privacy policy
   assert.match(settings.text, `href="${new URL(ctx.apiUrl).origin}/terms"`);
+  for (const [page, heading] of [['terms', 'Terms of use'], ['privacy', 'Privacy policy']]) {
+    const link = new RegExp(`href="([^"]+/${page})"`).exec(settings.text)![1]!;
+    const answer = await fetch(link);
+    // each link the plugin shows is a page the service serves
+    assert.is(answer.status, 200, link);
+    assert.match(await answer.text(), `<h1>${heading}</h1>`);
+  }
 });
 
 it('sends exactly the four fields of the seed, with the token only in X-Bot-Token, when the cron event runs', async (ctx) => {
