@@ -96,15 +96,30 @@ export async function deleteSchedule(db: Queryable, ownerId: string, id: string)
  */
 export async function selectMaintenanceFacts(db: Queryable, botIds: readonly string[]): Promise<Map<string, MaintenanceFacts>> {
   if (botIds.length === 0) return new Map();
-  const { rows } = await db.query<{ id: string; maintenance_until: Date | null; maintenance_ended_at: Date | null; timezone: string; weekly: WeeklyWindow[] }>(
+  const { rows } = await db.query<{
+    id: string;
+    maintenance_until: Date | null;
+    maintenance_ended_at: Date | null;
+    timezone: string;
+    weekly: Array<WeeklyWindow & { createdAt: string }>;
+  }>(
     `SELECT b.id, b.maintenance_until, b.maintenance_ended_at, u.timezone,
-            COALESCE((SELECT json_agg(json_build_object('weekday', s.weekday, 'startMinute', s.start_minute, 'durationMinutes', s.duration_minutes))
+            COALESCE((SELECT json_agg(json_build_object('weekday', s.weekday, 'startMinute', s.start_minute, 'durationMinutes', s.duration_minutes,
+                                                        'createdAt', s.created_at))
                       FROM maintenance_schedules s WHERE s.user_id = b.user_id AND (s.bot_id IS NULL OR s.bot_id = b.id)), '[]'::json) AS weekly
      FROM bots b JOIN users u ON u.id = b.user_id WHERE b.id = ANY($1::uuid[])`,
     [botIds],
   );
   return new Map(
-    rows.map((row) => [row.id, { oneOffUntil: row.maintenance_until, weekly: row.weekly, zone: row.timezone, endedAt: row.maintenance_ended_at }]),
+    rows.map((row) => [
+      row.id,
+      {
+        oneOffUntil: row.maintenance_until,
+        weekly: row.weekly.map((window) => ({ ...window, createdAt: new Date(window.createdAt) })),
+        zone: row.timezone,
+        endedAt: row.maintenance_ended_at,
+      },
+    ]),
   );
 }
 

@@ -123,11 +123,14 @@ export function nextWeeklyStart(window: WeeklyWindow, zone: string, now: Date): 
 export interface MaintenanceFacts {
   /** The bot's one-off window, if any (may be over). */
   oneOffUntil: Date | null;
-  /** Weekly windows that cover this bot (its own and its owner's "all bots" ones). */
-  weekly: readonly WeeklyWindow[];
+  /** Weekly windows that cover this bot (its own and its owner's "all bots" ones), with when each was added. */
+  weekly: readonly (WeeklyWindow & { createdAt?: Date })[];
   /** The owner's IANA time zone. */
   zone: string;
-  /** When maintenance was last ended early: weekly occurrences begun by then no longer count. */
+  /**
+   * When maintenance was last ended early: occurrences begun by then of the weekly windows that
+   * existed then no longer count (a window added after the end is the owner's newer wish).
+   */
   endedAt?: Date | null;
 }
 
@@ -139,7 +142,8 @@ export interface MaintenanceFacts {
 export function maintenanceUntil(facts: MaintenanceFacts, now: Date): Date | null {
   let until: Date | null = facts.oneOffUntil && facts.oneOffUntil.getTime() > now.getTime() ? facts.oneOffUntil : null;
   for (const window of facts.weekly) {
-    const occurrence = weeklyOccurrenceAt(window, facts.zone, now, facts.endedAt ?? null);
+    const endedAt = facts.endedAt && !(window.createdAt && window.createdAt > facts.endedAt) ? facts.endedAt : null;
+    const occurrence = weeklyOccurrenceAt(window, facts.zone, now, endedAt);
     if (occurrence && (!until || occurrence.until > until)) until = occurrence.until;
   }
   return until;

@@ -108,6 +108,19 @@ test('an occurrence ended early no longer counts, and the next week\'s one does 
   assert.equal(maintenanceUntil({ ...facts, oneOffUntil: at('2026-03-22T02:00:00Z') }, at('2026-03-22T01:40:00Z')), at('2026-03-22T02:00:00Z'));
 });
 
+test('a weekly window added after maintenance was ended counts from its first occurrence, even one already running', () => {
+  // Sundays 02:00 for 2 hours, Berlin (01:00-03:00 UTC on 22 March 2026); maintenance ended at 01:30 UTC
+  const sundayTwo = { weekday: 7, startMinute: 120, durationMinutes: 120 };
+  const facts = { oneOffUntil: null, zone: 'Europe/Berlin', endedAt: at('2026-03-22T01:30:00Z') };
+  // a window that existed when maintenance was ended stays ended for this occurrence
+  assert.is(maintenanceUntil({ ...facts, weekly: [{ ...sundayTwo, createdAt: at('2026-03-01T00:00:00Z') }] }, at('2026-03-22T01:40:00Z')), null);
+  // the same window added at 01:35, after the end: the owner wants this occurrence, so it counts
+  assert.equal(
+    maintenanceUntil({ ...facts, weekly: [{ ...sundayTwo, createdAt: at('2026-03-22T01:35:00Z') }] }, at('2026-03-22T01:40:00Z')),
+    at('2026-03-22T03:00:00Z'),
+  );
+});
+
 test('the "ends in a day" mail is due once, for windows longer than a day, within the last day', () => {
   const startsAt = at('2026-01-05T10:00:00Z');
   const until = new Date(startsAt.getTime() + 3 * DAY);
