@@ -121,6 +121,36 @@ export async function maintenanceRoutes(app: FastifyInstance, { maintenance, use
     },
   );
 
+  // The site ends its own maintenance (the end of a deploy script, `wp agentdesk maintenance end`).
+  app.post(
+    `${WORDPRESS_MAINTENANCE_PATH}/end`,
+    {
+      bodyLimit: 4096,
+      schema: {
+        tags: ['plugin'],
+        summary: "End this site's maintenance now (`wp agentdesk maintenance end`): 200 with ended: false when it is in none",
+        headers: { type: 'object', properties: { 'x-bot-token': { type: 'string' } } },
+        response: {
+          200: endAnswer,
+          401: errorAnswer('Missing or unknown bot token'),
+          403: errorAnswer('The bot is disabled in AgentDesk'),
+          429: retryAnswer('Too many requests for this token, or too many failed authentications from this address'),
+          503: unavailableAnswer,
+        },
+      },
+      config: {
+        limitAuthFailures: true,
+        rateLimit: { max: TOKEN_RATE_PER_MINUTE, timeWindow: 60_000, keyGenerator: perBotToken('mw-end') },
+      },
+    },
+    async (request, reply) => {
+      const token = request.headers['x-bot-token'];
+      const result = await maintenance.endForToken(typeof token === 'string' ? token.trim() : undefined);
+      if (result.kind !== 'ended') return sendBotTokenRefusal(reply, result);
+      return { success: true, ended: result.ended, message: result.ended ? ENDED_MESSAGE : NOTHING_TO_END_MESSAGE };
+    },
+  );
+
   // Authenticated before body validation, so an anonymous caller learns nothing from a 400.
   const preValidation = [requireOwner(users, sessions), csrfForCookieAuth];
   const owner = (summary: string, schema: Record<string, unknown>) => ({

@@ -26,6 +26,7 @@ export interface MaintenanceServiceDeps {
 }
 
 export type TokenWindowResult = { kind: 'opened'; until: Date } | { kind: 'invalid_token' } | { kind: 'bot_disabled' } | { kind: 'invalid_body'; message: string };
+export type TokenEndResult = { kind: 'ended'; ended: boolean } | { kind: 'invalid_token' } | { kind: 'bot_disabled' };
 
 function parsed<T>(result: { ok: true; value: T } | { ok: false; message: string }): T {
   if (!result.ok) throw new ValidationError(result.message);
@@ -59,6 +60,7 @@ async function endRunning(tx: Queryable, ownerId: string, botIds: readonly strin
 }
 
 export function createMaintenanceService({ db, now = () => new Date() }: MaintenanceServiceDeps) {
+  const botOfToken = async (token: string | undefined) => (token && isBotTokenShape(token) ? findBotByTokenHash(db, hashSecret(token)) : undefined);
   return {
     /** Opens (or replaces) one bot's window: `{minutes, reason?}`. */
     async openForBot(ownerId: string, botId: string, input: unknown): Promise<{ until: Date }> {
@@ -115,7 +117,7 @@ export function createMaintenanceService({ db, now = () => new Date() }: Mainten
 
     /** The site's own request (`X-Bot-Token`, `{minutes, reason?}`), answered like the heartbeat. */
     async openForToken(token: string | undefined, input: unknown): Promise<TokenWindowResult> {
-      const bot = token && isBotTokenShape(token) ? await findBotByTokenHash(db, hashSecret(token)) : undefined;
+      const bot = await botOfToken(token);
       if (!bot) return { kind: 'invalid_token' };
       if (!bot.is_active) return { kind: 'bot_disabled' };
       const fields = body(input);
@@ -126,6 +128,17 @@ export function createMaintenanceService({ db, now = () => new Date() }: Mainten
       const window = oneOffWindow(minutes.value, now());
       await setOneOffWindow(db, bot.user_id, [bot.id], { ...window, reason: reason.value ?? 'opened by the site' });
       return { kind: 'opened', until: window.until };
+    },
+
+    /**
+     * The site's own "we're done" (`wp agentdesk maintenance end`, the end of a deploy script): ends
+     * its bot's maintenance as the owner's "End maintenance now" does. `ended: false` when none ran.
+     */
+    async endForToken(token: string | undefined): Promise<TokenEndResult> {
+      const bot = await botOfToken(token);
+      if (!bot) return { kind: 'invalid_token' };
+      if (!bot.is_active) return { kind: 'bot_disabled' };
+      return { kind: 'ended', ...(await this.endForBot(bot.user_id, bot.id)) };
     },
 
     /** The owner's weekly windows, each with its next start in their time zone. */

@@ -179,6 +179,46 @@ test('POST /api/maintenance without bot_ids covers all the owner\'s bots and nob
   assert.is((await findOwnedBot(h.db, other.user.id, theirs.id))?.maintenance_until, null);
 });
 
+function endFromSite(h: AlertHarness, token: string | undefined) {
+  return h.app.inject({
+    method: 'POST',
+    url: '/api/bots/wordpress-maintenance/end',
+    headers: { 'content-type': 'application/json', ...(token ? { 'x-bot-token': token } : {}) },
+    payload: '{}',
+  });
+}
+
+test('the site ends its own window with its bot token: a site still silent is alerted at the next sweep', async ({ h, smtp }) => {
+  const { user, apiKey } = await createOwner(h.db);
+  const { bot, token } = await h.connectedBot(user.id, 'Deploy done');
+  const other = await h.connectedBot(user.id, 'Other shop');
+  await fromSite(h, token, { minutes: 600 });
+  await fromSite(h, other.token, { minutes: 600 });
+  h.clock.advance(STALE_AFTER_MS + MINUTE);
+  await h.sweepAndDeliver();
+  // both silent inside their windows: nothing mailed
+  assert.is(smtp.received.length, 0);
+  const ended = await endFromSite(h, token);
+  // 200 saying what happened; only this site's window ended
+  assert.is(ended.statusCode, 200, ended.body);
+  assert.equal(ended.json(), { success: true, ended: true, message: 'Maintenance ended: a site still silent is alerted as usual. Weekly windows stay and apply again next time.' });
+  assert.is((await api(h, apiKey, 'GET', `/api/bots/${bot.id}`)).json().maintenance_until, null);
+  assert.ok((await api(h, apiKey, 'GET', `/api/bots/${other.bot.id}`)).json().maintenance_until);
+  await h.sweepAndDeliver();
+  // the still silent site is mailed; the other stays held
+  assert.is(smtp.received.length, 1);
+  assert.match(smtp.received[0]!.text, 'Deploy done');
+  assert.not.match(smtp.received[0]!.text, 'Other shop');
+  // again: nothing to end, still a 200
+  assert.equal((await endFromSite(h, token)).json(), { success: true, ended: false, message: 'Nothing to end: the bot is not in a maintenance window.' });
+  // a bad token is a 401, a disabled bot a 403, as on the heartbeat
+  assert.is((await endFromSite(h, `bot_${'A'.repeat(43)}`)).statusCode, 401);
+  assert.is((await endFromSite(h, undefined)).statusCode, 401);
+  await h.db.query('UPDATE bots SET is_active = false WHERE id = $1', [other.bot.id]);
+  assert.is((await endFromSite(h, other.token)).statusCode, 403);
+  assert.ok((await api(h, apiKey, 'GET', `/api/bots/${other.bot.id}`)).json().maintenance_until);
+});
+
 test('ending a window early: the silent site is alerted at the next sweep', async ({ h, smtp }) => {
   const { user, apiKey } = await createOwner(h.db);
   const { bot } = await h.connectedBot(user.id, 'Ended early');
