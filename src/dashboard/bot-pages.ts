@@ -164,7 +164,10 @@ export async function botPages(app: FastifyInstance, deps: BotPageDeps) {
   const botPage = async (request: FastifyRequest<IdParams>, reply: FastifyReply, extra: Record<string, unknown> = {}) =>
     render.page(request, reply, 'bot', { ...(await activityData(request)), muteOptions: MUTE_OPTIONS, pluginDownloadUrl, ...extra });
 
-  app.get<IdParams>('/bots/:id', { preHandler: viewer }, async (request, reply) => botPage(request, reply));
+  // ?maintenance=ended|none: what "End maintenance now" did (src/maintenance/maintenance-routes.ts).
+  app.get<IdParams & { Querystring: { maintenance?: string } }>('/bots/:id', { preHandler: viewer }, async (request, reply) =>
+    botPage(request, reply, { maintenanceDone: request.query.maintenance === 'ended' || request.query.maintenance === 'none' ? request.query.maintenance : null }),
+  );
 
   app.get<IdParams>('/bots/:id/activity', { preHandler: viewer }, async (request, reply) =>
     render.fragment(reply, 'bot-activity', await activityData(request)),

@@ -25,15 +25,31 @@ export async function setOneOffWindow(
   return rows.map((row) => row.id);
 }
 
-/** Ends the bot's one-off window now (its weekly windows are rules and stay). False: no such bot. */
-export async function clearOneOffWindow(db: Queryable, ownerId: string, botId: string, now: Date): Promise<boolean> {
+/**
+ * Locks and finds the owner's bot before deciding whether it is in maintenance, so a window opened
+ * meanwhile is not cleared by an "end" that did not see it. False: no such bot of this owner.
+ */
+export async function lockOwnedBotForMaintenance(tx: Queryable, ownerId: string, botId: string): Promise<boolean> {
   if (!isUuid(botId)) return false;
-  const { rowCount } = await db.query(
-    `UPDATE bots SET maintenance_started_at = NULL, maintenance_until = NULL, maintenance_reason = NULL, updated_at = $3
-     WHERE id = $1 AND user_id = $2`,
-    [botId, ownerId, now],
-  );
+  const { rowCount } = await tx.query('SELECT 1 FROM bots WHERE id = $1 AND user_id = $2 FOR UPDATE', [botId, ownerId]);
   return rowCount > 0;
+}
+
+/**
+ * Ends the maintenance these bots of this owner are in, at `now`: their one-off window is cleared
+ * and the running occurrences of their weekly windows are over (maintenance_ended_at; the weekly
+ * rules stay, so next week's occurrence applies). Returns the ids it applied to.
+ */
+export async function endMaintenance(tx: Queryable, ownerId: string, botIds: readonly string[], now: Date): Promise<string[]> {
+  const ids = botIds.filter(isUuid);
+  if (ids.length === 0) return [];
+  const { rows } = await tx.query<{ id: string }>(
+    `UPDATE bots SET maintenance_started_at = NULL, maintenance_until = NULL, maintenance_reason = NULL,
+            maintenance_ended_at = $3, updated_at = $3
+     WHERE user_id = $1 AND id = ANY($2::uuid[]) RETURNING id`,
+    [ownerId, ids, now],
+  );
+  return rows.map((row) => row.id);
 }
 
 export interface ScheduleRow {
@@ -74,17 +90,37 @@ export async function deleteSchedule(db: Queryable, ownerId: string, id: string)
   return rowCount > 0;
 }
 
-/** Per bot: its one-off window, the weekly windows covering it and its owner's time zone. */
+/**
+ * Per bot: its one-off window, the weekly windows covering it, its owner's time zone and when its
+ * maintenance was last ended early.
+ */
 export async function selectMaintenanceFacts(db: Queryable, botIds: readonly string[]): Promise<Map<string, MaintenanceFacts>> {
   if (botIds.length === 0) return new Map();
-  const { rows } = await db.query<{ id: string; maintenance_until: Date | null; timezone: string; weekly: WeeklyWindow[] }>(
-    `SELECT b.id, b.maintenance_until, u.timezone,
-            COALESCE((SELECT json_agg(json_build_object('weekday', s.weekday, 'startMinute', s.start_minute, 'durationMinutes', s.duration_minutes))
+  const { rows } = await db.query<{
+    id: string;
+    maintenance_until: Date | null;
+    maintenance_ended_at: Date | null;
+    timezone: string;
+    weekly: Array<WeeklyWindow & { createdAt: string }>;
+  }>(
+    `SELECT b.id, b.maintenance_until, b.maintenance_ended_at, u.timezone,
+            COALESCE((SELECT json_agg(json_build_object('weekday', s.weekday, 'startMinute', s.start_minute, 'durationMinutes', s.duration_minutes,
+                                                        'createdAt', s.created_at))
                       FROM maintenance_schedules s WHERE s.user_id = b.user_id AND (s.bot_id IS NULL OR s.bot_id = b.id)), '[]'::json) AS weekly
      FROM bots b JOIN users u ON u.id = b.user_id WHERE b.id = ANY($1::uuid[])`,
     [botIds],
   );
-  return new Map(rows.map((row) => [row.id, { oneOffUntil: row.maintenance_until, weekly: row.weekly, zone: row.timezone }]));
+  return new Map(
+    rows.map((row) => [
+      row.id,
+      {
+        oneOffUntil: row.maintenance_until,
+        weekly: row.weekly.map((window) => ({ ...window, createdAt: new Date(window.createdAt) })),
+        zone: row.timezone,
+        endedAt: row.maintenance_ended_at,
+      },
+    ]),
+  );
 }
 
 /** Marks these episodes' stale mail as waiting for the end of a maintenance window. */

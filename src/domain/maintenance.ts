@@ -1,6 +1,7 @@
 // Maintenance windows (spec §12) as pure rules, `now` always passed in: how long a window may be,
 // when a weekly window falls in the owner's time zone (across DST changes), whether a bot is in a
-// window and until when, and when the "your window ends in a day" mail is due.
+// window and until when (an occurrence the owner ended early no longer counts), and when the "your
+// window ends in a day" mail is due.
 // Local wall times are converted with luxon (IANA zone data from Intl), never by adding offsets.
 import { DateTime } from 'luxon';
 
@@ -67,9 +68,15 @@ export function formatStartMinute(startMinute: number): string {
  * occurrence starts at the local wall time on its weekday (see localStart for the skipped and the
  * repeated hour of a DST change) and lasts durationMinutes of real time.
  * Occurrences starting up to 8 local days back are considered, so a 7-day window that began last
- * week is still seen.
+ * week is still seen. An occurrence that began at or before `endedAt` was ended early by the owner
+ * ("End maintenance now") and does not count; later ones do.
  */
-export function weeklyOccurrenceAt(window: WeeklyWindow, zone: string, now: Date): { startsAt: Date; until: Date } | undefined {
+export function weeklyOccurrenceAt(
+  window: WeeklyWindow,
+  zone: string,
+  now: Date,
+  endedAt: Date | null = null,
+): { startsAt: Date; until: Date } | undefined {
   const local = DateTime.fromJSDate(now, { zone });
   if (!local.isValid) return undefined;
   let found: { startsAt: Date; until: Date } | undefined;
@@ -78,6 +85,7 @@ export function weeklyOccurrenceAt(window: WeeklyWindow, zone: string, now: Date
     if (day.weekday !== window.weekday) continue;
     const startsAt = localStart(day, window.startMinute, zone);
     const until = new Date(startsAt.getTime() + window.durationMinutes * 60_000);
+    if (endedAt && startsAt.getTime() <= endedAt.getTime()) continue;
     if (startsAt.getTime() <= now.getTime() && now.getTime() < until.getTime()) {
       // Of overlapping occurrences, the one that ends last.
       if (!found || until > found.until) found = { startsAt, until };
@@ -115,10 +123,15 @@ export function nextWeeklyStart(window: WeeklyWindow, zone: string, now: Date): 
 export interface MaintenanceFacts {
   /** The bot's one-off window, if any (may be over). */
   oneOffUntil: Date | null;
-  /** Weekly windows that cover this bot (its own and its owner's "all bots" ones). */
-  weekly: readonly WeeklyWindow[];
+  /** Weekly windows that cover this bot (its own and its owner's "all bots" ones), with when each was added. */
+  weekly: readonly (WeeklyWindow & { createdAt?: Date })[];
   /** The owner's IANA time zone. */
   zone: string;
+  /**
+   * When maintenance was last ended early: occurrences begun by then of the weekly windows that
+   * existed then no longer count (a window added after the end is the owner's newer wish).
+   */
+  endedAt?: Date | null;
 }
 
 /**
@@ -129,7 +142,8 @@ export interface MaintenanceFacts {
 export function maintenanceUntil(facts: MaintenanceFacts, now: Date): Date | null {
   let until: Date | null = facts.oneOffUntil && facts.oneOffUntil.getTime() > now.getTime() ? facts.oneOffUntil : null;
   for (const window of facts.weekly) {
-    const occurrence = weeklyOccurrenceAt(window, facts.zone, now);
+    const endedAt = facts.endedAt && !(window.createdAt && window.createdAt > facts.endedAt) ? facts.endedAt : null;
+    const occurrence = weeklyOccurrenceAt(window, facts.zone, now, endedAt);
     if (occurrence && (!until || occurrence.until > until)) until = occurrence.until;
   }
   return until;

@@ -1,6 +1,6 @@
 // Maintenance windows over HTTP (spec §12): the owner API (Bearer key or session + x-csrf-token),
-// the site's own endpoint (X-Bot-Token, for deploy scripts and `wp agentdesk maintenance`) and the
-// bot page's forms. Handlers call MaintenanceService and map its result; schemas feed OpenAPI.
+// the site's own endpoint (X-Bot-Token, for deploy scripts and `wp agentdesk maintenance`; it only
+// opens windows) and the forms of the bot page and the Maintenance page. Handlers call MaintenanceService and map its result; schemas feed OpenAPI.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import formbody from '@fastify/formbody';
 import type { SessionService } from '../accounts/session-service.ts';
@@ -44,6 +44,18 @@ const okAnswer = {
   properties: { success: { type: 'boolean', const: true }, message: { type: 'string' } },
   required: ['success'],
 } as const;
+const endAnswer = {
+  type: 'object',
+  properties: {
+    success: { type: 'boolean', const: true },
+    ended: { type: 'boolean', description: 'true: a window was running and is over now; false: the bot was in no maintenance window (nothing changed)' },
+    message: { type: 'string' },
+  },
+  required: ['success', 'ended', 'message'],
+} as const;
+/** What an "end" answers, in words (the API and the pages say the same). */
+const ENDED_MESSAGE = 'Maintenance ended: a site still silent is alerted as usual. Weekly windows stay and apply again next time.';
+const NOTHING_TO_END_MESSAGE = 'Nothing to end: the bot is not in a maintenance window.';
 const scheduleSchema = {
   type: 'object',
   properties: {
@@ -63,6 +75,11 @@ const scheduleSchema = {
 type IdParams = { Params: { id: string } };
 
 const WEEKDAY_OPTIONS = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'].map((label, index) => ({ value: index + 1, label }));
+
+function endedCount(count: number): string {
+  if (count === 0) return 'Nothing to end: none of these bots is in a maintenance window.';
+  return `Maintenance ended for ${count} ${count === 1 ? 'bot' : 'bots'}: a site still silent is alerted as usual. Weekly windows stay and apply again next time.`;
+}
 
 export async function maintenanceRoutes(app: FastifyInstance, { maintenance, users, sessions, render }: MaintenanceRouteDeps) {
   // The site opens its own window (deploy script, WP-CLI): authenticated by the bot token alone.
@@ -104,6 +121,36 @@ export async function maintenanceRoutes(app: FastifyInstance, { maintenance, use
     },
   );
 
+  // The site ends its own maintenance (the end of a deploy script, `wp agentdesk maintenance end`).
+  app.post(
+    `${WORDPRESS_MAINTENANCE_PATH}/end`,
+    {
+      bodyLimit: 4096,
+      schema: {
+        tags: ['plugin'],
+        summary: "End this site's maintenance now (`wp agentdesk maintenance end`): 200 with ended: false when it is in none",
+        headers: { type: 'object', properties: { 'x-bot-token': { type: 'string' } } },
+        response: {
+          200: endAnswer,
+          401: errorAnswer('Missing or unknown bot token'),
+          403: errorAnswer('The bot is disabled in AgentDesk'),
+          429: retryAnswer('Too many requests for this token, or too many failed authentications from this address'),
+          503: unavailableAnswer,
+        },
+      },
+      config: {
+        limitAuthFailures: true,
+        rateLimit: { max: TOKEN_RATE_PER_MINUTE, timeWindow: 60_000, keyGenerator: perBotToken('mw-end') },
+      },
+    },
+    async (request, reply) => {
+      const token = request.headers['x-bot-token'];
+      const result = await maintenance.endForToken(typeof token === 'string' ? token.trim() : undefined);
+      if (result.kind !== 'ended') return sendBotTokenRefusal(reply, result);
+      return { success: true, ended: result.ended, message: result.ended ? ENDED_MESSAGE : NOTHING_TO_END_MESSAGE };
+    },
+  );
+
   // Authenticated before body validation, so an anonymous caller learns nothing from a 400.
   const preValidation = [requireOwner(users, sessions), csrfForCookieAuth];
   const owner = (summary: string, schema: Record<string, unknown>) => ({
@@ -125,15 +172,17 @@ export async function maintenanceRoutes(app: FastifyInstance, { maintenance, use
     },
   );
 
+  // Ending when nothing runs is a 200 with ended: false, not a 409: DELETE is idempotent, and a
+  // script or button that races a window's natural end has got what it asked for.
   app.delete<IdParams>(
     '/api/bots/:id/maintenance',
-    owner("End a bot's one-off maintenance window now (weekly windows stay)", {
-      params: idParamsSchema,
-      response: { 200: okAnswer, 403: errorSchema, ...ownerErrors },
-    }),
+    owner(
+      "End a bot's maintenance now: its one-off window and the running occurrence of any weekly window covering it (the weekly windows stay for next time). 200 with ended: false when it is in none",
+      { params: idParamsSchema, response: { 200: endAnswer, 403: errorSchema, ...ownerErrors } },
+    ),
     async (request) => {
-      await maintenance.endForBot(request.owner!.id, request.params.id);
-      return { success: true, message: 'Maintenance window ended' };
+      const { ended } = await maintenance.endForBot(request.owner!.id, request.params.id);
+      return { success: true, ended, message: ended ? ENDED_MESSAGE : NOTHING_TO_END_MESSAGE };
     },
   );
 
@@ -156,6 +205,40 @@ export async function maintenanceRoutes(app: FastifyInstance, { maintenance, use
     async (request) => {
       const { until, botIds } = await maintenance.openForOwner(request.owner!.id, request.body);
       return { until: until.toISOString(), bot_ids: botIds };
+    },
+  );
+
+  // No body at all (curl -X POST without -d) means "all my bots", as `{}` does: the body is
+  // defaulted after authentication, before the schema sees it.
+  const endMany = owner('End the maintenance of several of your bots now, or of all of them when bot_ids is absent (one-off windows and running weekly occurrences)', {
+    body: {
+      type: 'object',
+      properties: { bot_ids: { type: 'array', items: { type: 'string' }, minItems: 1, maxItems: 1000, description: 'Absent = all your bots' } },
+    },
+    response: {
+      200: {
+        type: 'object',
+        properties: {
+          bot_ids: { type: 'array', items: { type: 'string' }, description: 'The bots that were in maintenance and no longer are (empty: none was)' },
+          message: { type: 'string' },
+        },
+        required: ['bot_ids', 'message'],
+      },
+      400: errorSchema,
+      401: errorSchema,
+      403: errorSchema,
+      404: errorAnswer('bot_ids names a bot you do not have (nothing was changed)'),
+    },
+  });
+  const noBodyMeansAll = async (request: FastifyRequest) => {
+    request.body ??= {};
+  };
+  app.post<{ Body: unknown }>(
+    '/api/maintenance/end',
+    { ...endMany, preValidation: [...endMany.preValidation, noBodyMeansAll] },
+    async (request) => {
+      const { botIds } = await maintenance.endForOwner(request.owner!.id, request.body);
+      return { bot_ids: botIds, message: endedCount(botIds.length) };
     },
   );
 
@@ -273,9 +356,14 @@ export async function maintenanceRoutes(app: FastifyInstance, { maintenance, use
       return reply.redirect('/maintenance?done=deleted', 303);
     });
 
+    pages.post('/maintenance/end', { schema: { hide: true, body: form() }, preHandler: [viewer, csrf] }, async (request, reply) => {
+      const { botIds } = await maintenance.endForOwner(request.viewer!.id, {});
+      return reply.redirect(`/maintenance?done=${botIds.length > 0 ? 'ended' : 'none'}`, 303);
+    });
+
     pages.post<IdParams>('/bots/:id/maintenance/end', { schema: { hide: true, body: form() }, preHandler: [viewer, csrf] }, async (request, reply) => {
-      await maintenance.endForBot(request.viewer!.id, request.params.id);
-      return reply.redirect(`/bots/${request.params.id}`, 303);
+      const { ended } = await maintenance.endForBot(request.viewer!.id, request.params.id);
+      return reply.redirect(`/bots/${request.params.id}?maintenance=${ended ? 'ended' : 'none'}`, 303);
     });
   });
 }

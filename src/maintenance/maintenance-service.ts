@@ -1,20 +1,23 @@
-// Maintenance windows (spec §12) for owners and sites: open or end a bot's one-off window, open one
-// for several (or all) of an owner's bots, open one from the site with its bot token (deploy scripts,
-// `wp agentdesk maintenance`), and manage the owner's weekly windows. Owner isolation is here: every
-// lookup is by owner and id together, so another owner's bot is a 404 and is never changed.
+// Maintenance windows (spec §12) for owners and sites: open a bot's one-off window, or one for
+// several (or all) of an owner's bots; end the maintenance bots are in now (one-off and weekly);
+// open one from the site with its bot token (deploy scripts, `wp agentdesk maintenance`); and
+// manage the owner's weekly windows. Owner isolation is here: every lookup is by owner and id
+// together, so another owner's bot is a 404 and is never changed.
 import { hashSecret, isBotTokenShape } from '../accounts/credentials.ts';
 import { findBotByTokenHash, findOwnedBot, isUuid, listOwnedBots } from '../db/bots.ts';
-import type { Database } from '../db/database.ts';
+import type { Database, Queryable } from '../db/database.ts';
 import {
-  clearOneOffWindow,
   deleteSchedule,
+  endMaintenance,
   insertSchedule,
   listSchedules,
+  lockOwnedBotForMaintenance,
+  selectMaintenanceFacts,
   setOneOffWindow,
   type ScheduleRow,
 } from '../db/maintenance.ts';
 import { findUserById } from '../db/users.ts';
-import { formatStartMinute, nextWeeklyStart, oneOffWindow, parseMinutes, parseReason, parseWeeklyWindow } from '../domain/maintenance.ts';
+import { formatStartMinute, inMaintenance, nextWeeklyStart, oneOffWindow, parseMinutes, parseReason, parseWeeklyWindow } from '../domain/maintenance.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 
 export interface MaintenanceServiceDeps {
@@ -23,6 +26,7 @@ export interface MaintenanceServiceDeps {
 }
 
 export type TokenWindowResult = { kind: 'opened'; until: Date } | { kind: 'invalid_token' } | { kind: 'bot_disabled' } | { kind: 'invalid_body'; message: string };
+export type TokenEndResult = { kind: 'ended'; ended: boolean } | { kind: 'invalid_token' } | { kind: 'bot_disabled' };
 
 function parsed<T>(result: { ok: true; value: T } | { ok: false; message: string }): T {
   if (!result.ok) throw new ValidationError(result.message);
@@ -31,7 +35,32 @@ function parsed<T>(result: { ok: true; value: T } | { ok: false; message: string
 
 const body = (value: unknown): Record<string, unknown> => (value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {});
 
+/** `bot_ids` of a request about several bots: absent = all the owner's bots; an id that is no uuid is no bot of theirs. */
+function parseBotIds(value: unknown): string[] | 'all' {
+  if (value === undefined) return 'all';
+  if (!Array.isArray(value) || value.length === 0 || !value.every((id) => typeof id === 'string')) {
+    throw new ValidationError('bot_ids must be a non-empty list of bot ids, or absent for all your bots');
+  }
+  const ids = [...new Set(value as string[])];
+  if (!ids.every(isUuid)) throw new NotFoundError('Bot not found');
+  return ids;
+}
+
+/**
+ * Ends the maintenance of those of these bots that are in one at `at` (one-off window and running
+ * weekly occurrences alike); the others are left as they are. Returns the ids it ended.
+ */
+async function endRunning(tx: Queryable, ownerId: string, botIds: readonly string[], at: Date): Promise<string[]> {
+  const facts = await selectMaintenanceFacts(tx, botIds);
+  const running = botIds.filter((id) => {
+    const fact = facts.get(id);
+    return fact !== undefined && inMaintenance(fact, at);
+  });
+  return endMaintenance(tx, ownerId, running, at);
+}
+
 export function createMaintenanceService({ db, now = () => new Date() }: MaintenanceServiceDeps) {
+  const botOfToken = async (token: string | undefined) => (token && isBotTokenShape(token) ? findBotByTokenHash(db, hashSecret(token)) : undefined);
   return {
     /** Opens (or replaces) one bot's window: `{minutes, reason?}`. */
     async openForBot(ownerId: string, botId: string, input: unknown): Promise<{ until: Date }> {
@@ -44,9 +73,29 @@ export function createMaintenanceService({ db, now = () => new Date() }: Mainten
       return { until: window.until };
     },
 
-    /** Ends one bot's one-off window now (its weekly windows stay: they are rules). */
-    async endForBot(ownerId: string, botId: string): Promise<void> {
-      if (!(await clearOneOffWindow(db, ownerId, botId, now()))) throw new NotFoundError('Bot not found');
+    /**
+     * "End maintenance now" for one bot: its one-off window and the running occurrence of every
+     * weekly window covering it (the weekly rules stay for next week). `ended: false` when it was in
+     * no window, which is not an error: the window may have just run out.
+     */
+    async endForBot(ownerId: string, botId: string): Promise<{ ended: boolean }> {
+      return db.transaction(async (tx) => {
+        if (!(await lockOwnedBotForMaintenance(tx, ownerId, botId))) throw new NotFoundError('Bot not found');
+        return { ended: (await endRunning(tx, ownerId, [botId], now())).length > 0 };
+      });
+    },
+
+    /**
+     * "End maintenance now" for the listed bots, or all the owner's bots when `bot_ids` is absent.
+     * A list naming a bot the owner does not have is refused whole (404), as when opening.
+     */
+    async endForOwner(ownerId: string, input: unknown): Promise<{ botIds: string[] }> {
+      const botIds = parseBotIds(body(input).bot_ids);
+      return db.transaction(async (tx) => {
+        const owned = new Set((await listOwnedBots(tx, ownerId)).map((bot) => bot.id));
+        if (botIds !== 'all' && !botIds.every((id) => owned.has(id))) throw new NotFoundError('Bot not found');
+        return { botIds: await endRunning(tx, ownerId, botIds === 'all' ? [...owned] : botIds, now()) };
+      });
     },
 
     /**
@@ -57,14 +106,7 @@ export function createMaintenanceService({ db, now = () => new Date() }: Mainten
       const fields = body(input);
       const minutes = parsed(parseMinutes(fields.minutes));
       const reason = parsed(parseReason(fields.reason));
-      let botIds: string[] | 'all' = 'all';
-      if (fields.bot_ids !== undefined) {
-        if (!Array.isArray(fields.bot_ids) || fields.bot_ids.length === 0 || !fields.bot_ids.every((id) => typeof id === 'string')) {
-          throw new ValidationError('bot_ids must be a non-empty list of bot ids, or absent for all your bots');
-        }
-        botIds = [...new Set(fields.bot_ids as string[])];
-        if (!botIds.every(isUuid)) throw new NotFoundError('Bot not found');
-      }
+      const botIds = parseBotIds(fields.bot_ids);
       const window = oneOffWindow(minutes, now());
       return db.transaction(async (tx) => {
         const applied = await setOneOffWindow(tx, ownerId, botIds, { ...window, reason });
@@ -75,7 +117,7 @@ export function createMaintenanceService({ db, now = () => new Date() }: Mainten
 
     /** The site's own request (`X-Bot-Token`, `{minutes, reason?}`), answered like the heartbeat. */
     async openForToken(token: string | undefined, input: unknown): Promise<TokenWindowResult> {
-      const bot = token && isBotTokenShape(token) ? await findBotByTokenHash(db, hashSecret(token)) : undefined;
+      const bot = await botOfToken(token);
       if (!bot) return { kind: 'invalid_token' };
       if (!bot.is_active) return { kind: 'bot_disabled' };
       const fields = body(input);
@@ -86,6 +128,17 @@ export function createMaintenanceService({ db, now = () => new Date() }: Mainten
       const window = oneOffWindow(minutes.value, now());
       await setOneOffWindow(db, bot.user_id, [bot.id], { ...window, reason: reason.value ?? 'opened by the site' });
       return { kind: 'opened', until: window.until };
+    },
+
+    /**
+     * The site's own "we're done" (`wp agentdesk maintenance end`, the end of a deploy script): ends
+     * its bot's maintenance as the owner's "End maintenance now" does. `ended: false` when none ran.
+     */
+    async endForToken(token: string | undefined): Promise<TokenEndResult> {
+      const bot = await botOfToken(token);
+      if (!bot) return { kind: 'invalid_token' };
+      if (!bot.is_active) return { kind: 'bot_disabled' };
+      return { kind: 'ended', ...(await this.endForBot(bot.user_id, bot.id)) };
     },
 
     /** The owner's weekly windows, each with its next start in their time zone. */

@@ -179,6 +179,46 @@ test('POST /api/maintenance without bot_ids covers all the owner\'s bots and nob
   assert.is((await findOwnedBot(h.db, other.user.id, theirs.id))?.maintenance_until, null);
 });
 
+function endFromSite(h: AlertHarness, token: string | undefined) {
+  return h.app.inject({
+    method: 'POST',
+    url: '/api/bots/wordpress-maintenance/end',
+    headers: { 'content-type': 'application/json', ...(token ? { 'x-bot-token': token } : {}) },
+    payload: '{}',
+  });
+}
+
+test('the site ends its own window with its bot token: a site still silent is alerted at the next sweep', async ({ h, smtp }) => {
+  const { user, apiKey } = await createOwner(h.db);
+  const { bot, token } = await h.connectedBot(user.id, 'Deploy done');
+  const other = await h.connectedBot(user.id, 'Other shop');
+  await fromSite(h, token, { minutes: 600 });
+  await fromSite(h, other.token, { minutes: 600 });
+  h.clock.advance(STALE_AFTER_MS + MINUTE);
+  await h.sweepAndDeliver();
+  // both silent inside their windows: nothing mailed
+  assert.is(smtp.received.length, 0);
+  const ended = await endFromSite(h, token);
+  // 200 saying what happened; only this site's window ended
+  assert.is(ended.statusCode, 200, ended.body);
+  assert.equal(ended.json(), { success: true, ended: true, message: 'Maintenance ended: a site still silent is alerted as usual. Weekly windows stay and apply again next time.' });
+  assert.is((await api(h, apiKey, 'GET', `/api/bots/${bot.id}`)).json().maintenance_until, null);
+  assert.ok((await api(h, apiKey, 'GET', `/api/bots/${other.bot.id}`)).json().maintenance_until);
+  await h.sweepAndDeliver();
+  // the still silent site is mailed; the other stays held
+  assert.is(smtp.received.length, 1);
+  assert.match(smtp.received[0]!.text, 'Deploy done');
+  assert.not.match(smtp.received[0]!.text, 'Other shop');
+  // again: nothing to end, still a 200
+  assert.equal((await endFromSite(h, token)).json(), { success: true, ended: false, message: 'Nothing to end: the bot is not in a maintenance window.' });
+  // a bad token is a 401, a disabled bot a 403, as on the heartbeat
+  assert.is((await endFromSite(h, `bot_${'A'.repeat(43)}`)).statusCode, 401);
+  assert.is((await endFromSite(h, undefined)).statusCode, 401);
+  await h.db.query('UPDATE bots SET is_active = false WHERE id = $1', [other.bot.id]);
+  assert.is((await endFromSite(h, other.token)).statusCode, 403);
+  assert.ok((await api(h, apiKey, 'GET', `/api/bots/${other.bot.id}`)).json().maintenance_until);
+});
+
 test('ending a window early: the silent site is alerted at the next sweep', async ({ h, smtp }) => {
   const { user, apiKey } = await createOwner(h.db);
   const { bot } = await h.connectedBot(user.id, 'Ended early');
@@ -356,6 +396,155 @@ test('the maintenance page adds and deletes weekly windows and opens one for all
   assert.is((await b.post('/maintenance/window', { minutes: '60' })).statusCode, 303);
   // all the owner's bots are in maintenance
   assert.ok((await api(h, apiKey, 'GET', `/api/bots/${bot.id}`)).json().maintenance_until);
+});
+
+test('"End maintenance now" ends a running weekly occurrence: the silent site is alerted after the end, not before, and next week\'s occurrence still applies (DST week)', async ({ h, smtp }) => {
+  const { user, apiKey } = await createOwner(h.db, { timezone: 'Europe/Berlin' });
+  // Sundays 02:00-04:00 Berlin time, all bots: on 22 March 2026 (CET) that is 01:00-03:00 UTC
+  const created = await api(h, apiKey, 'POST', '/api/maintenance/schedules', { weekday: 7, start: '02:00', minutes: 120, reason: 'backups' });
+  assert.is(created.statusCode, 201, created.body);
+  h.clock.set(new Date('2026-03-22T00:55:00Z'));
+  const { bot, token } = await h.connectedBot(user.id, 'Early shop');
+  h.clock.set(new Date('2026-03-22T01:20:00Z'));
+  const inside = await h.sweepAndDeliver();
+  // silent since 00:55, stale inside the window: flipped, nobody mailed
+  assert.is(inside.flipped, 1);
+  assert.is(smtp.received.length, 0);
+  assert.is((await api(h, apiKey, 'GET', `/api/bots/${bot.id}`)).json().maintenance_until, '2026-03-22T03:00:00.000Z');
+
+  h.clock.set(new Date('2026-03-22T01:30:00Z'));
+  const ended = await api(h, apiKey, 'DELETE', `/api/bots/${bot.id}/maintenance`);
+  // 200, and it says the window is over
+  assert.is(ended.statusCode, 200, ended.body);
+  assert.is(ended.json().ended, true);
+  assert.match(ended.json().message, /Maintenance ended/);
+  // the bot is no longer in maintenance, though the weekly occurrence would run until 03:00 UTC
+  assert.is((await api(h, apiKey, 'GET', `/api/bots/${bot.id}`)).json().maintenance_until, null);
+  // the weekly window itself stays
+  assert.is((await api(h, apiKey, 'GET', '/api/maintenance/schedules')).json().schedules.length, 1);
+  // nothing was mailed before the end
+  assert.is(smtp.received.length, 0);
+
+  h.clock.set(new Date('2026-03-22T01:31:00Z'));
+  const after = await h.sweepAndDeliver();
+  // the next sweep releases the held stale mail, as at a window's natural end
+  assert.is(after.maintenanceMails, 1);
+  assert.is(smtp.received.length, 1);
+  assert.ok(smtp.received[0]!.subject.includes('Early shop'), smtp.received[0]!.subject);
+
+  // A week later (29 March, the DST change: 02:00 is skipped, so it starts 03:00 CEST = 01:00 UTC)
+  h.clock.set(new Date('2026-03-29T00:55:00Z'));
+  assert.is((await h.heartbeat(token)).statusCode, 200);
+  await h.sweepAndDeliver();
+  const mailsBefore = smtp.received.length;
+  h.clock.set(new Date('2026-03-29T01:20:00Z'));
+  const nextWeek = await h.sweepAndDeliver();
+  // silent again inside next week's occurrence: flipped, held, nobody mailed
+  assert.is(nextWeek.flipped, 1);
+  assert.is(smtp.received.length, mailsBefore);
+  assert.is((await api(h, apiKey, 'GET', `/api/bots/${bot.id}`)).json().maintenance_until, '2026-03-29T03:00:00.000Z');
+  h.clock.set(new Date('2026-03-29T03:01:00Z'));
+  const nextEnd = await h.sweepAndDeliver();
+  // and alerted when that occurrence ends on its own
+  assert.is(nextEnd.maintenanceMails, 1);
+});
+
+test('ending one bot\'s maintenance leaves the other bots under the same all-bots weekly window in it', async ({ h, smtp }) => {
+  const { user, apiKey } = await createOwner(h.db, { timezone: 'Europe/Berlin' });
+  await api(h, apiKey, 'POST', '/api/maintenance/schedules', { weekday: 7, start: '02:00', minutes: 120 });
+  h.clock.set(new Date('2026-03-22T00:55:00Z'));
+  const { bot: back } = await h.connectedBot(user.id, 'Back early');
+  const { bot: still } = await h.connectedBot(user.id, 'Still working');
+  h.clock.set(new Date('2026-03-22T01:20:00Z'));
+  await h.sweepAndDeliver();
+  assert.is((await api(h, apiKey, 'DELETE', `/api/bots/${back.id}/maintenance`)).json().ended, true);
+  // only the bot that was ended is out of maintenance
+  assert.is((await api(h, apiKey, 'GET', `/api/bots/${back.id}`)).json().maintenance_until, null);
+  assert.is((await api(h, apiKey, 'GET', `/api/bots/${still.id}`)).json().maintenance_until, '2026-03-22T03:00:00.000Z');
+  h.clock.set(new Date('2026-03-22T01:31:00Z'));
+  await h.sweepAndDeliver();
+  // only its stale mail goes out
+  assert.is(smtp.received.length, 1);
+  assert.ok(smtp.received[0]!.subject.includes('Back early'), smtp.received[0]!.subject);
+});
+
+test('ending when no window runs is a 200 that says so and changes nothing', async ({ h }) => {
+  const { user, apiKey } = await createOwner(h.db, { timezone: 'Europe/Berlin' });
+  const { bot } = await h.connectedBot(user.id, 'Idle shop');
+  // a weekly window that is not running now (Monday 10:00 UTC is no Sunday)
+  await api(h, apiKey, 'POST', '/api/maintenance/schedules', { weekday: 7, start: '02:00', minutes: 120 });
+  const none = await api(h, apiKey, 'DELETE', `/api/bots/${bot.id}/maintenance`);
+  // 200 with ended: false and a message naming why
+  assert.is(none.statusCode, 200);
+  assert.equal(none.json(), { success: true, ended: false, message: 'Nothing to end: the bot is not in a maintenance window.' });
+  // nothing was recorded, so the next occurrence is untouched
+  assert.is((await h.db.query('SELECT maintenance_ended_at FROM bots WHERE id = $1', [bot.id])).rows[0]?.maintenance_ended_at, null);
+  // the several-bots form says the same, with no bot ended
+  // (a POST with no body at all means all bots, as curl without -d sends it)
+  const all = await api(h, apiKey, 'POST', '/api/maintenance/end');
+  assert.is(all.statusCode, 200, all.body);
+  assert.equal(all.json().bot_ids, []);
+  assert.match(all.json().message, /^Nothing to end/);
+  // a bad bot_ids is a 400 naming the field
+  const bad = await api(h, apiKey, 'POST', '/api/maintenance/end', { bot_ids: [] });
+  assert.is(bad.statusCode, 400);
+  assert.match(bad.json().message, /bot_ids/);
+});
+
+test('POST /api/maintenance/end ends every window of the owner\'s bots, one-off and weekly, and nobody else\'s', async ({ h }) => {
+  const a = await createOwner(h.db, { timezone: 'UTC' });
+  const b = await createOwner(h.db, { timezone: 'UTC' });
+  // Monday 09:00-11:00 UTC weekly for all of A's bots and of B's; now is Monday 10:00 UTC
+  await api(h, a.apiKey, 'POST', '/api/maintenance/schedules', { weekday: 1, start: '09:00', minutes: 120 });
+  await api(h, b.apiKey, 'POST', '/api/maintenance/schedules', { weekday: 1, start: '09:00', minutes: 120 });
+  const { bot: weekly } = await h.connectedBot(a.user.id, 'A weekly');
+  const { bot: oneOff } = await h.connectedBot(a.user.id, 'A one-off');
+  const { bot: theirs } = await h.connectedBot(b.user.id, 'B shop');
+  await api(h, a.apiKey, 'POST', `/api/bots/${oneOff.id}/maintenance`, { minutes: 600 });
+  // B naming A's bot: 404, nothing changed
+  assert.is((await api(h, b.apiKey, 'POST', '/api/maintenance/end', { bot_ids: [theirs.id, weekly.id] })).statusCode, 404);
+  assert.is((await api(h, b.apiKey, 'DELETE', `/api/bots/${weekly.id}/maintenance`)).statusCode, 404);
+  assert.ok((await api(h, a.apiKey, 'GET', `/api/bots/${weekly.id}`)).json().maintenance_until);
+  assert.ok((await api(h, b.apiKey, 'GET', `/api/bots/${theirs.id}`)).json().maintenance_until);
+  const ended = await api(h, a.apiKey, 'POST', '/api/maintenance/end', {});
+  // both of A's bots are out of maintenance
+  assert.is(ended.statusCode, 200, ended.body);
+  assert.equal(new Set(ended.json().bot_ids), new Set([weekly.id, oneOff.id]));
+  assert.is((await api(h, a.apiKey, 'GET', `/api/bots/${weekly.id}`)).json().maintenance_until, null);
+  assert.is((await api(h, a.apiKey, 'GET', `/api/bots/${oneOff.id}`)).json().maintenance_until, null);
+  // B's bot, under B's own identical window, is still in it
+  assert.is((await api(h, b.apiKey, 'GET', `/api/bots/${theirs.id}`)).json().maintenance_until, '2026-01-05T11:00:00.000Z');
+});
+
+test('the dashboard ends a running weekly occurrence from the bot page and for all bots from the maintenance page (session + CSRF)', async ({ h }) => {
+  const { user, password, apiKey } = await createOwner(h.db, { timezone: 'UTC' });
+  await api(h, apiKey, 'POST', '/api/maintenance/schedules', { weekday: 1, start: '09:00', minutes: 120 });
+  const { bot } = await h.connectedBot(user.id, 'Page weekly');
+  const { bot: other } = await h.connectedBot(user.id, 'Page other');
+  const b = await loggedIn(h.app, user.email, password);
+  // the weekly occurrence shows on the bot page, with the button
+  assert.ok((await b.get(`/bots/${bot.id}`)).body.includes('End maintenance now'));
+  // without the CSRF token: refused, still in maintenance
+  assert.is((await b.post(`/bots/${bot.id}/maintenance/end`, { _csrf: null })).statusCode, 403);
+  await b.get(`/bots/${bot.id}`);
+  const ended = await b.post(`/bots/${bot.id}/maintenance/end`);
+  assert.is(ended.statusCode, 303);
+  assert.is(ended.headers.location, `/bots/${bot.id}?maintenance=ended`);
+  const page = await b.get(`/bots/${bot.id}?maintenance=ended`);
+  // the page says it ended and no longer says "In maintenance until"
+  assert.ok(page.body.includes('Maintenance ended'));
+  assert.not.ok(page.body.includes('In maintenance until'));
+  // the other bot is still in it; the maintenance page ends it
+  await b.get('/maintenance');
+  assert.is((await b.post('/maintenance/end', { _csrf: null })).statusCode, 403);
+  const all = await b.post('/maintenance/end');
+  assert.is(all.statusCode, 303);
+  assert.is(all.headers.location, '/maintenance?done=ended');
+  assert.is((await api(h, apiKey, 'GET', `/api/bots/${other.id}`)).json().maintenance_until, null);
+  // again, with nothing running: the page says there was nothing to end
+  await b.get('/maintenance');
+  assert.is((await b.post('/maintenance/end')).headers.location, '/maintenance?done=none');
+  assert.ok((await b.get('/maintenance?done=none')).body.includes('Nothing to end'));
 });
 
 test.run();

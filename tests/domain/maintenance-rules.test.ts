@@ -90,6 +90,37 @@ test('the maintenance a bot is in ends at the latest end among the windows runni
   assert.is(maintenanceUntil({ oneOffUntil: null, weekly: [mondayNine], zone: 'America/New_York' }, now), null);
 });
 
+test('an occurrence ended early no longer counts, and the next week\'s one does (across the Berlin DST change)', () => {
+  // Sundays 02:00 for 2 hours, Berlin: on 22 March 2026 that is 01:00-03:00 UTC (CET)
+  const sundayTwo = { weekday: 7, startMinute: 120, durationMinutes: 120 };
+  const endedAt = at('2026-03-22T01:30:00Z');
+  const facts = { oneOffUntil: null, weekly: [sundayTwo], zone: 'Europe/Berlin', endedAt };
+  // before the end, the occurrence ran until 03:00 UTC
+  assert.equal(maintenanceUntil({ ...facts, endedAt: null }, at('2026-03-22T01:40:00Z')), at('2026-03-22T03:00:00Z'));
+  // after it, the same instant is in no maintenance
+  assert.is(maintenanceUntil(facts, at('2026-03-22T01:40:00Z')), null);
+  assert.is(weeklyOccurrenceAt(sundayTwo, 'Europe/Berlin', at('2026-03-22T01:40:00Z'), endedAt), undefined);
+  // an occurrence starting exactly at the end instant was running when it was ended: over too
+  assert.is(weeklyOccurrenceAt(sundayTwo, 'Europe/Berlin', at('2026-03-22T01:40:00Z'), at('2026-03-22T01:00:00Z')), undefined);
+  // next Sunday 02:00 falls in the skipped hour: it starts at 03:00 CEST (01:00 UTC) and counts again
+  assert.equal(maintenanceUntil(facts, at('2026-03-29T01:30:00Z')), at('2026-03-29T03:00:00Z'));
+  // a one-off window opened after the end counts as usual
+  assert.equal(maintenanceUntil({ ...facts, oneOffUntil: at('2026-03-22T02:00:00Z') }, at('2026-03-22T01:40:00Z')), at('2026-03-22T02:00:00Z'));
+});
+
+test('a weekly window added after maintenance was ended counts from its first occurrence, even one already running', () => {
+  // Sundays 02:00 for 2 hours, Berlin (01:00-03:00 UTC on 22 March 2026); maintenance ended at 01:30 UTC
+  const sundayTwo = { weekday: 7, startMinute: 120, durationMinutes: 120 };
+  const facts = { oneOffUntil: null, zone: 'Europe/Berlin', endedAt: at('2026-03-22T01:30:00Z') };
+  // a window that existed when maintenance was ended stays ended for this occurrence
+  assert.is(maintenanceUntil({ ...facts, weekly: [{ ...sundayTwo, createdAt: at('2026-03-01T00:00:00Z') }] }, at('2026-03-22T01:40:00Z')), null);
+  // the same window added at 01:35, after the end: the owner wants this occurrence, so it counts
+  assert.equal(
+    maintenanceUntil({ ...facts, weekly: [{ ...sundayTwo, createdAt: at('2026-03-22T01:35:00Z') }] }, at('2026-03-22T01:40:00Z')),
+    at('2026-03-22T03:00:00Z'),
+  );
+});
+
 test('the "ends in a day" mail is due once, for windows longer than a day, within the last day', () => {
   const startsAt = at('2026-01-05T10:00:00Z');
   const until = new Date(startsAt.getTime() + 3 * DAY);

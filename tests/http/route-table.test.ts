@@ -30,6 +30,7 @@ const PUBLIC: Record<string, string> = {
   'POST /api/bots/wordpress-heartbeat': 'authenticated by the bot token header',
   'POST /api/bots/validate': 'authenticated by the bot token header',
   'POST /api/bots/wordpress-maintenance': 'authenticated by the bot token header',
+  'POST /api/bots/wordpress-maintenance/end': 'authenticated by the bot token header',
   'GET /api/bots/config/:widgetKey': 'public widget configuration by public key',
   'GET /api/wordpress/plugin/info': 'plugin updater metadata',
   'GET /api/wordpress/plugin/download': 'plugin zip',
@@ -50,6 +51,7 @@ const NO_SESSION: Record<string, string> = {
   'POST /api/bots/wordpress-heartbeat': 'bot token only',
   'POST /api/bots/validate': 'bot token only',
   'POST /api/bots/wordpress-maintenance': 'bot token only',
+  'POST /api/bots/wordpress-maintenance/end': 'bot token only',
   'POST /alerts/mute': 'signed link only',
   'POST /alerts/unsubscribe': 'signed link only',
 };

@@ -430,6 +430,36 @@ test('with PROBE=off a silent site is flipped at its deadline, not_probed, as be
   assert.is(rows[0]!.diagnosis, 'not_probed');
 });
 
+test('a weekly window ended early: the silent site is probed at the next sweep, not before, then its owner is told', async (ctx) => {
+  const { user, apiKey } = await createOwner(ctx.h.db, { timezone: 'UTC' });
+  const owner = (method: 'POST' | 'DELETE', url: string, body?: unknown) =>
+    ctx.h.app.inject({
+      method,
+      url,
+      headers: { authorization: `Bearer ${apiKey}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      payload: body === undefined ? undefined : JSON.stringify(body),
+    });
+  // Mondays 09:00-13:00 UTC; now is Monday 10:00
+  assert.is((await owner('POST', '/api/maintenance/schedules', { weekday: 1, start: '09:00', minutes: 240 })).statusCode, 201);
+  const created = await bot(ctx, user.id, 'Weekly deploy', 'weekly.test', { status: 503 });
+  const inside = await minute(ctx, STALE_AFTER_MS + MINUTE);
+  // stale inside the weekly occurrence: no nudge, no mail
+  assert.is(inside.sweep.flipped, 1);
+  assert.is(ctx.requests.length, 0);
+  const ended = await owner('DELETE', `/api/bots/${created.bot.id}/maintenance`);
+  assert.is(ended.json().ended, true);
+  // ending sends nothing by itself
+  assert.is(ctx.requests.length, 0);
+  await minute(ctx);
+  // the next sweep probes the site, hours before the occurrence would have ended
+  assert.equal(ctx.requests.map((r) => r.url), ['/wp-cron.php?doing_wp_cron']);
+  assert.is(ctx.smtp.received.length, 0);
+  const judged = await minute(ctx, CONFIRM);
+  // then mails what it found
+  assert.is(judged.sweep.maintenanceMails, 1);
+  assert.is(ctx.smtp.received[0]!.subject, 'Weekly deploy is down: your site does not answer');
+});
+
 test('a site in a maintenance window is not nudged; once the window ends it is probed, then its owner is told what was found', async (ctx) => {
   const { user, apiKey } = await createOwner(ctx.h.db);
   const created = await bot(ctx, user.id, 'Deploying shop', 'deploying.test', { status: 503 });

@@ -466,7 +466,7 @@ it('a 503 with Retry-After (the service\'s database down) is waited out as asked
   assert.is((await ctx.site.task('state')).options._transient_agentdesk_retry_until, undefined);
 });
 
-it('WP-CLI: wp agentdesk status, heartbeat, disconnect, connect <token> and maintenance <minutes>', async (ctx) => {
+it('WP-CLI: wp agentdesk status, heartbeat, disconnect, connect <token>, maintenance <minutes> and maintenance end', async (ctx) => {
   const status = await ctx.site.cli('status');
   // the connection at a glance, the token by its prefix only
   assert.is(status.exit, 0, status.output);
@@ -523,6 +523,16 @@ it('WP-CLI: wp agentdesk status, heartbeat, disconnect, connect <token> and main
   // more than 7 days is refused before anything is sent
   assert.is(tooLong.exit, 1);
   assert.match(tooLong.output, 'minutes must be a whole number from 1 to 10080 (7 days)');
+
+  const end = await ctx.site.cli('maintenance', 'end');
+  // the deploy is over: the window ends on the service, as the owner's "End maintenance now" does
+  assert.is(end.exit, 0, end.output);
+  assert.match(end.output, 'Success: Maintenance ended');
+  assert.is((await serviceBot(ctx))?.maintenance_until, null);
+  const again = await ctx.site.cli('maintenance', 'end');
+  // ending twice is not an error: nothing was running
+  assert.is(again.exit, 0, again.output);
+  assert.match(again.output, 'Success: Nothing to end');
 });
 
 it('AGENTDESK_API_TOKEN in wp-config.php is used, shown locked, and cannot be changed from the page or WP-CLI', async (ctx) => {

@@ -1,6 +1,6 @@
 <?php
 /**
- * WP-CLI: wp agentdesk status | connect <token> | heartbeat | maintenance <minutes> | disconnect.
+ * WP-CLI: wp agentdesk status | connect <token> | heartbeat | maintenance <minutes>|end | disconnect.
  *
  * @package AgentDesk_Chatbot
  */
@@ -135,11 +135,12 @@ class AgentDesk_CLI {
 	/**
 	 * Opens a maintenance window in AgentDesk for this site: no "site stopped reporting" alert
 	 * until it ends (at most 7 days). A site still silent when it ends is alerted as usual.
+	 * `end` ends the site's maintenance now (a one-off window, or this week's weekly one).
 	 *
 	 * ## OPTIONS
 	 *
 	 * <minutes>
-	 * : Length of the window from now, in minutes (1 to 10080).
+	 * : Length of the window from now, in minutes (1 to 10080), or `end`.
 	 *
 	 * [--reason=<reason>]
 	 * : Why, shown to the bot's owner.
@@ -147,6 +148,7 @@ class AgentDesk_CLI {
 	 * ## EXAMPLES
 	 *
 	 *     wp agentdesk maintenance 30 --reason="theme deploy"
+	 *     wp agentdesk maintenance end
 	 *
 	 * @param array $args       Positional arguments: the minutes.
 	 * @param array $assoc_args Named arguments: reason.
@@ -158,6 +160,10 @@ class AgentDesk_CLI {
 			return;
 		}
 		$minutes = isset( $args[0] ) ? trim( (string) $args[0] ) : '';
+		if ( 'end' === $minutes ) {
+			$this->end_maintenance( $token );
+			return;
+		}
 		if ( ! ctype_digit( $minutes ) || (int) $minutes < 1 || (int) $minutes > self::MAX_MAINTENANCE_MINUTES ) {
 			WP_CLI::error( sprintf( 'minutes must be a whole number from 1 to %d (7 days).', self::MAX_MAINTENANCE_MINUTES ) );
 			return;
@@ -174,6 +180,21 @@ class AgentDesk_CLI {
 		}
 		$until = isset( $answer['data']['until'] ) && is_string( $answer['data']['until'] ) ? $answer['data']['until'] : '';
 		WP_CLI::success( sprintf( 'Maintenance window open until %s: AgentDesk sends no stale alert for this site until then.', $until ) );
+	}
+
+	/**
+	 * Ends this site's maintenance in AgentDesk now.
+	 *
+	 * @param string $token The bot API token.
+	 */
+	private function end_maintenance( $token ) {
+		$answer = $this->api->post( '/bots/wordpress-maintenance/end', $token );
+		if ( 'ok' !== $answer['result'] ) {
+			WP_CLI::error( sprintf( 'HTTP %d: %s', (int) $answer['code'], AgentDesk_API::explain( $answer ) ) );
+			return;
+		}
+		$message = isset( $answer['data']['message'] ) && is_string( $answer['data']['message'] ) ? $answer['data']['message'] : 'Maintenance ended.';
+		WP_CLI::success( $message );
 	}
 
 	/**
