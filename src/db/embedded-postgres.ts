@@ -79,6 +79,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   try {
     const binaries = await loadBinaries();
     const runAs = process.getuid?.() === 0 ? systemUser(log) : undefined;
+    if (runAs) checkBinariesReachable(binaries);
     prepareDirectories(options.dataDir, paths.directory, runAs);
     if (!fs.existsSync(path.join(paths.directory, 'PG_VERSION'))) {
       initialise(binaries.initdb, paths.directory, runAs);
@@ -269,14 +270,35 @@ function prepareDirectories(dataDir: string, directory: string, runAs: RunAs | u
   // The system user must be able to pass through DATA_DIR (search only, no listing) and its parents.
   const mode = fs.statSync(dataDir).mode;
   if ((mode & 0o001) === 0) fs.chmodSync(dataDir, (mode & 0o7777) | 0o001);
-  for (let dir = path.dirname(dataDir); ; dir = path.dirname(dir)) {
-    if ((fs.statSync(dir).mode & 0o001) === 0) {
-      throw new Error(
-        `Running as root, the embedded PostgreSQL runs as ${EMBEDDED_SYSTEM_USER}, which cannot enter ${dir} (no execute permission for others): ` +
-          'choose a DATA_DIR outside it, run AgentDesk as a non-root user, or set DATABASE_URL.',
-      );
-    }
-    if (dir === path.dirname(dir)) break;
+  const closed = firstClosedDirectory(path.dirname(dataDir));
+  if (closed) {
+    throw new Error(
+      `Running as root, the embedded PostgreSQL runs as ${EMBEDDED_SYSTEM_USER}, which cannot enter ${closed} (no execute permission for others): ` +
+        'choose a DATA_DIR outside it, run AgentDesk as a non-root user, or set DATABASE_URL.',
+    );
+  }
+}
+
+/**
+ * The first of `dir` and its parents that others may not enter (no execute bit for others), if
+ * any: the system user could not reach a file below it.
+ */
+function firstClosedDirectory(dir: string): string | undefined {
+  for (; ; dir = path.dirname(dir)) {
+    if ((fs.statSync(dir).mode & 0o001) === 0) return dir;
+    if (dir === path.dirname(dir)) return undefined;
+  }
+}
+
+/** The system user runs the package's binaries from node_modules: every directory above them must let it in. */
+export function checkBinariesReachable(binaries: Pick<Binaries, 'postgres'>) {
+  const closed = firstClosedDirectory(path.dirname(binaries.postgres));
+  if (closed) {
+    throw new Error(
+      `Running as root, the embedded PostgreSQL runs as ${EMBEDDED_SYSTEM_USER}, which cannot enter ${closed} to run ${binaries.postgres} ` +
+        '(no execute permission for others): install AgentDesk in a directory others may enter (or chmod o+x that directory), ' +
+        'run AgentDesk as a non-root user, or set DATABASE_URL.',
+    );
   }
 }
 

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { embeddedDatabaseUrl, embeddedPaths, LOG_ROTATE_BYTES } from '../../src/db/embedded-postgres.ts';
+import { checkBinariesReachable, embeddedDatabaseUrl, embeddedPaths, LOG_ROTATE_BYTES } from '../../src/db/embedded-postgres.ts';
 import { migrate, readMigrationFiles } from '../../src/db/migrate.ts';
 import { openDatabase } from '../../src/db/open-database.ts';
 import { openPgDatabase } from '../../src/db/pg-driver.ts';
@@ -184,6 +184,20 @@ test('a postgres.log grown past its limit is moved aside at the next start, keep
   } finally {
     await running.stop();
   }
+});
+
+test('binaries below a directory others cannot enter are refused with a message naming it (root runs PostgreSQL as its own user)', ({ dataDir }) => {
+  const project = path.join(dataDir, 'private-checkout');
+  const postgres = path.join(project, 'node_modules', 'bin', 'postgres');
+  fs.mkdirSync(path.dirname(postgres), { recursive: true });
+  fs.writeFileSync(postgres, '');
+  fs.chmodSync(dataDir, 0o755);
+  fs.chmodSync(project, 0o700);
+  // a checkout in a 0700 directory (mktemp -d, /root): the message names it and the ways out
+  assert.throws(() => checkBinariesReachable({ postgres }), (error: Error) => error.message.includes(`cannot enter ${project} `) && /DATABASE_URL/.test(error.message));
+  // searchable by others: fine
+  fs.chmodSync(project, 0o755);
+  checkBinariesReachable({ postgres });
 });
 
 test('a start that fails after PostgreSQL is up stops that PostgreSQL again', async ({ dataDir }) => {
