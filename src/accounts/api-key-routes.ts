@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { errorSchema, ownerSecurity } from '../bots/bot-schemas.ts';
 import { csrfForCookieAuth, requireOwner } from '../http/authenticate.ts';
 import { text } from '../http/text-schemas.ts';
+import { successAnswer } from '../http/schemas.ts';
 import { apiKeyToJson, type ApiKeyService } from './api-key-service.ts';
 import type { SessionService } from './session-service.ts';
 import type { UserService } from './user-service.ts';
@@ -51,7 +52,7 @@ export async function apiKeyRoutes(app: FastifyInstance, deps: { users: UserServ
         security: ownerSecurity,
         params: { type: 'object', properties: { id: text({ maxLength: 100, description: 'The key id (uuid)' }) }, required: ['id'] },
         response: {
-          200: { type: 'object', properties: { success: { type: 'boolean', const: true }, message: { type: 'string' } }, required: ['success'] },
+          200: successAnswer,
           401: errorSchema,
           403: errorSchema,
           404: errorSchema,

@@ -7,6 +7,7 @@ import type { UserService } from '../accounts/user-service.ts';
 import { errorSchema, ownerErrors, ownerSecurity } from '../bots/bot-schemas.ts';
 import { csrfForCookieAuth, requireOwner } from '../http/authenticate.ts';
 import { text } from '../http/text-schemas.ts';
+import { successAnswer } from '../http/schemas.ts';
 import { MAX_CHANNEL_BOTS } from '../domain/channel-input.ts';
 import type { ChannelService } from './channel-service.ts';
 
@@ -114,7 +115,7 @@ export async function channelRoutes(app: FastifyInstance, deps: { channels: Chan
     owner('Delete an alert channel (the account email can only be disabled)', {
       params: idParams,
       response: {
-        200: { type: 'object', properties: { success: { type: 'boolean', const: true }, message: { type: 'string' } }, required: ['success'] },
+        200: successAnswer,
         400: errorSchema,
         ...ownerErrors,
       },

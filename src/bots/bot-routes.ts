@@ -8,7 +8,7 @@ import type { BotRow } from '../db/bots.ts';
 import { effectiveStatus } from '../domain/connection-status.ts';
 import { csrfForCookieAuth, requireOwner } from '../http/authenticate.ts';
 import { sendError } from '../http/error-handler.ts';
-import { errorAnswer, unavailableAnswer } from '../http/schemas.ts';
+import { errorAnswer, successAnswer, unavailableAnswer } from '../http/schemas.ts';
 import { botToJson } from './bot-json.ts';
 import {
   botJsonSchema,
@@ -181,7 +181,7 @@ export async function botRoutes(app: FastifyInstance, { bots, users, sessions }:
     owner('Delete one of your bots, with its connection history', {
       params: idParamsSchema,
       response: {
-        200: { type: 'object', properties: { success: { type: 'boolean', const: true }, message: { type: 'string' } }, required: ['success'] },
+        200: successAnswer,
         403: errorSchema,
         ...ownerErrors,
       },

@@ -8,6 +8,13 @@ export const errorSchema = {
   required: ['success', 'message'],
 } as const;
 
+/** A success that carries no data: `{"success":true,"message":…}` (deleted, revoked, …). */
+export const successAnswer = {
+  type: 'object',
+  properties: { success: { type: 'boolean', const: true }, message: { type: 'string' } },
+  required: ['success'],
+} as const;
+
 /** The error body, with a description of when it is answered. */
 export const errorAnswer = (description: string) => ({ ...errorSchema, description });
 

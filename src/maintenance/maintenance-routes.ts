@@ -10,7 +10,7 @@ import { MAX_MAINTENANCE_MINUTES, MAX_REASON_LENGTH } from '../domain/maintenanc
 import { csrfForCookieAuth, requireOwner } from '../http/authenticate.ts';
 import { sendBotTokenRefusal } from '../http/error-handler.ts';
 import { perBotToken } from '../http/token-rate-key.ts';
-import { errorAnswer, retryAnswer, unavailableAnswer } from '../http/schemas.ts';
+import { errorAnswer, retryAnswer, successAnswer, unavailableAnswer } from '../http/schemas.ts';
 import { fields, form, nullableText, text } from '../http/text-schemas.ts';
 import { requireViewer, type PageRenderer } from '../dashboard/session-hooks.ts';
 import { ValidationError } from '../errors.ts';
@@ -38,11 +38,6 @@ const untilAnswer = {
   type: 'object',
   properties: { until: { type: 'string', format: 'date-time', description: 'When the window ends' } },
   required: ['until'],
-} as const;
-const okAnswer = {
-  type: 'object',
-  properties: { success: { type: 'boolean', const: true }, message: { type: 'string' } },
-  required: ['success'],
 } as const;
 const endAnswer = {
   type: 'object',
@@ -277,7 +272,7 @@ export async function maintenanceRoutes(app: FastifyInstance, { maintenance, use
     '/api/maintenance/schedules/:id',
     owner('Delete one of your weekly maintenance windows', {
       params: { type: 'object', properties: { id: { type: 'string', description: 'The schedule id' } }, required: ['id'] },
-      response: { 200: okAnswer, 403: errorSchema, ...ownerErrors },
+      response: { 200: successAnswer, 403: errorSchema, ...ownerErrors },
     }),
     async (request) => {
       await maintenance.removeSchedule(request.owner!.id, request.params.id);
