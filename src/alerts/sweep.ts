@@ -393,11 +393,17 @@ export function createSweep(deps: SweepDeps) {
     if (!deps.operatorEmail || !deps.probe || (await countOpenIncidentProbes(tx, incident.id)) > 0) return;
     const breakdown = await probeBreakdown(tx, incident.id);
     if (breakdown.length === 0) return;
+    await mailOperator(tx, incident.id, { state: 'assessed', opened_at: incident.opened_at.toISOString(), breakdown }, now);
+  }
+
+  /** The operator's mail about an incident in this state, once per incident and state (its dedupe key); none without OPERATOR_EMAIL. */
+  async function mailOperator(tx: Queryable, incidentId: number, payload: { state: 'opened' | 'assessed' | 'resolved' } & Record<string, unknown>, now: Date) {
+    if (!deps.operatorEmail) return;
     await enqueueMail(tx, {
-      dedupeKey: `incident:${incident.id}:assessed`,
+      dedupeKey: `incident:${incidentId}:${payload.state}`,
       kind: 'incident',
       toAddress: deps.operatorEmail,
-      payload: { state: 'assessed', incident_id: incident.id, opened_at: incident.opened_at.toISOString(), breakdown },
+      payload: { ...payload, incident_id: incidentId },
       status: 'pending',
       now,
     });
@@ -525,23 +531,12 @@ export function createSweep(deps: SweepDeps) {
           { incident: incident.id, stale: newlySilent, connected: connectedBefore },
           'storm: many bots went silent at once, probably our fault; owner mails are held',
         );
-        if (deps.operatorEmail) {
-          await enqueueMail(tx, {
-            dedupeKey: `incident:${incident.id}:opened`,
-            kind: 'incident',
-            toAddress: deps.operatorEmail,
-            payload: {
-              state: 'opened',
-              incident_id: incident.id,
-              stale_count: newlySilent,
-              connected_count: connectedBefore,
-              opened_at: now.toISOString(),
-              probing: deps.probe !== undefined,
-            },
-            status: 'pending',
-            now,
-          });
-        }
+        await mailOperator(
+          tx,
+          incident.id,
+          { state: 'opened', stale_count: newlySilent, connected_count: connectedBefore, opened_at: now.toISOString(), probing: deps.probe !== undefined },
+          now,
+        );
       }
     } else if (
       incident &&
@@ -592,26 +587,21 @@ export function createSweep(deps: SweepDeps) {
     result.releasedMails = released;
     result.droppedMails = dropped;
     log.info({ incident: incident.id, released, dropped, breakdown }, 'storm incident ended: held mails still true are released');
-    if (deps.operatorEmail) {
-      await enqueueMail(tx, {
-        dedupeKey: `incident:${incident.id}:resolved`,
-        kind: 'incident',
-        toAddress: deps.operatorEmail,
-        payload: {
-          state: 'resolved',
-          incident_id: incident.id,
-          stale_count: incident.stale_count,
-          connected_count: incident.connected_count,
-          opened_at: incident.opened_at.toISOString(),
-          closed_at: now.toISOString(),
-          released,
-          dropped,
-          breakdown,
-        },
-        status: 'pending',
-        now,
-      });
-    }
+    await mailOperator(
+      tx,
+      incident.id,
+      {
+        state: 'resolved',
+        stale_count: incident.stale_count,
+        connected_count: incident.connected_count,
+        opened_at: incident.opened_at.toISOString(),
+        closed_at: now.toISOString(),
+        released,
+        dropped,
+        breakdown,
+      },
+      now,
+    );
   }
 
   const batchSize = deps.flipBatch ?? DEFAULT_FLIP_BATCH;
