@@ -1,6 +1,7 @@
 // Maintenance windows over HTTP (spec §12): the owner API (Bearer key or session + x-csrf-token),
-// the site's own endpoint (X-Bot-Token, for deploy scripts and `wp agentdesk maintenance`; it only
-// opens windows) and the forms of the bot page and the Maintenance page. Handlers call MaintenanceService and map its result; schemas feed OpenAPI.
+// the site's own endpoints (X-Bot-Token, for deploy scripts and `wp agentdesk maintenance`: open a
+// window, end it) and the forms of the bot page and the Maintenance page. Handlers call
+// MaintenanceService and map its result; schemas feed OpenAPI.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import formbody from '@fastify/formbody';
 import type { SessionService } from '../accounts/session-service.ts';
@@ -9,7 +10,7 @@ import { errorSchema, idParamsSchema, ownerErrors, ownerSecurity } from '../bots
 import { MAX_MAINTENANCE_MINUTES, MAX_REASON_LENGTH } from '../domain/maintenance.ts';
 import { csrfForCookieAuth, requireOwner } from '../http/authenticate.ts';
 import { sendBotTokenRefusal } from '../http/error-handler.ts';
-import { perBotToken } from '../http/token-rate-key.ts';
+import { hashedBotToken, perBotToken } from '../http/token-rate-key.ts';
 import { errorAnswer, retryAnswer, successAnswer, unavailableAnswer } from '../http/schemas.ts';
 import { fields, form, nullableText, text } from '../http/text-schemas.ts';
 import { requireViewer, type PageRenderer } from '../dashboard/session-hooks.ts';
@@ -76,6 +77,12 @@ function endedCount(count: number): string {
   return `Maintenance ended for ${count} ${count === 1 ? 'bot' : 'bots'}: a site still silent is alerted as usual. Weekly windows stay and apply again next time.`;
 }
 
+/** The site's endpoints: made-up tokens count against the caller's address, as on the heartbeat, and each token has its own rate. */
+const siteTokenConfig = (ratePrefix: string) => ({
+  limitAuthFailures: true,
+  rateLimit: { max: TOKEN_RATE_PER_MINUTE, timeWindow: 60_000, keyGenerator: perBotToken(ratePrefix) },
+});
+
 export async function maintenanceRoutes(app: FastifyInstance, { maintenance, users, sessions, render }: MaintenanceRouteDeps) {
   // The site opens its own window (deploy script, WP-CLI): authenticated by the bot token alone.
   app.post(
@@ -98,19 +105,10 @@ export async function maintenanceRoutes(app: FastifyInstance, { maintenance, use
       },
       // The service validates, so every error has the seed's shape and names the field.
       validatorCompiler: () => () => true,
-      config: {
-        // Made-up tokens count against the caller's address, as on the heartbeat.
-        limitAuthFailures: true,
-        rateLimit: {
-          max: TOKEN_RATE_PER_MINUTE,
-          timeWindow: 60_000,
-          keyGenerator: perBotToken('mw'),
-        },
-      },
+      config: siteTokenConfig('mw'),
     },
     async (request, reply) => {
-      const token = request.headers['x-bot-token'];
-      const result = await maintenance.openForToken(typeof token === 'string' ? token.trim() : undefined, request.body);
+      const result = await maintenance.openForToken(hashedBotToken(request)?.token.trim(), request.body);
       if (result.kind === 'opened') return { success: true, until: result.until.toISOString() };
       return sendBotTokenRefusal(reply, result);
     },
@@ -133,14 +131,10 @@ export async function maintenanceRoutes(app: FastifyInstance, { maintenance, use
           503: unavailableAnswer,
         },
       },
-      config: {
-        limitAuthFailures: true,
-        rateLimit: { max: TOKEN_RATE_PER_MINUTE, timeWindow: 60_000, keyGenerator: perBotToken('mw-end') },
-      },
+      config: siteTokenConfig('mw-end'),
     },
     async (request, reply) => {
-      const token = request.headers['x-bot-token'];
-      const result = await maintenance.endForToken(typeof token === 'string' ? token.trim() : undefined);
+      const result = await maintenance.endForToken(hashedBotToken(request)?.token.trim());
       if (result.kind !== 'ended') return sendBotTokenRefusal(reply, result);
       return { success: true, ended: result.ended, message: result.ended ? ENDED_MESSAGE : NOTHING_TO_END_MESSAGE };
     },

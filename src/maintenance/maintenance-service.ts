@@ -61,6 +61,19 @@ async function endRunning(tx: Queryable, ownerId: string, botIds: readonly strin
 
 export function createMaintenanceService({ db, now = () => new Date() }: MaintenanceServiceDeps) {
   const botOfToken = async (token: string | undefined) => (token && isBotTokenShape(token) ? findBotByTokenHash(db, hashSecret(token)) : undefined);
+
+  /**
+   * "End maintenance now" for one bot: its one-off window and the running occurrence of every
+   * weekly window covering it (the weekly rules stay for next week). `ended: false` when it was in
+   * no window, which is not an error: the window may have just run out.
+   */
+  async function endForBot(ownerId: string, botId: string): Promise<{ ended: boolean }> {
+    return db.transaction(async (tx) => {
+      if (!(await lockOwnedBotForMaintenance(tx, ownerId, botId))) throw new NotFoundError('Bot not found');
+      return { ended: (await endRunning(tx, ownerId, [botId], now())).length > 0 };
+    });
+  }
+
   return {
     /** Opens (or replaces) one bot's window: `{minutes, reason?}`. */
     async openForBot(ownerId: string, botId: string, input: unknown): Promise<{ until: Date }> {
@@ -73,17 +86,7 @@ export function createMaintenanceService({ db, now = () => new Date() }: Mainten
       return { until: window.until };
     },
 
-    /**
-     * "End maintenance now" for one bot: its one-off window and the running occurrence of every
-     * weekly window covering it (the weekly rules stay for next week). `ended: false` when it was in
-     * no window, which is not an error: the window may have just run out.
-     */
-    async endForBot(ownerId: string, botId: string): Promise<{ ended: boolean }> {
-      return db.transaction(async (tx) => {
-        if (!(await lockOwnedBotForMaintenance(tx, ownerId, botId))) throw new NotFoundError('Bot not found');
-        return { ended: (await endRunning(tx, ownerId, [botId], now())).length > 0 };
-      });
-    },
+    endForBot,
 
     /**
      * "End maintenance now" for the listed bots, or all the owner's bots when `bot_ids` is absent.
@@ -138,7 +141,7 @@ export function createMaintenanceService({ db, now = () => new Date() }: Mainten
       const bot = await botOfToken(token);
       if (!bot) return { kind: 'invalid_token' };
       if (!bot.is_active) return { kind: 'bot_disabled' };
-      return { kind: 'ended', ...(await this.endForBot(bot.user_id, bot.id)) };
+      return { kind: 'ended', ...(await endForBot(bot.user_id, bot.id)) };
     },
 
     /** The owner's weekly windows, each with its next start in their time zone. */
