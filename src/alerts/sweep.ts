@@ -632,32 +632,31 @@ export function createSweep(deps: SweepDeps) {
       return deps.db.session(async (session) => {
         // 1.
         if (!(await tryLockSweep(session))) return { ...result, skipped: true };
-        try {
-          // 2.–4.
-          const plan = await session.transaction((tx) => decide(tx, now, result));
-          // 3. and 5., one short transaction per batch.
-          const batches = flipBatches(plan.flips, batchSize);
-          for (const batch of batches) {
-            await session.transaction((tx) => flipBatch(tx, batch, plan, now, result));
-            result.flipBatches++;
-            await deps.onBatch?.({ batch: result.flipBatches, batches: batches.length, flipped: result.flipped });
-          }
-          await session.transaction(async (tx) => {
-            // 4., its end.
-            if (plan.ending) await endIncident(tx, plan.ending, now, result);
-            else if (plan.incident) await assessIncident(tx, plan.incident, now);
-            // 6.
-            result.reminderMails = await queueReminders(tx, now);
-            // 7.
-            result.maintenanceMails = await releaseMaintenanceHolds(tx, now, plan.incident);
-            result.endingNotices = await queueEndingNotices(tx, now);
-            // 8.
-            result.groupsClosed = await closeDueGroups(tx, now);
-          });
-          return result;
-        } finally {
-          await unlockSweep(session);
+        // A run that throws leaves the lock to the session's end: session() then closes the
+        // connection instead of pooling it, so an unlock here could only mask the first error.
+        // 2.–4.
+        const plan = await session.transaction((tx) => decide(tx, now, result));
+        // 3. and 5., one short transaction per batch.
+        const batches = flipBatches(plan.flips, batchSize);
+        for (const batch of batches) {
+          await session.transaction((tx) => flipBatch(tx, batch, plan, now, result));
+          result.flipBatches++;
+          await deps.onBatch?.({ batch: result.flipBatches, batches: batches.length, flipped: result.flipped });
         }
+        await session.transaction(async (tx) => {
+          // 4., its end.
+          if (plan.ending) await endIncident(tx, plan.ending, now, result);
+          else if (plan.incident) await assessIncident(tx, plan.incident, now);
+          // 6.
+          result.reminderMails = await queueReminders(tx, now);
+          // 7.
+          result.maintenanceMails = await releaseMaintenanceHolds(tx, now, plan.incident);
+          result.endingNotices = await queueEndingNotices(tx, now);
+          // 8.
+          result.groupsClosed = await closeDueGroups(tx, now);
+        });
+        await unlockSweep(session);
+        return result;
       });
     },
   };
