@@ -109,12 +109,7 @@ async function main() {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'agentdesk-bench-'));
   // With DATABASE_URL, a scratch database there; without, the service starts its embedded one.
   const scratch = serverUrl ? await openScratchDatabase(serverUrl, { poolSize: 4 }) : undefined;
-  const databaseEnv: Record<string, string> = {};
-  if (scratch) {
-    const url = new URL(serverUrl!);
-    url.pathname = `/${scratch.name}`;
-    databaseEnv.DATABASE_URL = url.toString();
-  }
+  const databaseEnv: Record<string, string> = scratch ? { DATABASE_URL: scratch.url } : {};
   const databaseName = scratch?.name ?? EMBEDDED_DATABASE;
   let db: Database | undefined = scratch?.db;
   const processes: ChildProcess[] = [];

@@ -8,6 +8,8 @@ import { openPgDatabase } from '../src/db/pg-driver.ts';
 export interface ScratchDatabase {
   db: Database;
   name: string;
+  /** The connection URL of the scratch database (for a service process started on it). */
+  url: string;
   /** Closes the pool and drops the database. */
   drop(): Promise<void>;
 }
@@ -21,6 +23,7 @@ export async function openScratchDatabase(serverUrl: string, options: { poolSize
   return {
     db,
     name,
+    url: url.toString(),
     async drop() {
       await db.close();
       await withAdmin(serverUrl, (admin) => admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));

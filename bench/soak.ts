@@ -50,10 +50,8 @@ async function main() {
     await migrate(scratch.db);
     const tokens = await seedBots(scratch.db, botCount);
     const reporting = tokens.slice(0, Math.ceil(botCount * 0.75));
-    const url = new URL(serverUrl);
-    url.pathname = `/${scratch.name}`;
     const service = await startService({
-      DATABASE_URL: url.toString(),
+      DATABASE_URL: scratch.url,
       LOG_LEVEL: 'warn',
       HEARTBEAT_RATE_LIMIT: '1000000',
       SWEEP_CRON: '*/10 * * * * *',

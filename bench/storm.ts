@@ -141,12 +141,7 @@ const p99 = (values: number[]) => {
 async function main() {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'agentdesk-bench-storm-'));
   const scratch = serverUrl ? await openScratchDatabase(serverUrl, { poolSize: 2 }) : undefined;
-  const databaseEnv: Record<string, string> = {};
-  if (scratch) {
-    const url = new URL(serverUrl!);
-    url.pathname = `/${scratch.name}`;
-    databaseEnv.DATABASE_URL = url.toString();
-  }
+  const databaseEnv: Record<string, string> = scratch ? { DATABASE_URL: scratch.url } : {};
   let db: Database | undefined = scratch?.db;
   let service: Awaited<ReturnType<typeof startProcess>> | undefined;
   try {
