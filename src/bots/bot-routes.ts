@@ -8,18 +8,9 @@ import type { MaintainedBot } from './bot-maintenance.ts';
 import { effectiveStatus } from '../domain/connection-status.ts';
 import { csrfForCookieAuth, requireOwner } from '../http/authenticate.ts';
 import { sendError } from '../http/error-handler.ts';
-import { errorAnswer, successAnswer, unavailableAnswer } from '../http/schemas.ts';
+import { errorAnswer, errorSchema, ownerErrors, ownerSecurity, successAnswer, unavailableAnswer } from '../http/schemas.ts';
 import { botToJson } from './bot-json.ts';
-import {
-  botJsonSchema,
-  botWithTokenSchema,
-  createBotBodySchema,
-  errorSchema,
-  idParamsSchema,
-  ownerErrors,
-  ownerSecurity,
-  updateBotBodySchema,
-} from './bot-schemas.ts';
+import { botJsonSchema, botWithTokenSchema, createBotBodySchema, idParamsSchema, updateBotBodySchema } from './bot-schemas.ts';
 import type { BotService } from './bot-service.ts';
 
 export interface BotRouteDeps {

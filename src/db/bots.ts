@@ -1,6 +1,7 @@
 // Plain SQL for bots, their connection events and hourly heartbeat counts, and the bot and owner
 // columns the alert statements share.
 import { CONNECTION_STATUSES, type ConnectionStatus, type StoredStatus } from '../domain/connection-status.ts';
+import { HEARTBEAT_HISTORY_DAYS } from '../domain/retention.ts';
 import type { Queryable } from './database.ts';
 
 export interface BotRow {
@@ -200,9 +201,6 @@ export async function recordHeartbeats(db: Queryable, writes: readonly Heartbeat
   );
   return new Map(rows.map((row) => [row.token_hash, { botId: row.id, isActive: row.is_active }]));
 }
-
-/** How long hourly heartbeat counts are kept: the dashboard charts the last 7 days. */
-export const HEARTBEAT_HISTORY_DAYS = 8;
 
 /** Deletes hourly counts older than the history window; returns how many rows went. */
 export async function pruneHeartbeatHistory(db: Queryable, now: Date): Promise<number> {
