@@ -1,7 +1,7 @@
 // PostgreSQL through a pg pool: the server of DATABASE_URL, or the embedded one (src/db/embedded-postgres.ts).
 import pg from 'pg';
 import { redact } from '../config.ts';
-import { mapDriverError, type Database, type Queryable, type QueryOptions, type QueryResult, type Session } from './database.ts';
+import { mapDriverError, type Database, type Queryable, type QueryOptions, type QueryResult } from './database.ts';
 
 // count(*) and bigint columns arrive as JavaScript numbers (every count we keep fits in 2^53).
 pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value));
@@ -86,19 +86,6 @@ export function openPgDatabase(options: PgDriverOptions): Database {
         return await inTransaction(client, fn, state);
       } finally {
         // A client whose rollback failed is in an unknown state: destroy it instead of reusing it.
-        client.release(state.broken);
-      }
-    },
-    async session<T>(fn: (session: Session) => Promise<T>): Promise<T> {
-      const client = await connect();
-      const state: { broken?: Error } = {};
-      try {
-        return await fn({ ...wrap(client), transaction: (inner) => inTransaction(client, inner, state) });
-      } catch (error) {
-        // Session state (an advisory lock, a setting) must not reach the pool's next user.
-        state.broken ??= error instanceof Error ? error : new Error(String(error));
-        throw error;
-      } finally {
         client.release(state.broken);
       }
     },

@@ -1,5 +1,5 @@
 // Issue 12, "storms never block ingest": the sweep flips in short transactions of SWEEP_BATCH bots
-// (3 here), under a sweep lock held by its own connection across them. These tests stop a sweep
+// (3 here), under the sweep lease held across them. These tests stop a sweep
 // between two batches (its onBatch hook) to look at what others see there: a crash, a second
 // instance, a heartbeat.
 import { suite } from 'uvu';
@@ -138,12 +138,12 @@ test('a second instance sweeping while the first is between batches skips, and s
     },
   });
   const first = await sweep.run(h.clock.now());
-  // the other instance, on its own connection, found the lock held in between two transactions
+  // the other instance, on its own connection, found the lease held in between two transactions
   assert.equal(during, [true]);
   assert.is(first.flipped, 12);
   h.clock.advance(MINUTE);
   const later = await other.run(h.clock.now());
-  // the lock went with the first sweep
+  // the lease went with the first sweep
   assert.is(later.skipped, false);
   assert.is(later.flipped, 0);
 });
