@@ -6,6 +6,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createSweep, sweepSettings, type SweepDeps } from '../../src/alerts/sweep.ts';
 import { findOwnedBot } from '../../src/db/bots.ts';
+import { acquireSweepLease, releaseSweepLease } from '../../src/db/sweep-lease.ts';
 import { STALE_AFTER_MS, secondConnection, type AlertHarness, type SmtpSink, useAlertSuite } from './alert-harness.ts';
 
 const MINUTE = 60_000;
@@ -146,6 +147,33 @@ test('a second instance sweeping while the first is between batches skips, and s
   // the lease went with the first sweep
   assert.is(later.skipped, false);
   assert.is(later.flipped, 0);
+});
+
+test('a sweep whose lease another instance took over between two batches stops without writing, and the new holder flips the rest', async ({ h }) => {
+  await stormFleet(h);
+  const other = createSweep({ db: await secondConnection(), metrics: h.metrics, ...sweepSettings(h.config), holder: 'other' });
+  const sweep = sweepWith(h, {
+    holder: 'first',
+    onBatch: async ({ batch }) => {
+      if (batch !== 1) return;
+      // the first instance stalls past its lease (a long pause): the other takes it over
+      const { rows } = await h.db.query<{ expires_at: Date }>('SELECT expires_at FROM sweep_lease');
+      const thief = await acquireSweepLease(h.db, 'thief', 1000, new Date(rows[0]!.expires_at.getTime() + 1));
+      assert.ok(thief);
+      await releaseSweepLease(h.db, thief!);
+    },
+  });
+  const first = await sweep.run(h.clock.now());
+  // only its first batch was written; its next transaction found the token changed and wrote nothing
+  assert.is(first.leaseLost, true);
+  assert.is(first.flipped, 3);
+  assert.is((await counts(h)).flips, 3);
+  const next = await other.run(h.clock.now());
+  assert.is(next.skipped, false);
+  assert.is(next.flipped, 9);
+  // every silent bot flipped once, in one stale notification each
+  const after = await counts(h);
+  assert.equal({ flips: after.flips, notified: after.notified, notifications: after.notifications }, { flips: 12, notified: 12, notifications: 12 });
 });
 
 test('heartbeats of bots in a flipped batch and in a later one are committed while the sweep is still running', async ({ h }) => {
