@@ -27,6 +27,11 @@ export interface Database extends Queryable {
   readonly description: string;
   /** Runs fn inside BEGIN … COMMIT on one connection, rolling back if it throws. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * Whether named (prepared) statements are used on this database (DATABASE_PREPARED): the reason
+   * is for the start banner. Under `auto` this asks the server once (src/db/pg-driver.ts).
+   */
+  preparedStatements(): Promise<{ enabled: boolean; reason: string }>;
   /** Closes the pool (and stops the embedded server when this database started it). */
   close(): Promise<void>;
 }

@@ -13,17 +13,25 @@ export interface OpenDatabaseOptions {
 }
 
 export async function openDatabase(
-  config: Pick<Config, 'databaseUrl' | 'databasePoolSize' | 'dataDir'>,
+  config: Pick<Config, 'databaseUrl' | 'databasePoolSize' | 'dataDir'> & Partial<Pick<Config, 'databasePrepared'>>,
   options: OpenDatabaseOptions = {},
 ): Promise<Database> {
   if (config.databaseUrl) {
-    return openPgDatabase({ connectionString: config.databaseUrl, poolSize: config.databasePoolSize, onError: options.onError });
+    return openPgDatabase({
+      connectionString: config.databaseUrl,
+      poolSize: config.databasePoolSize,
+      prepared: config.databasePrepared,
+      onError: options.onError,
+      log: options.log,
+    });
   }
   const server = await startEmbeddedPostgres({ dataDir: config.dataDir, log: options.log });
   const db = openPgDatabase({
     connectionString: server.url,
     poolSize: config.databasePoolSize,
+    prepared: config.databasePrepared,
     onError: options.onError,
+    log: options.log,
     description: `embedded PostgreSQL 18 in ${server.directory}`,
     afterClose: () => server.stop(),
   });
