@@ -284,11 +284,22 @@ export async function runCluster(options: ClusterOptions): Promise<ClusterReport
     const killedMidSweep = after[0]!.live && Number(after[0]!.holder?.split('/')[1]) === victim.child!.pid;
     log(`SIGKILLed instance on port ${victim.port} (pid ${victim.child!.pid}) ${killedMidSweep ? 'while it held the sweep lease' : 'between sweeps'}`);
     const killed = victim;
+    // Restarted as a supervisor would (systemd Restart=always): a start that finds the database
+    // unreachable (PgBouncer down) exits, and is tried again.
     const restarted = (async () => {
       await sleep(5000);
-      await start(killed, instances.indexOf(killed));
-      log(`restarted the instance on port ${killed.port}`);
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await start(killed, instances.indexOf(killed));
+          log(`restarted the instance on port ${killed.port} (attempt ${attempt})`);
+          return;
+        } catch (error) {
+          if (attempt >= 20) throw error;
+          await sleep(2000);
+        }
+      }
     })();
+    restarted.catch(() => {});
 
     // PgBouncer down for a while.
     await sleep(3000);
@@ -322,8 +333,9 @@ export async function runCluster(options: ClusterOptions): Promise<ClusterReport
       return counts;
     };
     await until('a stale mail for every silent site', () => [...load.silent].every((i) => namedIn().has(i)), (options.staleAfterS + 6 * options.sweepEveryS) * 1000 + 60_000, 500);
-    // One more sweep and delivery round, so that a second mail about a site would show.
-    await sleep(options.sweepEveryS * 1000 + 10_000);
+    // One more sweep and its delivery round (delivery follows each sweep), so that a second mail
+    // about a site would show.
+    await sleep(options.sweepEveryS * 1000 + 3000);
     await load.stop();
 
     const { rows: stored } = await direct.query<{ name: string; n: number }>(

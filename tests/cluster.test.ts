@@ -27,6 +27,7 @@ if (suiteCanRun(NAME, missingPgBouncer() ?? missingHaproxy())) {
     console.log(report.line);
     const { line: _line, ...details } = report;
     const why = JSON.stringify(details);
+    if (process.env.CLUSTER_LOG) console.log(why);
     // real load, and every 200 is in the database
     assert.ok(report.acked > 1000, why);
     assert.is(report.lost, 0, why);
