@@ -4,14 +4,17 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runCluster } from '../bench/cluster.ts';
-import { createPostgresDatabase } from './helpers/database.ts';
+import { createPostgresDatabase, externalServerUrl } from './helpers/database.ts';
 import { missingHaproxy } from './helpers/haproxy.ts';
 import { missingPgBouncer } from './helpers/pgbouncer.ts';
 import { suiteCanRun } from './helpers/system.ts';
 
 const NAME = 'a cluster of three instances behind HAProxy and PgBouncer, with faults';
 
-if (suiteCanRun(NAME, missingPgBouncer() ?? missingHaproxy())) {
+// The cluster stands on the machine's PostgreSQL server (DATABASE_URL), as in production; the run
+// on the embedded server (no DATABASE_URL) leaves it out rather than spend another minute and a half.
+if (!externalServerUrl) console.log(`"${NAME}" runs only with DATABASE_URL (the machine's PostgreSQL)`);
+else if (suiteCanRun(NAME, missingPgBouncer() ?? missingHaproxy())) {
   const test = suite(NAME);
 
   test('every acknowledged heartbeat is committed, one sweeper at a time, failover within a minute, each silent site mailed once', async () => {
