@@ -49,7 +49,13 @@ export async function startHaproxy(backendPorts: number[]): Promise<Haproxy> {
   for (const stream of [child.stdout!, child.stderr!]) stream.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
   const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`haproxy exited with ${code}:\n${output}`))));
   exited.catch(() => {});
-  await Promise.race([waitForPort(port), exited]);
+  try {
+    await Promise.race([waitForPort(port), exited]);
+  } catch (error) {
+    child.kill('SIGKILL');
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
   return {
     url: `http://127.0.0.1:${port}`,
     async close() {

@@ -120,7 +120,12 @@ export async function startPgBouncer(serverUrl: string, options: PgBouncerOption
     await exited;
     clearTimeout(timer);
   };
-  await start();
+  try {
+    await start();
+  } catch (error) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
   return {
     port,
     url: (database: string) => `postgres://${encodeURIComponent(user)}@127.0.0.1:${port}/${database}`,
