@@ -1,9 +1,11 @@
-// The stale sweep (spec §5, §7). One run holds the sweep lock on one connection for its several
-// short transactions, so it is idempotent: two instances, a second run or a crash halfway (between
+// The stale sweep (spec §5, §7). One run holds the sweep lease for its several short
+// transactions, so it is idempotent: two instances, a second run or a crash halfway (between
 // two of its transactions) never announce anything twice, and the next run finishes the rest.
 //
-//  1. Take the sweep lock (pg_try_advisory_lock, for this session); if another instance holds it,
-//     do nothing. It is released at the end of the run, or by the server when the connection ends.
+//  1. Take the sweep lease (src/db/sweep-lease.ts, a row, so it works through a transaction
+//     pooler); if another instance holds it, do nothing. Every transaction below first renews it
+//     by its fencing token, and a run whose lease was taken over stops there without writing. It is
+//     released at the end of the run, or expires SWEEP_LEASE_MS after its last renewal (a crash).
 //  2. Claim the "stale → …" events the heartbeat path wrote since the last run and close those
 //     episodes; for each bot back to connected whose stale mail went out, queue a recovery
 //     (one mail per owner listing every recovered site).
@@ -46,10 +48,13 @@
 // Mails are outbox rows; src/alerts/delivery.ts sends them. Steps 2, 5 and 6 queue them on the
 // owner's channels (spec §12): the account email as one digest per owner, other channels apart
 // (src/alerts/channel-routing.ts).
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Config } from '../config.ts';
 import type { Database, Queryable } from '../db/database.ts';
 import { countConnectedBots, selectStaleCandidates, type AlertBotRow } from '../db/bots.ts';
-import { closeEpisodesFromEvents, flipStale, selectDueReminders, tryLockSweep, unlockSweep, updateReminderSchedule } from '../db/episodes.ts';
+import { closeEpisodesFromEvents, flipStale, selectDueReminders, updateReminderSchedule } from '../db/episodes.ts';
+import { acquireSweepLease, LeaseLostError, releaseSweepLease, renewSweepLease } from '../db/sweep-lease.ts';
 import { closeIncident, extendIncident, findOpenIncident, openIncident, type IncidentRow } from '../db/incidents.ts';
 import {
   enqueueMail,
@@ -105,6 +110,10 @@ export interface SweepDeps {
   flipBatch?: number;
   /** Called after each committed batch of flips, before the next one (tests stop or watch a sweep there). */
   onBatch?: (progress: SweepProgress) => void | Promise<void>;
+  /** The sweep lease's length (default SWEEP_LEASE_MS). */
+  leaseMs?: number;
+  /** This instance's name in the lease (default host/pid/random). */
+  holder?: string;
 }
 
 export interface SweepProgress {
@@ -115,13 +124,23 @@ export interface SweepProgress {
   flipped: number;
 }
 
+/**
+ * The sweep lease lasts this long after its last renewal (each transaction of a run renews it).
+ * Every instance tries at the same cron tick, so after a holder dies mid-run the lease has expired
+ * by the next tick (a minute later with the default SWEEP_CRON) as long as the run was less than
+ * half a minute old: another instance sweeps within a minute.
+ */
+export const SWEEP_LEASE_MS = 30_000;
+
 /** A probe's lease: its timeout and a margin for the database writes around it. */
 export const probeLeaseMs = (timeoutMs: number) => timeoutMs + 30_000;
 const PROBING_OFF = 'probing is turned off on this AgentDesk service (PROBE=off)';
 
 export interface SweepResult {
-  /** Another instance held the sweep lock. */
+  /** Another instance held the sweep lease. */
   skipped: boolean;
+  /** Another instance took the lease over during this run, which stopped before its next write. */
+  leaseLost: boolean;
   flipped: number;
   /** Transactions the flips were committed in. */
   flipBatches: number;
@@ -584,12 +603,15 @@ export function createSweep(deps: SweepDeps) {
   }
 
   const batchSize = deps.flipBatch ?? DEFAULT_FLIP_BATCH;
+  const leaseMs = deps.leaseMs ?? SWEEP_LEASE_MS;
+  const holder = deps.holder ?? `${hostname()}/${process.pid}/${randomBytes(4).toString('hex')}`;
 
   return {
     /** One sweep at `now`; see the numbered steps at the top of this file. */
     async run(now: Date): Promise<SweepResult> {
       const result: SweepResult = {
         skipped: false,
+        leaseLost: false,
         flipped: 0,
         flipBatches: 0,
         storm: false,
@@ -608,21 +630,26 @@ export function createSweep(deps: SweepDeps) {
         groupsJoined: 0,
         groupsClosed: 0,
       };
-      return deps.db.session(async (session) => {
-        // 1.
-        if (!(await tryLockSweep(session))) return { ...result, skipped: true };
-        // A run that throws leaves the lock to the session's end: session() then closes the
-        // connection instead of pooling it, so an unlock here could only mask the first error.
+      // 1.
+      const term = await acquireSweepLease(deps.db, holder, leaseMs);
+      if (!term) return { ...result, skipped: true };
+      /** One transaction of this run, fenced: it renews the lease first, or writes nothing. */
+      const fenced = <T>(fn: (tx: Queryable) => Promise<T>) =>
+        deps.db.transaction(async (tx) => {
+          await renewSweepLease(tx, term, leaseMs);
+          return fn(tx);
+        });
+      try {
         // 2.–4.
-        const plan = await session.transaction((tx) => decide(tx, now, result));
+        const plan = await fenced((tx) => decide(tx, now, result));
         // 3. and 5., one short transaction per batch.
         const batches = flipBatches(plan.flips, batchSize);
         for (const batch of batches) {
-          await session.transaction((tx) => flipBatch(tx, batch, plan, now, result));
+          await fenced((tx) => flipBatch(tx, batch, plan, now, result));
           result.flipBatches++;
           await deps.onBatch?.({ batch: result.flipBatches, batches: batches.length, flipped: result.flipped });
         }
-        await session.transaction(async (tx) => {
+        await fenced(async (tx) => {
           // 4., its end.
           if (plan.ending) await endIncident(tx, plan.ending, now, result);
           else if (plan.incident) await assessIncident(tx, plan.incident, now);
@@ -634,9 +661,17 @@ export function createSweep(deps: SweepDeps) {
           // 8.
           result.groupsClosed = await closeDueGroups(tx, now);
         });
-        await unlockSweep(session);
         return result;
-      });
+      } catch (error) {
+        if (!(error instanceof LeaseLostError)) throw error;
+        // What committed before is consistent (each transaction is); the new holder does the rest.
+        log.warn({ token: term.token }, 'sweep lease taken over by another instance: this sweep stops');
+        return { ...result, leaseLost: true };
+      } finally {
+        // Also after a failure, so the next run need not wait for the lease to expire. If the
+        // database is unreachable the lease simply expires.
+        await releaseSweepLease(deps.db, term).catch((error: Error) => log.warn({ err: error }, 'sweep lease not released: it expires by itself'));
+      }
     },
   };
 }
