@@ -41,7 +41,7 @@ export function safeHref(url: string | null): string | null {
 }
 
 /**
- * While probing is on, a connected bot silent past its deadline is being checked (spec §11: nudged,
+ * While probing is on, a connected bot silent past its deadline is being checked (docs/alerts.md "Nudge and probe": nudged,
  * waiting for a heartbeat); its status stays connected. `probeStaleAfterMs` is STALE_AFTER when
  * probing is on, undefined otherwise.
  */
