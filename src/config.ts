@@ -62,7 +62,7 @@ export interface Config {
   readonly stormMin: number;
   /** Bots the sweep flips per transaction: a heartbeat waits for one batch at most. */
   readonly sweepBatch: number;
-  /** Nudge and probe a silent site before calling it stale (spec §11); off = flip at the deadline. */
+  /** Nudge and probe a silent site before calling it stale; off = flip at the deadline. */
   readonly probe: boolean;
   /** How long to wait for a heartbeat after the nudge answered. */
   readonly probeConfirmMs: number;

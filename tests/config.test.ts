@@ -40,7 +40,7 @@ test('reads durations, URLs and numbers', () => {
   assert.is(config.stormFraction, 0.25);
 });
 
-test('probing is on by default, fenced, with the timings of spec §11', () => {
+test('probing is on by default, fenced, with the documented timings', () => {
   const config = loadConfig({});
   // on, 2 minutes to confirm, 10 s per request, 20 at once, no extra port, private addresses refused
   assert.is(config.probe, true);

@@ -1,6 +1,6 @@
 // The alert jobs of one instance, started by src/main.ts (never by buildApp, which tests use):
 // the ingest liveness stamp, the node-cron sweep (which every instance schedules; the sweep lease
-// lets one run at a time), the probe worker (nudges the sweep queued, spec §11) and the outbox
+// lets one run at a time), the probe worker (nudges the sweep queued) and the outbox
 // delivery worker. stop() waits for a run in progress.
 import path from 'node:path';
 import cron from 'node-cron';
@@ -62,7 +62,7 @@ export async function startAlertJobs(deps: AlertJobsDeps) {
   }
   if (!config.probe) log.info({}, 'PROBE=off: silent sites are flagged stale at their deadline without a nudge');
   const compose = composeSettings(config, loadEmailTemplates(), await deps.secret.ensure());
-  // Channel rows (contacts, webhooks, Slack; spec §12) go through the same fenced requester as probes.
+  // Channel rows (contacts, webhooks, Slack) go through the same fenced requester as probes.
   const channels = createChannelDelivery({ db, transport, requester: createSafeRequester(outboundSettings(config)), compose, metrics, log });
   const delivery = createDelivery({ db, transport, metrics, log, compose, channels });
 

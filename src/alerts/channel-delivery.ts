@@ -1,6 +1,6 @@
-// Delivers one claimed outbox row that belongs to a channel (spec §12): email contacts (and the
+// Delivers one claimed outbox row that belongs to a channel (docs/alerts.md "Channels"): email contacts (and the
 // account email when it escalates) by the mail transport, webhooks and Slack through the SSRF-fenced
-// requester of §11. The outbox worker (delivery.ts) claims rows and calls deliver(); the "Send a
+// requester of the probes. The outbox worker (delivery.ts) claims rows and calls deliver(); the "Send a
 // test" button claims its own row and calls it too, so a test takes the real path.
 //
 //  1. The channel is gone or disabled → dropped (a test is still sent: it is how an owner checks a fix).

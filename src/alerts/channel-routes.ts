@@ -1,4 +1,4 @@
-// The channels API (spec §12): GET|POST /api/channels, GET|PUT|DELETE /api/channels/:id and
+// The channels API (docs/alerts.md "Channels"): GET|POST /api/channels, GET|PUT|DELETE /api/channels/:id and
 // POST /api/channels/:id/test. Owner routes like the bots API: a Bearer API key or the dashboard's
 // session cookie (mutating calls then need x-csrf-token). Schemas feed /docs/openapi.json.
 import type { FastifyInstance } from 'fastify';

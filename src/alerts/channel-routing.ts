@@ -1,4 +1,4 @@
-// Which channels an alert goes to (spec §12), decided inside the sweep's transaction so the rows are
+// Which channels an alert goes to (docs/alerts.md "Channels"), decided inside the sweep's transaction so the rows are
 // written with the decision. Pure rule (covers) plus one function that reads the owners' channels.
 //
 //  1. A channel takes an item when it is enabled and covers the bot (bot_ids null = every bot).

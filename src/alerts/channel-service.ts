@@ -1,4 +1,4 @@
-// Alert channel operations for an owner (spec §12): list, add (a webhook's secret is returned this
+// Alert channel operations for an owner (docs/alerts.md "Channels"): list, add (a webhook's secret is returned this
 // once), read, change, delete, and "Send a test" through the real delivery path. Owner isolation is
 // here: every lookup is by owner and id together, so another owner's channel is simply not found.
 import type { Database } from '../db/database.ts';

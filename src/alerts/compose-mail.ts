@@ -88,7 +88,7 @@ export function composeMail(deps: ComposeDeps, row: OutboxRow, recipient: Recipi
   if (!recipient) throw new Error(`outbox mail ${row.id} has no recipient`);
   const zone = recipient.timezone || 'UTC';
   const unsubscribeUrl = `${base}/alerts/unsubscribe?t=${signLink(deps.secret, { action: 'unsubscribe', userId: recipient.id }, now)}`;
-  // An email contact (spec §12) is not the owner: no link that would switch off the owner's mails.
+  // An email contact is not the owner: no link that would switch off the owner's mails.
   const contact = row.payload.contact === true;
   const sites = ((row.payload.sites ?? []) as SitePayload[]).map((site) => {
     const lastSeen = new Date(site.last_seen_at);
@@ -111,12 +111,12 @@ export function composeMail(deps: ComposeDeps, row: OutboxRow, recipient: Recipi
       diagnosisHeading: DIAGNOSIS_ADVICE[isDiagnosis(site.diagnosis) ? site.diagnosis : 'not_probed'].heading,
       diagnosisWas: DIAGNOSIS_ADVICE[isDiagnosis(site.diagnosis) ? site.diagnosis : 'not_probed'].was,
       diagnosisDetail: site.diagnosis_detail ?? null,
-      // The "maintenance window ends in a day" mail (spec §12).
+      // The "maintenance window ends in a day" mail (docs/alerts.md "Maintenance windows").
       maintenanceUntil: site.maintenance_until ? formatInZone(new Date(site.maintenance_until), zone) : null,
       maintenanceReason: site.maintenance_reason ?? null,
     };
   });
-  // The digest groups sites by what we found, each group with its next steps (spec §11).
+  // The digest groups sites by what we found, each group with its next steps (docs/alerts.md "Nudge and probe").
   const groups = DIAGNOSES.map((diagnosis) => ({
     diagnosis,
     ...DIAGNOSIS_ADVICE[diagnosis],
@@ -134,7 +134,7 @@ export function composeMail(deps: ComposeDeps, row: OutboxRow, recipient: Recipi
     repeat: formatDuration(deps.alertRepeatMs),
     dashboardUrl: `${base}/bots`,
     unsubscribeUrl: contact ? null : unsubscribeUrl,
-    // "Send a test" (spec §12) names the channel it tests.
+    // "Send a test" names the channel it tests.
     channelName: typeof row.payload.channel_name === 'string' ? row.payload.channel_name : null,
     channelsUrl: `${base}/channels`,
   };

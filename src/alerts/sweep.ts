@@ -1,4 +1,4 @@
-// The stale sweep (spec §5, §7). One run holds the sweep lease for its several short
+// The stale sweep (docs/alerts.md "The sweep"). One run holds the sweep lease for its several short
 // transactions, so it is idempotent: two instances, a second run or a crash halfway (between
 // two of its transactions) never announce anything twice, and the next run finishes the rest.
 //
@@ -13,7 +13,7 @@
 //     when the nudge had gone out, "cancelled" when the site reported before we sent it.
 //  3. Read ingest_resumed_at; find connected bots silent past stale_after with one indexed range
 //     scan, keep those for which now − max(last_activity, ingest_resumed_at) > stale_after + grace
-//     (their deadline passed). With probing on (spec §11), queue a nudge for each that has none and
+//     (their deadline passed). With probing on, queue a nudge for each that has none and
 //     leave it connected; flip only those whose probe answered PROBE_CONFIRM ago with no heartbeat
 //     since, with the diagnosis of that answer. With probing off, flip them all (not_probed).
 //     A flip is a conditional update connected → stale, writing its connection event dated at
@@ -38,7 +38,7 @@
 //  6. Queue reminders for episodes due one (ALERT_REPEAT after going stale, then every
 //     ALERT_REPEAT, for 7 days), one mail per owner. With probing on, each reminder first re-probes
 //     the site and waits for that probe like a deadline does, then carries the updated diagnosis.
-//  7. Maintenance windows (spec §12, src/alerts/maintenance-sweep.ts): a bot in a window is flipped
+//  7. Maintenance windows (src/alerts/maintenance-sweep.ts): a bot in a window is flipped
 //     at its deadline without a nudge, its stale mail waits on the episode (maintenance_held) and its
 //     reminders are skipped; once the window is over, the episodes still stale are re-probed (as a
 //     reminder 0) and mailed like a deadline. Owners of one-off windows over a day long are mailed
@@ -46,7 +46,7 @@
 //  8. Groups (ALERT_GROUP_WINDOW) whose window has ended become pending: the delivery worker sends them.
 // Steps 4 (the end of an incident) and 6 to 8 are the run's last transaction.
 // Mails are outbox rows; src/alerts/delivery.ts sends them. Steps 2, 5 and 6 queue them on the
-// owner's channels (spec §12): the account email as one digest per owner, other channels apart
+// owner's channels (docs/alerts.md "Channels"): the account email as one digest per owner, other channels apart
 // (src/alerts/channel-routing.ts).
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -101,7 +101,7 @@ export interface SweepDeps {
   stormMin: number;
   operatorEmail?: string;
   log?: AlertLog;
-  /** Nudge and probe before flipping (spec §11); undefined = PROBE=off. */
+  /** Nudge and probe before flipping; undefined = PROBE=off. */
   probe?: { confirmMs: number; giveUpMs: number };
   metrics?: Pick<Metrics, 'probes'>;
   /** ALERT_GROUP_WINDOW: stale and recovery digests gather an owner's sites for this long (0 = send at the sweep). */
@@ -219,7 +219,7 @@ export function createSweep(deps: SweepDeps) {
   const log = deps.log ?? silentLog;
 
   /**
-   * Queues these items on their channels (spec §12, src/alerts/channel-routing.ts): the account
+   * Queues these items on their channels (src/alerts/channel-routing.ts): the account
    * email as one digest per owner, other channels as routed. With ALERT_GROUP_WINDOW > 0, stale and
    * recovery digests (the account email's, email contacts' and Slack's) are added to the open group
    * of the owner or channel instead (src/alerts/alert-groups.ts); webhooks and escalating stale

@@ -1,4 +1,4 @@
-// The owner's alert channel pages (spec §12): the list with a form to add one, one channel with its
+// The owner's alert channel pages (docs/alerts.md "Channels"): the list with a form to add one, one channel with its
 // latest deliveries (failures shown), changes, deletion, and "Send a test", whose result htmx swaps
 // in beside the button (a plain form post renders the page with it). Every route is behind the
 // session; every POST checks the CSRF token; another owner's channel is the same 404 as none.

@@ -1,4 +1,4 @@
-// Plain SQL for alert channels (spec §12): an owner's list, one channel (always by owner and id, so
+// Plain SQL for alert channels (docs/alerts.md "Channels"): an owner's list, one channel (always by owner and id, so
 // another owner's channel is simply not found), the channels that cover a set of owners for the
 // sweep, the stale alerts each channel actually announced, and the deliveries of one channel.
 import type { Queryable } from './database.ts';

@@ -170,7 +170,7 @@ export interface OutboxRow {
   status: OutboxStatus;
   attempts: number;
   created_at: Date;
-  /** The channel this row is for (spec §12); null = the owner's account email, or the operator. */
+  /** The channel this row is for; null = the owner's account email, or the operator. */
   channel_id: string | null;
   /** Names this delivery to receivers, the same on every retry. */
   delivery_id: string;
@@ -251,7 +251,7 @@ export interface BotAlertMail {
   group_key: string | null;
   /** The storm incident holding it, if any. */
   incident_id: number | null;
-  /** The channel it went to (spec §12); null = the account email. */
+  /** The channel it went to; null = the account email. */
   channel_name: string | null;
 }
 

@@ -1,4 +1,4 @@
-// Plain SQL for site probes (spec §11): the site_probes queue, the per-host limit, and the
+// Plain SQL for site probes (docs/alerts.md "Nudge and probe"): the site_probes queue, the per-host limit, and the
 // diagnosis columns on bots and alert_episodes. Sweep functions take the sweep's transaction.
 import type { ProbeAnswer, ProbeResult } from '../domain/probe-diagnosis.ts';
 import { PROBE_HISTORY_DAYS } from '../domain/retention.ts';

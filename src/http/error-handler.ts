@@ -32,7 +32,7 @@ export function answerFrameworkError(error: FastifyError, _request: FastifyReque
 /** Why a bot-token endpoint (heartbeat, site maintenance) refused a call. */
 export type BotTokenRefusal = { kind: 'invalid_token' } | { kind: 'bot_disabled' } | { kind: 'invalid_body'; message: string };
 
-/** The one wording and status of each refusal, shared by every endpoint the plugin calls with its token (spec §6). */
+/** The one wording and status of each refusal, shared by every endpoint the plugin calls with its token (docs/contract.md "Heartbeat API"). */
 export function sendBotTokenRefusal(reply: FastifyReply, refusal: BotTokenRefusal) {
   switch (refusal.kind) {
     case 'invalid_token':

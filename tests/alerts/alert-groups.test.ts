@@ -1,4 +1,4 @@
-// ALERT_GROUP_WINDOW (issue 16): an owner's sites whose deadlines are spread over the heartbeat
+// ALERT_GROUP_WINDOW (docs/alerts.md "Alert groups"): an owner's sites whose deadlines are spread over the heartbeat
 // interval are announced in one mail, and so are their recoveries. Real database, real SMTP server,
 // the sweep and delivery run once a minute on an explicit clock, heartbeats between them.
 import { suite } from 'uvu';

@@ -132,7 +132,7 @@ export async function createAlertHarness(options: {
     createMailTransport({ smtp: options.smtp?.smtpOptions, outboxDir: `/tmp/agentdesk-test-outbox-${process.pid}` });
   const sweep = createSweep({ db, metrics, ...sweepSettings(config) });
   const compose = composeSettings(config, loadEmailTemplates(), await app.serverSecret.ensure());
-  // Channel rows (spec §12) through the fenced requester, configured by the suite's env like production.
+  // Channel rows through the fenced requester, configured by the suite's env like production.
   const channels = createChannelDelivery({ db, transport, requester: createSafeRequester(outboundSettings(config)), compose, metrics: alertMetrics });
   const delivery = createDelivery({ db, transport, compose, metrics: alertMetrics, channels });
 

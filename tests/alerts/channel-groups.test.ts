@@ -1,4 +1,4 @@
-// ALERT_GROUP_WINDOW on channels (spec §12, issue 16): a burst of an owner's sites spread over a few
+// ALERT_GROUP_WINDOW on channels (docs/alerts.md "Alert groups"): a burst of an owner's sites spread over a few
 // minutes is one message on each digest channel (Slack, email contacts), as it is one account mail;
 // webhooks still get one event per site. Real database, real local Slack and webhook receivers, the
 // in-process SMTP server; the sweep (two bots per transaction) and delivery run once a minute on an

@@ -1,4 +1,4 @@
-// Alert channels (spec §12, issue 14): the API with owner isolation, and delivery through the outbox
+// Alert channels (docs/alerts.md "Channels"): the API with owner isolation, and delivery through the outbox
 // to real local receivers: a webhook endpoint verifying the HMAC, a Slack-speaking endpoint, and the
 // in-process SMTP server for email contacts. Time moves by the harness clock, never by waiting.
 import { suite } from 'uvu';
@@ -110,7 +110,7 @@ test("owner B can neither see nor use owner A's channels", async (ctx) => {
   assert.equal(rows[0], { name: 'Ops hook', target: ctx.hook.url('/hooks/agentdesk-secret-path') });
 });
 
-test('a stale site reaches the webhook signed, with the body of spec §12, and the account email too', async (ctx) => {
+test('a stale site reaches the webhook signed, with its documented body, and the account email too', async (ctx) => {
   const { owner } = await ownerWithWebhook(ctx);
   const { bot } = await ctx.h.connectedBot(owner.user.id, 'Signed shop', 'https://signed.example.com');
   await goStale(ctx.h);
@@ -416,7 +416,7 @@ test('only the bots a channel lists reach it, and the metrics count deliveries p
   await ctx.h.delivery.deliverDue(ctx.h.clock.now());
   // only the listed bot reached the webhook
   assert.equal(ctx.hook.received.map((r) => (r.body.bot as { name: string }).name), ['Watched']);
-  // one delivery more on each kind, the mail series of spec §8 still counting too
+  // one delivery more on each kind, the mail series still counting too
   assert.is(await count('channel_kind="webhook",kind="stale",result="sent"'), counted.webhook + 1);
   assert.is(await count('channel_kind="email",kind="stale",result="sent"'), counted.email + 1);
   assert.match(await ctx.h.metrics.registry.metrics(), /agentdesk_alert_emails_total\{kind="stale",result="sent"\} [1-9]/);

@@ -1,4 +1,4 @@
-// Maintenance windows (spec §12) on the real database, SMTP server and app: opened through the owner
+// Maintenance windows (docs/alerts.md "Maintenance windows") on the real database, SMTP server and app: opened through the owner
 // API, the bot token and the bot page; no stale alert inside a window, an alert after it; weekly
 // windows in the owner's zone across a DST change; isolation between owners; the 7-day cap.
 import { suite } from 'uvu';
@@ -47,7 +47,7 @@ test('a window opened through the API holds the stale alert, and the site still 
 
   h.clock.advance(STALE_AFTER_MS + MINUTE);
   const inside = await h.sweepAndDeliver();
-  // the site is stale (the §5 status is unchanged), but nobody is mailed
+  // the site is stale (the connection status is unchanged), but nobody is mailed
   assert.is(inside.flipped, 1);
   assert.is(inside.staleMails, 0);
   assert.is(smtp.received.length, 0);

@@ -156,7 +156,7 @@ test('exports the alert metrics, with the outbox backlog read from the database'
   h.clock.advance(STALE_AFTER_MS + MINUTE);
   await h.sweep.run(h.clock.now());
   const before = await scrape(h);
-  // every alert metric of spec §8 is there
+  // every alert metric is there
   for (const name of ['agentdesk_alert_emails_total', 'agentdesk_outbox_pending', 'agentdesk_sweep_duration_seconds', 'agentdesk_sweep_last_success_timestamp_seconds', 'agentdesk_storm_incident_active']) {
     assert.ok(before.includes(`# TYPE ${name} `), name);
   }

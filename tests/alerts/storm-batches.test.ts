@@ -1,4 +1,4 @@
-// Issue 12, "storms never block ingest": the sweep flips in short transactions of SWEEP_BATCH bots
+// "Storms never block ingest" (docs/alerts.md "The sweep"): the sweep flips in short transactions of SWEEP_BATCH bots
 // (3 here), under the sweep lease held across them. These tests stop a sweep
 // between two batches (its onBatch hook) to look at what others see there: a crash, a second
 // instance, a heartbeat.

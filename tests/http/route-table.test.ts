@@ -1,4 +1,4 @@
-// Route-table checks (issue 9, "deliver" item 5): every route is read from Fastify's own table, so
+// Route-table checks (docs/RELIABILITY.md): every route is read from Fastify's own table, so
 // a route added later is checked without anyone listing it here. For each route:
 //   1. an anonymous caller is refused (401, a redirect to the log-in page, or 404), unless the
 //      route is in PUBLIC below with the reason it is public;

@@ -1,4 +1,4 @@
-// Nudge before judging (spec §11), end to end through the real sweep, probe worker, outbox and SMTP:
+// Nudge before judging (docs/alerts.md "Nudge and probe"), end to end through the real sweep, probe worker, outbox and SMTP:
 // the "sites" are real HTTP servers on loopback (PROBE_ALLOW_PRIVATE=true, host names *.test
 // resolved to 127.0.0.1 by an injected resolver), the clock moves explicitly.
 import http from 'node:http';
@@ -234,7 +234,7 @@ test('an address the rules refuse is never requested: not_probed, told without w
   const { rows } = await ctx.h.db.query<{ diagnosis: string; diagnosis_detail: string }>('SELECT diagnosis, diagnosis_detail FROM bots WHERE id = $1', [created.bot.id]);
   assert.is(rows[0]!.diagnosis, 'not_probed');
   assert.match(rows[0]!.diagnosis_detail, 'intranet.test resolves to 127.0.0.1 is a loopback address');
-  // the owner is told as before §11
+  // the owner is told as with PROBE=off
   assert.is(ctx.smtp.received[0]?.subject, 'Intranet stopped reporting to AgentDesk');
 });
 

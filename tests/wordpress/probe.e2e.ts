@@ -1,4 +1,4 @@
-// `npm run test:wordpress`: telling silence from failure (spec §11) against a real WordPress with the
+// `npm run test:wordpress`: telling silence from failure (docs/alerts.md "Nudge and probe") against a real WordPress with the
 // plugin active and no visitors (DISABLE_WP_CRON, nothing requests its pages), served by `php -S`
 // with 4 workers, and the real service (sweep, probe worker, outbox, SMTP) on an explicit clock.
 import { rmSync } from 'node:fs';
