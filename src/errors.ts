@@ -40,3 +40,13 @@ export class ConflictError extends AppError {
     super(409, message);
   }
 }
+
+/** A limit holds for a while: 429, with Retry-After set from retryAfterSeconds by the error handler. */
+export class TooManyRequestsError extends AppError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(429, message);
+  }
+}

@@ -58,7 +58,7 @@ import {
   selectHeldMails,
   selectHeldNotifications,
   type NewNotification,
-  type OutboxKind,
+  type AlertOutboxKind,
 } from '../db/outbox.ts';
 import {
   countOpenIncidentProbes,
@@ -229,7 +229,7 @@ export function createSweep(deps: SweepDeps) {
    */
   async function enqueuePerOwner(
     tx: Queryable,
-    kind: Exclude<OutboxKind, 'incident' | 'maintenance_ending' | 'test'>,
+    kind: AlertOutboxKind,
     items: Item[],
     now: Date,
     incident: IncidentRow | undefined,
