@@ -224,7 +224,7 @@ export async function markContactVerified(db: Queryable, userId: string, channel
 export async function enqueueContactVerification(db: Queryable, channel: ChannelRow, now: Date): Promise<number> {
   const { rows } = await db.query<{ id: number }>(
     `INSERT INTO alert_outbox (dedupe_key, kind, user_id, channel_id, payload, status, next_attempt_at, created_at)
-     VALUES ('verify:' || $2 || ':' || gen_random_uuid(), 'contact_verification', $1, $2, $3, 'pending', $4, $4) RETURNING id`,
+     VALUES ('verify:' || gen_random_uuid(), 'contact_verification', $1, $2, $3, 'pending', $4, $4) RETURNING id`,
     [channel.user_id, channel.id, JSON.stringify({ address: channel.target }), now],
   );
   return rows[0]!.id;
