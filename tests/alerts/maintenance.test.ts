@@ -66,7 +66,9 @@ test('a window opened through the API holds the stale alert, and the site still 
   assert.is(after.maintenanceMails, 1);
   assert.is(smtp.received.length, 1);
   assert.is(smtp.received[0]!.to, user.email);
-  assert.ok(smtp.received[0]!.subject.includes('Deploying shop'), smtp.received[0]!.subject);
+  // the site named in the body; the subject is fixed text
+  assert.is(smtp.received[0]!.subject, 'A site stopped reporting to AgentDesk');
+  assert.ok(smtp.received[0]!.text.includes('Deploying shop'));
   // the window is gone from the JSON
   assert.is((await api(h, apiKey, 'GET', `/api/bots/${bot.id}`)).json().maintenance_until, null);
   await h.sweepAndDeliver();
@@ -294,7 +296,8 @@ test('a window longer than a day: the owner is mailed once, a day before it ends
   assert.is(due.endingNotices, 1);
   assert.is(smtp.received.length, 1);
   const mail = smtp.received[0]!;
-  assert.is(mail.subject, 'The maintenance window of Long job ends within a day');
+  assert.is(mail.subject, 'The maintenance window of one of your sites ends within a day');
+  assert.ok(mail.text.includes('Long job'));
   // it says when, in the owner's zone, and why
   assert.ok(mail.text.includes('8 Jan 2026, 11:00 (Europe/Paris)'), mail.text);
   assert.ok(mail.text.includes('migration'));
