@@ -261,7 +261,7 @@ test('a weekly window follows the owner\'s local time across the DST change (Eur
   await h.sweepAndDeliver();
   // after 11:00 CEST the site still silent is alerted
   assert.is(smtp.received.length, 1);
-  assert.ok(smtp.received[0]!.subject.includes('Weekly shop'));
+  assert.ok(smtp.received[0]!.text.includes('Weekly shop'));
 });
 
 test('the same weekly window a week earlier (CET) has not started at 07:10 UTC: the alert is not held', async ({ h, smtp }) => {
@@ -433,7 +433,7 @@ test('"End maintenance now" ends a running weekly occurrence: the silent site is
   // the next sweep releases the held stale mail, as at a window's natural end
   assert.is(after.maintenanceMails, 1);
   assert.is(smtp.received.length, 1);
-  assert.ok(smtp.received[0]!.subject.includes('Early shop'), smtp.received[0]!.subject);
+  assert.ok(smtp.received[0]!.text.includes('Early shop'), smtp.received[0]!.text);
 
   // A week later (29 March, the DST change: 02:00 is skipped, so it starts 03:00 CEST = 01:00 UTC)
   h.clock.set(new Date('2026-03-29T00:55:00Z'));
@@ -468,7 +468,7 @@ test('ending one bot\'s maintenance leaves the other bots under the same all-bot
   await h.sweepAndDeliver();
   // only its stale mail goes out
   assert.is(smtp.received.length, 1);
-  assert.ok(smtp.received[0]!.subject.includes('Back early'), smtp.received[0]!.subject);
+  assert.ok(smtp.received[0]!.text.includes('Back early'), smtp.received[0]!.text);
 });
 
 test('ending when no window runs is a 200 that says so and changes nothing', async ({ h }) => {
