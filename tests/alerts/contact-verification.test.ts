@@ -4,6 +4,7 @@
 // receivers; time moves by the harness clock, never by waiting.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { enqueueChannelTest, findChannel } from '../../src/db/channels.ts';
 import { createOwner } from '../helpers/app.ts';
 import { loggedIn } from '../helpers/dashboard.ts';
 import {
@@ -152,6 +153,22 @@ test('deleting and re-adding a contact does not mail the same address again with
   assert.is(mailsTo(ctx, 'victim@example.com').length, 0, 'the first contact was deleted before its mail went out');
   const { rows } = await h.db.query<{ count: number }>("SELECT count(*)::int AS count FROM channel_sends WHERE kind = 'verification'");
   assert.is(rows[0]!.count, 1);
+});
+
+test('a row already queued for a contact that has not confirmed (before an upgrade, or its address changed) is dropped at delivery', async (ctx) => {
+  const { h } = ctx;
+  const owner = await createOwner(h.db);
+  const { json } = await addContact(h, owner.apiKey, 'queued@example.com');
+  await h.delivery.deliverDue(h.clock.now());
+  ctx.smtp.received.length = 0;
+  // a row the API would refuse, written as an older version would have
+  const channel = (await findChannel(h.db, owner.user.id, json.channel.id))!;
+  const rowId = await enqueueChannelTest(h.db, channel, h.clock.now());
+  await h.delivery.deliverDue(h.clock.now());
+  // dropped, saying why; nothing sent
+  const { rows } = await h.db.query<{ status: string; last_error: string }>('SELECT status, last_error FROM alert_outbox WHERE id = $1', [rowId]);
+  assert.equal(rows[0], { status: 'dropped', last_error: 'the address has not confirmed yet' });
+  assert.is(ctx.smtp.received.length, 0);
 });
 
 test("changing a contact's address makes it unverified again, and the old address's link no longer confirms", async (ctx) => {
