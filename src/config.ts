@@ -5,6 +5,7 @@ import { isIP } from 'node:net';
 import path from 'node:path';
 import { parseDuration } from './domain/duration.ts';
 import { DEFAULT_FLIP_BATCH } from './domain/alert-rules.ts';
+import { DEFAULT_QUOTAS, QUOTA_SETTINGS, type Quotas } from './domain/quotas.ts';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -41,6 +42,8 @@ export interface Config {
   /** Failed authentications (401s on heartbeats, token checks, the API) allowed per address per window. */
   readonly authFailureLimit: number;
   readonly signup: 'open' | 'closed';
+  /** Per-owner limits on bots, weekly maintenance windows and channels (admins exempt). */
+  readonly quotas: Quotas;
   readonly metricsToken: string | undefined;
   readonly smtpUrl: string | undefined;
   readonly mailFrom: string;
@@ -227,6 +230,11 @@ export function loadConfig(env: Env = process.env): Config {
     requestTimeoutMs: duration('REQUEST_TIMEOUT', '30s', 1000),
     authFailureLimit: integer('AUTH_FAILURE_LIMIT', 100, 1, 1_000_000),
     signup: oneOf('SIGNUP', ['open', 'closed'] as const, 'open'),
+    quotas: Object.freeze({
+      bots: integer(QUOTA_SETTINGS.bots, DEFAULT_QUOTAS.bots, 1, 1_000_000),
+      schedules: integer(QUOTA_SETTINGS.schedules, DEFAULT_QUOTAS.schedules, 1, 100_000),
+      channels: integer(QUOTA_SETTINGS.channels, DEFAULT_QUOTAS.channels, 1, 100_000),
+    }),
     metricsToken: read('METRICS_TOKEN'),
     smtpUrl: url('SMTP_URL', ['smtp:', 'smtps:']),
     mailFrom: read('MAIL_FROM') ?? 'AgentDesk <alerts@agentdesk.localhost>',

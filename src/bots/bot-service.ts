@@ -16,14 +16,17 @@ import {
 import { selectAlertPendingUntil } from '../db/alert-groups.ts';
 import { listAlertMailsForBot } from '../db/outbox.ts';
 import { findUserByEmail } from '../db/users.ts';
-import { selectMaintenanceFacts } from '../db/maintenance.ts';
-import { maintenanceUntil } from '../domain/maintenance.ts';
+import { selectMaintenanceEnds } from '../db/maintenance.ts';
 import { parseBotInput } from '../domain/bot-input.ts';
+import { DEFAULT_QUOTAS, type Quotas } from '../domain/quotas.ts';
+import { createWithinQuota } from '../accounts/quotas.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 
 export interface BotServiceDeps {
   db: Database;
   now?: () => Date;
+  /** Per-owner limits (admins exempt). */
+  quotas?: Quotas;
 }
 
 /** The public chat widget's configuration (GET /api/bots/config/:widgetKey). */
@@ -41,15 +44,13 @@ export interface CreatedBot {
   token: string;
 }
 
-export function createBotService({ db, now = () => new Date() }: BotServiceDeps) {
+export function createBotService({ db, now = () => new Date(), quotas = DEFAULT_QUOTAS }: BotServiceDeps) {
   /** The bots with maintenance_until = the end of the maintenance window they are in now, or null. */
   async function withMaintenance(rows: BotRow[]): Promise<BotRow[]> {
     if (rows.length === 0) return rows;
-    const facts = await selectMaintenanceFacts(db, rows.map((row) => row.id));
-    const at = now();
+    const ends = await selectMaintenanceEnds(db, rows.map((row) => row.id), now());
     return rows.map((row) => {
-      const fact = facts.get(row.id);
-      const until = fact ? maintenanceUntil(fact, at) : null;
+      const until = ends.get(row.id) ?? null;
       return { ...row, maintenance_until: until, maintenance_reason: until ? row.maintenance_reason : null };
     });
   }
@@ -74,9 +75,12 @@ export function createBotService({ db, now = () => new Date() }: BotServiceDeps)
         widgetKey: issueWidgetKey(),
       });
       const extra = { isActive: input.isActive, isTrained: input.isTrained, staleGraceSeconds: input.staleGraceSeconds };
-      if (Object.values(extra).every((value) => value === undefined)) return { bot: await insert(db), token: token.value };
-      // Fields the INSERT does not take are set in the same transaction.
-      const bot = await db.transaction(async (tx) => (await updateOwnedBot(tx, ownerId, (await insert(tx)).id, extra, now()))!);
+      const bot = await createWithinQuota(db, quotas, 'bots', ownerId, async (tx) => {
+        const inserted = await insert(tx);
+        if (Object.values(extra).every((value) => value === undefined)) return inserted;
+        // Fields the INSERT does not take are set in the same transaction.
+        return (await updateOwnedBot(tx, ownerId, inserted.id, extra, now()))!;
+      });
       return { bot, token: token.value };
     },
 
