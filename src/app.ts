@@ -19,6 +19,7 @@ import { registerAuthFailureLimit } from './http/auth-failure-limit.ts';
 import { heartbeatRoutes } from './heartbeats/heartbeat-routes.ts';
 import { botRoutes } from './bots/bot-routes.ts';
 import { healthRoutes } from './http/health-routes.ts';
+import { pendingMigrations } from './db/migrate.ts';
 import { metricsRoutes, observeHttpRequests } from './http/metrics-routes.ts';
 import { docsRoutes } from './http/docs-routes.ts';
 import { createSessionService } from './accounts/session-service.ts';
@@ -98,7 +99,7 @@ export async function buildApp(deps: AppDeps) {
   app.addHook('onClose', async () => heartbeats.drain());
 
   await app.register(metricsRoutes, { metrics, token: config.metricsToken });
-  await app.register(healthRoutes, { db });
+  await app.register(healthRoutes, { pendingMigrations: () => pendingMigrations(db) });
   await app.register(heartbeatRoutes, { heartbeats, metrics, ratePerMinute: config.heartbeatRateLimit });
   await app.register(botRoutes, { bots, users, sessions });
   await app.register(maintenanceRoutes, { maintenance: createMaintenanceService({ db, now, quotas: config.quotas }), users, sessions, render });

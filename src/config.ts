@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { parseDuration } from './domain/duration.ts';
+import { redact } from './domain/redact.ts';
 import { DEFAULT_FLIP_BATCH } from './domain/alert-rules.ts';
 import { DEFAULT_QUOTAS, QUOTA_SETTINGS, type Quotas } from './domain/quotas.ts';
 
@@ -278,9 +279,4 @@ function trustProxy(raw: string | undefined): boolean | number | string[] {
     );
   }
   return entries;
-}
-
-/** Hides a password inside a connection URL before it reaches a message or a log. */
-export function redact(raw: string): string {
-  return raw.replace(/\/\/([^:/@]+):([^@]*)@/, '//$1:***@');
 }

@@ -5,7 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { SessionService } from '../accounts/session-service.ts';
 import type { UserService } from '../accounts/user-service.ts';
-import { errorSchema, ownerErrors, ownerSecurity } from '../bots/bot-schemas.ts';
+import { errorSchema, ownerErrors, ownerSecurity } from '../http/schemas.ts';
 import { csrfForCookieAuth, requireOwner } from '../http/authenticate.ts';
 import { text } from '../http/text-schemas.ts';
 import { errorAnswer, retryAnswer, successAnswer } from '../http/schemas.ts';

@@ -15,8 +15,9 @@ import {
 } from '../db/bot-changes.ts';
 import { selectAlertPendingUntil } from '../db/alert-groups.ts';
 import { listAlertMailsForBot } from '../db/outbox.ts';
+import { isProbePending } from '../db/probes.ts';
 import { findUserByEmail } from '../db/users.ts';
-import { selectMaintenanceEnds } from '../db/maintenance.ts';
+import { withMaintenanceEnds, type MaintainedBot } from './bot-maintenance.ts';
 import { parseBotInput } from '../domain/bot-input.ts';
 import { DEFAULT_QUOTAS, type Quotas } from '../domain/quotas.ts';
 import { createWithinQuota } from '../accounts/quotas.ts';
@@ -39,21 +40,13 @@ export interface WidgetConfig {
 }
 
 export interface CreatedBot {
-  bot: BotRow;
+  bot: MaintainedBot;
   /** The secret token: shown once, never stored. */
   token: string;
 }
 
 export function createBotService({ db, now = () => new Date(), quotas = DEFAULT_QUOTAS }: BotServiceDeps) {
-  /** The bots with maintenance_until = the end of the maintenance window they are in now, or null. */
-  async function withMaintenance(rows: BotRow[]): Promise<BotRow[]> {
-    if (rows.length === 0) return rows;
-    const ends = await selectMaintenanceEnds(db, rows.map((row) => row.id), now());
-    return rows.map((row) => {
-      const until = ends.get(row.id) ?? null;
-      return { ...row, maintenance_until: until, maintenance_reason: until ? row.maintenance_reason : null };
-    });
-  }
+  const withMaintenance = async <T extends BotRow>(rows: T[]) => withMaintenanceEnds(db, rows, now());
   const one = async (row: BotRow) => (await withMaintenance([row]))[0]!;
 
   return {
@@ -81,7 +74,7 @@ export function createBotService({ db, now = () => new Date(), quotas = DEFAULT_
         // Fields the INSERT does not take are set in the same transaction.
         return (await updateOwnedBot(tx, ownerId, inserted.id, extra, now()))!;
       });
-      return { bot, token: token.value };
+      return { bot: await one(bot), token: token.value };
     },
 
     async createBotForEmail(ownerEmail: string, fields: Record<string, unknown>): Promise<CreatedBot> {
@@ -90,19 +83,22 @@ export function createBotService({ db, now = () => new Date(), quotas = DEFAULT_
       return this.createBot(owner.id, fields);
     },
 
-    listBots: async (ownerId: string): Promise<BotRow[]> => withMaintenance(await listOwnedBots(db, ownerId)),
+    listBots: async (ownerId: string): Promise<MaintainedBot[]> => withMaintenance(await listOwnedBots(db, ownerId)),
+
+    /** Whether the sweep nudged this silent site and waits for its heartbeat (the page's "checking"). */
+    beingChecked: (botId: string): Promise<boolean> => isProbePending(db, botId),
 
     /** For the bots with an alert mail waiting in an open group: when it goes out at the latest. */
     alertPendingUntil: (botIds: readonly string[]): Promise<Map<string, Date>> => selectAlertPendingUntil(db, botIds),
 
-    async getBot(ownerId: string, botId: string): Promise<BotRow> {
+    async getBot(ownerId: string, botId: string): Promise<MaintainedBot> {
       const bot = await findOwnedBot(db, ownerId, botId);
       if (!bot) throw new NotFoundError('Bot not found');
       return one(bot);
     },
 
     /** Changes the given fields (partial: absent fields are kept). muted_until is an ISO time or null. */
-    async updateBot(ownerId: string, botId: string, fields: Record<string, unknown>): Promise<BotRow> {
+    async updateBot(ownerId: string, botId: string, fields: Record<string, unknown>): Promise<MaintainedBot> {
       const parsed = parseBotInput(fields, { partial: true });
       if (!parsed.ok) throw new ValidationError(parsed.message);
       const changes: BotChanges = { ...parsed.value };
@@ -113,10 +109,10 @@ export function createBotService({ db, now = () => new Date(), quotas = DEFAULT_
     },
 
     /** Mutes the bot's owner alerts until `until`, never shortening a longer mute (null unmutes). */
-    async muteBot(ownerId: string, botId: string, until: Date | null): Promise<BotRow> {
+    async muteBot(ownerId: string, botId: string, until: Date | null): Promise<MaintainedBot> {
       const bot = await muteOwnedBot(db, ownerId, botId, until, now());
       if (!bot) throw new NotFoundError('Bot not found');
-      return bot;
+      return one(bot);
     },
 
     async deleteBot(ownerId: string, botId: string): Promise<void> {

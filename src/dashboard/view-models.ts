@@ -1,8 +1,8 @@
 // Turns rows into what the templates print: badges, "3 minutes ago" with the exact time in the
 // owner's zone, and site links only for http(s) URLs. Templates escape every value they print.
+import type { MaintainedBot } from '../bots/bot-maintenance.ts';
 import type { BotRow, ConnectionEventRow } from '../db/bots.ts';
 import type { BotAlertMail } from '../db/outbox.ts';
-import { isStale } from '../domain/alert-rules.ts';
 import { effectiveStatus, type ConnectionStatus } from '../domain/connection-status.ts';
 import { formatDuration } from '../domain/duration.ts';
 import { currentDiagnosis, DIAGNOSIS_ADVICE, isDiagnosis, nudgeUrl } from '../domain/probe-diagnosis.ts';
@@ -39,17 +39,7 @@ export function safeHref(url: string | null): string | null {
   }
 }
 
-/**
- * While probing is on, a connected bot silent past its deadline is being checked (spec §11: nudged,
- * waiting for a heartbeat); its status stays connected. `probeStaleAfterMs` is STALE_AFTER when
- * probing is on, undefined otherwise.
- */
-export function isBeingChecked(bot: BotRow, probeStaleAfterMs: number | undefined, now: Date): boolean {
-  if (probeStaleAfterMs === undefined || !bot.is_active || bot.connection_status !== 'connected' || !bot.wordpress_last_activity) return false;
-  return isStale({ lastActivity: bot.wordpress_last_activity, graceSeconds: bot.stale_grace_seconds }, probeStaleAfterMs, undefined, now);
-}
-
-export function botView(bot: BotRow, now: Date, timeZone: string) {
+export function botView(bot: MaintainedBot, now: Date, timeZone: string) {
   const status = effectiveStatus(bot);
   const muted = bot.muted_until && bot.muted_until.getTime() > now.getTime() ? moment(bot.muted_until, now, timeZone) : null;
   return {
@@ -80,7 +70,7 @@ export function botView(bot: BotRow, now: Date, timeZone: string) {
     graceMinutes: Math.round(bot.stale_grace_seconds / 60),
     grace: bot.stale_grace_seconds ? formatDuration(bot.stale_grace_seconds * 1000) : null,
     muted,
-    // Spec §12: in a maintenance window until then (BotService computed it, weekly windows included).
+    // In a maintenance window until then, weekly windows included (docs/alerts.md "Maintenance windows").
     maintenance: bot.maintenance_until && bot.maintenance_until.getTime() > now.getTime() ? moment(bot.maintenance_until, now, timeZone) : null,
     maintenanceReason: bot.maintenance_reason,
     ...probeView(bot, now, timeZone),
