@@ -201,6 +201,8 @@ test('the account email counts as verified; webhooks and Slack show verification
   const { h } = ctx;
   const owner = await createOwner(h.db);
   await api(h, owner.apiKey, 'POST', '/api/channels', { kind: 'webhook', name: 'Hook', target: ctx.hook.url('/h') });
+  // listed in the order added (same-time channels would be ordered by id)
+  h.clock.advance(1000);
   await api(h, owner.apiKey, 'POST', '/api/channels', { kind: 'slack', name: '#ops', target: ctx.slack.url('/services/T/B/X') });
   const { json } = await api(h, owner.apiKey, 'GET', '/api/channels');
   assert.equal(
