@@ -19,6 +19,7 @@ const EVENT: Record<OutboxRow['kind'], WebhookEvent | undefined> = {
   test: 'test',
   incident: undefined,
   maintenance_ending: undefined,
+  contact_verification: undefined,
 };
 
 /** A new webhook signing secret: 32 random bytes, shown to the owner once. */

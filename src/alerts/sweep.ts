@@ -63,7 +63,7 @@ import {
   selectHeldMails,
   selectHeldNotifications,
   type NewNotification,
-  type OutboxKind,
+  type AlertOutboxKind,
 } from '../db/outbox.ts';
 import {
   countOpenIncidentProbes,
@@ -227,7 +227,7 @@ export function createSweep(deps: SweepDeps) {
    */
   async function enqueuePerOwner(
     tx: Queryable,
-    kind: Exclude<OutboxKind, 'incident' | 'maintenance_ending' | 'test'>,
+    kind: AlertOutboxKind,
     items: Item[],
     now: Date,
     incident: IncidentRow | undefined,

@@ -4,7 +4,9 @@
 import { alertBotColumns, type AlertBotRow } from './bots.ts';
 import type { Queryable } from './database.ts';
 
-export type OutboxKind = 'stale' | 'recovery' | 'reminder' | 'incident' | 'maintenance_ending' | 'test';
+export type OutboxKind = 'stale' | 'recovery' | 'reminder' | 'incident' | 'maintenance_ending' | 'test' | 'contact_verification';
+/** The kinds a sweep queues for sites (the others are the operator's, the maintenance notice's and the channel buttons'). */
+export type AlertOutboxKind = Exclude<OutboxKind, 'incident' | 'maintenance_ending' | 'test' | 'contact_verification'>;
 export type OutboxStatus = 'held' | 'pending' | 'sending' | 'sent' | 'failed' | 'dropped';
 
 export interface NewOutboxMail {
@@ -51,7 +53,7 @@ export interface NewOutboxRow extends NewOwnerMail {
  */
 export async function enqueueOutboxRows(
   tx: Queryable,
-  kind: Exclude<OutboxKind, 'incident' | 'maintenance_ending' | 'test'>,
+  kind: AlertOutboxKind,
   rows: readonly NewOutboxRow[],
   status: 'held' | 'pending',
   incidentId: number | null,

@@ -10,7 +10,7 @@ import { createSafeRequester } from '../../src/outbound/safe-request.ts';
 import { createDelivery } from '../../src/alerts/delivery.ts';
 import { createOwner } from '../helpers/app.ts';
 import { loggedIn } from '../helpers/dashboard.ts';
-import { createAlertHarness, secondConnection, STALE_AFTER_MS, useChannelSuite, type AlertHarness, type ChannelSuiteCtx } from './alert-harness.ts';
+import { confirmContact, createAlertHarness, secondConnection, STALE_AFTER_MS, useChannelSuite, type AlertHarness, type ChannelSuiteCtx } from './alert-harness.ts';
 import { verifySignature } from '../helpers/receivers.ts';
 
 const MINUTE = 60_000;
@@ -340,7 +340,11 @@ test("Slack's answers: 429 waits its Retry-After, 400 is retried, 404 and 410 di
   const owner = await createOwner(ctx.h.db);
   const created = await api(ctx.h, owner.apiKey, 'POST', '/api/channels', { kind: 'slack', name: '#ops', target: ctx.slack.url('/services/T/B/X') });
   const id = created.json.channel.id;
-  const test = async () => (await api(ctx.h, owner.apiKey, 'POST', `/api/channels/${id}/test`, {})).json;
+  // one test a minute per channel (docs/alerts.md): each press a minute after the last
+  const test = async () => {
+    ctx.h.clock.advance(MINUTE);
+    return (await api(ctx.h, owner.apiKey, 'POST', `/api/channels/${id}/test`, {})).json;
+  };
 
   ctx.slack.mode = 'rate_limited';
   const limited = await test();
@@ -367,15 +371,18 @@ test("Slack's answers: 429 waits its Retry-After, 400 is retried, 404 and 410 di
   }
 });
 
-test('an email contact gets the digest at its own address, without the owner unsubscribe header', async ({ h, smtp }) => {
+test('a confirmed email contact gets the digest at its own address, without the owner unsubscribe header', async ({ h, smtp }) => {
   const owner = await createOwner(h.db);
   await api(h, owner.apiKey, 'POST', '/api/channels', { kind: 'email', name: 'Client', target: 'Client@Example.com' });
+  await confirmContact(h, smtp, 'client@example.com');
   await h.connectedBot(owner.user.id, 'Client site');
   await goStale(h);
   // two mails: the owner's and the contact's
   assert.equal(smtp.received.map((m) => m.to).sort(), ['client@example.com', owner.user.email].sort());
   const contact = smtp.received.find((m) => m.to === 'client@example.com')!;
-  assert.match(contact.subject, /Client site/);
+  // the site's name is in the body, never in the subject
+  assert.is(contact.subject, 'A site stopped reporting to AgentDesk');
+  assert.match(contact.text, /Client site/);
   assert.is(contact.header('List-Unsubscribe'), undefined);
   // nor the owner's unsubscribe link in the body; the owner's own mail keeps it
   assert.not.match(contact.text, /alerts\/unsubscribe/);
@@ -390,10 +397,13 @@ test('"Send a test" goes through the real path: a signed test event, and a test 
   assert.is(ctx.hook.received[0]!.body.event, 'test');
   assert.ok(ctx.hook.received[0]!.verified);
   const contact = await api(ctx.h, owner.apiKey, 'POST', '/api/channels', { kind: 'email', name: 'Colleague', target: 'colleague@example.com' });
+  await confirmContact(ctx.h, ctx.smtp, 'colleague@example.com');
   const mailed = await api(ctx.h, owner.apiKey, 'POST', `/api/channels/${contact.json.channel.id}/test`, {});
   assert.is(mailed.json.result, 'sent');
   assert.is(ctx.smtp.received.length, 1);
-  assert.is(ctx.smtp.received[0]!.subject, 'AgentDesk test alert for Colleague');
+  // a fixed subject; the channel's name only in the body
+  assert.is(ctx.smtp.received[0]!.subject, 'AgentDesk test alert');
+  assert.match(ctx.smtp.received[0]!.text, /"Colleague"/);
 });
 
 test('only the bots a channel lists reach it, and the metrics count deliveries per channel kind', async (ctx) => {
@@ -443,6 +453,7 @@ test('the dashboard adds a webhook showing its secret once, tests it with htmx, 
   assert.match(tested.body, /data-result="sent"/);
   assert.is(ctx.hook.received.length, 1);
   ctx.hook.answer = 410;
+  ctx.h.clock.advance(MINUTE);
   const gone = await page.post(`/channels/${id}/test`, {}, { 'hx-request': 'true' });
   assert.match(gone.body, /data-result="failed"/);
   const detail = await page.get(`/channels/${id}`);

@@ -40,6 +40,8 @@ const PUBLIC: Record<string, string> = {
   'GET /docs/openapi.json': 'API description',
   'GET /alerts/mute': 'the signed link in the URL is the credential',
   'POST /alerts/mute': 'the signed link in the URL is the credential',
+  'GET /alerts/confirm-contact': 'the signed link in the URL is the credential (a contact confirming its address)',
+  'POST /alerts/confirm-contact': 'the signed link in the URL is the credential (a contact confirming its address)',
   'GET /alerts/unsubscribe': 'the signed link in the URL is the credential',
   'POST /alerts/unsubscribe': 'the signed link in the URL is the credential (RFC 8058 one-click)',
   'GET /static/htmx.min.js': 'static asset',
@@ -54,6 +56,7 @@ const NO_SESSION: Record<string, string> = {
   'POST /api/bots/wordpress-maintenance/end': 'bot token only',
   'POST /alerts/mute': 'signed link only',
   'POST /alerts/unsubscribe': 'signed link only',
+  'POST /alerts/confirm-contact': 'signed link only',
 };
 
 /** A body each route accepts, so the check meets authorization and not validation. */
