@@ -26,6 +26,17 @@ export function botToJson(bot: BotRow, alertPendingUntil: Date | null = null) {
     wordpress_plugin_version: bot.wordpress_plugin_version,
     wordpress_wp_version: bot.wordpress_wp_version,
     wordpress_last_activity: bot.wordpress_last_activity?.toISOString() ?? null,
+    // Heartbeat 1.2's site-health facts, as the latest heartbeat reported them (null: not reported).
+    wordpress_php_version: bot.wordpress_php_version,
+    wordpress_cron: bot.wordpress_cron_mode
+      ? {
+          mode: bot.wordpress_cron_mode,
+          overdue_events: bot.wordpress_cron_overdue_events ?? 0,
+          oldest_overdue_seconds: bot.wordpress_cron_oldest_overdue_seconds ?? 0,
+        }
+      : null,
+    wordpress_environment: bot.wordpress_environment,
+    wordpress_multisite: bot.wordpress_multisite,
     connection_status: effectiveStatus(bot),
     status_changed_at: bot.status_changed_at?.toISOString() ?? null,
     stale_grace_seconds: bot.stale_grace_seconds,

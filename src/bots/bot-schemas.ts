@@ -4,6 +4,7 @@
 import { CONNECTION_STATUSES } from '../domain/connection-status.ts';
 import { MAX_GRACE_SECONDS } from '../domain/bot-input.ts';
 import { DIAGNOSES } from '../domain/probe-diagnosis.ts';
+import { CRON_MODES } from '../domain/heartbeat-input.ts';
 import { errorSchema } from '../http/schemas.ts';
 import { nullableText, text } from '../http/text-schemas.ts';
 
@@ -34,6 +35,18 @@ export const botJsonSchema = {
     wordpress_plugin_version: nullable('string'),
     wordpress_wp_version: nullable('string'),
     wordpress_last_activity: nullable('string', { format: 'date-time' }),
+    wordpress_php_version: nullable('string', { description: 'PHP version the site reported (heartbeat 1.2); null when not reported' }),
+    wordpress_cron: {
+      type: ['object', 'null'],
+      description: 'How the site runs WP-Cron, as last reported (heartbeat 1.2); null when not reported',
+      properties: {
+        mode: { type: 'string', enum: [...CRON_MODES] },
+        overdue_events: { type: 'integer' },
+        oldest_overdue_seconds: { type: 'integer' },
+      },
+    },
+    wordpress_environment: nullable('string', { description: 'wp_get_environment_type() as last reported; null when not reported' }),
+    wordpress_multisite: nullable('boolean', { description: 'Part of a multisite network, as last reported; null when not reported' }),
     connection_status: { type: 'string', enum: [...CONNECTION_STATUSES] },
     status_changed_at: nullable('string', { format: 'date-time' }),
     stale_grace_seconds: { type: 'integer' },
