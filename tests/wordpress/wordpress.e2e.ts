@@ -1,6 +1,7 @@
 // `npm run test:wordpress`: the plugin inside a real WordPress (Debian's package, MariaDB, php -S)
 // talking to the real service (in this process, on the test database: PostgreSQL under CI).
 import http from 'node:http';
+import { execFileSync } from 'node:child_process';
 import net from 'node:net';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { chromium } from 'playwright-core';
@@ -270,16 +271,24 @@ it('suggests its privacy-policy text, linking the service\'s privacy policy', as
   }
 });
 
-it('sends exactly the four fields of the seed, with the token only in X-Bot-Token, when the cron event runs', async (ctx) => {
+it('sends the four fields of the seed and the site-health facts of heartbeat 1.2, with the token only in X-Bot-Token, when the cron event runs', async (ctx) => {
   const before = ctx.heartbeats.length;
   const previous = (await serviceBot(ctx))!.wordpress_last_activity!;
   const run = await ctx.site.task('cron');
   // one heartbeat per event
   assert.is(ctx.heartbeats.length, before + 1);
   const sent = ctx.heartbeats.at(-1)!;
-  // privacy: site URL, plugin version, WordPress version, active flag; nothing else
-  assert.equal(Object.keys(sent.body).sort(), ['is_active', 'plugin_version', 'site_url', 'wp_version']);
-  assert.equal(sent.body, { site_url: ctx.site.url, plugin_version: installedVersion, wp_version: run.wp_version, is_active: true });
+  // privacy: site URL, plugin version, WordPress version, active flag and the site-health facts; nothing else
+  assert.equal(Object.keys(sent.body).sort(), ['cron', 'environment', 'is_active', 'multisite', 'php_version', 'plugin_version', 'site_url', 'wp_version']);
+  const { cron, environment, multisite, php_version: php, ...seed } = sent.body as Record<string, any>;
+  assert.equal(seed, { site_url: ctx.site.url, plugin_version: installedVersion, wp_version: run.wp_version, is_active: true });
+  // PHP as major.minor.release, the site's environment and network, and how its cron runs
+  assert.is(php, execFileSync('php', ['-r', 'echo PHP_MAJOR_VERSION . "." . PHP_MINOR_VERSION . "." . PHP_RELEASE_VERSION;']).toString());
+  assert.is(environment, 'production');
+  assert.is(multisite, false);
+  // the test site sets DISABLE_WP_CRON and no event has waited an hour: a system cron, as far as it can tell
+  assert.is(cron.mode, 'system');
+  assert.equal(Object.keys(cron).sort(), ['mode', 'oldest_overdue_seconds', 'overdue_events']);
   assert.is(sent.headers['x-bot-token'], ctx.token);
   // the result is stored for the settings page and the service saw it
   assert.is(run.options.agentdesk_heartbeat_result.result, 'ok');
