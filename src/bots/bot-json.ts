@@ -3,9 +3,14 @@
 import type { BotRow } from '../db/bots.ts';
 import { effectiveStatus } from '../domain/connection-status.ts';
 import { currentDiagnosis } from '../domain/probe-diagnosis.ts';
+import type { AttentionItem } from '../domain/attention.ts';
+import { attentionToJson } from '../attention/attention-service.ts';
 
-/** `alertPendingUntil`: the end of the open alert group this bot's mail waits in (ALERT_GROUP_WINDOW). */
-export function botToJson(bot: BotRow, alertPendingUntil: Date | null = null) {
+/**
+ * `alertPendingUntil`: the end of the open alert group this bot's mail waits in (ALERT_GROUP_WINDOW).
+ * `attention`: the items that hold for the bot now (docs/attention.md).
+ */
+export function botToJson(bot: BotRow, alertPendingUntil: Date | null = null, attention: readonly AttentionItem[] = []) {
   return {
     id: bot.id,
     user_id: bot.user_id,
@@ -49,6 +54,7 @@ export function botToJson(bot: BotRow, alertPendingUntil: Date | null = null) {
     // Spec §12: the end of the maintenance window the bot is in now (no stale alert until then).
     maintenance_until: bot.maintenance_until?.toISOString() ?? null,
     alert_pending_until: alertPendingUntil?.toISOString() ?? null,
+    attention: attention.map(attentionToJson),
   };
 }
 

@@ -5,6 +5,7 @@ import { CONNECTION_STATUSES } from '../domain/connection-status.ts';
 import { MAX_GRACE_SECONDS } from '../domain/bot-input.ts';
 import { DIAGNOSES } from '../domain/probe-diagnosis.ts';
 import { CRON_MODES } from '../domain/heartbeat-input.ts';
+import { ATTENTION_KINDS } from '../domain/attention.ts';
 import { errorSchema } from '../http/schemas.ts';
 import { nullableText, text } from '../http/text-schemas.ts';
 
@@ -67,6 +68,20 @@ export const botJsonSchema = {
       format: 'date-time',
       description: 'While an alert about this site (email, or a message on one of your channels) waits for more of your sites to join it (ALERT_GROUP_WINDOW): when the first of them will be sent at the latest; null otherwise',
     }),
+    attention: {
+      type: 'array',
+      description: 'What needs the owner\'s care on the site, from what its heartbeat reports (docs/attention.md); empty when nothing does',
+      items: {
+        type: 'object',
+        properties: {
+          kind: { type: 'string', enum: [...ATTENTION_KINDS] },
+          detail: { type: 'string', description: 'One sentence: what is wrong' },
+          next_step: { type: 'string', description: 'One sentence: what to do' },
+          since: { type: 'string', format: 'date-time', description: 'Since when it holds, as far as the service can tell' },
+        },
+        required: ['kind', 'detail', 'since'],
+      },
+    },
   },
   required: ['id', 'name', 'connection_status'],
   // A field added to botToJson and forgotten here still reaches clients.

@@ -2,6 +2,7 @@
 // owner's zone, and site links only for http(s) URLs. Templates escape every value they print.
 import type { BotRow, ConnectionEventRow } from '../db/bots.ts';
 import type { BotAlertMail } from '../db/outbox.ts';
+import type { AttentionItem } from '../domain/attention.ts';
 import { isStale } from '../domain/alert-rules.ts';
 import { effectiveStatus, type ConnectionStatus } from '../domain/connection-status.ts';
 import { formatDuration } from '../domain/duration.ts';
@@ -12,6 +13,11 @@ export interface Moment {
   iso: string;
   ago: string;
   exact: string;
+}
+
+/** An attention item as the bot page's "Needs attention" card prints it. */
+export function attentionView(item: AttentionItem, now: Date, timeZone: string) {
+  return { kind: item.kind, detail: item.detail, nextStep: item.next_step, since: moment(item.since, now, timeZone) };
 }
 
 export function moment(date: Date | null, now: Date, timeZone: string): Moment | null {
