@@ -15,6 +15,7 @@ import { readPluginRelease } from '../../src/plugin/plugin-release.ts';
 import { createBotFor, createOwner, testConfig } from '../helpers/app.ts';
 import { testDatabase } from '../helpers/database.ts';
 import { copyPluginWithVersion } from '../helpers/plugin-copy.ts';
+import { loggedIn } from '../helpers/dashboard.ts';
 import { whenAvailable } from '../helpers/system.ts';
 import { Browser, formFields, readDebugLog, startWordPress, wordpressUnavailable, type WordPressSite } from './wordpress-site.ts';
 
@@ -30,6 +31,7 @@ interface Ctx {
   site: WordPressSite;
   admin: Browser;
   ownerId: string;
+  owner: { email: string; password: string };
   bot: BotRow;
   token: string;
   /** Every request that reached the service at all. */
@@ -65,8 +67,9 @@ test.before(async (ctx) => {
   await ctx.app.listen({ host: SERVICE_HOST, port });
   ctx.apiUrl = `${publicUrl}/api`;
 
-  const { user } = await createOwner(ctx.db);
+  const { user, password } = await createOwner(ctx.db);
   ctx.ownerId = user.id;
+  ctx.owner = { email: user.email, password };
   const created = await createBotFor(ctx.db, user.id, { name: 'Shop helper', welcome_message: 'Hi! Ask me anything.' });
   ctx.bot = created.bot;
   ctx.token = created.token;
@@ -295,6 +298,54 @@ it('sends the four fields of the seed and the site-health facts of heartbeat 1.2
   assert.ok((await serviceBot(ctx))!.wordpress_last_activity!.getTime() >= previous.getTime());
   // still scheduled
   assert.is(run.schedule, 'agentdesk_five_minutes');
+});
+
+/** The kinds of the "Needs attention" card on the service's bot page, as the owner sees it. */
+async function attentionOnBotPage(ctx: Ctx): Promise<string[]> {
+  const owner = await loggedIn(ctx.app, ctx.owner.email, ctx.owner.password);
+  const page = await owner.get(`/bots/${ctx.bot.id}`);
+  assert.is(page.statusCode, 200);
+  return [...page.body.matchAll(/<li data-kind="([a-z_]+)">/g)].map((match) => match[1]!);
+}
+
+it('with WP_ENVIRONMENT_TYPE=staging, not_production shows on the bot page after one heartbeat', async (ctx) => {
+  ctx.site.setExtraConfig("define( 'WP_ENVIRONMENT_TYPE', 'staging' );");
+  try {
+    await ctx.site.task('cron');
+    // the heartbeat said so
+    assert.is(ctx.heartbeats.at(-1)!.body.environment, 'staging');
+    // and the owner sees it
+    assert.ok((await attentionOnBotPage(ctx)).includes('not_production'));
+  } finally {
+    ctx.site.setExtraConfig('');
+  }
+  await ctx.site.task('cron');
+  // back on production, the item is gone with the next heartbeat
+  assert.not.ok((await attentionOnBotPage(ctx)).includes('not_production'));
+});
+
+it('with DISABLE_WP_CRON and nothing running due events for over an hour, cron_disabled shows on the bot page after one heartbeat', async (ctx) => {
+  // The test site sets DISABLE_WP_CRON and no system cron runs: events wait, here for two hours.
+  await ctx.site.task('make-overdue', { seconds: 7200 });
+  try {
+    await ctx.site.task('cron');
+    const cron = ctx.heartbeats.at(-1)!.body.cron as Record<string, number | string>;
+    // the plugin reported it, with its overdue events
+    assert.is(cron.mode, 'disabled');
+    assert.ok((cron.oldest_overdue_seconds as number) >= 7200);
+    assert.ok((cron.overdue_events as number) >= 1);
+    const kinds = await attentionOnBotPage(ctx);
+    // cron_disabled, not cron_overdue as well: one cause, one item
+    assert.ok(kinds.includes('cron_disabled'), kinds.join());
+    assert.not.ok(kinds.includes('cron_overdue'));
+  } finally {
+    // back to a heartbeat due in five minutes
+    await ctx.site.task('make-overdue', { seconds: -300 });
+  }
+  await ctx.site.task('cron');
+  // with nothing waiting, the next heartbeat clears it
+  assert.is((ctx.heartbeats.at(-1)!.body.cron as Record<string, string>).mode, 'system');
+  assert.not.ok((await attentionOnBotPage(ctx)).includes('cron_disabled'));
 });
 
 it('embeds the widget on the front end with the public widget key, never the token', async (ctx) => {
