@@ -35,6 +35,7 @@ import { createPluginPackage, DEFAULT_PLUGIN_DIR, type PluginPackage } from './p
 import { PLUGIN_DOWNLOAD_PATH, pluginRoutes } from './plugin/plugin-routes.ts';
 import { widgetRoutes } from './plugin/widget-routes.ts';
 import { createAttentionService } from './attention/attention-service.ts';
+import { registerReleaseWatchMetrics } from './observability/release-watch-metrics.ts';
 import { createVersionTables, loadShippedTable } from './attention/version-tables.ts';
 import { registerAlertMetrics, type AlertMetrics } from './alerts/alert-metrics.ts';
 import { createLinkService } from './alerts/link-service.ts';
@@ -109,6 +110,12 @@ export async function buildApp(deps: AppDeps) {
   versionTables.start();
   app.addHook('onClose', async () => versionTables.stop());
   const attention = createAttentionService({ tables: versionTables, latestPluginVersion, now });
+  registerReleaseWatchMetrics(metrics.registry, {
+    db,
+    now,
+    servedVersion: latestPluginVersion,
+    onError: (error) => app.log.warn({ err: error }, 'release watch metrics unavailable'),
+  });
   await app.register(botRoutes, { bots, users, sessions, attention });
   await app.register(maintenanceRoutes, { maintenance: createMaintenanceService({ db, now }), users, sessions, render });
   const apiKeys = createApiKeyService({ db });
