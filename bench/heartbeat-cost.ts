@@ -4,12 +4,14 @@
 // row), then a second one in the same hour: the steady state, which is what nearly every
 // heartbeat is. Both rounds go through recordHeartbeats in batches, as the service writes them.
 //
-//   npm run bench:heartbeat-cost            (BENCH_BOTS, default 20000; BENCH_BATCH, default 50)
+//   npm run bench:heartbeat-cost            (BENCH_BOTS, default 20000; BENCH_BATCH, default 50;
+//                                            BENCH_SITE_HEALTH=1: heartbeat 1.2 bodies with site-health facts)
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { recordHeartbeats, type HeartbeatWrite } from '../src/db/bots.ts';
+import type { SiteHealth } from '../src/domain/heartbeat-input.ts';
 import type { Database } from '../src/db/database.ts';
 import { startEmbeddedPostgres } from '../src/db/embedded-postgres.ts';
 import { migrate } from '../src/db/migrate.ts';
@@ -19,6 +21,10 @@ import { seedBots } from './seed-bots.ts';
 
 const botCount = Number(process.env.BENCH_BOTS ?? 20_000);
 const batchSize = Number(process.env.BENCH_BATCH ?? 50);
+const health: SiteHealth | undefined =
+  process.env.BENCH_SITE_HEALTH === '1'
+    ? { phpVersion: '8.2.36', cron: { mode: 'wp-cron', overdueEvents: 0, oldestOverdueSeconds: 0 }, environment: 'production', multisite: false }
+    : undefined;
 
 interface Counters {
   lsn: string;
@@ -55,6 +61,7 @@ async function round(db: Database, tokens: string[], at: Date): Promise<void> {
       status: 'connected',
       reason: 'heartbeat',
       at,
+      health,
     }));
     await recordHeartbeats(db, writes);
   }

@@ -200,6 +200,30 @@ export function fleetDashboard(): Dashboard {
         .min(0),
     );
 
+  // Release watch (docs/observability.md): the stale share of each plugin version against the rest.
+  builder.withRow(new RowBuilder('Release watch'));
+  builder.withPanel(
+    timeseries(
+      'Stale share by plugin version',
+      'Share of the sites on each plugin version (major.minor) that are stale, and of the whole fleet. A new release far above the fleet line is a bad release (alert AgentDeskPluginReleaseSilent).',
+      'percentunit',
+    )
+      .withTarget(
+        query(
+          `max by (version) (${METRIC.pluginVersionSites}${sel('status="stale"')}) / max by (version) (sum without (status) (${METRIC.pluginVersionSites}${sel()}))`,
+          '{{version}}',
+        ),
+      )
+      .withTarget(
+        query(
+          `sum(max by (version) (${METRIC.pluginVersionSites}${sel('status="stale"')})) / sum(max by (version, status) (${METRIC.pluginVersionSites}${sel()}))`,
+          'whole fleet',
+          'B',
+        ),
+      )
+      .min(0),
+  );
+
   builder.withRow(new RowBuilder('Process'));
   builder
     .withPanel(

@@ -35,6 +35,9 @@ import { traceLogFields } from './observability/trace-context.ts';
 import { createPluginPackage, DEFAULT_PLUGIN_DIR, type PluginPackage } from './plugin/plugin-release.ts';
 import { PLUGIN_DOWNLOAD_PATH, pluginRoutes } from './plugin/plugin-routes.ts';
 import { widgetRoutes } from './plugin/widget-routes.ts';
+import { createAttentionService } from './attention/attention-service.ts';
+import { registerReleaseWatchMetrics } from './observability/release-watch-metrics.ts';
+import { createVersionTables, loadShippedTable } from './attention/version-tables.ts';
 import { registerAlertMetrics, type AlertMetrics } from './alerts/alert-metrics.ts';
 import { createLinkService } from './alerts/link-service.ts';
 import { alertRoutes } from './alerts/alert-routes.ts';
@@ -101,11 +104,23 @@ export async function buildApp(deps: AppDeps) {
   await app.register(metricsRoutes, { metrics, token: config.metricsToken });
   await app.register(healthRoutes, { pendingMigrations: () => pendingMigrations(db) });
   await app.register(heartbeatRoutes, { heartbeats, metrics, ratePerMinute: config.heartbeatRateLimit });
-  await app.register(botRoutes, { bots, users, sessions });
+  const plugin = createPluginPackage(deps.pluginDir ?? DEFAULT_PLUGIN_DIR, `${config.publicUrl}/api`);
+  const latestPluginVersion = deps.dashboard?.latestPluginVersion ?? currentPluginVersion(plugin, app);
+  // Attention items judge sites against the shipped version tables, or RELEASES_URL's newer copy.
+  const versionTables = createVersionTables({ shipped: loadShippedTable(), releasesUrl: config.releasesUrl, log: app.log });
+  versionTables.start();
+  app.addHook('onClose', async () => versionTables.stop());
+  const attention = createAttentionService({ tables: versionTables, latestPluginVersion, now });
+  registerReleaseWatchMetrics(metrics.registry, {
+    db,
+    now,
+    servedVersion: latestPluginVersion,
+    onError: (error) => app.log.warn({ err: error }, 'release watch metrics unavailable'),
+  });
+  await app.register(botRoutes, { bots, users, sessions, attention });
   await app.register(maintenanceRoutes, { maintenance: createMaintenanceService({ db, now, quotas: config.quotas }), users, sessions, render });
   const apiKeys = createApiKeyService({ db });
   await app.register(apiKeyRoutes, { users, sessions, keys: apiKeys });
-  const plugin = createPluginPackage(deps.pluginDir ?? DEFAULT_PLUGIN_DIR, `${config.publicUrl}/api`);
   await app.register(pluginRoutes, { plugin, publicUrl: config.publicUrl });
   await app.register(widgetRoutes);
   // Outside the dashboard's scope: the same for every reader, they need no session or CSRF secret.
@@ -114,7 +129,8 @@ export async function buildApp(deps: AppDeps) {
   // Alert channels; "Send a test" delivers through the same path as the outbox worker.
   const channels = createChannelService({ db, now, quotas: config.quotas, delivery: appChannelDelivery(app, config, db) });
   await app.register(dashboardRoutes, {
-    latestPluginVersion: currentPluginVersion(plugin, app),
+    latestPluginVersion,
+    attention,
     pluginDownloadUrl: PLUGIN_DOWNLOAD_PATH,
     ...deps.dashboard,
     config,

@@ -54,6 +54,8 @@ export interface Config {
   readonly smtpUrl: string | undefined;
   readonly mailFrom: string;
   readonly operatorEmail: string | undefined;
+  /** A newer copy of releases/version-support.json for attention items; unset = the shipped copy only. */
+  readonly releasesUrl: string | undefined;
   readonly sweepCron: string;
   readonly alertRepeatMs: number;
   /** How long an owner's stale (or recovery) digest gathers further sites before it is sent; 0 = at the sweep. */
@@ -246,6 +248,7 @@ export function loadConfig(env: Env = process.env): Config {
     smtpUrl: url('SMTP_URL', ['smtp:', 'smtps:']),
     mailFrom: read('MAIL_FROM') ?? 'AgentDesk <alerts@agentdesk.localhost>',
     operatorEmail: email('OPERATOR_EMAIL'),
+    releasesUrl: url('RELEASES_URL', ['http:', 'https:']),
     sweepCron,
     alertRepeatMs: duration('ALERT_REPEAT', '24h', 60_000),
     alertGroupWindowMs: groupWindow(),

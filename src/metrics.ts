@@ -23,6 +23,8 @@ export const METRIC = {
   probeDuration: 'agentdesk_probe_duration_seconds',
   digestSites: 'agentdesk_digest_sites',
   alertDelay: 'agentdesk_alert_delay_seconds',
+  pluginVersionSites: 'agentdesk_plugin_version_sites',
+  pluginReleaseFirstServed: 'agentdesk_plugin_release_first_served_timestamp_seconds',
 } as const;
 
 export const HEARTBEAT_RESULTS = ['accepted', 'invalid_token', 'bot_disabled', 'invalid_body', 'rate_limited', 'unavailable'] as const;

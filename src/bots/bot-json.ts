@@ -3,9 +3,14 @@
 import type { MaintainedBot } from './bot-maintenance.ts';
 import { effectiveStatus } from '../domain/connection-status.ts';
 import { currentDiagnosis } from '../domain/probe-diagnosis.ts';
+import type { AttentionItem } from '../domain/attention.ts';
+import { attentionToJson } from '../attention/attention-service.ts';
 
-/** `alertPendingUntil`: the end of the open alert group this bot's mail waits in (ALERT_GROUP_WINDOW). */
-export function botToJson(bot: MaintainedBot, alertPendingUntil: Date | null = null) {
+/**
+ * `alertPendingUntil`: the end of the open alert group this bot's mail waits in (ALERT_GROUP_WINDOW).
+ * `attention`: the items that hold for the bot now (docs/attention.md).
+ */
+export function botToJson(bot: MaintainedBot, alertPendingUntil: Date | null = null, attention: readonly AttentionItem[] = []) {
   return {
     id: bot.id,
     user_id: bot.user_id,
@@ -26,6 +31,17 @@ export function botToJson(bot: MaintainedBot, alertPendingUntil: Date | null = n
     wordpress_plugin_version: bot.wordpress_plugin_version,
     wordpress_wp_version: bot.wordpress_wp_version,
     wordpress_last_activity: bot.wordpress_last_activity?.toISOString() ?? null,
+    // Heartbeat 1.2's site-health facts, as the latest heartbeat reported them (null: not reported).
+    wordpress_php_version: bot.wordpress_php_version,
+    wordpress_cron: bot.wordpress_cron_mode
+      ? {
+          mode: bot.wordpress_cron_mode,
+          overdue_events: bot.wordpress_cron_overdue_events ?? 0,
+          oldest_overdue_seconds: bot.wordpress_cron_oldest_overdue_seconds ?? 0,
+        }
+      : null,
+    wordpress_environment: bot.wordpress_environment,
+    wordpress_multisite: bot.wordpress_multisite,
     connection_status: effectiveStatus(bot),
     status_changed_at: bot.status_changed_at?.toISOString() ?? null,
     stale_grace_seconds: bot.stale_grace_seconds,
@@ -38,6 +54,7 @@ export function botToJson(bot: MaintainedBot, alertPendingUntil: Date | null = n
     // The end of the maintenance window the bot is in now (no stale alert until then).
     maintenance_until: bot.maintenance_until?.toISOString() ?? null,
     alert_pending_until: alertPendingUntil?.toISOString() ?? null,
+    attention: attention.map(attentionToJson),
   };
 }
 

@@ -12,17 +12,23 @@ import { errorAnswer, errorSchema, ownerErrors, ownerSecurity, successAnswer, un
 import { botToJson } from './bot-json.ts';
 import { botJsonSchema, botWithTokenSchema, createBotBodySchema, idParamsSchema, updateBotBodySchema } from './bot-schemas.ts';
 import type { BotService } from './bot-service.ts';
+import type { AttentionService } from '../attention/attention-service.ts';
+import { ATTENTION_KINDS } from '../domain/attention.ts';
 
 export interface BotRouteDeps {
   bots: BotService;
   users: UserService;
   /** Lets the dashboard's session cookie authenticate owner calls too. */
   sessions?: SessionService;
+  /** Attention items in the bot JSON; none without it. */
+  attention?: AttentionService;
 }
 
 type IdParams = { Params: { id: string } };
 
-export async function botRoutes(app: FastifyInstance, { bots, users, sessions }: BotRouteDeps) {
+export async function botRoutes(app: FastifyInstance, { bots, users, sessions, attention }: BotRouteDeps) {
+  const toJson = (bot: MaintainedBot, pending?: Date | null) => botToJson(bot, pending ?? null, attention?.itemsFor(bot) ?? []);
+
   // The plugin's settings page checks a token before saving it.
   app.post(
     '/api/bots/validate',
@@ -124,17 +130,34 @@ export async function botRoutes(app: FastifyInstance, { bots, users, sessions }:
     schema: { tags: ['bots'], summary, security: ownerSecurity, ...schema },
   });
 
-  const withPendingAlert = async (bot: MaintainedBot) => botToJson(bot, (await bots.alertPendingUntil([bot.id])).get(bot.id));
+  const withPendingAlert = async (bot: MaintainedBot) => toJson(bot, (await bots.alertPendingUntil([bot.id])).get(bot.id));
 
-  app.get(
+  app.get<{ Querystring: { attention?: string } }>(
     '/api/bots',
     owner('List your bots', {
-      response: { 200: { type: 'object', properties: { bots: { type: 'array', items: botJsonSchema } }, required: ['bots'] }, 401: errorSchema },
+      querystring: {
+        type: 'object',
+        properties: {
+          attention: {
+            type: 'string',
+            enum: ['any', ...ATTENTION_KINDS],
+            description: 'Only the bots with an attention item (any), or with one of this kind',
+          },
+        },
+      },
+      response: {
+        200: { type: 'object', properties: { bots: { type: 'array', items: botJsonSchema } }, required: ['bots'] },
+        400: errorSchema,
+        401: errorSchema,
+      },
     }),
     async (request) => {
       const list = await bots.listBots(request.owner!.id);
       const pending = await bots.alertPendingUntil(list.map((bot) => bot.id));
-      return { bots: list.map((bot) => botToJson(bot, pending.get(bot.id))) };
+      const wanted = request.query.attention;
+      const json = list.map((bot) => toJson(bot, pending.get(bot.id)));
+      if (!wanted) return { bots: json };
+      return { bots: json.filter((bot) => bot.attention.some((item) => wanted === 'any' || item.kind === wanted)) };
     },
   );
 
@@ -147,7 +170,7 @@ export async function botRoutes(app: FastifyInstance, { bots, users, sessions }:
     async (request, reply) => {
       const created = await bots.createBot(request.owner!.id, request.body);
       reply.code(201).header('Cache-Control', 'no-store');
-      return { bot: botToJson(created.bot), token: created.token };
+      return { bot: toJson(created.bot), token: created.token };
     },
   );
 
@@ -192,7 +215,7 @@ export async function botRoutes(app: FastifyInstance, { bots, users, sessions }:
     async (request, reply) => {
       const rotated = await bots.rotateToken(request.owner!.id, request.params.id);
       reply.header('Cache-Control', 'no-store');
-      return { bot: botToJson(rotated.bot), token: rotated.token };
+      return { bot: toJson(rotated.bot), token: rotated.token };
     },
   );
 }

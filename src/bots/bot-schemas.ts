@@ -4,6 +4,8 @@
 import { CONNECTION_STATUSES } from '../domain/connection-status.ts';
 import { MAX_GRACE_SECONDS } from '../domain/bot-input.ts';
 import { DIAGNOSES } from '../domain/probe-diagnosis.ts';
+import { CRON_MODES } from '../domain/heartbeat-input.ts';
+import { ATTENTION_KINDS } from '../domain/attention.ts';
 import { errorSchema } from '../http/schemas.ts';
 import { nullableText, text } from '../http/text-schemas.ts';
 
@@ -32,6 +34,18 @@ export const botJsonSchema = {
     wordpress_plugin_version: nullable('string'),
     wordpress_wp_version: nullable('string'),
     wordpress_last_activity: nullable('string', { format: 'date-time' }),
+    wordpress_php_version: nullable('string', { description: 'PHP version the site reported (heartbeat 1.2); null when not reported' }),
+    wordpress_cron: {
+      type: ['object', 'null'],
+      description: 'How the site runs WP-Cron, as last reported (heartbeat 1.2); null when not reported',
+      properties: {
+        mode: { type: 'string', enum: [...CRON_MODES] },
+        overdue_events: { type: 'integer' },
+        oldest_overdue_seconds: { type: 'integer' },
+      },
+    },
+    wordpress_environment: nullable('string', { description: 'wp_get_environment_type() as last reported; null when not reported' }),
+    wordpress_multisite: nullable('boolean', { description: 'Part of a multisite network, as last reported; null when not reported' }),
     connection_status: { type: 'string', enum: [...CONNECTION_STATUSES] },
     status_changed_at: nullable('string', { format: 'date-time' }),
     stale_grace_seconds: { type: 'integer' },
@@ -52,6 +66,20 @@ export const botJsonSchema = {
       format: 'date-time',
       description: 'While an alert about this site (email, or a message on one of your channels) waits for more of your sites to join it (ALERT_GROUP_WINDOW): when the first of them will be sent at the latest; null otherwise',
     }),
+    attention: {
+      type: 'array',
+      description: 'What needs the owner\'s care on the site, from what its heartbeat reports (docs/attention.md); empty when nothing does',
+      items: {
+        type: 'object',
+        properties: {
+          kind: { type: 'string', enum: [...ATTENTION_KINDS] },
+          detail: { type: 'string', description: 'One sentence: what is wrong' },
+          next_step: { type: 'string', description: 'One sentence: what to do' },
+          since: { type: 'string', format: 'date-time', description: 'Since when it holds, as far as the service can tell' },
+        },
+        required: ['kind', 'detail', 'since'],
+      },
+    },
   },
   required: ['id', 'name', 'connection_status'],
   // A field added to botToJson and forgotten here still reaches clients.

@@ -11,7 +11,8 @@ import { fields, form, multilineText, text } from '../http/text-schemas.ts';
 import { chartStart, renderHeartbeatChart } from './heartbeat-chart.ts';
 import { listQueryString, pageLinks, pageWindow, parseListQuery } from './list-query.ts';
 import { requireViewer, type PageRenderer } from './session-hooks.ts';
-import { STATUS_OPTIONS, alertMailView, botView, eventView } from './view-models.ts';
+import { STATUS_OPTIONS, alertMailView, attentionView, botView, eventView } from './view-models.ts';
+import type { AttentionService } from '../attention/attention-service.ts';
 import type { MaintainedBot } from '../bots/bot-maintenance.ts';
 
 export const PAGE_SIZE = 20;
@@ -33,6 +34,8 @@ export interface BotPageDeps {
   render: PageRenderer;
   now: () => Date;
   pluginDownloadUrl: string;
+  /** Attention items for the "Needs attention" card; no card without it. */
+  attention?: AttentionService;
 }
 
 type Form = Record<string, string | undefined>;
@@ -152,6 +155,7 @@ export async function botPages(app: FastifyInstance, deps: BotPageDeps) {
     const { bot, hours, events, mails } = await bots.history(request.viewer!.id, request.params.id, chartStart(at));
     return {
       bot: await pageBotView(bot, at, zone(request)),
+      attention: (deps.attention?.itemsFor(bot) ?? []).map((item) => attentionView(item, at, zone(request))),
       timezone: zone(request),
       chart: renderHeartbeatChart(hours, at, zone(request)),
       heartbeatsTotal: hours.reduce((sum, hour) => sum + hour.count, 0),

@@ -2,6 +2,7 @@
 // made partial by htmx when JavaScript runs (plain forms and links otherwise).
 import formbody from '@fastify/formbody';
 import type { FastifyInstance } from 'fastify';
+import type { AttentionService } from '../attention/attention-service.ts';
 import { createAccountService } from '../accounts/account-service.ts';
 import { createApiKeyService } from '../accounts/api-key-service.ts';
 import type { SessionService } from '../accounts/session-service.ts';
@@ -40,6 +41,8 @@ export interface DashboardDeps extends DashboardOptions {
   now: () => Date;
   /** The alert channels: their pages appear when given. */
   channels?: ChannelService;
+  /** Attention items: the bot page's "Needs attention" card and the list's filter appear when given. */
+  attention?: AttentionService;
 }
 
 export async function dashboardRoutes(app: FastifyInstance, deps: DashboardDeps) {
@@ -61,7 +64,7 @@ export async function dashboardRoutes(app: FastifyInstance, deps: DashboardDeps)
     loginLimits: deps.loginLimits ?? DEFAULT_LOGIN_LIMITS,
     now,
   });
-  await app.register(botPages, { config, bots, sessions, render, now, pluginDownloadUrl });
+  await app.register(botPages, { config, bots, sessions, render, now, pluginDownloadUrl, attention: deps.attention });
   if (deps.channels) await app.register(channelPages, { channels: deps.channels, sessions, render });
   await app.register(fleetRoutes, { fleet: createFleetService({ db, latestPluginVersion: deps.latestPluginVersion, now }), sessions, render, now });
 }

@@ -11,6 +11,7 @@ import type { Config, LegalPage } from '../config.ts';
 import { HEARTBEAT_HISTORY_DAYS, PROBE_HISTORY_DAYS } from '../domain/retention.ts';
 import { REMINDERS_STOP_AFTER_MS } from '../domain/alert-rules.ts';
 import { formatDuration } from '../domain/duration.ts';
+import { CRON_MODES } from '../domain/heartbeat-input.ts';
 import { outboundSettings } from '../outbound/outbound-settings.ts';
 import type { PageRenderer } from './session-hooks.ts';
 
@@ -50,5 +51,6 @@ function serviceFacts(config: Config) {
     heartbeatHistoryDays: HEARTBEAT_HISTORY_DAYS,
     probeHistoryDays: PROBE_HISTORY_DAYS,
     sessionDays: SESSION_TTL_MS / 86_400_000,
+    cronModes: CRON_MODES.join(', '),
   };
 }

@@ -3,6 +3,7 @@
 import type { MaintainedBot } from '../bots/bot-maintenance.ts';
 import type { BotRow, ConnectionEventRow } from '../db/bots.ts';
 import type { BotAlertMail } from '../db/outbox.ts';
+import type { AttentionItem } from '../domain/attention.ts';
 import { effectiveStatus, type ConnectionStatus } from '../domain/connection-status.ts';
 import { formatDuration } from '../domain/duration.ts';
 import { currentDiagnosis, DIAGNOSIS_ADVICE, isDiagnosis, nudgeUrl } from '../domain/probe-diagnosis.ts';
@@ -12,6 +13,11 @@ export interface Moment {
   iso: string;
   ago: string;
   exact: string;
+}
+
+/** An attention item as the bot page's "Needs attention" card prints it. */
+export function attentionView(item: AttentionItem, now: Date, timeZone: string) {
+  return { kind: item.kind, detail: item.detail, nextStep: item.next_step, since: moment(item.since, now, timeZone) };
 }
 
 export function moment(date: Date | null, now: Date, timeZone: string): Moment | null {

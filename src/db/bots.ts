@@ -2,6 +2,7 @@
 // columns the alert statements share.
 import { CONNECTION_STATUSES, type ConnectionStatus, type StoredStatus } from '../domain/connection-status.ts';
 import { HEARTBEAT_HISTORY_DAYS } from '../domain/retention.ts';
+import { NO_SITE_HEALTH, type SiteHealth } from '../domain/heartbeat-input.ts';
 import type { Queryable } from './database.ts';
 
 export interface BotRow {
@@ -41,6 +42,19 @@ export interface BotRow {
    */
   one_off_maintenance_until: Date | null;
   maintenance_reason: string | null;
+  /** Heartbeat 1.2's site-health facts, as the latest heartbeat reported them (null: not reported). */
+  wordpress_php_version: string | null;
+  wordpress_cron_mode: string | null;
+  wordpress_cron_overdue_events: number | null;
+  wordpress_cron_oldest_overdue_seconds: number | null;
+  wordpress_environment: string | null;
+  wordpress_multisite: boolean | null;
+  /** Since when the site reports its current value of each (an attention item's "since"). */
+  wordpress_plugin_version_since: Date | null;
+  wordpress_wp_version_since: Date | null;
+  wordpress_php_version_since: Date | null;
+  wordpress_cron_mode_since: Date | null;
+  wordpress_environment_since: Date | null;
 }
 
 /** Every column but the token hash, which never leaves this module. */
@@ -48,7 +62,9 @@ export const BOT_COLUMNS = `id, user_id, name, description, token_prefix, widget
   welcome_message, is_active, is_trained, created_at, updated_at, wordpress_connected, wordpress_site_url,
   wordpress_plugin_version, wordpress_wp_version, wordpress_last_activity, connection_status, status_changed_at,
   stale_grace_seconds, muted_until, site_url_changed_at, diagnosis, diagnosis_detail, last_probe_at, probe_woke_at,
-  maintenance_until AS one_off_maintenance_until, maintenance_reason`;
+  maintenance_until AS one_off_maintenance_until, maintenance_reason, wordpress_php_version, wordpress_cron_mode, wordpress_cron_overdue_events,
+  wordpress_cron_oldest_overdue_seconds, wordpress_environment, wordpress_multisite, wordpress_plugin_version_since,
+  wordpress_wp_version_since, wordpress_php_version_since, wordpress_cron_mode_since, wordpress_environment_since`;
 
 /**
  * The effective status of docs/contract.md "Connection status" (effectiveStatus in src/domain/connection-status.ts) as SQL over a
@@ -132,6 +148,17 @@ export interface HeartbeatWrite {
   status: StoredStatus;
   reason: string;
   at: Date;
+  /** Heartbeat 1.2's facts; absent (a 1.1 plugin) stores them as not reported. */
+  health?: SiteHealth;
+}
+
+/**
+ * `column_since` after a heartbeat reporting `value` for `column`: kept while the value stays the
+ * same, the heartbeat's time when it changes (or was never dated), NULL when nothing is reported.
+ */
+function sinceSql(column: string, value: string): string {
+  return `CASE WHEN ${value} IS NULL THEN NULL
+    WHEN b.${column} IS DISTINCT FROM ${value} OR b.${column}_since IS NULL THEN bot.at ELSE b.${column}_since END`;
 }
 
 export interface HeartbeatOutcome {
@@ -143,7 +170,8 @@ export interface HeartbeatOutcome {
  * Records a batch of heartbeats (at most one per token) in a single statement, so the whole batch
  * commits atomically with one round trip and one WAL flush:
  *   1. lock the bots named by the tokens, in id order (concurrent batches cannot deadlock);
- *   2. update their WordPress fields and status (disabled bots are left untouched);
+ *   2. update their WordPress fields (site-health facts and their "since" included) and status
+ *      (disabled bots are left untouched);
  *   3. write a status event only where the status really changes, a site_url_changed event where
  *      the URL differs from the last one;
  *   4. bump the hourly heartbeat counts.
@@ -152,8 +180,10 @@ export interface HeartbeatOutcome {
 export async function recordHeartbeats(db: Queryable, writes: readonly HeartbeatWrite[]): Promise<Map<string, HeartbeatOutcome>> {
   const { rows } = await db.query<{ token_hash: string; id: string; is_active: boolean }>(
     `WITH input AS (
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[])
-         AS i(token_hash, site_url, plugin_version, wp_version, status, reason, at)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[],
+                            $8::text[], $9::text[], $10::int[], $11::int[], $12::text[], $13::boolean[])
+         AS i(token_hash, site_url, plugin_version, wp_version, status, reason, at,
+              php_version, cron_mode, cron_overdue_events, cron_oldest_overdue_seconds, environment, multisite)
      ), bot AS (
        SELECT b.id, b.is_active, b.connection_status, b.wordpress_site_url, i.*
        FROM bots b JOIN input i ON i.token_hash = b.token_hash
@@ -161,6 +191,18 @@ export async function recordHeartbeats(db: Queryable, writes: readonly Heartbeat
        FOR UPDATE OF b
      ), updated AS (
        UPDATE bots b SET
+         -- On the right-hand side b.* is the row as it was before this heartbeat.
+         wordpress_plugin_version_since = ${sinceSql('wordpress_plugin_version', 'bot.plugin_version')},
+         wordpress_wp_version_since = ${sinceSql('wordpress_wp_version', 'bot.wp_version')},
+         wordpress_php_version_since = ${sinceSql('wordpress_php_version', 'bot.php_version')},
+         wordpress_cron_mode_since = ${sinceSql('wordpress_cron_mode', 'bot.cron_mode')},
+         wordpress_environment_since = ${sinceSql('wordpress_environment', 'bot.environment')},
+         wordpress_php_version = bot.php_version,
+         wordpress_cron_mode = bot.cron_mode,
+         wordpress_cron_overdue_events = bot.cron_overdue_events,
+         wordpress_cron_oldest_overdue_seconds = bot.cron_oldest_overdue_seconds,
+         wordpress_environment = bot.environment,
+         wordpress_multisite = bot.multisite,
          wordpress_site_url = bot.site_url,
          wordpress_plugin_version = bot.plugin_version,
          wordpress_wp_version = bot.wp_version,
@@ -194,12 +236,26 @@ export async function recordHeartbeats(db: Queryable, writes: readonly Heartbeat
       writes.map((w) => w.status),
       writes.map((w) => w.reason),
       writes.map((w) => w.at),
+      ...healthColumns(writes),
     ],
     // Prepared once per connection: planning this statement cost more PostgreSQL CPU than running
     // it for a small batch (docs/SCALING.md).
     { name: 'record_heartbeats' },
   );
   return new Map(rows.map((row) => [row.token_hash, { botId: row.id, isActive: row.is_active }]));
+}
+
+/** The six arrays of heartbeat 1.2's facts, in the statement's order ($8 to $13). */
+function healthColumns(writes: readonly HeartbeatWrite[]): unknown[][] {
+  const health = writes.map((w) => w.health ?? NO_SITE_HEALTH);
+  return [
+    health.map((h) => h.phpVersion),
+    health.map((h) => h.cron?.mode ?? null),
+    health.map((h) => h.cron?.overdueEvents ?? null),
+    health.map((h) => h.cron?.oldestOverdueSeconds ?? null),
+    health.map((h) => h.environment),
+    health.map((h) => h.multisite),
+  ];
 }
 
 /** Deletes hourly counts older than the history window; returns how many rows went. */

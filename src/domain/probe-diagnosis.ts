@@ -13,14 +13,33 @@ export type ProbeAnswer =
   | { kind: 'not_probed'; reason: string }
   /** No HTTP answer: DNS, refused, timeout, TLS, reset. `error` is already in words. */
   | { kind: 'no_answer'; error: string }
-  | { kind: 'http'; status: number };
+  /** `page`: the body was one of WordPress's own error pages (wordpressErrorPage). */
+  | { kind: 'http'; status: number; page?: WordPressErrorPage };
+
+/**
+ * WordPress's own error pages, by the sentence each prints. Such a page means the site is down
+ * even when a web server answered, and even with HTTP 200 (some hosts and caches rewrite the 500).
+ */
+export const WORDPRESS_ERROR_PAGES = {
+  database_error: 'Error establishing a database connection',
+  critical_error: 'There has been a critical error on this website',
+} as const;
+export type WordPressErrorPage = keyof typeof WORDPRESS_ERROR_PAGES;
+
+/** Which WordPress error page a response body is, if any (the body as read, at most the probe's limit). */
+export function wordpressErrorPage(body: string): WordPressErrorPage | undefined {
+  for (const [page, marker] of Object.entries(WORDPRESS_ERROR_PAGES) as [WordPressErrorPage, string][]) {
+    if (body.includes(marker)) return page;
+  }
+  return undefined;
+}
 
 export interface ProbeVerdict {
   result: ProbeResult;
   /** A sentence for the owner (null only when the site woke). */
   detail: string | null;
   /** The payload of the `probe` connection event: {result, http_status?, error?, woke}. */
-  event: { result: ProbeResult; http_status?: number; error?: string; woke: boolean };
+  event: { result: ProbeResult; http_status?: number; error?: string; page?: WordPressErrorPage; woke: boolean };
 }
 
 const BLOCKED_STATUSES = new Set([401, 403, 429]);
@@ -29,7 +48,7 @@ const BLOCKED_STATUSES = new Set([401, 403, 429]);
 export function diagnosisOf(answer: ProbeAnswer): Diagnosis {
   if (answer.kind === 'not_probed') return 'not_probed';
   if (answer.kind === 'no_answer') return 'site_down';
-  if (answer.status >= 500) return 'site_down';
+  if (answer.status >= 500 || answer.page) return 'site_down';
   if (BLOCKED_STATUSES.has(answer.status)) return 'probe_blocked';
   // 2xx, 3xx, and any other 4xx: a web server answered at that address, so the site is up.
   return 'plugin_silent';
@@ -42,7 +61,8 @@ export function diagnosisOf(answer: ProbeAnswer): Diagnosis {
 export function judgeProbe(answer: ProbeAnswer, heartbeatSeen: boolean, confirmMs: number): ProbeVerdict {
   const http_status = answer.kind === 'http' ? answer.status : undefined;
   const error = answer.kind === 'no_answer' ? answer.error : answer.kind === 'not_probed' ? answer.reason : undefined;
-  const facts = { ...(http_status === undefined ? {} : { http_status }), ...(error === undefined ? {} : { error }) };
+  const page = answer.kind === 'http' ? answer.page : undefined;
+  const facts = { ...(http_status === undefined ? {} : { http_status }), ...(error === undefined ? {} : { error }), ...(page ? { page } : {}) };
   if (heartbeatSeen) return { result: 'woke', detail: null, event: { result: 'woke', ...facts, woke: true } };
   const result = diagnosisOf(answer);
   return { result, detail: diagnosisDetail(answer, result, confirmMs), event: { result, ...facts, woke: false } };
@@ -52,6 +72,12 @@ function diagnosisDetail(answer: ProbeAnswer, diagnosis: Diagnosis, confirmMs: n
   const wait = waitWords(confirmMs);
   switch (diagnosis) {
     case 'site_down':
+      if (answer.kind === 'http' && answer.page === 'database_error') {
+        return `Your site shows WordPress's "${WORDPRESS_ERROR_PAGES.database_error}" page (HTTP ${answer.status}): WordPress runs, but its database does not answer.`;
+      }
+      if (answer.kind === 'http' && answer.page === 'critical_error') {
+        return `Your site shows WordPress's "${WORDPRESS_ERROR_PAGES.critical_error}" page (HTTP ${answer.status}): a plugin or theme stops it with a PHP error.`;
+      }
       return answer.kind === 'http'
         ? `Your site answered with a server error (HTTP ${answer.status}) when we requested wp-cron.php.`
         : `Your site did not answer: ${answer.kind === 'no_answer' ? answer.error : 'no answer'}.`;

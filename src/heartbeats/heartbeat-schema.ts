@@ -1,8 +1,8 @@
-// The heartbeat endpoint as /docs/openapi.json shows it: the four fields and every answer of
-// docs/contract.md "Heartbeat API". Documentation only: the route turns Fastify's validation off (see heartbeatRouteSchema's
+// The heartbeat endpoint as /docs/openapi.json shows it: the four fields, heartbeat 1.2's optional
+// site-health facts, and every answer of docs/contract.md "Heartbeat API". Documentation only: the route turns Fastify's validation off (see heartbeatRouteSchema's
 // use), because the service checks the body itself so that each 400 names the field, unknown
 // fields are ignored, and ingest pays for no second validation.
-import { MAX_SITE_URL_LENGTH } from '../domain/heartbeat-input.ts';
+import { CRON_MODES, MAX_CRON_NUMBER, MAX_SITE_URL_LENGTH } from '../domain/heartbeat-input.ts';
 import { errorAnswer, retryAnswer, unavailableAnswer } from '../http/schemas.ts';
 
 const version = (what: string) => ({ type: 'string', pattern: '^[0-9A-Za-z.+-]{1,32}$', maxLength: 32, description: what });
@@ -26,6 +26,25 @@ export const heartbeatRouteSchema = {
       plugin_version: version('AgentDesk plugin version'),
       wp_version: version('WordPress version'),
       is_active: { type: 'boolean', description: 'false when the plugin is being deactivated (status "deactivated")' },
+      // Heartbeat 1.2: optional; a plugin that sends none of them (1.1) is answered as before.
+      php_version: version('PHP version (PHP_VERSION), since heartbeat 1.2'),
+      cron: {
+        type: 'object',
+        description: 'How the site runs WP-Cron, since heartbeat 1.2 (docs/wordpress-plugin.md)',
+        additionalProperties: true,
+        properties: {
+          mode: { type: 'string', enum: [...CRON_MODES] },
+          overdue_events: { type: 'integer', minimum: 0, maximum: MAX_CRON_NUMBER, description: 'Events more than 10 minutes late (default 0)' },
+          oldest_overdue_seconds: { type: 'integer', minimum: 0, maximum: MAX_CRON_NUMBER, description: 'How late the oldest of them is (default 0)' },
+        },
+        required: ['mode'],
+      },
+      environment: {
+        type: 'string',
+        pattern: '^[a-z][a-z0-9_-]{0,31}$',
+        description: "wp_get_environment_type(): production, staging, development or local; since heartbeat 1.2",
+      },
+      multisite: { type: 'boolean', description: 'Whether the site is part of a multisite network, since heartbeat 1.2' },
     },
     required: ['site_url', 'plugin_version', 'wp_version', 'is_active'],
   },

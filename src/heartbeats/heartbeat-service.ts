@@ -54,6 +54,7 @@ export function createHeartbeatService({ db, now, writeConcurrency = 1 }: Heartb
           siteUrl: input.value.siteUrl,
           pluginVersion: input.value.pluginVersion,
           wpVersion: input.value.wpVersion,
+          health: input.value.health,
           status: change.to,
           reason: change.reason,
           at: now(),

@@ -12,7 +12,7 @@
 // Several instances run this worker; SKIP LOCKED and the fence keep them on disjoint probes.
 import type { Database } from '../db/database.ts';
 import { claimDueProbes, claimHostSlot, deferProbe, recordProbeAnswer, type ProbeRow } from '../db/probes.ts';
-import type { ProbeAnswer } from '../domain/probe-diagnosis.ts';
+import { wordpressErrorPage, type ProbeAnswer } from '../domain/probe-diagnosis.ts';
 import type { Metrics } from '../metrics.ts';
 import type { SafeOutcome, SafeRequester } from '../outbound/safe-request.ts';
 
@@ -41,8 +41,11 @@ export function answerFromOutcome(outcome: SafeOutcome): ProbeAnswer {
       return { kind: 'not_probed', reason: `our safety rules do not allow requesting this address (${outcome.message})` };
     case 'failed':
       return { kind: 'no_answer', error: outcome.message };
-    case 'response':
-      return { kind: 'http', status: outcome.status };
+    case 'response': {
+      // WordPress's own error pages are 500s, or 200s when a host or cache rewrites the status.
+      const page = outcome.status >= 500 || outcome.status < 300 ? wordpressErrorPage(outcome.body.toString('utf8')) : undefined;
+      return page ? { kind: 'http', status: outcome.status, page } : { kind: 'http', status: outcome.status };
+    }
   }
 }
 

@@ -48,6 +48,8 @@ test('the privacy policy names what the plugin sends, the probe and how long thi
   const text = textOf((await ctx.app.inject({ method: 'GET', url: '/privacy' })).body);
   // the heartbeat's four fields, every 5 minutes, nothing about visitors
   for (const field of ['site URL', 'plugin version', 'WordPress version', 'active flag']) assert.ok(text.includes(field), field);
+  // heartbeat 1.2's site-health facts, each named, the cron modes from the code that checks them
+  for (const field of ['PHP version', 'wp-cron, alternate, system, disabled', 'environment type', 'multisite network']) assert.ok(text.includes(field), field);
   assert.match(text, /every 5 minutes/);
   assert.match(text, /Nothing about the site's visitors/);
   // the probe: which URL, with which User-Agent, after how long

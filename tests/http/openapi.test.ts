@@ -50,12 +50,12 @@ test('documents every route under /api/ that Fastify serves', async (ctx) => {
   }
 });
 
-test('documents the heartbeat: its four fields and every answer of docs/contract.md', async (ctx) => {
+test('documents the heartbeat: its four fields, the optional site-health facts of 1.2 and every answer of docs/contract.md', async (ctx) => {
   const spec = (await ctx.app.inject({ method: 'GET', url: '/docs/openapi.json' })).json();
   const heartbeat = spec.paths['/api/bots/wordpress-heartbeat'].post;
   const body = heartbeat.requestBody.content['application/json'].schema;
-  // the four fields, all required, unknown ones allowed
-  assert.equal(Object.keys(body.properties).sort(), ['is_active', 'plugin_version', 'site_url', 'wp_version']);
+  // the four fields, all required, the four 1.2 facts optional, unknown ones allowed
+  assert.equal(Object.keys(body.properties).sort(), ['cron', 'environment', 'is_active', 'multisite', 'php_version', 'plugin_version', 'site_url', 'wp_version']);
   assert.equal([...body.required].sort(), ['is_active', 'plugin_version', 'site_url', 'wp_version']);
   assert.is(body.additionalProperties, true);
   // every answer, the retryable ones with Retry-After

@@ -1,7 +1,7 @@
 // `npm run test:wordpress`: telling silence from failure (docs/alerts.md "Nudge and probe") against a real WordPress with the
 // plugin active and no visitors (DISABLE_WP_CRON, nothing requests its pages), served by `php -S`
 // with 4 workers, and the real service (sweep, probe worker, outbox, SMTP) on an explicit clock.
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { suite } from 'uvu';
@@ -11,6 +11,7 @@ import { listConnectionEvents } from '../../src/db/bots.ts';
 import { createSafeRequester } from '../../src/outbound/safe-request.ts';
 import { outboundSettings } from '../../src/outbound/outbound-settings.ts';
 import { createProbeWorker, type ProbeWorker } from '../../src/probes/probe-worker.ts';
+import { DEFAULT_PLUGIN_DIR, writePluginBuild } from '../../src/plugin/plugin-release.ts';
 import { createAlertHarness, resetAlertData, STALE_AFTER_MS, startSmtpSink, type AlertHarness, type SmtpSink } from '../alerts/alert-harness.ts';
 import { createBotFor, createOwner } from '../helpers/app.ts';
 import { whenAvailable } from '../helpers/system.ts';
@@ -183,6 +184,42 @@ it('back up, then the plugin files removed without deactivation while WordPress 
   // one more mail, saying the plugin is silent
   assert.is(mails.length, 2);
   assert.is(mails[1]!.subject, 'A site answers, but its AgentDesk plugin is silent');
+});
+
+it("WordPress's database-error page is site_down, with that detail, not plugin_silent", async (ctx) => {
+  // The plugin back in place: the site reports and recovers.
+  const plugins = path.join(ctx.site.root, 'wp-content', 'plugins');
+  writePluginBuild(DEFAULT_PLUGIN_DIR, plugins, { variant: 'direct', apiUrl: 'http://127.0.0.1/api' });
+  const run = await ctx.site.task('cron');
+  assert.is(run.options.agentdesk_heartbeat_result.code, 200);
+  ctx.h.clock.advance(MINUTE);
+  await sweepProbeDeliver(ctx);
+  assert.is((await botJson(ctx)).connection_status, 'connected');
+
+  // Then its database stops answering: a db.php drop-in points WordPress at a port nothing listens on.
+  const dropIn = path.join(ctx.site.root, 'wp-content', 'db.php');
+  writeFileSync(dropIn, "<?php\n$wpdb = new wpdb( DB_USER, DB_PASSWORD, DB_NAME, '127.0.0.1:9' );\n");
+  try {
+    const page = await fetch(`${ctx.site.url}/wp-cron.php?doing_wp_cron`);
+    const body = await page.text();
+    // WordPress's own page, as a visitor sees it
+    assert.is(page.status, 500);
+    assert.match(body, 'Error establishing a database connection');
+    ctx.h.clock.advance(STALE_AFTER_MS + MINUTE);
+    await sweepProbeDeliver(ctx);
+    ctx.h.clock.advance(CONFIRM);
+    const judged = await sweepProbeDeliver(ctx);
+    assert.is(judged.sweep.flipped, 1);
+    const json = await botJson(ctx);
+    // down, and the owner reads why
+    assert.is(json.connection_status, 'stale');
+    assert.is(json.diagnosis, 'site_down');
+    assert.match(json.diagnosis_detail, '"Error establishing a database connection" page (HTTP 500)');
+    const events = await listConnectionEvents(ctx.h.db, ctx.botId);
+    assert.equal(events.find((e) => e.kind === 'probe')?.details, { result: 'site_down', http_status: 500, page: 'database_error', woke: false });
+  } finally {
+    rmSync(dropIn, { force: true });
+  }
 });
 
 test.run();

@@ -1,6 +1,7 @@
 // `npm run test:wordpress`: the plugin inside a real WordPress (Debian's package, MariaDB, php -S)
 // talking to the real service (in this process, on the test database: PostgreSQL under CI).
 import http from 'node:http';
+import { execFileSync } from 'node:child_process';
 import net from 'node:net';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { chromium } from 'playwright-core';
@@ -14,6 +15,7 @@ import { readPluginRelease } from '../../src/plugin/plugin-release.ts';
 import { createBotFor, createOwner, testConfig } from '../helpers/app.ts';
 import { testDatabase } from '../helpers/database.ts';
 import { copyPluginWithVersion } from '../helpers/plugin-copy.ts';
+import { loggedIn } from '../helpers/dashboard.ts';
 import { whenAvailable } from '../helpers/system.ts';
 import { Browser, formFields, readDebugLog, startWordPress, wordpressUnavailable, type WordPressSite } from './wordpress-site.ts';
 
@@ -29,6 +31,7 @@ interface Ctx {
   site: WordPressSite;
   admin: Browser;
   ownerId: string;
+  owner: { email: string; password: string };
   bot: BotRow;
   token: string;
   /** Every request that reached the service at all. */
@@ -64,8 +67,9 @@ test.before(async (ctx) => {
   await ctx.app.listen({ host: SERVICE_HOST, port });
   ctx.apiUrl = `${publicUrl}/api`;
 
-  const { user } = await createOwner(ctx.db);
+  const { user, password } = await createOwner(ctx.db);
   ctx.ownerId = user.id;
+  ctx.owner = { email: user.email, password };
   const created = await createBotFor(ctx.db, user.id, { name: 'Shop helper', welcome_message: 'Hi! Ask me anything.' });
   ctx.bot = created.bot;
   ctx.token = created.token;
@@ -270,22 +274,78 @@ it('suggests its privacy-policy text, linking the service\'s privacy policy', as
   }
 });
 
-it('sends exactly the four fields of the seed, with the token only in X-Bot-Token, when the cron event runs', async (ctx) => {
+it('sends the four fields of the seed and the site-health facts of heartbeat 1.2, with the token only in X-Bot-Token, when the cron event runs', async (ctx) => {
   const before = ctx.heartbeats.length;
   const previous = (await serviceBot(ctx))!.wordpress_last_activity!;
   const run = await ctx.site.task('cron');
   // one heartbeat per event
   assert.is(ctx.heartbeats.length, before + 1);
   const sent = ctx.heartbeats.at(-1)!;
-  // privacy: site URL, plugin version, WordPress version, active flag; nothing else
-  assert.equal(Object.keys(sent.body).sort(), ['is_active', 'plugin_version', 'site_url', 'wp_version']);
-  assert.equal(sent.body, { site_url: ctx.site.url, plugin_version: installedVersion, wp_version: run.wp_version, is_active: true });
+  // privacy: site URL, plugin version, WordPress version, active flag and the site-health facts; nothing else
+  assert.equal(Object.keys(sent.body).sort(), ['cron', 'environment', 'is_active', 'multisite', 'php_version', 'plugin_version', 'site_url', 'wp_version']);
+  const { cron, environment, multisite, php_version: php, ...seed } = sent.body as Record<string, any>;
+  assert.equal(seed, { site_url: ctx.site.url, plugin_version: installedVersion, wp_version: run.wp_version, is_active: true });
+  // PHP as major.minor.release, the site's environment and network, and how its cron runs
+  assert.is(php, execFileSync('php', ['-r', 'echo PHP_MAJOR_VERSION . "." . PHP_MINOR_VERSION . "." . PHP_RELEASE_VERSION;']).toString());
+  assert.is(environment, 'production');
+  assert.is(multisite, false);
+  // the test site sets DISABLE_WP_CRON and no event has waited an hour: a system cron, as far as it can tell
+  assert.is(cron.mode, 'system');
+  assert.equal(Object.keys(cron).sort(), ['mode', 'oldest_overdue_seconds', 'overdue_events']);
   assert.is(sent.headers['x-bot-token'], ctx.token);
   // the result is stored for the settings page and the service saw it
   assert.is(run.options.agentdesk_heartbeat_result.result, 'ok');
   assert.ok((await serviceBot(ctx))!.wordpress_last_activity!.getTime() >= previous.getTime());
   // still scheduled
   assert.is(run.schedule, 'agentdesk_five_minutes');
+});
+
+/** The kinds of the "Needs attention" card on the service's bot page, as the owner sees it. */
+async function attentionOnBotPage(ctx: Ctx): Promise<string[]> {
+  const owner = await loggedIn(ctx.app, ctx.owner.email, ctx.owner.password);
+  const page = await owner.get(`/bots/${ctx.bot.id}`);
+  assert.is(page.statusCode, 200);
+  return [...page.body.matchAll(/<li data-kind="([a-z_]+)">/g)].map((match) => match[1]!);
+}
+
+it('with WP_ENVIRONMENT_TYPE=staging, not_production shows on the bot page after one heartbeat', async (ctx) => {
+  ctx.site.setExtraConfig("define( 'WP_ENVIRONMENT_TYPE', 'staging' );");
+  try {
+    await ctx.site.task('cron');
+    // the heartbeat said so
+    assert.is(ctx.heartbeats.at(-1)!.body.environment, 'staging');
+    // and the owner sees it
+    assert.ok((await attentionOnBotPage(ctx)).includes('not_production'));
+  } finally {
+    ctx.site.setExtraConfig('');
+  }
+  await ctx.site.task('cron');
+  // back on production, the item is gone with the next heartbeat
+  assert.not.ok((await attentionOnBotPage(ctx)).includes('not_production'));
+});
+
+it('with DISABLE_WP_CRON and nothing running due events for over an hour, cron_disabled shows on the bot page after one heartbeat', async (ctx) => {
+  // The test site sets DISABLE_WP_CRON and no system cron runs: events wait, here for two hours.
+  await ctx.site.task('make-overdue', { seconds: 7200 });
+  try {
+    await ctx.site.task('cron');
+    const cron = ctx.heartbeats.at(-1)!.body.cron as Record<string, number | string>;
+    // the plugin reported it, with its overdue events
+    assert.is(cron.mode, 'disabled');
+    assert.ok((cron.oldest_overdue_seconds as number) >= 7200);
+    assert.ok((cron.overdue_events as number) >= 1);
+    const kinds = await attentionOnBotPage(ctx);
+    // cron_disabled, not cron_overdue as well: one cause, one item
+    assert.ok(kinds.includes('cron_disabled'), kinds.join());
+    assert.not.ok(kinds.includes('cron_overdue'));
+  } finally {
+    // back to a heartbeat due in five minutes
+    await ctx.site.task('make-overdue', { seconds: -300 });
+  }
+  await ctx.site.task('cron');
+  // with nothing waiting, the next heartbeat clears it
+  assert.is((ctx.heartbeats.at(-1)!.body.cron as Record<string, string>).mode, 'system');
+  assert.not.ok((await attentionOnBotPage(ctx)).includes('cron_disabled'));
 });
 
 it('embeds the widget on the front end with the public widget key, never the token', async (ctx) => {

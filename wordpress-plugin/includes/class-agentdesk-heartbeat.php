@@ -12,8 +12,9 @@ if ( ! defined( 'ABSPATH' ) ) {
 /**
  * Schedules, sends and records heartbeats.
  *
- * Privacy: a heartbeat carries exactly four fields (site URL, plugin version, WordPress version,
- * active flag) and nothing about users, content or visitors.
+ * Privacy: a heartbeat carries the site URL, plugin version, WordPress version and active flag,
+ * and since 1.2 the site-health facts of AgentDesk_Site_Facts (PHP version, how WP-Cron runs, the
+ * environment type, multisite); nothing about users, content or visitors.
  */
 class AgentDesk_Heartbeat {
 
@@ -134,7 +135,7 @@ class AgentDesk_Heartbeat {
 			'plugin_version' => AGENTDESK_VERSION,
 			'wp_version'     => get_bloginfo( 'version' ),
 			'is_active'      => (bool) $is_active,
-		);
+		) + AgentDesk_Site_Facts::collect();
 		$answer = $this->api->post( '/bots/wordpress-heartbeat', $token, $body, $timeout );
 		$this->record( $answer );
 		return $answer;
