@@ -5,6 +5,9 @@ import { isIP } from 'node:net';
 import path from 'node:path';
 import { parseDuration } from './domain/duration.ts';
 import { DEFAULT_FLIP_BATCH } from './domain/alert-rules.ts';
+import { parseEmail } from './domain/email-address.ts';
+
+export type SignupMode = 'open' | 'verify' | 'closed';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -40,7 +43,8 @@ export interface Config {
   readonly requestTimeoutMs: number;
   /** Failed authentications (401s on heartbeats, token checks, the API) allowed per address per window. */
   readonly authFailureLimit: number;
-  readonly signup: 'open' | 'closed';
+  /** Self sign-up: open, closed (accounts only from the CLI), or verify (log-in after the address confirms a link). */
+  readonly signup: SignupMode;
   readonly metricsToken: string | undefined;
   readonly smtpUrl: string | undefined;
   readonly mailFrom: string;
@@ -157,8 +161,9 @@ export function loadConfig(env: Env = process.env): Config {
   const email = (name: string): string | undefined => {
     const raw = read(name);
     if (raw === undefined) return undefined;
-    if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(raw)) throw new ConfigError(name, raw, 'an email address');
-    return raw;
+    const parsed = parseEmail(raw, name);
+    if (!parsed.ok) throw new ConfigError(name, raw, `an email address (${parsed.message})`);
+    return parsed.value;
   };
 
   const portList = (name: string): number[] => {
@@ -226,7 +231,7 @@ export function loadConfig(env: Env = process.env): Config {
     trustProxy: trustProxy(read('TRUST_PROXY')),
     requestTimeoutMs: duration('REQUEST_TIMEOUT', '30s', 1000),
     authFailureLimit: integer('AUTH_FAILURE_LIMIT', 100, 1, 1_000_000),
-    signup: oneOf('SIGNUP', ['open', 'closed'] as const, 'open'),
+    signup: oneOf<SignupMode>('SIGNUP', ['open', 'verify', 'closed'], 'open'),
     metricsToken: read('METRICS_TOKEN'),
     smtpUrl: url('SMTP_URL', ['smtp:', 'smtps:']),
     mailFrom: read('MAIL_FROM') ?? 'AgentDesk <alerts@agentdesk.localhost>',

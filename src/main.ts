@@ -8,6 +8,7 @@ import { migrate } from './db/migrate.ts';
 import { openDatabase } from './db/open-database.ts';
 import { createMetrics } from './metrics.ts';
 import { startAlertJobs } from './alerts/alert-jobs.ts';
+import { warnAboutEmailCollisions } from './accounts/email-collisions.ts';
 
 /** Opened so far; closed by a start that fails. */
 let opened: Database | undefined;
@@ -26,6 +27,7 @@ async function start() {
   const app = await buildApp({ config, db, metrics });
   for (const note of notes) app.log.info({ database: 'embedded' }, note);
   if (applied.length) app.log.info({ applied }, 'migrations applied');
+  await warnAboutEmailCollisions(db, app.log);
 
   const alertJobs = await startAlertJobs({ db, config, metrics: app.alertMetrics, appMetrics: metrics, secret: app.serverSecret, log: app.log });
   await app.listen({ host: config.host, port: config.port });

@@ -4,6 +4,7 @@ import { findUserByApiKeyHash, findUserByEmail, insertApiKey, insertUser, type U
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { hashPassword, hashSecret, isApiKeyShape, issueApiKey } from './credentials.ts';
 import { hasControlCharacters } from '../domain/text.ts';
+import { parseEmail } from '../domain/email-address.ts';
 
 export interface UserServiceDeps {
   db: Database;
@@ -18,13 +19,13 @@ export interface CreateUserInput {
   admin?: boolean;
 }
 
-const EMAIL = /^[^\s@<>()"',;:]+@[^\s@<>()"',;:]+\.[^\s@<>()"',;:]+$/;
 export const MIN_PASSWORD_LENGTH = 8;
 
-export function validateEmail(email: string): string {
-  const value = email.trim().toLowerCase();
-  if (value.length > 254 || !EMAIL.test(value) || hasControlCharacters(value)) throw new ValidationError('email must be an email address such as owner@example.com');
-  return value;
+/** The stored form of an address (src/domain/email-address.ts), or a 400 naming the field. */
+export function validateEmail(email: unknown, field = 'email'): string {
+  const parsed = parseEmail(email, field);
+  if (!parsed.ok) throw new ValidationError(parsed.message);
+  return parsed.value;
 }
 
 export function validatePassword(password: string): void {
@@ -76,8 +77,9 @@ export function createUserService({ db, now }: UserServiceDeps) {
 
     /** Issues a personal API key; the key itself is returned once and only its hash is kept. */
     async createApiKey(ownerEmail: string): Promise<string> {
-      const owner = await findUserByEmail(db, ownerEmail.trim());
-      if (!owner) throw new NotFoundError(`No user with email ${ownerEmail.trim().toLowerCase()}`);
+      const email = validateEmail(ownerEmail, 'owner');
+      const owner = await findUserByEmail(db, email);
+      if (!owner) throw new NotFoundError(`No user with email ${email}`);
       const key = issueApiKey();
       await insertApiKey(db, owner.id, key.hash, key.prefix);
       return key.value;

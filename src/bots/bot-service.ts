@@ -19,6 +19,7 @@ import { findUserByEmail } from '../db/users.ts';
 import { selectMaintenanceFacts } from '../db/maintenance.ts';
 import { maintenanceUntil } from '../domain/maintenance.ts';
 import { parseBotInput } from '../domain/bot-input.ts';
+import { parseEmail } from '../domain/email-address.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 
 export interface BotServiceDeps {
@@ -81,8 +82,11 @@ export function createBotService({ db, now = () => new Date() }: BotServiceDeps)
     },
 
     async createBotForEmail(ownerEmail: string, fields: Record<string, unknown>): Promise<CreatedBot> {
-      const owner = await findUserByEmail(db, ownerEmail.trim());
-      if (!owner) throw new NotFoundError(`No user with email ${ownerEmail.trim().toLowerCase()}`);
+      const parsed = parseEmail(ownerEmail, 'owner');
+      if (!parsed.ok) throw new ValidationError(parsed.message);
+      const email = parsed.value;
+      const owner = await findUserByEmail(db, email);
+      if (!owner) throw new NotFoundError(`No user with email ${email}`);
       return this.createBot(owner.id, fields);
     },
 

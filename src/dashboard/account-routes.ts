@@ -8,6 +8,7 @@ import type { ApiKeyService } from '../accounts/api-key-service.ts';
 import type { SessionService } from '../accounts/session-service.ts';
 import type { UserService } from '../accounts/user-service.ts';
 import type { Config } from '../config.ts';
+import { parseEmail } from '../domain/email-address.ts';
 import { formatExact } from '../domain/time-ago.ts';
 import { AppError, ConflictError, ValidationError } from '../errors.ts';
 import { SESSION_COOKIE } from '../http/authenticate.ts';
@@ -82,13 +83,19 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRouteDeps
   app.post<{ Body: Form }>('/login', { schema: schemas.login, preHandler: csrf, config: perIp }, async (request, reply) => {
     const body = request.body ?? {};
     const next = safeNext(body.next);
-    const failureKey = `${(body.email ?? '').trim().toLowerCase()}\n${request.ip}`;
+    // Every spelling of one address is one address, for the password check and its failure count.
+    const email = parseEmail(body.email ?? '');
+    if (!email.ok) {
+      reply.code(400);
+      return render.page(request, reply, 'login', { error: `${email.message}.`, email: body.email, next, signupOpen });
+    }
+    const failureKey = `${email.value}\n${request.ip}`;
     const wait = failedLogins.retryAfterSeconds(failureKey);
     if (wait > 0) {
       reply.header('Retry-After', String(wait));
       throw new AppError(429, `Too many failed log-ins for this email from your address. Try again in ${Math.ceil(wait / 60)} minutes.`);
     }
-    const user = await sessions.checkPassword(body.email ?? '', body.password ?? '');
+    const user = await sessions.checkPassword(email.value, body.password ?? '');
     if (!user) {
       failedLogins.fail(failureKey);
       reply.code(401);
