@@ -5,6 +5,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { hashPassword, hashSecret, isApiKeyShape, issueApiKey } from './credentials.ts';
 import { hasControlCharacters } from '../domain/text.ts';
 import { parseEmail } from '../domain/email-address.ts';
+import { queueConfirmationMail } from './signup-confirmation.ts';
 
 export interface UserServiceDeps {
   db: Database;
@@ -17,6 +18,8 @@ export interface CreateUserInput {
   name?: string | null;
   timezone?: string;
   admin?: boolean;
+  /** SIGNUP=verify: the account may log in once its address confirms the link mailed now. */
+  requireConfirmation?: boolean;
 }
 
 export const MIN_PASSWORD_LENGTH = 8;
@@ -62,12 +65,18 @@ export function createUserService({ db, now }: UserServiceDeps) {
       // slowly as a new one and its timing does not tell that it is registered.
       const passwordHash = await hashPassword(input.password);
       try {
-        return await insertUser(db, {
-          email,
-          passwordHash,
-          name,
-          timezone,
-          role: input.admin ? 'admin' : 'owner',
+        return await db.transaction(async (tx) => {
+          const at = now();
+          const user = await insertUser(tx, {
+            email,
+            passwordHash,
+            name,
+            timezone,
+            role: input.admin ? 'admin' : 'owner',
+            confirmationRequiredSince: input.requireConfirmation ? at : null,
+          });
+          if (input.requireConfirmation) await queueConfirmationMail(tx, user, at);
+          return user;
         });
       } catch (error) {
         if ((error as { code?: string }).code === '23505') throw new ConflictError(`A user with email ${email} already exists`);

@@ -3,7 +3,10 @@
 // under a key derived from the server secret; compared in constant time.
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
-export type LinkAction = 'mute' | 'unsubscribe';
+// confirm_signup: the link of a SIGNUP=verify sign-up mail; resend_confirmation: the log-in page's
+// "send the link again" button, handed out only after the right password (src/accounts/signup-confirmation.ts).
+export type LinkAction = 'mute' | 'unsubscribe' | 'confirm_signup' | 'resend_confirmation';
+const LINK_ACTIONS: readonly string[] = ['mute', 'unsubscribe', 'confirm_signup', 'resend_confirmation'];
 
 export interface LinkClaims {
   action: LinkAction;
@@ -19,8 +22,16 @@ export type LinkVerification =
   | { ok: true; claims: LinkClaims; /** What a single use is remembered by: see useKey(). */ useKey: string }
   | { ok: false; reason: 'malformed' | 'bad_signature' | 'expired' };
 
-/** Mute links expire a week after they are sent; unsubscribe links stay good for 90 days. */
-export const LINK_LIFETIME_MS: Record<LinkAction, number> = { mute: 7 * 86_400_000, unsubscribe: 90 * 86_400_000 };
+/**
+ * Mute links expire a week after they are sent; unsubscribe links stay good for 90 days; a sign-up
+ * confirmation for a week; the resend button as long as one sits on a log-in page (30 minutes).
+ */
+export const LINK_LIFETIME_MS: Record<LinkAction, number> = {
+  mute: 7 * 86_400_000,
+  unsubscribe: 90 * 86_400_000,
+  confirm_signup: 7 * 86_400_000,
+  resend_confirmation: 30 * 60_000,
+};
 
 function mac(secret: string, data: string): Buffer {
   const key = createHmac('sha256', secret).update('agentdesk alert links v1').digest();
@@ -54,7 +65,7 @@ export function verifyLink(secret: string, token: unknown, now: Date): LinkVerif
   } catch {
     return { ok: false, reason: 'malformed' };
   }
-  if ((claims.action !== 'mute' && claims.action !== 'unsubscribe') || typeof claims.userId !== 'string' || typeof claims.exp !== 'number') {
+  if (!LINK_ACTIONS.includes(claims.action) || typeof claims.userId !== 'string' || typeof claims.exp !== 'number') {
     return { ok: false, reason: 'malformed' };
   }
   if (claims.action === 'mute' && typeof claims.botId !== 'string') return { ok: false, reason: 'malformed' };

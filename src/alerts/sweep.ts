@@ -229,7 +229,7 @@ export function createSweep(deps: SweepDeps) {
    */
   async function enqueuePerOwner(
     tx: Queryable,
-    kind: Exclude<OutboxKind, 'incident' | 'maintenance_ending' | 'test'>,
+    kind: Exclude<OutboxKind, 'incident' | 'maintenance_ending' | 'test' | 'signup_confirmation'>,
     items: Item[],
     now: Date,
     incident: IncidentRow | undefined,

@@ -4,7 +4,7 @@
 import { alertBotColumns, type AlertBotRow } from './bots.ts';
 import type { Queryable } from './database.ts';
 
-export type OutboxKind = 'stale' | 'recovery' | 'reminder' | 'incident' | 'maintenance_ending' | 'test';
+export type OutboxKind = 'stale' | 'recovery' | 'reminder' | 'incident' | 'maintenance_ending' | 'test' | 'signup_confirmation';
 export type OutboxStatus = 'held' | 'pending' | 'sending' | 'sent' | 'failed' | 'dropped';
 
 export interface NewOutboxMail {
@@ -51,7 +51,7 @@ export interface NewOutboxRow extends NewOwnerMail {
  */
 export async function enqueueOutboxRows(
   tx: Queryable,
-  kind: Exclude<OutboxKind, 'incident' | 'maintenance_ending' | 'test'>,
+  kind: Exclude<OutboxKind, 'incident' | 'maintenance_ending' | 'test' | 'signup_confirmation'>,
   rows: readonly NewOutboxRow[],
   status: 'held' | 'pending',
   incidentId: number | null,
