@@ -39,7 +39,9 @@ async function start() {
       '',
       `AgentDesk is listening on http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
       `Database: ${db.description}`,
-      `Dashboard: ${config.publicUrl}/ (${config.signup === 'closed' ? 'sign-up is closed: create users with the CLI' : 'sign up there'})`,
+      `Dashboard: ${config.publicUrl}/ (${
+        config.signup === 'closed' ? 'sign-up is closed: create users with the CLI' : config.signup === 'verify' ? 'sign up there; new accounts confirm their address by mail' : 'sign up there'
+      })`,
       '',
       'Create your first user, a bot and an API key (in another terminal):',
       "  npx agentdesk create-user --email you@example.com --password 'choose-a-password'",
