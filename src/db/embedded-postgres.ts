@@ -476,6 +476,8 @@ function stopWatchdog(watchdog: ChildProcess | undefined) {
   } catch {
     // already gone
   }
+  // Our end of its pipe (should it see the close first, it asks for the shutdown we are doing anyway).
+  watchdog.stdin?.destroy();
 }
 
 async function waitForExit(pid: number) {
