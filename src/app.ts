@@ -19,6 +19,7 @@ import { registerAuthFailureLimit } from './http/auth-failure-limit.ts';
 import { heartbeatRoutes } from './heartbeats/heartbeat-routes.ts';
 import { botRoutes } from './bots/bot-routes.ts';
 import { healthRoutes } from './http/health-routes.ts';
+import { pendingMigrations } from './db/migrate.ts';
 import { metricsRoutes, observeHttpRequests } from './http/metrics-routes.ts';
 import { docsRoutes } from './http/docs-routes.ts';
 import { createSessionService } from './accounts/session-service.ts';
@@ -91,17 +92,17 @@ export async function buildApp(deps: AppDeps) {
   await registerWebPlugins(app, { config });
 
   const users = createUserService({ db, now });
-  const bots = createBotService({ db, now });
+  const bots = createBotService({ db, now, quotas: config.quotas });
   const heartbeats = createHeartbeatService({ db, now, writeConcurrency: config.heartbeatWriteConcurrency });
   const sessions = createSessionService({ db, now });
   // Heartbeats already received are written before the database closes.
   app.addHook('onClose', async () => heartbeats.drain());
 
   await app.register(metricsRoutes, { metrics, token: config.metricsToken });
-  await app.register(healthRoutes, { db });
+  await app.register(healthRoutes, { pendingMigrations: () => pendingMigrations(db) });
   await app.register(heartbeatRoutes, { heartbeats, metrics, ratePerMinute: config.heartbeatRateLimit });
   await app.register(botRoutes, { bots, users, sessions });
-  await app.register(maintenanceRoutes, { maintenance: createMaintenanceService({ db, now }), users, sessions, render });
+  await app.register(maintenanceRoutes, { maintenance: createMaintenanceService({ db, now, quotas: config.quotas }), users, sessions, render });
   const apiKeys = createApiKeyService({ db });
   await app.register(apiKeyRoutes, { users, sessions, keys: apiKeys });
   const plugin = createPluginPackage(deps.pluginDir ?? DEFAULT_PLUGIN_DIR, `${config.publicUrl}/api`);
@@ -111,7 +112,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(legalPages, { config, render });
   await app.register(docsRoutes);
   // Alert channels (spec §12); "Send a test" delivers through the same path as the outbox worker.
-  const channels = createChannelService({ db, now, delivery: appChannelDelivery(app, config, db) });
+  const channels = createChannelService({ db, now, quotas: config.quotas, delivery: appChannelDelivery(app, config, db) });
   await app.register(dashboardRoutes, {
     latestPluginVersion: currentPluginVersion(plugin, app),
     pluginDownloadUrl: PLUGIN_DOWNLOAD_PATH,

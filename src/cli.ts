@@ -16,10 +16,11 @@ async function main(argv: string[]): Promise<number> {
     return argv.length === 0 ? 1 : 0;
   }
   const command = parseCommand(argv);
-  const db = await openCliDatabase(loadConfig());
+  const config = loadConfig();
+  const db = await openCliDatabase(config);
   try {
     if (command.name !== 'migrate') await migrate(db);
-    print(await runCommand({ db, now: () => new Date() }, command));
+    print(await runCommand({ db, now: () => new Date(), quotas: config.quotas }, command));
     return 0;
   } finally {
     await db.close();

@@ -4,10 +4,12 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { parseDuration } from './domain/duration.ts';
+import { redact } from './domain/redact.ts';
 import { DEFAULT_FLIP_BATCH } from './domain/alert-rules.ts';
 import { parseEmail } from './domain/email-address.ts';
 
 export type SignupMode = 'open' | 'verify' | 'closed';
+import { DEFAULT_QUOTAS, QUOTA_SETTINGS, type Quotas } from './domain/quotas.ts';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -45,6 +47,8 @@ export interface Config {
   readonly authFailureLimit: number;
   /** Self sign-up: open, closed (accounts only from the CLI), or verify (log-in after the address confirms a link). */
   readonly signup: SignupMode;
+  /** Per-owner limits on bots, weekly maintenance windows and channels (admins exempt). */
+  readonly quotas: Quotas;
   readonly metricsToken: string | undefined;
   readonly smtpUrl: string | undefined;
   readonly mailFrom: string;
@@ -232,6 +236,11 @@ export function loadConfig(env: Env = process.env): Config {
     requestTimeoutMs: duration('REQUEST_TIMEOUT', '30s', 1000),
     authFailureLimit: integer('AUTH_FAILURE_LIMIT', 100, 1, 1_000_000),
     signup: oneOf<SignupMode>('SIGNUP', ['open', 'verify', 'closed'], 'open'),
+    quotas: Object.freeze({
+      bots: integer(QUOTA_SETTINGS.bots, DEFAULT_QUOTAS.bots, 1, 1_000_000),
+      schedules: integer(QUOTA_SETTINGS.schedules, DEFAULT_QUOTAS.schedules, 1, 100_000),
+      channels: integer(QUOTA_SETTINGS.channels, DEFAULT_QUOTAS.channels, 1, 100_000),
+    }),
     metricsToken: read('METRICS_TOKEN'),
     smtpUrl: url('SMTP_URL', ['smtp:', 'smtps:']),
     mailFrom: read('MAIL_FROM') ?? 'AgentDesk <alerts@agentdesk.localhost>',
@@ -275,9 +284,4 @@ function trustProxy(raw: string | undefined): boolean | number | string[] {
     );
   }
   return entries;
-}
-
-/** Hides a password inside a connection URL before it reaches a message or a log. */
-export function redact(raw: string): string {
-  return raw.replace(/\/\/([^:/@]+):([^@]*)@/, '//$1:***@');
 }

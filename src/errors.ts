@@ -40,3 +40,10 @@ export class ConflictError extends AppError {
     super(409, message);
   }
 }
+
+/** An owner at one of their per-account limits (src/domain/quotas.ts): 403, with the way on in the message. */
+export class QuotaExceededError extends AppError {
+  constructor(message: string) {
+    super(403, message);
+  }
+}

@@ -2,10 +2,9 @@
 // (finding 8 of issue 9). Same authentication as the bots API: a Bearer key, or the dashboard's
 // session cookie with the CSRF header on DELETE. The key values themselves are never shown again.
 import type { FastifyInstance } from 'fastify';
-import { errorSchema, ownerSecurity } from '../bots/bot-schemas.ts';
 import { csrfForCookieAuth, requireOwner } from '../http/authenticate.ts';
 import { text } from '../http/text-schemas.ts';
-import { successAnswer } from '../http/schemas.ts';
+import { errorSchema, ownerSecurity, successAnswer } from '../http/schemas.ts';
 import { apiKeyToJson, type ApiKeyService } from './api-key-service.ts';
 import type { SessionService } from './session-service.ts';
 import type { UserService } from './user-service.ts';

@@ -25,7 +25,7 @@ import { slackMessage, webhookRequest } from './channel-messages.ts';
 import { composeMail, composeSettings, type ComposeDeps } from './compose-mail.ts';
 import { loadEmailTemplates } from './email-templates.ts';
 import { createMailTransport, type MailTransport } from './mail-transport.ts';
-import type { AlertLog } from './sweep.ts';
+import type { AlertLog } from './alert-types.ts';
 
 export type DeliveryOutcome = 'sent' | 'retry' | 'failed' | 'dropped';
 

@@ -4,7 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { SessionService } from '../accounts/session-service.ts';
 import type { UserService } from '../accounts/user-service.ts';
-import { errorSchema, ownerErrors, ownerSecurity } from '../bots/bot-schemas.ts';
+import { errorSchema, ownerErrors, ownerSecurity } from '../http/schemas.ts';
 import { csrfForCookieAuth, requireOwner } from '../http/authenticate.ts';
 import { text } from '../http/text-schemas.ts';
 import { successAnswer } from '../http/schemas.ts';

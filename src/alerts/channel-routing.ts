@@ -18,7 +18,7 @@ import type { Queryable } from '../db/database.ts';
 import { announcedKey, selectAnnouncedChannels, selectOwnersChannels, type ChannelRow, type NewChannelMail } from '../db/channels.ts';
 import type { NewNotification } from '../db/outbox.ts';
 import { alertGroupKey, channelRowGroups } from '../domain/alert-grouping.ts';
-import type { SitePayload } from './sweep.ts';
+import type { SitePayload } from './alert-types.ts';
 
 /** A channel's row, with the group it joins under ALERT_GROUP_WINDOW (null: never grouped). */
 export type RoutedChannelMail = NewChannelMail & { groupKey: string | null; payload: { sites: SitePayload[]; escalate?: true } };

@@ -18,6 +18,8 @@ import { listOwnedBots } from '../db/bots.ts';
 import { findUserById } from '../db/users.ts';
 import { formatSeconds, maskUrl, parseChannelInput, type ChannelInput } from '../domain/channel-input.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
+import { DEFAULT_QUOTAS, type Quotas } from '../domain/quotas.ts';
+import { createWithinQuota } from '../accounts/quotas.ts';
 import type { ChannelDelivery, DeliveryOutcome } from './channel-delivery.ts';
 import { newWebhookSecret } from './channel-messages.ts';
 import { DEFAULT_LEASE_MS } from './delivery.ts';
@@ -27,6 +29,8 @@ export interface ChannelServiceDeps {
   /** The delivery path "Send a test" uses (the worker's own, built by the app on first use). */
   delivery: () => Promise<ChannelDelivery>;
   now?: () => Date;
+  /** Per-owner limits (admins exempt): channels count, the account email's included. */
+  quotas?: Quotas;
 }
 
 /** A channel as the API and the pages show it: URLs masked, the secret never. */
@@ -63,7 +67,7 @@ const TEST_WORDS: Record<DeliveryOutcome, string> = {
   dropped: 'Not sent.',
 };
 
-export function createChannelService({ db, delivery, now = () => new Date() }: ChannelServiceDeps) {
+export function createChannelService({ db, delivery, now = () => new Date(), quotas = DEFAULT_QUOTAS }: ChannelServiceDeps) {
   async function owned(ownerId: string, id: string): Promise<ChannelRow> {
     // Not a uuid: no channel has it (and PostgreSQL would refuse the comparison).
     const channel = UUID.test(id) ? await findChannel(db, ownerId, id) : undefined;
@@ -102,8 +106,8 @@ export function createChannelService({ db, delivery, now = () => new Date() }: C
       const input = parsed.value;
       await checkBots(ownerId, input);
       const secret = input.kind === 'webhook' ? newWebhookSecret() : null;
-      const channel = await insertChannel(
-        db,
+      const channel = await createWithinQuota(db, quotas, 'channels', ownerId, (tx) => insertChannel(
+        tx,
         ownerId,
         {
           kind: input.kind!,
@@ -115,7 +119,7 @@ export function createChannelService({ db, delivery, now = () => new Date() }: C
           enabled: input.enabled ?? true,
         },
         now(),
-      );
+      ));
       return { channel: channelToJson(channel), ...(secret ? { secret } : {}) };
     },
 

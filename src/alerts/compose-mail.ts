@@ -9,7 +9,7 @@ import { REMINDERS_STOP_AFTER_MS } from '../domain/alert-rules.ts';
 import { DIAGNOSES, DIAGNOSIS_ADVICE, isDiagnosis, type Diagnosis } from '../domain/probe-diagnosis.ts';
 import type { EmailName, EmailTemplates } from './email-templates.ts';
 import { LINK_LIFETIME_MS, signLink } from './signed-links.ts';
-import type { SitePayload } from './sweep.ts';
+import type { SitePayload } from './alert-types.ts';
 
 export interface MailMessage {
   from: string;

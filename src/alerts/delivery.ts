@@ -20,7 +20,7 @@ import { observeSentDigest, type AlertMetrics } from './alert-metrics.ts';
 import type { ChannelDelivery } from './channel-delivery.ts';
 import { composeMail, type ComposeDeps } from './compose-mail.ts';
 import type { MailTransport } from './mail-transport.ts';
-import type { AlertLog } from './sweep.ts';
+import type { AlertLog } from './alert-types.ts';
 
 export interface DeliveryDeps {
   db: Database;

@@ -10,18 +10,18 @@
 //    stale mail goes out; a site that reported meanwhile is never mentioned;
 //  - bots in a window never count towards a storm (§7).
 import type { Queryable } from '../db/database.ts';
-import { markEndingNoticed, selectEndingWindows, selectMaintenanceFacts } from '../db/maintenance.ts';
+import { markEndingNoticed, selectEndingWindows, selectMaintenanceEnds } from '../db/maintenance.ts';
 import { enqueueMail } from '../db/outbox.ts';
 import { groupByOwner } from '../domain/alert-rules.ts';
-import { ENDING_NOTICE_MS, endingNoticeDue, inMaintenance } from '../domain/maintenance.ts';
+import { ENDING_NOTICE_MS, endingNoticeDue } from '../domain/maintenance.ts';
 
 /** The detail a site flipped during a window carries instead of a probe's verdict. */
 export const MAINTENANCE_DETAIL = 'We did not check the site: it was in a maintenance window.';
 
 /** Which of these bots are in a maintenance window at `now`. */
 export async function botsInMaintenance(tx: Queryable, botIds: readonly string[], now: Date): Promise<Set<string>> {
-  const facts = await selectMaintenanceFacts(tx, [...new Set(botIds)]);
-  return new Set([...facts].filter(([, fact]) => inMaintenance(fact, now)).map(([id]) => id));
+  const ends = await selectMaintenanceEnds(tx, botIds, now);
+  return new Set([...ends].filter(([, until]) => until !== null).map(([id]) => id));
 }
 
 /**

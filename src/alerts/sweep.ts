@@ -83,14 +83,10 @@ import { alertGroupKey, isGroupedKind } from '../domain/alert-grouping.ts';
 import { enqueueGrouped } from './alert-groups.ts';
 import { readIngestResumedAt } from './ingest-liveness.ts';
 import { routeToChannels } from './channel-routing.ts';
+import type { AlertLog, SitePayload } from './alert-types.ts';
 import { holdEpisodesForMaintenance, releaseEpisodes, selectHeldEpisodes } from '../db/maintenance.ts';
 import { botsInMaintenance, MAINTENANCE_DETAIL, queueEndingNotices } from './maintenance-sweep.ts';
 
-export interface AlertLog {
-  info(details: object, message: string): void;
-  warn(details: object, message: string): void;
-  error(details: object, message: string): void;
-}
 
 export interface SweepDeps {
   db: Database;
@@ -152,23 +148,6 @@ export interface SweepResult {
   groupsClosed: number;
 }
 
-/** One site as it appears in a mail's payload (rendered at send time). */
-export interface SitePayload {
-  id: string;
-  name: string;
-  site_url: string | null;
-  plugin_version: string | null;
-  last_seen_at: string;
-  recovered_at?: string;
-  reminder?: number;
-  diagnosis?: Diagnosis | null;
-  diagnosis_detail?: string | null;
-  /** The "maintenance window ends in a day" mail: when the window ends, and why it was opened. */
-  maintenance_until?: string;
-  maintenance_reason?: string | null;
-  /** When the sweep decided to announce this site (the delay metric counts from here). */
-  decided_at?: string;
-}
 
 interface Item {
   userId: string;

@@ -1,11 +1,11 @@
 // The JSON shape of a bot for its owner: the seed's fields plus the contract's, never the token
 // or its hash.
-import type { BotRow } from '../db/bots.ts';
+import type { MaintainedBot } from './bot-maintenance.ts';
 import { effectiveStatus } from '../domain/connection-status.ts';
 import { currentDiagnosis } from '../domain/probe-diagnosis.ts';
 
 /** `alertPendingUntil`: the end of the open alert group this bot's mail waits in (ALERT_GROUP_WINDOW). */
-export function botToJson(bot: BotRow, alertPendingUntil: Date | null = null) {
+export function botToJson(bot: MaintainedBot, alertPendingUntil: Date | null = null) {
   return {
     id: bot.id,
     user_id: bot.user_id,

@@ -4,22 +4,13 @@
 import type { FastifyInstance } from 'fastify';
 import type { SessionService } from '../accounts/session-service.ts';
 import type { UserService } from '../accounts/user-service.ts';
-import type { BotRow } from '../db/bots.ts';
+import type { MaintainedBot } from './bot-maintenance.ts';
 import { effectiveStatus } from '../domain/connection-status.ts';
 import { csrfForCookieAuth, requireOwner } from '../http/authenticate.ts';
 import { sendError } from '../http/error-handler.ts';
-import { errorAnswer, successAnswer, unavailableAnswer } from '../http/schemas.ts';
+import { errorAnswer, errorSchema, ownerErrors, ownerSecurity, successAnswer, unavailableAnswer } from '../http/schemas.ts';
 import { botToJson } from './bot-json.ts';
-import {
-  botJsonSchema,
-  botWithTokenSchema,
-  createBotBodySchema,
-  errorSchema,
-  idParamsSchema,
-  ownerErrors,
-  ownerSecurity,
-  updateBotBodySchema,
-} from './bot-schemas.ts';
+import { botJsonSchema, botWithTokenSchema, createBotBodySchema, idParamsSchema, updateBotBodySchema } from './bot-schemas.ts';
 import type { BotService } from './bot-service.ts';
 
 export interface BotRouteDeps {
@@ -133,7 +124,7 @@ export async function botRoutes(app: FastifyInstance, { bots, users, sessions }:
     schema: { tags: ['bots'], summary, security: ownerSecurity, ...schema },
   });
 
-  const withPendingAlert = async (bot: BotRow) => botToJson(bot, (await bots.alertPendingUntil([bot.id])).get(bot.id));
+  const withPendingAlert = async (bot: MaintainedBot) => botToJson(bot, (await bots.alertPendingUntil([bot.id])).get(bot.id));
 
   app.get(
     '/api/bots',

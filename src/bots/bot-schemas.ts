@@ -10,8 +10,6 @@ import { nullableText, text } from '../http/text-schemas.ts';
 const nullable = (type: string, extra: Record<string, unknown> = {}) => ({ type: [type, 'null'], ...extra });
 const time = { type: 'string', format: 'date-time' };
 
-export { errorSchema } from '../http/schemas.ts';
-
 export const botJsonSchema = {
   type: 'object',
   properties: {
@@ -102,7 +100,3 @@ export const idParamsSchema = {
   properties: { id: { type: 'string', description: 'The bot id (uuid)' } },
   required: ['id'],
 } as const;
-
-export const ownerSecurity: Array<Record<string, string[]>> = [{ bearerKey: [] }, { sessionCookie: [] }];
-
-export const ownerErrors = { 401: errorSchema, 404: errorSchema } as const;

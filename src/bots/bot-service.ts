@@ -16,15 +16,18 @@ import {
 import { selectAlertPendingUntil } from '../db/alert-groups.ts';
 import { listAlertMailsForBot } from '../db/outbox.ts';
 import { findUserByEmail } from '../db/users.ts';
-import { selectMaintenanceFacts } from '../db/maintenance.ts';
-import { maintenanceUntil } from '../domain/maintenance.ts';
+import { withMaintenanceEnds, type MaintainedBot } from './bot-maintenance.ts';
 import { parseBotInput } from '../domain/bot-input.ts';
 import { parseEmail } from '../domain/email-address.ts';
+import { DEFAULT_QUOTAS, type Quotas } from '../domain/quotas.ts';
+import { createWithinQuota } from '../accounts/quotas.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 
 export interface BotServiceDeps {
   db: Database;
   now?: () => Date;
+  /** Per-owner limits (admins exempt). */
+  quotas?: Quotas;
 }
 
 /** The public chat widget's configuration (GET /api/bots/config/:widgetKey). */
@@ -37,23 +40,13 @@ export interface WidgetConfig {
 }
 
 export interface CreatedBot {
-  bot: BotRow;
+  bot: MaintainedBot;
   /** The secret token: shown once, never stored. */
   token: string;
 }
 
-export function createBotService({ db, now = () => new Date() }: BotServiceDeps) {
-  /** The bots with maintenance_until = the end of the maintenance window they are in now, or null. */
-  async function withMaintenance(rows: BotRow[]): Promise<BotRow[]> {
-    if (rows.length === 0) return rows;
-    const facts = await selectMaintenanceFacts(db, rows.map((row) => row.id));
-    const at = now();
-    return rows.map((row) => {
-      const fact = facts.get(row.id);
-      const until = fact ? maintenanceUntil(fact, at) : null;
-      return { ...row, maintenance_until: until, maintenance_reason: until ? row.maintenance_reason : null };
-    });
-  }
+export function createBotService({ db, now = () => new Date(), quotas = DEFAULT_QUOTAS }: BotServiceDeps) {
+  const withMaintenance = async <T extends BotRow>(rows: T[]) => withMaintenanceEnds(db, rows, now());
   const one = async (row: BotRow) => (await withMaintenance([row]))[0]!;
 
   return {
@@ -75,10 +68,13 @@ export function createBotService({ db, now = () => new Date() }: BotServiceDeps)
         widgetKey: issueWidgetKey(),
       });
       const extra = { isActive: input.isActive, isTrained: input.isTrained, staleGraceSeconds: input.staleGraceSeconds };
-      if (Object.values(extra).every((value) => value === undefined)) return { bot: await insert(db), token: token.value };
-      // Fields the INSERT does not take are set in the same transaction.
-      const bot = await db.transaction(async (tx) => (await updateOwnedBot(tx, ownerId, (await insert(tx)).id, extra, now()))!);
-      return { bot, token: token.value };
+      const bot = await createWithinQuota(db, quotas, 'bots', ownerId, async (tx) => {
+        const inserted = await insert(tx);
+        if (Object.values(extra).every((value) => value === undefined)) return inserted;
+        // Fields the INSERT does not take are set in the same transaction.
+        return (await updateOwnedBot(tx, ownerId, inserted.id, extra, now()))!;
+      });
+      return { bot: await one(bot), token: token.value };
     },
 
     async createBotForEmail(ownerEmail: string, fields: Record<string, unknown>): Promise<CreatedBot> {
@@ -90,19 +86,19 @@ export function createBotService({ db, now = () => new Date() }: BotServiceDeps)
       return this.createBot(owner.id, fields);
     },
 
-    listBots: async (ownerId: string): Promise<BotRow[]> => withMaintenance(await listOwnedBots(db, ownerId)),
+    listBots: async (ownerId: string): Promise<MaintainedBot[]> => withMaintenance(await listOwnedBots(db, ownerId)),
 
     /** For the bots with an alert mail waiting in an open group: when it goes out at the latest. */
     alertPendingUntil: (botIds: readonly string[]): Promise<Map<string, Date>> => selectAlertPendingUntil(db, botIds),
 
-    async getBot(ownerId: string, botId: string): Promise<BotRow> {
+    async getBot(ownerId: string, botId: string): Promise<MaintainedBot> {
       const bot = await findOwnedBot(db, ownerId, botId);
       if (!bot) throw new NotFoundError('Bot not found');
       return one(bot);
     },
 
     /** Changes the given fields (partial: absent fields are kept). muted_until is an ISO time or null. */
-    async updateBot(ownerId: string, botId: string, fields: Record<string, unknown>): Promise<BotRow> {
+    async updateBot(ownerId: string, botId: string, fields: Record<string, unknown>): Promise<MaintainedBot> {
       const parsed = parseBotInput(fields, { partial: true });
       if (!parsed.ok) throw new ValidationError(parsed.message);
       const changes: BotChanges = { ...parsed.value };
@@ -113,10 +109,10 @@ export function createBotService({ db, now = () => new Date() }: BotServiceDeps)
     },
 
     /** Mutes the bot's owner alerts until `until`, never shortening a longer mute (null unmutes). */
-    async muteBot(ownerId: string, botId: string, until: Date | null): Promise<BotRow> {
+    async muteBot(ownerId: string, botId: string, until: Date | null): Promise<MaintainedBot> {
       const bot = await muteOwnedBot(db, ownerId, botId, until, now());
       if (!bot) throw new NotFoundError('Bot not found');
-      return bot;
+      return one(bot);
     },
 
     async deleteBot(ownerId: string, botId: string): Promise<void> {

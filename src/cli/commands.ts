@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { createUserService } from '../accounts/user-service.ts';
 import { createBotService } from '../bots/bot-service.ts';
+import type { Quotas } from '../domain/quotas.ts';
 import type { Database } from '../db/database.ts';
 import { migrate } from '../db/migrate.ts';
 import { ValidationError } from '../errors.ts';
@@ -20,6 +21,8 @@ PostgreSQL under DATA_DIR (default ./data): the running service's, or started fo
 export interface CommandDeps {
   db: Database;
   now: () => Date;
+  /** The operator's per-owner limits (the CLI creates bots under the same ones as the API). */
+  quotas: Quotas;
 }
 
 type Options = Record<string, { type: 'string' | 'boolean' }>;

@@ -12,7 +12,7 @@ import { chartStart, renderHeartbeatChart } from './heartbeat-chart.ts';
 import { listQueryString, pageLinks, pageWindow, parseListQuery } from './list-query.ts';
 import { requireViewer, type PageRenderer } from './session-hooks.ts';
 import { STATUS_OPTIONS, alertMailView, botView, eventView, isBeingChecked } from './view-models.ts';
-import type { BotRow } from '../db/bots.ts';
+import type { MaintainedBot } from '../bots/bot-maintenance.ts';
 
 export const PAGE_SIZE = 20;
 /** The list is paged by OFFSET: a bound on how far a link may skip. */
@@ -90,7 +90,7 @@ export async function botPages(app: FastifyInstance, deps: BotPageDeps) {
   const { bots, sessions, render, now, pluginDownloadUrl } = deps;
   const probeStaleAfterMs = deps.config.probe ? deps.config.staleAfterMs : undefined;
   /** The bot as its page shows it, with "checking" while a silent site is being nudged. */
-  const pageBotView = (bot: BotRow, at: Date, timeZone: string) => ({ ...botView(bot, at, timeZone), checking: isBeingChecked(bot, probeStaleAfterMs, at) });
+  const pageBotView = (bot: MaintainedBot, at: Date, timeZone: string) => ({ ...botView(bot, at, timeZone), checking: isBeingChecked(bot, probeStaleAfterMs, at) });
   const viewer = requireViewer(sessions);
   const csrf = app.csrfProtection;
   const zone = (request: FastifyRequest) => request.viewer!.timezone;

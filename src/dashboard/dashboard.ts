@@ -65,5 +65,5 @@ export async function dashboardRoutes(app: FastifyInstance, deps: DashboardDeps)
   });
   await app.register(botPages, { config, bots, sessions, render, now, pluginDownloadUrl });
   if (deps.channels) await app.register(channelPages, { channels: deps.channels, sessions, render });
-  await app.register(fleetRoutes, { fleet: createFleetService({ db, latestPluginVersion: deps.latestPluginVersion }), sessions, render, now });
+  await app.register(fleetRoutes, { fleet: createFleetService({ db, latestPluginVersion: deps.latestPluginVersion, now }), sessions, render, now });
 }

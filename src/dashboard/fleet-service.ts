@@ -5,11 +5,13 @@ import type { Database } from '../db/database.ts';
 import { listFleetPage, type FleetBotRow, type FleetFilter } from '../db/fleet.ts';
 import { readFleetSummary, type FleetSummary, type VersionCount } from '../db/fleet-summary.ts';
 import { compareVersions, newestVersion } from '../domain/versions.ts';
+import { withMaintenanceEnds, type MaintainedBot } from '../bots/bot-maintenance.ts';
 
 export interface FleetServiceDeps {
   db: Database;
   /** The current plugin release; when unknown, the newest version any site reports. */
   latestPluginVersion?: string;
+  now: () => Date;
 }
 
 export interface VersionShare extends VersionCount {
@@ -31,7 +33,7 @@ export interface FleetOverview {
 
 const share = (count: number, of: number) => (of ? Math.round((count / of) * 1000) / 10 : 0);
 
-export function createFleetService({ db, latestPluginVersion }: FleetServiceDeps) {
+export function createFleetService({ db, latestPluginVersion, now }: FleetServiceDeps) {
   return {
     /** The fleet's counts and version distributions (every site by the version it last reported). */
     async overview(): Promise<FleetOverview> {
@@ -53,9 +55,10 @@ export function createFleetService({ db, latestPluginVersion }: FleetServiceDeps
     },
 
     /** One page of connections, newest activity first, and whether another page follows. */
-    async connections(filter: FleetFilter): Promise<{ rows: FleetBotRow[]; hasNext: boolean }> {
+    async connections(filter: FleetFilter): Promise<{ rows: MaintainedBot<FleetBotRow>[]; hasNext: boolean }> {
       const rows = await listFleetPage(db, { ...filter, limit: filter.limit + 1 });
-      return { rows: rows.slice(0, filter.limit), hasNext: rows.length > filter.limit };
+      // In maintenance as the owner's own pages say it: weekly windows included.
+      return { rows: await withMaintenanceEnds(db, rows.slice(0, filter.limit), now()), hasNext: rows.length > filter.limit };
     },
   };
 }

@@ -8,8 +8,7 @@
 import type { FastifyInstance } from 'fastify';
 import { SESSION_TTL_MS } from '../accounts/session-service.ts';
 import type { Config, LegalPage } from '../config.ts';
-import { HEARTBEAT_HISTORY_DAYS } from '../db/bots.ts';
-import { PROBE_HISTORY_DAYS } from '../db/probes.ts';
+import { HEARTBEAT_HISTORY_DAYS, PROBE_HISTORY_DAYS } from '../domain/retention.ts';
 import { REMINDERS_STOP_AFTER_MS } from '../domain/alert-rules.ts';
 import { formatDuration } from '../domain/duration.ts';
 import { outboundSettings } from '../outbound/outbound-settings.ts';

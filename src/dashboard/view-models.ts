@@ -1,5 +1,6 @@
 // Turns rows into what the templates print: badges, "3 minutes ago" with the exact time in the
 // owner's zone, and site links only for http(s) URLs. Templates escape every value they print.
+import type { MaintainedBot } from '../bots/bot-maintenance.ts';
 import type { BotRow, ConnectionEventRow } from '../db/bots.ts';
 import type { BotAlertMail } from '../db/outbox.ts';
 import { isStale } from '../domain/alert-rules.ts';
@@ -49,7 +50,7 @@ export function isBeingChecked(bot: BotRow, probeStaleAfterMs: number | undefine
   return isStale({ lastActivity: bot.wordpress_last_activity, graceSeconds: bot.stale_grace_seconds }, probeStaleAfterMs, undefined, now);
 }
 
-export function botView(bot: BotRow, now: Date, timeZone: string) {
+export function botView(bot: MaintainedBot, now: Date, timeZone: string) {
   const status = effectiveStatus(bot);
   const muted = bot.muted_until && bot.muted_until.getTime() > now.getTime() ? moment(bot.muted_until, now, timeZone) : null;
   return {
@@ -80,7 +81,7 @@ export function botView(bot: BotRow, now: Date, timeZone: string) {
     graceMinutes: Math.round(bot.stale_grace_seconds / 60),
     grace: bot.stale_grace_seconds ? formatDuration(bot.stale_grace_seconds * 1000) : null,
     muted,
-    // Spec §12: in a maintenance window until then (BotService computed it, weekly windows included).
+    // In a maintenance window until then, weekly windows included (docs/alerts.md "Maintenance windows").
     maintenance: bot.maintenance_until && bot.maintenance_until.getTime() > now.getTime() ? moment(bot.maintenance_until, now, timeZone) : null,
     maintenanceReason: bot.maintenance_reason,
     ...probeView(bot, now, timeZone),

@@ -1,6 +1,7 @@
 // Plain SQL for bots, their connection events and hourly heartbeat counts, and the bot and owner
 // columns the alert statements share.
 import { CONNECTION_STATUSES, type ConnectionStatus, type StoredStatus } from '../domain/connection-status.ts';
+import { HEARTBEAT_HISTORY_DAYS } from '../domain/retention.ts';
 import type { Queryable } from './database.ts';
 
 export interface BotRow {
@@ -35,10 +36,10 @@ export interface BotRow {
   /** The last time a nudge woke this silent site (its WP-Cron runs only on visits). */
   probe_woke_at: Date | null;
   /**
-   * Read from the row: the one-off maintenance window's end (spec §12), possibly past. BotService
-   * replaces it with the end of the maintenance running now, weekly windows included, or null.
+   * The one-off maintenance window's end as stored, possibly past: not whether the bot is in
+   * maintenance now (weekly windows count too). That is MaintainedBot's maintenance_until.
    */
-  maintenance_until: Date | null;
+  one_off_maintenance_until: Date | null;
   maintenance_reason: string | null;
 }
 
@@ -47,7 +48,7 @@ export const BOT_COLUMNS = `id, user_id, name, description, token_prefix, widget
   welcome_message, is_active, is_trained, created_at, updated_at, wordpress_connected, wordpress_site_url,
   wordpress_plugin_version, wordpress_wp_version, wordpress_last_activity, connection_status, status_changed_at,
   stale_grace_seconds, muted_until, site_url_changed_at, diagnosis, diagnosis_detail, last_probe_at, probe_woke_at,
-  maintenance_until, maintenance_reason`;
+  maintenance_until AS one_off_maintenance_until, maintenance_reason`;
 
 /**
  * Spec §5's effective status (effectiveStatus in src/domain/connection-status.ts) as SQL over a
@@ -200,9 +201,6 @@ export async function recordHeartbeats(db: Queryable, writes: readonly Heartbeat
   );
   return new Map(rows.map((row) => [row.token_hash, { botId: row.id, isActive: row.is_active }]));
 }
-
-/** How long hourly heartbeat counts are kept: the dashboard charts the last 7 days. */
-export const HEARTBEAT_HISTORY_DAYS = 8;
 
 /** Deletes hourly counts older than the history window; returns how many rows went. */
 export async function pruneHeartbeatHistory(db: Queryable, now: Date): Promise<number> {

@@ -1,7 +1,7 @@
 // Plain SQL for maintenance windows (spec §12): the one-off window on the bots row, the owners'
 // weekly windows (maintenance_schedules), the episodes whose stale mail waits for a window to end,
 // and the facts the rule in src/domain/maintenance.ts needs per bot.
-import type { MaintenanceFacts, WeeklyWindow } from '../domain/maintenance.ts';
+import { maintenanceEnds, type RunningOccurrence, type WeeklyWindow } from '../domain/maintenance.ts';
 import { alertBotColumns, isUuid, type AlertBotRow } from './bots.ts';
 import type { Queryable } from './database.ts';
 
@@ -91,36 +91,65 @@ export async function deleteSchedule(db: Queryable, ownerId: string, id: string)
 }
 
 /**
- * Per bot: its one-off window, the weekly windows covering it, its owner's time zone and when its
- * maintenance was last ended early.
+ * The occurrences of weekly windows running at $1, for the owners in $2 and the windows of all
+ * their bots or of the bots in $3: the SQL twin of runningOccurrences in src/domain/maintenance.ts
+ * (tests/db/maintenance-occurrences.test.ts checks that they agree). PostgreSQL's zone arithmetic
+ * runs once per window here, so no per-window work is left for the event loop.
+ *  1. `now` as the owner's local wall time, and each of the 9 local dates back to 8 days ago
+ *     (a 7-day window begun last week still runs) that falls on the window's weekday;
+ *  2. that date at the window's local start, read in the owner's zone: a time skipped by a DST
+ *     change moves forward by the gap, a repeated one is its standard-time instant (as in luxon);
+ *  3. running when it began at or before `now` and ends (duration of real time) after it.
  */
-export async function selectMaintenanceFacts(db: Queryable, botIds: readonly string[]): Promise<Map<string, MaintenanceFacts>> {
-  if (botIds.length === 0) return new Map();
-  const { rows } = await db.query<{
-    id: string;
-    maintenance_until: Date | null;
-    maintenance_ended_at: Date | null;
-    timezone: string;
-    weekly: Array<WeeklyWindow & { createdAt: string }>;
-  }>(
-    `SELECT b.id, b.maintenance_until, b.maintenance_ended_at, u.timezone,
-            COALESCE((SELECT json_agg(json_build_object('weekday', s.weekday, 'startMinute', s.start_minute, 'durationMinutes', s.duration_minutes,
-                                                        'createdAt', s.created_at))
-                      FROM maintenance_schedules s WHERE s.user_id = b.user_id AND (s.bot_id IS NULL OR s.bot_id = b.id)), '[]'::json) AS weekly
-     FROM bots b JOIN users u ON u.id = b.user_id WHERE b.id = ANY($1::uuid[])`,
-    [botIds],
+const RUNNING_OCCURRENCES = `
+  SELECT s.user_id, s.bot_id, s.created_at, o.starts_at, o.starts_at + s.duration_minutes * interval '1 minute' AS until
+  FROM maintenance_schedules s JOIN users u ON u.id = s.user_id
+  CROSS JOIN LATERAL (
+    SELECT ((($1::timestamptz AT TIME ZONE u.timezone)::date - back) + s.start_minute * interval '1 minute') AT TIME ZONE u.timezone AS starts_at
+    FROM generate_series(0, 8) AS back
+    WHERE extract(isodow FROM ($1::timestamptz AT TIME ZONE u.timezone)::date - back) = s.weekday
+  ) o
+  WHERE s.user_id = ANY($2::uuid[]) AND (s.bot_id IS NULL OR s.bot_id = ANY($3::uuid[]))
+    AND o.starts_at <= $1 AND $1 < o.starts_at + s.duration_minutes * interval '1 minute'`;
+
+export interface OccurrenceRow {
+  user_id: string;
+  bot_id: string | null;
+  created_at: Date;
+  starts_at: Date;
+  until: Date;
+}
+
+/** The running occurrences of these owners' weekly windows (all-bots ones, and these bots' own). */
+export async function selectRunningOccurrences(db: Queryable, now: Date, ownerIds: readonly string[], botIds: readonly string[]): Promise<OccurrenceRow[]> {
+  if (ownerIds.length === 0) return [];
+  const { rows } = await db.query<OccurrenceRow>(RUNNING_OCCURRENCES, [now, ownerIds, botIds]);
+  return rows;
+}
+
+/**
+ * Per bot: when the maintenance it is in at `now` ends, or null when it is in none (the rule is
+ * maintenanceEnds in src/domain/maintenance.ts). Two reads, the bots and then the running
+ * occurrences of their owners' windows, so the work grows with bots + windows: a join per bot
+ * would repeat every "all bots" window once per bot.
+ */
+export async function selectMaintenanceEnds(db: Queryable, botIds: readonly string[], now: Date): Promise<Map<string, Date | null>> {
+  const ids = [...new Set(botIds)];
+  if (ids.length === 0) return new Map();
+  const { rows: bots } = await db.query<{ id: string; user_id: string; maintenance_until: Date | null; maintenance_ended_at: Date | null }>(
+    'SELECT id, user_id, maintenance_until, maintenance_ended_at FROM bots WHERE id = ANY($1::uuid[])',
+    [ids],
   );
-  return new Map(
-    rows.map((row) => [
-      row.id,
-      {
-        oneOffUntil: row.maintenance_until,
-        weekly: row.weekly.map((window) => ({ ...window, createdAt: new Date(window.createdAt) })),
-        zone: row.timezone,
-        endedAt: row.maintenance_ended_at,
-      },
-    ]),
-  );
+  const owners = new Map<string, { allBots: RunningOccurrence[]; byBot: Map<string, RunningOccurrence[]> }>();
+  for (const bot of bots) if (!owners.has(bot.user_id)) owners.set(bot.user_id, { allBots: [], byBot: new Map() });
+  for (const row of await selectRunningOccurrences(db, now, [...owners.keys()], ids)) {
+    const owner = owners.get(row.user_id)!;
+    const occurrence = { startsAt: row.starts_at, until: row.until, createdAt: row.created_at };
+    if (row.bot_id === null) owner.allBots.push(occurrence);
+    else owner.byBot.set(row.bot_id, [...(owner.byBot.get(row.bot_id) ?? []), occurrence]);
+  }
+  const states = bots.map((bot) => ({ id: bot.id, ownerId: bot.user_id, oneOffUntil: bot.maintenance_until, endedAt: bot.maintenance_ended_at }));
+  return maintenanceEnds(states, owners, now);
 }
 
 /** Marks these episodes' stale mail as waiting for the end of a maintenance window. */

@@ -1,10 +1,16 @@
 // Chooses the database from the configuration: the PostgreSQL server of DATABASE_URL when it is
 // set, otherwise the embedded PostgreSQL that this process runs under DATA_DIR.
-import type { Config } from '../config.ts';
 import type { Database } from './database.ts';
 import { startEmbeddedPostgres } from './embedded-postgres.ts';
 import { openPgDatabase } from './pg-driver.ts';
 import { upgradeFromPglite } from './pglite-upgrade.ts';
+
+/** What opening the database needs from the configuration (src/config.ts validates it). */
+export interface DatabaseSettings {
+  databaseUrl: string | undefined;
+  databasePoolSize: number;
+  dataDir: string;
+}
 
 export interface OpenDatabaseOptions {
   onError?: (error: Error) => void;
@@ -13,7 +19,7 @@ export interface OpenDatabaseOptions {
 }
 
 export async function openDatabase(
-  config: Pick<Config, 'databaseUrl' | 'databasePoolSize' | 'dataDir'>,
+  config: DatabaseSettings,
   options: OpenDatabaseOptions = {},
 ): Promise<Database> {
   if (config.databaseUrl) {

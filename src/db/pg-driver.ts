@@ -1,6 +1,6 @@
 // PostgreSQL through a pg pool: the server of DATABASE_URL, or the embedded one (src/db/embedded-postgres.ts).
 import pg from 'pg';
-import { redact } from '../config.ts';
+import { redact } from '../domain/redact.ts';
 import { mapDriverError, type Database, type Queryable, type QueryOptions, type QueryResult, type Session } from './database.ts';
 
 // count(*) and bigint columns arrive as JavaScript numbers (every count we keep fits in 2^53).

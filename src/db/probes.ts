@@ -1,6 +1,7 @@
 // Plain SQL for site probes (spec §11): the site_probes queue, the per-host limit, and the
 // diagnosis columns on bots and alert_episodes. Sweep functions take the sweep's transaction.
 import type { ProbeAnswer, ProbeResult } from '../domain/probe-diagnosis.ts';
+import { PROBE_HISTORY_DAYS } from '../domain/retention.ts';
 import type { Queryable } from './database.ts';
 
 export interface ProbeRow {
@@ -258,9 +259,6 @@ export async function recordProbeAnswer(db: Queryable, id: number, attempt: numb
   );
   return result.rowCount > 0;
 }
-
-/** Probes are worth keeping this long: reminders stop after 7 days, everything else is judged in minutes. */
-export const PROBE_HISTORY_DAYS = 8;
 
 /**
  * Keeps the probe tables bounded (an idle site is nudged after every silence): deletes probes older

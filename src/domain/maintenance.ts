@@ -63,33 +63,49 @@ export function formatStartMinute(startMinute: number): string {
   return `${String(Math.floor(startMinute / 60)).padStart(2, '0')}:${String(startMinute % 60).padStart(2, '0')}`;
 }
 
+/** One occurrence of a weekly window: when it starts and ends (real time). */
+export interface Occurrence {
+  startsAt: Date;
+  until: Date;
+}
+
 /**
- * The occurrence of a weekly window that is running at `now` in `zone`, or undefined. Each week's
- * occurrence starts at the local wall time on its weekday (see localStart for the skipped and the
- * repeated hour of a DST change) and lasts durationMinutes of real time.
- * Occurrences starting up to 8 local days back are considered, so a 7-day window that began last
- * week is still seen. An occurrence that began at or before `endedAt` was ended early by the owner
- * ("End maintenance now") and does not count; later ones do.
+ * Every occurrence of a weekly window running at `now` in `zone` (at most two, where a 7-day window
+ * meets next week's across a DST change). Each week's occurrence starts at the local wall time on
+ * its weekday (see localStart for the skipped and the repeated hour of a DST change) and lasts
+ * durationMinutes of real time. Occurrences starting up to 8 local days back are considered, so a
+ * 7-day window that began last week is still seen. This is the only place luxon's zone arithmetic
+ * runs for the "in maintenance now" question: callers compute it once per window, never per bot.
+ */
+export function runningOccurrences(window: WeeklyWindow, zone: string, now: Date): Occurrence[] {
+  const local = DateTime.fromJSDate(now, { zone });
+  if (!local.isValid) return [];
+  const running: Occurrence[] = [];
+  for (let back = 0; back <= 8; back++) {
+    const day = local.minus({ days: back });
+    if (day.weekday !== window.weekday) continue;
+    const startsAt = localStart(day, window.startMinute, zone);
+    const until = new Date(startsAt.getTime() + window.durationMinutes * 60_000);
+    if (startsAt.getTime() <= now.getTime() && now.getTime() < until.getTime()) running.push({ startsAt, until });
+  }
+  return running;
+}
+
+/**
+ * The occurrence of a weekly window that is running at `now` in `zone`, or undefined; of
+ * overlapping ones, the one that ends last. An occurrence that began at or before `endedAt` was
+ * ended early by the owner ("End maintenance now") and does not count; later ones do.
  */
 export function weeklyOccurrenceAt(
   window: WeeklyWindow,
   zone: string,
   now: Date,
   endedAt: Date | null = null,
-): { startsAt: Date; until: Date } | undefined {
-  const local = DateTime.fromJSDate(now, { zone });
-  if (!local.isValid) return undefined;
-  let found: { startsAt: Date; until: Date } | undefined;
-  for (let back = 0; back <= 8; back++) {
-    const day = local.minus({ days: back });
-    if (day.weekday !== window.weekday) continue;
-    const startsAt = localStart(day, window.startMinute, zone);
-    const until = new Date(startsAt.getTime() + window.durationMinutes * 60_000);
-    if (endedAt && startsAt.getTime() <= endedAt.getTime()) continue;
-    if (startsAt.getTime() <= now.getTime() && now.getTime() < until.getTime()) {
-      // Of overlapping occurrences, the one that ends last.
-      if (!found || until > found.until) found = { startsAt, until };
-    }
+): Occurrence | undefined {
+  let found: Occurrence | undefined;
+  for (const occurrence of runningOccurrences(window, zone, now)) {
+    if (endedAt && occurrence.startsAt.getTime() <= endedAt.getTime()) continue;
+    if (!found || occurrence.until > found.until) found = occurrence;
   }
   return found;
 }
@@ -119,12 +135,15 @@ export function nextWeeklyStart(window: WeeklyWindow, zone: string, now: Date): 
   return undefined;
 }
 
+/** A weekly window with when it was added (a window added after an early end still counts). */
+export type ScheduledWindow = WeeklyWindow & { createdAt?: Date };
+
 /** What decides whether one bot is in maintenance. */
 export interface MaintenanceFacts {
   /** The bot's one-off window, if any (may be over). */
   oneOffUntil: Date | null;
   /** Weekly windows that cover this bot (its own and its owner's "all bots" ones), with when each was added. */
-  weekly: readonly (WeeklyWindow & { createdAt?: Date })[];
+  weekly: readonly ScheduledWindow[];
   /** The owner's IANA time zone. */
   zone: string;
   /**
@@ -134,24 +153,90 @@ export interface MaintenanceFacts {
   endedAt?: Date | null;
 }
 
+/** A running occurrence with when its window was added. */
+export type RunningOccurrence = Occurrence & { createdAt?: Date };
+
+/** The running occurrences of these windows at `now`, each with when its window was added. */
+export function runningOf(windows: readonly ScheduledWindow[], zone: string, now: Date): RunningOccurrence[] {
+  return windows.flatMap((window) => runningOccurrences(window, zone, now).map((occurrence) => ({ ...occurrence, createdAt: window.createdAt })));
+}
+
+/**
+ * The latest end among running occurrences that an early end at `endedAt` left alone: an
+ * occurrence begun by then no longer counts, unless its window was added after the end.
+ */
+function latestSurvivingEnd(occurrences: readonly RunningOccurrence[], endedAt: Date | null | undefined): Date | null {
+  let until: Date | null = null;
+  for (const occurrence of occurrences) {
+    const endedEarly = endedAt && !(occurrence.createdAt && occurrence.createdAt > endedAt) && occurrence.startsAt.getTime() <= endedAt.getTime();
+    if (!endedEarly && (!until || occurrence.until > until)) until = occurrence.until;
+  }
+  return until;
+}
+
+const later = (a: Date | null, b: Date | null): Date | null => (a && (!b || a > b) ? a : b);
+const runningOneOff = (until: Date | null, now: Date): Date | null => (until && until.getTime() > now.getTime() ? until : null);
+
 /**
  * When the maintenance the bot is in at `now` ends, or null when it is in none. Windows that
  * overlap or touch are one maintenance: the latest end among those running now (and any window
  * that begins before that end is not chained: a site silent at the first end is alerted then).
  */
 export function maintenanceUntil(facts: MaintenanceFacts, now: Date): Date | null {
-  let until: Date | null = facts.oneOffUntil && facts.oneOffUntil.getTime() > now.getTime() ? facts.oneOffUntil : null;
-  for (const window of facts.weekly) {
-    const endedAt = facts.endedAt && !(window.createdAt && window.createdAt > facts.endedAt) ? facts.endedAt : null;
-    const occurrence = weeklyOccurrenceAt(window, facts.zone, now, endedAt);
-    if (occurrence && (!until || occurrence.until > until)) until = occurrence.until;
-  }
-  return until;
+  return later(runningOneOff(facts.oneOffUntil, now), latestSurvivingEnd(runningOf(facts.weekly, facts.zone, now), facts.endedAt));
 }
 
 /** Whether the bot is in a maintenance window at `now`. */
 export function inMaintenance(facts: MaintenanceFacts, now: Date): boolean {
   return maintenanceUntil(facts, now) !== null;
+}
+
+/** One owner's weekly windows running now: those for all their bots, and each bot's own, by bot. */
+export interface OwnerOccurrences {
+  allBots: readonly RunningOccurrence[];
+  byBot: ReadonlyMap<string, readonly RunningOccurrence[]>;
+}
+
+/** A bot's own maintenance state, without its windows (those are its owner's). */
+export interface BotMaintenanceState {
+  id: string;
+  ownerId: string;
+  oneOffUntil: Date | null;
+  endedAt: Date | null;
+}
+
+/**
+ * maintenanceUntil for many bots at once, from their owners' running occurrences (computed once
+ * per window, by the database: see selectMaintenanceEnds), in time that grows with bots + windows,
+ * not their product: an owner with many bots and many "all bots" windows must not stall the event
+ * loop that every owner's heartbeats share. The "all bots" answer is shared by every bot of the
+ * owner with the same early end (an "end maintenance for all" gives them one), so a bot costs a
+ * lookup plus its own windows. Same answers as maintenanceUntil: tests/domain/maintenance-rules
+ * checks that they agree.
+ */
+export function maintenanceEnds(
+  bots: readonly BotMaintenanceState[],
+  owners: ReadonlyMap<string, OwnerOccurrences>,
+  now: Date,
+): Map<string, Date | null> {
+  const shared = new Map<string, Date | null>();
+  const ends = new Map<string, Date | null>();
+  for (const bot of bots) {
+    const oneOff = runningOneOff(bot.oneOffUntil, now);
+    const owner = owners.get(bot.ownerId);
+    if (!owner) {
+      ends.set(bot.id, oneOff);
+      continue;
+    }
+    const key = `${bot.ownerId}@${bot.endedAt?.getTime() ?? ''}`;
+    let allBots = shared.get(key);
+    if (allBots === undefined) {
+      allBots = latestSurvivingEnd(owner.allBots, bot.endedAt);
+      shared.set(key, allBots);
+    }
+    ends.set(bot.id, later(oneOff, later(allBots, latestSurvivingEnd(owner.byBot.get(bot.id) ?? [], bot.endedAt))));
+  }
+  return ends;
 }
 
 /**

@@ -1,6 +1,6 @@
 // POST /api/bots/wordpress-heartbeat (spec §6). Thin: rate limit, call the service, map its result.
 import type { FastifyInstance } from 'fastify';
-import { hashedBotToken, perBotToken } from '../http/token-rate-key.ts';
+import { hashedBotToken, perBotToken } from '../accounts/token-rate-key.ts';
 import { sendBotTokenRefusal } from '../http/error-handler.ts';
 import type { HeartbeatResultLabel, Metrics } from '../metrics.ts';
 import type { HeartbeatService } from './heartbeat-service.ts';

@@ -1,7 +1,5 @@
 // Liveness (the process answers) and readiness (database reachable, migrations applied).
 import type { FastifyInstance } from 'fastify';
-import type { Database } from '../db/database.ts';
-import { pendingMigrations } from '../db/migrate.ts';
 
 const statusBody = (description: string, status: string[]) => ({
   description,
@@ -32,12 +30,17 @@ const readyzSchema = {
   },
 };
 
-export async function healthRoutes(app: FastifyInstance, { db }: { db: Database }) {
+export interface HealthDeps {
+  /** The migrations not yet applied (throws when the database is unreachable). */
+  pendingMigrations: () => Promise<string[]>;
+}
+
+export async function healthRoutes(app: FastifyInstance, { pendingMigrations }: HealthDeps) {
   app.get('/healthz', { schema: healthzSchema }, async () => ({ status: 'ok' }));
 
   app.get('/readyz', { schema: readyzSchema }, async (request, reply) => {
     try {
-      const pending = await pendingMigrations(db);
+      const pending = await pendingMigrations();
       if (pending.length) return reply.code(503).send({ status: 'not ready', reason: `pending migrations: ${pending.join(', ')}` });
       return { status: 'ready' };
     } catch (error) {

@@ -26,3 +26,9 @@ export const retryAnswer = (description: string) => ({
 
 /** 503 when the database cannot be reached: a fault we expect, never a 500. */
 export const unavailableAnswer = retryAnswer('The database is not reachable right now; retry after the given seconds');
+
+/** How an owner API route authenticates: a personal API key, or the dashboard's session cookie. */
+export const ownerSecurity: Array<Record<string, string[]>> = [{ bearerKey: [] }, { sessionCookie: [] }];
+
+/** The errors every owner API route may answer: not authenticated, or not theirs. */
+export const ownerErrors = { 401: errorSchema, 404: errorSchema } as const;

@@ -12,17 +12,21 @@ import {
   insertSchedule,
   listSchedules,
   lockOwnedBotForMaintenance,
-  selectMaintenanceFacts,
+  selectMaintenanceEnds,
   setOneOffWindow,
   type ScheduleRow,
 } from '../db/maintenance.ts';
 import { findUserById } from '../db/users.ts';
-import { formatStartMinute, inMaintenance, nextWeeklyStart, oneOffWindow, parseMinutes, parseReason, parseWeeklyWindow } from '../domain/maintenance.ts';
+import { formatStartMinute, nextWeeklyStart, oneOffWindow, parseMinutes, parseReason, parseWeeklyWindow } from '../domain/maintenance.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
+import { DEFAULT_QUOTAS, type Quotas } from '../domain/quotas.ts';
+import { createWithinQuota } from '../accounts/quotas.ts';
 
 export interface MaintenanceServiceDeps {
   db: Database;
   now?: () => Date;
+  /** Per-owner limits (admins exempt): weekly windows count. */
+  quotas?: Quotas;
 }
 
 export type TokenWindowResult = { kind: 'opened'; until: Date } | { kind: 'invalid_token' } | { kind: 'bot_disabled' } | { kind: 'invalid_body'; message: string };
@@ -51,15 +55,12 @@ function parseBotIds(value: unknown): string[] | 'all' {
  * weekly occurrences alike); the others are left as they are. Returns the ids it ended.
  */
 async function endRunning(tx: Queryable, ownerId: string, botIds: readonly string[], at: Date): Promise<string[]> {
-  const facts = await selectMaintenanceFacts(tx, botIds);
-  const running = botIds.filter((id) => {
-    const fact = facts.get(id);
-    return fact !== undefined && inMaintenance(fact, at);
-  });
+  const ends = await selectMaintenanceEnds(tx, botIds, at);
+  const running = botIds.filter((id) => (ends.get(id) ?? null) !== null);
   return endMaintenance(tx, ownerId, running, at);
 }
 
-export function createMaintenanceService({ db, now = () => new Date() }: MaintenanceServiceDeps) {
+export function createMaintenanceService({ db, now = () => new Date(), quotas = DEFAULT_QUOTAS }: MaintenanceServiceDeps) {
   const botOfToken = async (token: string | undefined) => (token && isBotTokenShape(token) ? findBotByTokenHash(db, hashSecret(token)) : undefined);
 
   /**
@@ -161,7 +162,7 @@ export function createMaintenanceService({ db, now = () => new Date() }: Mainten
         if (typeof fields.bot_id !== 'string' || !(await findOwnedBot(db, ownerId, fields.bot_id))) throw new NotFoundError('Bot not found');
         botId = fields.bot_id;
       }
-      const row = await insertSchedule(db, ownerId, botId, window, reason, now());
+      const row = await createWithinQuota(db, quotas, 'schedules', ownerId, (tx) => insertSchedule(tx, ownerId, botId, window, reason, now()));
       const owner = await findUserById(db, ownerId);
       return scheduleJson(row, owner?.timezone ?? 'UTC', now());
     },

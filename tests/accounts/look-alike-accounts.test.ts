@@ -9,6 +9,7 @@ import { warnAboutEmailCollisions } from '../../src/accounts/email-collisions.ts
 import { parseCommand, runCommand } from '../../src/cli/commands.ts';
 import { ConfigError, loadConfig } from '../../src/config.ts';
 import { migrate, readMigrationFiles } from '../../src/db/migrate.ts';
+import { DEFAULT_QUOTAS } from '../../src/domain/quotas.ts';
 import { buildTestApp } from '../helpers/app.ts';
 import { freshDatabase } from '../helpers/database.ts';
 import { browser } from '../helpers/dashboard.ts';
@@ -73,7 +74,7 @@ test('log-in finds the account under any spelling of its address, and says what 
 
 test('the CLI creates and finds owners under the same rule', async (ctx) => {
   const local = mailbox();
-  const deps = { db: ctx.db, now: ctx.clock.now };
+  const deps = { db: ctx.db, now: ctx.clock.now, quotas: DEFAULT_QUOTAS };
   const created = await runCommand(deps, parseCommand(['create-user', '--email', `${local}@Example.com.`, '--password', 'long enough pass']));
   // stored in its one form
   assert.is(created.email, `${local}@example.com`);

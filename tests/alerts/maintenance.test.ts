@@ -137,10 +137,10 @@ test('owner B can neither set nor clear owner A\'s window, nor name A\'s bot in 
   // a group window naming A's bot among B's own: refused whole, B's bot untouched too
   const group = await api(h, b.apiKey, 'POST', '/api/maintenance', { minutes: 30, bot_ids: [bBot.id, bot.id] });
   assert.is(group.statusCode, 404);
-  assert.is((await findOwnedBot(h.db, b.user.id, bBot.id))?.maintenance_until, null);
+  assert.is((await findOwnedBot(h.db, b.user.id, bBot.id))?.one_off_maintenance_until, null);
   // A's window is still there, as A set it
   const aBot = await findOwnedBot(h.db, a.user.id, bot.id);
-  assert.is(aBot?.maintenance_until?.getTime(), h.clock.now().getTime() + 30 * MINUTE);
+  assert.is(aBot?.one_off_maintenance_until?.getTime(), h.clock.now().getTime() + 30 * MINUTE);
   // B's weekly window list does not show A's, and B cannot delete it
   const schedule = await api(h, a.apiKey, 'POST', '/api/maintenance/schedules', { weekday: 1, start: '09:00', minutes: 60 });
   assert.is(schedule.statusCode, 201, schedule.body);
@@ -174,9 +174,9 @@ test('POST /api/maintenance without bot_ids covers all the owner\'s bots and nob
   // both of the owner's bots, listed in the answer
   assert.is(response.statusCode, 200, response.body);
   assert.equal([...response.json().bot_ids].sort(), [one.id, two.id].sort());
-  for (const id of [one.id, two.id]) assert.is((await findOwnedBot(h.db, user.id, id))?.maintenance_until?.toISOString(), response.json().until);
+  for (const id of [one.id, two.id]) assert.is((await findOwnedBot(h.db, user.id, id))?.one_off_maintenance_until?.toISOString(), response.json().until);
   // the other owner's bot has none
-  assert.is((await findOwnedBot(h.db, other.user.id, theirs.id))?.maintenance_until, null);
+  assert.is((await findOwnedBot(h.db, other.user.id, theirs.id))?.one_off_maintenance_until, null);
 });
 
 function endFromSite(h: AlertHarness, token: string | undefined) {

@@ -146,8 +146,8 @@ test('the response schema lists every field of the bot JSON', async (ctx) => {
   const spec = (await ctx.app.inject({ method: 'GET', url: '/docs/openapi.json' })).json();
   const documented = Object.keys(spec.paths['/api/bots/{id}'].get.responses['200'].content['application/json'].schema.properties).sort();
   // what the API sends is what it documents
-  assert.equal(Object.keys(response.json()).sort(), Object.keys(botToJson(bot)).sort());
-  assert.equal(documented, Object.keys(botToJson(bot)).sort());
+  assert.equal(Object.keys(response.json()).sort(), Object.keys(botToJson({ ...bot, maintenance_until: null })).sort());
+  assert.equal(documented, Object.keys(botToJson({ ...bot, maintenance_until: null })).sort());
 });
 
 test('/docs/openapi.json documents the bots API with request and response schemas', async (ctx) => {

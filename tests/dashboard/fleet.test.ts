@@ -87,4 +87,26 @@ test('owners cannot open the fleet page', async (ctx) => {
   }
 });
 
+test('a bot inside a weekly maintenance window shows Maintenance on the fleet page, as on its owner\'s list', async (ctx) => {
+  const { rows } = await ctx.db.query<{ id: string; user_id: string }>("SELECT id, user_id FROM bots WHERE name = 'Current A'");
+  const bot = rows[0]!;
+  // a weekly window of this bot that began an hour ago (the owner's zone is UTC) and lasts two
+  const began = new Date(Date.now() - 3_600_000);
+  const schedule = await ctx.db.query<{ id: string }>(
+    `INSERT INTO maintenance_schedules (user_id, bot_id, weekday, start_minute, duration_minutes, created_at)
+     VALUES ($1, $2, $3, $4, 120, $5) RETURNING id`,
+    [bot.user_id, bot.id, ((began.getUTCDay() + 6) % 7) + 1, began.getUTCHours() * 60 + began.getUTCMinutes(), new Date(Date.now() - 86_400_000)],
+  );
+  try {
+    const row = (body: string) => new RegExp(`Current A[\\s\\S]*?</tr>`).exec(body)?.[0] ?? '';
+    // the owner's list and the admin's fleet page both show it in maintenance
+    assert.match(row((await ctx.owner.get('/bots')).body), 'data-maintenance=');
+    assert.match(row((await ctx.admin.get('/admin/fleet')).body), 'data-maintenance=');
+    // and a bot in no window does not
+    assert.not.match(/Current B[\s\S]*?<\/tr>/.exec((await ctx.admin.get('/admin/fleet')).body)?.[0] ?? 'data-maintenance=', 'data-maintenance=');
+  } finally {
+    await ctx.db.query('DELETE FROM maintenance_schedules WHERE id = $1', [schedule.rows[0]!.id]);
+  }
+});
+
 test.run();

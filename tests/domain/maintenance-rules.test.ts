@@ -1,8 +1,13 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import fc from 'fast-check';
 import {
   endingNoticeDue,
+  maintenanceEnds,
   maintenanceUntil,
+  runningOf,
+  type OwnerOccurrences,
+  type RunningOccurrence,
   nextWeeklyStart,
   parseMinutes,
   parseWeeklyWindow,
@@ -134,6 +139,52 @@ test('the "ends in a day" mail is due once, for windows longer than a day, withi
   // a window of exactly a day never gets one, nor one that is over
   assert.is(endingNoticeDue({ startsAt, until: new Date(startsAt.getTime() + DAY), noticeFor: null }, new Date(startsAt.getTime() + HOUR)), false);
   assert.is(endingNoticeDue({ startsAt, until, noticeFor: null }, until), false);
+});
+
+test('many bots at once get the same answers as one bot at a time (maintenanceEnds agrees with maintenanceUntil)', () => {
+  const base = at('2026-03-25T12:00:00Z').getTime();
+  const instant = fc.integer({ min: -9 * DAY, max: 2 * DAY }).map((offset) => new Date(base + offset));
+  const window = fc.record({
+    weekday: fc.integer({ min: 1, max: 7 }),
+    startMinute: fc.integer({ min: 0, max: 1439 }),
+    durationMinutes: fc.integer({ min: 1, max: 10080 }),
+    createdAt: instant,
+  });
+  const bot = fc.record({ oneOffUntil: fc.option(instant, { nil: null }), endedAt: fc.option(instant, { nil: null }), own: fc.array(window, { maxLength: 3 }) });
+  fc.assert(
+    fc.property(
+      fc.array(window, { maxLength: 6 }),
+      fc.array(bot, { minLength: 1, maxLength: 8 }),
+      fc.constantFrom('UTC', 'Europe/Berlin', 'America/New_York', 'Australia/Lord_Howe'),
+      fc.integer({ min: 0, max: 14 * DAY }),
+      (allBots, bots, zone, offset) => {
+        const now = new Date(base - 7 * DAY + offset);
+        const byBot = new Map<string, RunningOccurrence[]>(bots.map((b, i) => [`bot${i}`, runningOf(b.own, zone, now)]));
+        const owners = new Map<string, OwnerOccurrences>([['owner', { allBots: runningOf(allBots, zone, now), byBot }]]);
+        const states = bots.map((b, i) => ({ id: `bot${i}`, ownerId: 'owner', oneOffUntil: b.oneOffUntil, endedAt: b.endedAt }));
+        const together = maintenanceEnds(states, owners, now);
+        bots.forEach((b, i) => {
+          const alone = maintenanceUntil({ oneOffUntil: b.oneOffUntil, endedAt: b.endedAt, zone, weekly: [...allBots, ...b.own] }, now);
+          assert.equal(together.get(`bot${i}`), alone);
+        });
+      },
+    ),
+    { numRuns: 150 },
+  );
+});
+
+test('a bot whose owner has no windows is in maintenance only during its one-off window', () => {
+  const now = at('2026-03-25T12:00:00Z');
+  const ends = maintenanceEnds(
+    [
+      { id: 'a', ownerId: 'nobody', oneOffUntil: new Date(now.getTime() + HOUR), endedAt: null },
+      { id: 'b', ownerId: 'nobody', oneOffUntil: new Date(now.getTime() - HOUR), endedAt: null },
+    ],
+    new Map(),
+    now,
+  );
+  assert.equal(ends.get('a'), new Date(now.getTime() + HOUR));
+  assert.is(ends.get('b'), null);
 });
 
 test.run();

@@ -517,7 +517,7 @@ it('WP-CLI: wp agentdesk status, heartbeat, disconnect, connect <token>, mainten
   assert.is(maintenance.exit, 0, maintenance.output);
   assert.match(maintenance.output, /Success: Maintenance window open until \d{4}-\d\d-\d\dT/);
   const inMaintenance = await serviceBot(ctx);
-  assert.ok(inMaintenance?.maintenance_until, 'the service stored the window');
+  assert.ok(inMaintenance?.one_off_maintenance_until, 'the service stored the window');
   assert.is(inMaintenance?.maintenance_reason, 'theme deploy');
   const tooLong = await ctx.site.cli('maintenance', '10081');
   // more than 7 days is refused before anything is sent
@@ -528,7 +528,7 @@ it('WP-CLI: wp agentdesk status, heartbeat, disconnect, connect <token>, mainten
   // the deploy is over: the window ends on the service, as the owner's "End maintenance now" does
   assert.is(end.exit, 0, end.output);
   assert.match(end.output, 'Success: Maintenance ended');
-  assert.is((await serviceBot(ctx))?.maintenance_until, null);
+  assert.is((await serviceBot(ctx))?.one_off_maintenance_until, null);
   const again = await ctx.site.cli('maintenance', 'end');
   // ending twice is not an error: nothing was running
   assert.is(again.exit, 0, again.output);

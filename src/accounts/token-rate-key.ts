@@ -2,7 +2,7 @@
 // limiter's memory holds no secret), so one site cannot exhaust another's budget; without a token,
 // per address.
 import type { FastifyRequest } from 'fastify';
-import { hashSecret } from '../accounts/credentials.ts';
+import { hashSecret } from './credentials.ts';
 
 /**
  * The X-Bot-Token header and its hash, hashed once per request: the rate limiter keys on the hash
