@@ -7,7 +7,7 @@ import type { AccountService } from '../accounts/account-service.ts';
 import type { ApiKeyService } from '../accounts/api-key-service.ts';
 import type { SessionService } from '../accounts/session-service.ts';
 import type { UserService } from '../accounts/user-service.ts';
-import type { ConfirmOutcome, SignupConfirmation } from '../accounts/signup-confirmation.ts';
+import type { ConfirmOutcome, SignupConfirmation } from '../alerts/signup-links.ts';
 import type { Config } from '../config.ts';
 import { parseEmail } from '../domain/email-address.ts';
 import { formatExact } from '../domain/time-ago.ts';

@@ -10,7 +10,7 @@ import type { BotService } from '../bots/bot-service.ts';
 import type { Config } from '../config.ts';
 import type { Database } from '../db/database.ts';
 import { accountRoutes, DEFAULT_LOGIN_LIMITS, type LoginLimits } from './account-routes.ts';
-import { createSignupConfirmation } from '../accounts/signup-confirmation.ts';
+import { createSignupConfirmation } from '../alerts/signup-links.ts';
 import { botPages } from './bot-pages.ts';
 import { channelPages } from './channel-pages.ts';
 import type { ChannelService } from '../alerts/channel-service.ts';
