@@ -1,4 +1,4 @@
-// Benchmark for spec §10 "A million bots: sweep … well under a second": the stale sweep and the
+// Benchmark for docs/contract.md "Speed and scale" (a million bots: sweep under 0.5 s): the stale sweep and the
 // alert gauges' scrape-time queries against a fleet of BENCH_BOTS connected bots (default 1,000,000)
 // of which BENCH_STALE (default 200) have gone silent. PostgreSQL only (DATABASE_URL).
 //
@@ -65,7 +65,7 @@ try {
   await time('scrape: agentdesk_outbox_pending', () => countPendingMails(db));
   await time('scrape: agentdesk_storm_incident_active', () => isIncidentOpen(db));
 
-  // With probing on (spec §11): the sweep that queues the nudges, then the one that judges them
+  // With probing on: the sweep that queues the nudges, then the one that judges them
   // PROBE_CONFIRM later (the answers are written directly: this times the sweep, not the network).
   const probing = createSweep({
     db,
@@ -88,7 +88,7 @@ try {
   console.log(`  flipped ${judged.flipped}, stale mails queued ${judged.staleMails}`);
   await time('probing sweep: nothing to do', () => probing.run(new Date(later.getTime() + 121_000)));
 
-  // With ALERT_GROUP_WINDOW (issue 16): the sweep that opens one group per owner, the one 30 s later
+  // With ALERT_GROUP_WINDOW (docs/alerts.md "Alert groups"): the sweep that opens one group per owner, the one 30 s later
   // whose silent sites (the same owners') join those groups, and the one that closes them. A 1-minute
   // window, so that all of it happens before the rest of the fleet's deadlines (5 minutes ahead).
   const grouped = createSweep({ db, staleAfterMs: STALE_AFTER_MS, alertRepeatMs: 86_400_000, stormFraction: 0.5, stormMin: 1_000_000, alertGroupWindowMs: 60_000 });

@@ -1,4 +1,4 @@
-// Benchmark for spec §10 "Heartbeat ingest", measured the way users run the service:
+// Benchmark for docs/contract.md "Speed and scale" (heartbeat ingest), measured the way users run the service:
 //   - the baseline is a bare Fastify route in its own process (bench/bare-fastify.mjs);
 //   - the service is started with `npm start`'s command line (telemetry loaded, production
 //     defaults: LOG_LEVEL=info, HEARTBEAT_RATE_LIMIT=30/min), on its own embedded PostgreSQL or,

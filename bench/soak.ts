@@ -1,4 +1,4 @@
-// Soak benchmark (issue 9, "deliver" item 7): the real service process under steady heartbeat
+// Soak benchmark (docs/RELIABILITY.md "Soak figures"): the real service process under steady heartbeat
 // load for ten minutes with the stale sweep running every 10 s, sampling its RSS, heap and
 // event-loop lag over time. Growth must level off: the script compares the last third of the run
 // with the middle third and says whether memory still climbs. A benchmark, not a test.

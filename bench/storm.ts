@@ -1,4 +1,4 @@
-// Benchmark for issue 12 "storms never block ingest": the service, started as `npm start` runs it
+// Benchmark for "storms never block ingest" (docs/contract.md "Speed and scale"): the service, started as `npm start` runs it
 // (its own process, telemetry loaded, its own cron sweep), holds BENCH_BOTS connected bots
 // (default 200,000) of which BENCH_SILENT (default half) went silent together. Their deadline is
 // placed a few seconds ahead (through ingest_resumed_at, as after a restart of ours), so the sweep

@@ -1,4 +1,4 @@
-// `npm run build:plugin`: writes the plugin's two builds (spec §13) to dist/:
+// `npm run build:plugin`: writes the plugin's two builds (docs/wordpress-plugin.md "Builds") to dist/:
 //   dist/agentdesk-chatbot.zip        the direct download (updater, Update URI), as the service serves it
 //   dist/agentdesk-chatbot-wporg.zip  the WordPress.org directory build (no updater, no Update URI)
 // Both default to this deployment's API URL: PUBLIC_URL + "/api" (set PUBLIC_URL when building a release).

@@ -1,5 +1,5 @@
 // `npm run lint:plugin`: PHP_CodeSniffer over both builds of the plugin, as written to a temp folder,
-// with ../shared/tools/phpcs/run (WordPress standards, PHPCompatibility, Plugin Check's ruleset;
+// with the PHPCS kit's `run` (docs/wordpress-plugin.md "Lint"; WordPress standards, PHPCompatibility, Plugin Check's ruleset;
 // not on any reachable registry, so kept beside the repository). Errors fail; warnings are printed.
 //   - the WordPress.org build: Plugin Check's ruleset, PHPCompatibility 7.4+, and the WordPress standard;
 //   - the direct build: the WordPress standard (it only adds the updater and the Update URI header).
@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { DEFAULT_PLUGIN_DIR, writePluginBuild, type PluginVariant } from '../src/plugin/plugin-release.ts';
 
 /**
- * Where the tool is: AGENTDESK_PHPCS_TOOL, else ../shared/tools/phpcs beside the repository, else
+ * Where the tool is: AGENTDESK_PHPCS_TOOL, else shared/tools/phpcs in the folder above the repository, else
  * the workplace's copy at /work/shared (a CI clone may live anywhere on the machine).
  */
 const CANDIDATES = [fileURLToPath(new URL('../../shared/tools/phpcs/', import.meta.url)), '/work/shared/tools/phpcs/'];

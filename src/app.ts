@@ -111,7 +111,7 @@ export async function buildApp(deps: AppDeps) {
   // Outside the dashboard's scope: the same for every reader, they need no session or CSRF secret.
   await app.register(legalPages, { config, render });
   await app.register(docsRoutes);
-  // Alert channels (spec §12); "Send a test" delivers through the same path as the outbox worker.
+  // Alert channels; "Send a test" delivers through the same path as the outbox worker.
   const channels = createChannelService({ db, now, quotas: config.quotas, delivery: appChannelDelivery(app, config, db) });
   await app.register(dashboardRoutes, {
     latestPluginVersion: currentPluginVersion(plugin, app),

@@ -25,6 +25,11 @@ export interface Config {
   /** PostgreSQL connection string; when absent the service runs an embedded PostgreSQL under dataDir/postgres. */
   readonly databaseUrl: string | undefined;
   readonly databasePoolSize: number;
+  /**
+   * Named (prepared) statements: on, off, or auto (on unless a connection pooler answers instead of
+   * PostgreSQL itself; docs/SCALING.md).
+   */
+  readonly databasePrepared: 'auto' | 'on' | 'off';
   readonly dataDir: string;
   readonly publicUrl: string;
   readonly logLevel: LogLevel;
@@ -61,7 +66,7 @@ export interface Config {
   readonly stormMin: number;
   /** Bots the sweep flips per transaction: a heartbeat waits for one batch at most. */
   readonly sweepBatch: number;
-  /** Nudge and probe a silent site before calling it stale (spec §11); off = flip at the deadline. */
+  /** Nudge and probe a silent site before calling it stale; off = flip at the deadline. */
   readonly probe: boolean;
   /** How long to wait for a heartbeat after the nudge answered. */
   readonly probeConfirmMs: number;
@@ -225,6 +230,7 @@ export function loadConfig(env: Env = process.env): Config {
     host,
     databaseUrl: url('DATABASE_URL', ['postgres:', 'postgresql:']),
     databasePoolSize: integer('DATABASE_POOL_SIZE', 10, 1, 1000),
+    databasePrepared: oneOf('DATABASE_PREPARED', ['auto', 'on', 'off'] as const, 'auto'),
     dataDir: path.resolve(read('DATA_DIR') ?? './data'),
     publicUrl,
     logLevel: oneOf<LogLevel>('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),

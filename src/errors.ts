@@ -41,6 +41,16 @@ export class ConflictError extends AppError {
   }
 }
 
+/** A limit holds for a while: 429, with Retry-After set from retryAfterSeconds by the error handler. */
+export class TooManyRequestsError extends AppError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(429, message);
+  }
+}
+
 /** An owner at one of their per-account limits (src/domain/quotas.ts): 403, with the way on in the message. */
 export class QuotaExceededError extends AppError {
   constructor(message: string) {

@@ -17,15 +17,24 @@ async function start() {
   const config = loadConfig();
   // The logger exists only once the app is built: the embedded server's notes wait for it.
   const notes: string[] = [];
+  let note = (message: string): void => {
+    notes.push(message);
+  };
   const db = await openDatabase(config, {
     onError: (error) => console.error(`database connection error: ${error.message}`),
-    log: (message) => notes.push(message),
+    log: (message) => note(message),
   });
   opened = db;
   const applied = await migrate(db);
+  // Asked once here, before any request or job needs the answer (DATABASE_PREPARED=auto).
+  const prepared = await db.preparedStatements();
   const metrics = createMetrics();
   const app = await buildApp({ config, db, metrics });
-  for (const note of notes) app.log.info({ database: 'embedded' }, note);
+  const database = config.databaseUrl ? 'external' : 'embedded';
+  for (const message of notes) app.log.info({ database }, message);
+  // Later notes (prepared statements turned off on a pooler's refusal) go straight to the log.
+  note = (message) => app.log.warn({ database }, message);
+  app.log.info({ prepared: prepared.enabled }, `prepared statements ${prepared.enabled ? 'on' : 'off'}: ${prepared.reason}`);
   if (applied.length) app.log.info({ applied }, 'migrations applied');
   await warnAboutEmailCollisions(db, app.log);
 

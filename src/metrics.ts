@@ -1,4 +1,4 @@
-// One Prometheus registry per app instance, every metric defined once with the names of spec §8.
+// One Prometheus registry per app instance, every metric defined once with the names of docs/observability.md "Metrics".
 // Gauges of database facts read the database in their collect() so every instance reports the same
 // truth: the fleet gauges (connections by status, stale count, versions) in
 // src/observability/fleet-metrics.ts, the outbox and storm gauges in src/alerts/alert-metrics.ts.
@@ -58,7 +58,7 @@ export function createMetrics() {
 
   const probes = new client.Counter({
     name: METRIC.probes,
-    help: 'Silent sites nudged and judged (spec §11), by result: woke, site_down, plugin_silent, probe_blocked, not_probed.',
+    help: 'Silent sites nudged and judged, by result: woke, site_down, plugin_silent, probe_blocked, not_probed.',
     labelNames: ['result'] as const,
     registers: [registry],
   });

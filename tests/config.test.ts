@@ -18,6 +18,9 @@ test('defaults give a working zero-setup service', () => {
   assert.is(config.staleAfterMs, 600_000);
   assert.is(config.publicUrl, 'http://127.0.0.1:3000');
   assert.is(config.heartbeatRateLimit, 30);
+  // prepared statements unless a pooler answers
+  assert.is(config.databasePrepared, 'auto');
+  assert.is(loadConfig({ DATABASE_PREPARED: 'OFF' }).databasePrepared, 'off');
 });
 
 test('reads durations, URLs and numbers', () => {
@@ -37,7 +40,7 @@ test('reads durations, URLs and numbers', () => {
   assert.is(config.stormFraction, 0.25);
 });
 
-test('probing is on by default, fenced, with the timings of spec §11', () => {
+test('probing is on by default, fenced, with the documented timings', () => {
   const config = loadConfig({});
   // on, 2 minutes to confirm, 10 s per request, 20 at once, no extra port, private addresses refused
   assert.is(config.probe, true);
@@ -89,6 +92,7 @@ test('each bad value names the variable and what it expects', () => {
     [{ PUBLIC_URL: 'ftp://x' }, /PUBLIC_URL/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL="loud": expected one of fatal, error/],
     [{ SIGNUP: 'maybe' }, /SIGNUP="maybe": expected one of open, verify, closed/],
+    [{ DATABASE_PREPARED: 'sometimes' }, /DATABASE_PREPARED="sometimes": expected one of auto, on, off/],
     [{ STORM_FRACTION: '2' }, /STORM_FRACTION="2"/],
     [{ TRUST_PROXY: 'perhaps' }, /TRUST_PROXY="perhaps": expected false, a hop count/],
     [{ TRUST_PROXY: '10.0.0.1,10.0.0.300' }, /TRUST_PROXY="10.0.0.1,10.0.0.300"/],

@@ -1,4 +1,4 @@
-// Process faults (issue 9, "deliver" item 2), on the real service process (`npm start`'s command
+// Process faults (docs/RELIABILITY.md "Faults"), on the real service process (`npm start`'s command
 // line) and a PostgreSQL this suite starts itself:
 //   - SIGKILL under heartbeat load loses no acknowledged heartbeat (an answer 200 is only sent
 //     after the commit that holds it);

@@ -1,5 +1,5 @@
 // GET /api/keys and DELETE /api/keys/:id: an owner lists and revokes their personal API keys
-// (finding 8 of issue 9). Same authentication as the bots API: a Bearer key, or the dashboard's
+// (docs/RELIABILITY.md "Abuse"). Same authentication as the bots API: a Bearer key, or the dashboard's
 // session cookie with the CSRF header on DELETE. The key values themselves are never shown again.
 import type { FastifyInstance } from 'fastify';
 import { csrfForCookieAuth, requireOwner } from '../http/authenticate.ts';

@@ -1,4 +1,4 @@
-// Grouping alerts over ALERT_GROUP_WINDOW (issue 16), called by the sweep in its transaction.
+// Grouping alerts over ALERT_GROUP_WINDOW (docs/alerts.md "Alert groups"), called by the sweep in its transaction.
 // Deadlines of one owner's sites are spread over the heartbeat interval, so a per-sweep digest would
 // announce one incident several times. A group is one digest row: the owner's account email
 // ("stale:<owner>") or one of their digest channels, email contacts and Slack ("stale:ch:<channel>",

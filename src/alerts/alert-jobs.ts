@@ -1,6 +1,6 @@
 // The alert jobs of one instance, started by src/main.ts (never by buildApp, which tests use):
-// the ingest liveness stamp, the node-cron sweep (which every instance schedules; the advisory lock
-// lets one run at a time), the probe worker (nudges the sweep queued, spec §11) and the outbox
+// the ingest liveness stamp, the node-cron sweep (which every instance schedules; the sweep lease
+// lets one run at a time), the probe worker (nudges the sweep queued) and the outbox
 // delivery worker. stop() waits for a run in progress.
 import path from 'node:path';
 import cron from 'node-cron';
@@ -62,7 +62,7 @@ export async function startAlertJobs(deps: AlertJobsDeps) {
   }
   if (!config.probe) log.info({}, 'PROBE=off: silent sites are flagged stale at their deadline without a nudge');
   const compose = composeSettings(config, loadEmailTemplates(), await deps.secret.ensure());
-  // Channel rows (contacts, webhooks, Slack; spec §12) go through the same fenced requester as probes.
+  // Channel rows (contacts, webhooks, Slack) go through the same fenced requester as probes.
   const channels = createChannelDelivery({ db, transport, requester: createSafeRequester(outboundSettings(config)), compose, metrics, log });
   const delivery = createDelivery({ db, transport, metrics, log, compose, channels });
 
@@ -110,7 +110,8 @@ export async function startAlertJobs(deps: AlertJobsDeps) {
       // Stamp first: after a database outage the gap is seen before any bot is judged.
       await stampAlive();
       const result = await sweep.run(now());
-      if (!result.skipped) {
+      if (result.leaseLost) log.warn({ ...result }, 'sweep stopped: another instance took the sweep lease over');
+      else if (!result.skipped) {
         metrics.sweepDuration.observe(Number(process.hrtime.bigint() - started) / 1e9);
         metrics.sweepLastSuccess.set(Date.now() / 1000);
         if (result.flipped || result.recoveryMails || result.reminderMails || result.incidentClosed || result.probesQueued || result.woke || result.groupsClosed) {

@@ -1,4 +1,4 @@
-// The owner-alert metrics of spec §8. Point-in-time values (outbox backlog, open storm incident)
+// The owner-alert metrics of docs/observability.md "Metrics". Point-in-time values (outbox backlog, open storm incident)
 // read the database in collect(), so every instance reports the same truth; sweep duration and
 // last success are observed by the instance that ran the sweep.
 import client from 'prom-client';
@@ -25,7 +25,7 @@ export function registerAlertMetrics(registry: client.Registry, deps: AlertMetri
   });
   for (const kind of ALERT_EMAIL_KINDS) for (const result of ALERT_EMAIL_RESULTS) alertEmails.inc({ kind, result }, 0);
 
-  // Every channel's deliveries (spec §12); email rows are counted in alert_emails_total too.
+  // Every channel's deliveries; email rows are counted in alert_emails_total too.
   const notifications = new client.Counter({
     name: METRIC.notifications,
     help: 'Alert deliveries by channel kind (email, webhook, slack), kind (stale, recovery, reminder, test) and result (sent, retry, failed, dropped).',
@@ -73,7 +73,7 @@ export function registerAlertMetrics(registry: client.Registry, deps: AlertMetri
   });
   sweepLastSuccess.set(0);
 
-  // ALERT_GROUP_WINDOW (issue 16): how many sites each owner mail names, and how long each site's
+  // ALERT_GROUP_WINDOW (docs/alerts.md "Alert groups"): how many sites each owner mail names, and how long each site's
   // alert waited from the sweep's decision to the mail server accepting it.
   const digestSites = new client.Histogram({
     name: METRIC.digestSites,

@@ -1,4 +1,4 @@
-// The pages behind the links in owner mails. No login: the signed token is the credential.
+// The pages behind the links in owner mails and in a contact's confirmation mail. No login: the signed token is the credential.
 // GET only shows a confirmation (mail scanners prefetch links); POST acts. The unsubscribe POST is
 // also the RFC 8058 one-click target of the List-Unsubscribe-Post header.
 import fs from 'node:fs';
@@ -54,6 +54,12 @@ export async function alertRoutes(app: FastifyInstance, options: AlertRoutesOpti
   app.post<TokenRequest>('/alerts/mute', { schema: { querystring: tokenQuery } }, async (request, reply) =>
     show(reply, await links.mute(request.query.t)),
   );
+  app.get<TokenRequest>('/alerts/confirm-contact', { schema: { querystring: tokenQuery } }, async (request, reply) =>
+    show(reply, await links.inspect(request.query.t, 'verify_contact')),
+  );
+  app.post<TokenRequest>('/alerts/confirm-contact', { schema: { querystring: tokenQuery } }, async (request, reply) =>
+    show(reply, await links.verifyContact(request.query.t)),
+  );
   app.get<TokenRequest>('/alerts/unsubscribe', { schema: { querystring: tokenQuery } }, async (request, reply) =>
     show(reply, await links.inspect(request.query.t, 'unsubscribe')),
   );
@@ -78,12 +84,27 @@ function describe(outcome: LinkOutcome): PageText {
     case 'used':
       return { status: 410, title: 'Link already used', message: 'This mute link has already been used: each one works once. The dashboard shows the current mute.' };
     case 'not_found':
-      return { status: 404, title: 'Not found', message: 'The site or account this link refers to no longer exists.' };
+      return { status: 404, title: 'Not found', message: 'The site, account or contact this link refers to no longer exists (or the contact now has another address).' };
     case 'muted':
       return { status: 200, title: 'Site muted', message: `Alerts for "${outcome.botName}" are muted until ${formatInZone(outcome.until, 'UTC')}.` };
     case 'unsubscribed':
       return { status: 200, title: 'Unsubscribed', message: 'You will no longer receive connection alert emails. You can turn them back on in the dashboard.' };
+    case 'contact_verified':
+      return {
+        status: 200,
+        title: 'Address confirmed',
+        message: `${outcome.address} will now receive the connection alerts it was added for. To stop them, ask the person who added it to remove it.`,
+      };
     case 'confirm':
+      if (outcome.action === 'verify_contact') {
+        const who = outcome.ownerEmail ? `The AgentDesk user ${outcome.ownerEmail}` : 'An AgentDesk user';
+        return {
+          status: 200,
+          title: 'Receive AgentDesk alerts at this address?',
+          message: `${who} added ${outcome.address} as a contact for connection alerts about their WordPress sites. Confirm to receive them. If you did not expect this, close this page: nothing more is sent.`,
+          button: 'Confirm this address',
+        };
+      }
       return outcome.action === 'mute'
         ? { status: 200, title: 'Mute this site?', message: `Stop alert emails about "${outcome.botName}" for the next 24 hours.`, button: 'Mute for 24 hours' }
         : { status: 200, title: 'Stop alert emails?', message: 'Stop all connection alert emails for your account.', button: 'Unsubscribe' };

@@ -1,9 +1,11 @@
-// Delivers one claimed outbox row that belongs to a channel (spec §12): email contacts (and the
+// Delivers one claimed outbox row that belongs to a channel (docs/alerts.md "Channels"): email contacts (and the
 // account email when it escalates) by the mail transport, webhooks and Slack through the SSRF-fenced
-// requester of §11. The outbox worker (delivery.ts) claims rows and calls deliver(); the "Send a
+// requester of the probes. The outbox worker (delivery.ts) claims rows and calls deliver(); the "Send a
 // test" button claims its own row and calls it too, so a test takes the real path.
 //
 //  1. The channel is gone or disabled → dropped (a test is still sent: it is how an owner checks a fix).
+//     An email contact whose address has not confirmed gets nothing but its confirmation mail, and
+//     that only while the address is the one it was queued for and still unconfirmed.
 //  2. An escalation (payload.escalate) goes out only for the sites still stale in the same episode;
 //     none left → dropped ("recovered before escalation").
 //  3. Send. 2xx (or accepted mail) → sent. Webhook 410, Slack 404/410 (no_service,
@@ -18,6 +20,7 @@ import { clearChannelError, findChannelById, recordChannelError, selectStillStal
 import { finishAttempt, type OutboxRow } from '../db/outbox.ts';
 import { findRecipients } from '../db/users.ts';
 import { isPermanentSendFailure, MAX_SEND_ATTEMPTS, retryDelayMs } from '../domain/alert-rules.ts';
+import { mayReceiveAlerts, verificationOf } from '../domain/channel-sends.ts';
 import { createSafeRequester, type SafeRequester } from '../outbound/safe-request.ts';
 import { outboundSettings } from '../outbound/outbound-settings.ts';
 import type { AlertMetrics } from './alert-metrics.ts';
@@ -75,7 +78,8 @@ export function createChannelDelivery(deps: ChannelDeliveryDeps) {
 
   async function sendEmail(channel: ChannelRow, row: OutboxRow, now: Date): Promise<Attempt | 'unsubscribed'> {
     const recipient = (await findRecipients(deps.db, [channel.user_id])).get(channel.user_id);
-    if (!recipient || !recipient.alert_emails) return 'unsubscribed';
+    // The owner's unsubscribe stops alerts, not the confirmation a contact needs.
+    if (!recipient || (!recipient.alert_emails && row.kind !== 'contact_verification')) return 'unsubscribed';
     const mail = composeMail(deps.compose, { ...row, payload: { ...row.payload, channel_name: channel.name, contact: !channel.is_account } }, recipient, now);
     // A contact is not the owner: the owner's unsubscribe header would switch off the owner's mails.
     const message = channel.is_account ? mail : { ...mail, to: channel.target!, headers: { 'Auto-Submitted': 'auto-generated' } };
@@ -115,7 +119,13 @@ export function createChannelDelivery(deps: ChannelDeliveryDeps) {
 
       // 1.
       if (!channel) return finish('dropped', 'the channel was deleted');
-      if (!channel.enabled && row.kind !== 'test') return finish('dropped', 'the channel is disabled');
+      if (row.kind === 'contact_verification') {
+        if (channel.target !== row.payload.address) return finish('dropped', 'the contact has another address now');
+        if (verificationOf(channel) !== 'unverified') return finish('dropped', 'the address is already confirmed');
+      } else {
+        if (!mayReceiveAlerts(channel)) return finish('dropped', 'the address has not confirmed yet');
+        if (!channel.enabled && row.kind !== 'test') return finish('dropped', 'the channel is disabled');
+      }
 
       // 2.
       if (row.payload.escalate === true) {

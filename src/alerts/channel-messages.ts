@@ -1,4 +1,4 @@
-// What a webhook or Slack channel receives for one outbox row (spec §12). Pure: the delivery worker
+// What a webhook or Slack channel receives for one outbox row (docs/alerts.md "Channels"). Pure: the delivery worker
 // passes the row, the time and the service's public URL; nothing here does I/O.
 //
 // Webhook: one JSON event per bot (the router queues one row per site), signed like Stripe's and
@@ -20,6 +20,7 @@ const EVENT: Record<OutboxRow['kind'], WebhookEvent | undefined> = {
   incident: undefined,
   signup_confirmation: undefined,
   maintenance_ending: undefined,
+  contact_verification: undefined,
 };
 
 /** A new webhook signing secret: 32 random bytes, shown to the owner once. */

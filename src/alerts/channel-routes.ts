@@ -1,5 +1,6 @@
-// The channels API (spec §12): GET|POST /api/channels, GET|PUT|DELETE /api/channels/:id and
-// POST /api/channels/:id/test. Owner routes like the bots API: a Bearer API key or the dashboard's
+// The channels API (docs/alerts.md "Channels"): GET|POST /api/channels, GET|PUT|DELETE /api/channels/:id,
+// POST /api/channels/:id/test and POST /api/channels/:id/verification (resend a contact's
+// confirmation mail). Owner routes like the bots API: a Bearer API key or the dashboard's
 // session cookie (mutating calls then need x-csrf-token). Schemas feed /docs/openapi.json.
 import type { FastifyInstance } from 'fastify';
 import type { SessionService } from '../accounts/session-service.ts';
@@ -7,11 +8,19 @@ import type { UserService } from '../accounts/user-service.ts';
 import { errorSchema, ownerErrors, ownerSecurity } from '../http/schemas.ts';
 import { csrfForCookieAuth, requireOwner } from '../http/authenticate.ts';
 import { text } from '../http/text-schemas.ts';
-import { successAnswer } from '../http/schemas.ts';
+import { errorAnswer, retryAnswer, successAnswer } from '../http/schemas.ts';
 import { MAX_CHANNEL_BOTS } from '../domain/channel-input.ts';
 import type { ChannelService } from './channel-service.ts';
 
 const nullable = (type: string, extra: Record<string, unknown> = {}) => ({ type: [type, 'null'], ...extra });
+
+/** Whether adding a contact, or changing its address, queued its confirmation mail. */
+const confirmationSchema = {
+  type: 'object',
+  description: 'Email contacts: whether a confirmation mail was queued (false when a limit held: resend it later)',
+  properties: { queued: { type: 'boolean' }, message: { type: 'string' } },
+  required: ['queued', 'message'],
+} as const;
 
 export const channelJsonSchema = {
   type: 'object',
@@ -24,6 +33,12 @@ export const channelJsonSchema = {
     bots: { description: '"all", or the ids of the bots this channel covers', anyOf: [{ type: 'string', const: 'all' }, { type: 'array', items: { type: 'string' } }] },
     escalate_after: nullable('string', { description: 'Only alert if the site is still stale this long after the first alert ("30m"); null = at once' }),
     enabled: { type: 'boolean', description: 'false = no alerts; set by AgentDesk when the receiver answered that it is gone (HTTP 410)' },
+    verification: {
+      type: ['string', 'null'],
+      enum: ['unverified', 'verified', null],
+      description:
+        'Email channels: "unverified" until the address follows the link of its confirmation mail (nothing else is sent to it, tests included), then "verified"; the account email is always "verified". null for webhooks and Slack.',
+    },
     last_error: nullable('string', { description: 'The last permanent delivery failure, cleared by the next success' }),
     last_error_at: nullable('string', { format: 'date-time' }),
     created_at: { type: 'string', format: 'date-time' },
@@ -80,7 +95,11 @@ export async function channelRoutes(app: FastifyInstance, deps: { channels: Chan
       response: {
         201: {
           type: 'object',
-          properties: { channel: channelJsonSchema, secret: { type: 'string', description: 'Webhooks: the HMAC-SHA256 signing secret (whsec_…), shown only this once' } },
+          properties: {
+            channel: channelJsonSchema,
+            secret: { type: 'string', description: 'Webhooks: the HMAC-SHA256 signing secret (whsec_…), shown only this once' },
+            confirmation: confirmationSchema,
+          },
           required: ['channel'],
         },
         400: errorSchema,
@@ -102,10 +121,10 @@ export async function channelRoutes(app: FastifyInstance, deps: { channels: Chan
 
   app.put<IdParams & { Body: Record<string, unknown> }>(
     '/api/channels/:id',
-    owner('Change some fields of an alert channel (absent fields are kept; re-enabling clears the last error)', {
+    owner('Change some fields of an alert channel (absent fields are kept; re-enabling clears the last error; a new contact address has to confirm again)', {
       params: idParams,
       body: updateBody,
-      response: { 200: channelJsonSchema, 400: errorSchema, ...ownerErrors },
+      response: { 200: { ...channelJsonSchema, properties: { ...channelJsonSchema.properties, confirmation: confirmationSchema } }, 400: errorSchema, ...ownerErrors },
     }),
     async (request) => channels.update(request.owner!.id, request.params.id, request.body),
   );
@@ -128,7 +147,7 @@ export async function channelRoutes(app: FastifyInstance, deps: { channels: Chan
 
   app.post<IdParams>(
     '/api/channels/:id/test',
-    owner('Send a test through the real delivery path and say what happened', {
+    owner('Send a test through the real delivery path and say what happened (one a minute per channel, ten an hour per account)', {
       params: idParams,
       response: {
         200: {
@@ -140,8 +159,29 @@ export async function channelRoutes(app: FastifyInstance, deps: { channels: Chan
           required: ['result', 'message'],
         },
         ...ownerErrors,
+        409: errorAnswer('An email contact whose address has not confirmed yet: nothing is sent to it'),
+        429: retryAnswer('A test of this channel in the last minute, or ten tests of the account in the last hour'),
       },
     }),
     async (request) => channels.test(request.owner!.id, request.params.id),
+  );
+
+  app.post<IdParams>(
+    '/api/channels/:id/verification',
+    owner("Send an email contact's confirmation mail again (at most once an hour per address, ten an hour per account)", {
+      params: idParams,
+      response: {
+        202: successAnswer,
+        400: errorAnswer('Not an email contact (webhooks, Slack and the account email need no confirmation)'),
+        ...ownerErrors,
+        409: errorAnswer('The address has already confirmed'),
+        429: retryAnswer('A confirmation mail went to this address in the last hour, or ten from the account'),
+      },
+    }),
+    async (request, reply) => {
+      const { message } = await channels.resendConfirmation(request.owner!.id, request.params.id);
+      reply.code(202);
+      return { success: true, message };
+    },
   );
 }

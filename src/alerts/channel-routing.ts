@@ -1,7 +1,9 @@
-// Which channels an alert goes to (spec §12), decided inside the sweep's transaction so the rows are
+// Which channels an alert goes to (docs/alerts.md "Channels"), decided inside the sweep's transaction so the rows are
 // written with the decision. Pure rule (covers) plus one function that reads the owners' channels.
 //
-//  1. A channel takes an item when it is enabled and covers the bot (bot_ids null = every bot).
+//  1. A channel takes an item when it is enabled, may receive alerts (an email contact whose address
+//     has not confirmed may not: src/domain/channel-sends.ts) and covers the bot (bot_ids null =
+//     every bot).
 //  2. Recoveries and reminders go only to channels that announced the episode's stale alert
 //     (reminders: delivered; recoveries: delivered or on its way). An escalation still waiting counts
 //     as not announced, so a site that recovers first is never mentioned on that channel.
@@ -18,6 +20,7 @@ import type { Queryable } from '../db/database.ts';
 import { announcedKey, selectAnnouncedChannels, selectOwnersChannels, type ChannelRow, type NewChannelMail } from '../db/channels.ts';
 import type { NewNotification } from '../db/outbox.ts';
 import { alertGroupKey, channelRowGroups } from '../domain/alert-grouping.ts';
+import { mayReceiveAlerts } from '../domain/channel-sends.ts';
 import type { SitePayload } from './alert-types.ts';
 
 /** A channel's row, with the group it joins under ALERT_GROUP_WINDOW (null: never grouped). */
@@ -30,8 +33,8 @@ export interface RoutedItem {
 }
 
 /** Rule 1. */
-export function covers(channel: Pick<ChannelRow, 'enabled' | 'bot_ids'>, botId: string): boolean {
-  return channel.enabled && (channel.bot_ids === null || channel.bot_ids.includes(botId));
+export function covers(channel: Pick<ChannelRow, 'enabled' | 'bot_ids' | 'kind' | 'is_account' | 'verified_at'>, botId: string): boolean {
+  return channel.enabled && mayReceiveAlerts(channel) && (channel.bot_ids === null || channel.bot_ids.includes(botId));
 }
 
 export async function routeToChannels<T extends RoutedItem>(

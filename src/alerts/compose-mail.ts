@@ -51,6 +51,7 @@ const TEMPLATE: Record<OutboxRow['kind'], EmailName> = {
   incident: 'incident',
   test: 'channel-test',
   maintenance_ending: 'maintenance-ending',
+  contact_verification: 'contact-verification',
   signup_confirmation: 'signup-confirmation',
 };
 
@@ -99,9 +100,10 @@ export function composeMail(deps: ComposeDeps, row: OutboxRow, recipient: Recipi
   }
 
   if (!recipient) throw new Error(`outbox mail ${row.id} has no recipient`);
+  if (row.kind === 'contact_verification') return contactVerification(deps, row, recipient, now, { messageId, fileName });
   const zone = recipient.timezone || 'UTC';
   const unsubscribeUrl = `${base}/alerts/unsubscribe?t=${signLink(deps.secret, { action: 'unsubscribe', userId: recipient.id }, now)}`;
-  // An email contact (spec §12) is not the owner: no link that would switch off the owner's mails.
+  // An email contact is not the owner: no link that would switch off the owner's mails.
   const contact = row.payload.contact === true;
   const sites = ((row.payload.sites ?? []) as SitePayload[]).map((site) => {
     const lastSeen = new Date(site.last_seen_at);
@@ -124,18 +126,18 @@ export function composeMail(deps: ComposeDeps, row: OutboxRow, recipient: Recipi
       diagnosisHeading: DIAGNOSIS_ADVICE[isDiagnosis(site.diagnosis) ? site.diagnosis : 'not_probed'].heading,
       diagnosisWas: DIAGNOSIS_ADVICE[isDiagnosis(site.diagnosis) ? site.diagnosis : 'not_probed'].was,
       diagnosisDetail: site.diagnosis_detail ?? null,
-      // The "maintenance window ends in a day" mail (spec §12).
+      // The "maintenance window ends in a day" mail (docs/alerts.md "Maintenance windows").
       maintenanceUntil: site.maintenance_until ? formatInZone(new Date(site.maintenance_until), zone) : null,
       maintenanceReason: site.maintenance_reason ?? null,
     };
   });
-  // The digest groups sites by what we found, each group with its next steps (spec §11).
+  // The digest groups sites by what we found, each group with its next steps (docs/alerts.md "Nudge and probe").
   const groups = DIAGNOSES.map((diagnosis) => ({
     diagnosis,
     ...DIAGNOSIS_ADVICE[diagnosis],
     sites: sites.filter((site) => site.diagnosis === diagnosis),
   })).filter((group) => group.sites.length > 0);
-  const first = sites[0] ? { ...sites[0], headline: singleSiteHeadline(sites[0].name, sites[0].diagnosis) } : undefined;
+  const first = sites[0] ? { ...sites[0], headline: singleSiteHeadline(sites[0].diagnosis) } : undefined;
   const data = {
     ownerName: recipient.name,
     count: sites.length,
@@ -147,7 +149,7 @@ export function composeMail(deps: ComposeDeps, row: OutboxRow, recipient: Recipi
     repeat: formatDuration(deps.alertRepeatMs),
     dashboardUrl: `${base}/bots`,
     unsubscribeUrl: contact ? null : unsubscribeUrl,
-    // "Send a test" (spec §12) names the channel it tests.
+    // "Send a test" names the channel it tests.
     channelName: typeof row.payload.channel_name === 'string' ? row.payload.channel_name : null,
     channelsUrl: `${base}/channels`,
   };
@@ -166,18 +168,30 @@ export function composeMail(deps: ComposeDeps, row: OutboxRow, recipient: Recipi
   };
 }
 
-/** The subject of a mail about one site: what we found, in a few words. */
-function singleSiteHeadline(name: string, diagnosis: Diagnosis): string {
+/** The subject of a mail about one site: what we found, in a few words (its name is in the body). */
+function singleSiteHeadline(diagnosis: Diagnosis): string {
   switch (diagnosis) {
     case 'site_down':
-      return `${name} is down: your site does not answer`;
+      return 'A site is down: it does not answer';
     case 'plugin_silent':
-      return `${name}: WordPress answers, but the AgentDesk plugin is silent`;
+      return 'A site answers, but its AgentDesk plugin is silent';
     case 'probe_blocked':
-      return `${name} stopped reporting, and your firewall blocks our check`;
+      return 'A site stopped reporting, and its firewall blocks our check';
     case 'not_probed':
-      return `${name} stopped reporting to AgentDesk`;
+      return 'A site stopped reporting to AgentDesk';
   }
+}
+
+/**
+ * The confirmation mail of an email contact: who added the address, and the signed link that
+ * confirms this address for this contact (signed now, so a mail queued by a migration has one too).
+ */
+function contactVerification(deps: ComposeDeps, row: OutboxRow, owner: RecipientRow, now: Date, ids: { messageId: string; fileName: string }): MailMessage {
+  const base = deps.publicUrl.replace(/\/+$/, '');
+  const address = String(row.payload.address);
+  const token = signLink(deps.secret, { action: 'verify_contact', userId: owner.id, channelId: row.channel_id!, address }, now);
+  const rendered = deps.templates.render('contact-verification', { ownerEmail: owner.email, address, confirmUrl: `${base}/alerts/confirm-contact?t=${token}` });
+  return { from: deps.mailFrom, to: address, ...rendered, ...ids, headers: { 'Auto-Submitted': 'auto-generated' } };
 }
 
 const RESULT_WORDS: Record<string, string> = {

@@ -10,7 +10,7 @@
 // Guarantee: at least once, deduplicated: every notification is one row with a unique key and is
 // only re-sent if a worker died after the server accepted it and before "sent" was committed; such a
 // resend carries the same Message-ID, so mail systems can recognise it.
-// Rows of a channel (contacts, webhooks, Slack; spec §12) are handed to channel-delivery.ts, which
+// Rows of a channel (contacts, webhooks, Slack) are handed to channel-delivery.ts, which
 // applies the same rules to HTTP answers.
 import type { Database } from '../db/database.ts';
 import { claimDueMails, finishAttempt } from '../db/outbox.ts';
@@ -27,7 +27,7 @@ export interface DeliveryDeps {
   transport: MailTransport;
   compose: ComposeDeps;
   metrics?: Pick<AlertMetrics, 'alertEmails'> & Partial<Pick<AlertMetrics, 'notifications' | 'digestSites' | 'alertDelay'>>;
-  /** Delivers rows that belong to a channel (spec §12); without it such rows wait. */
+  /** Delivers rows that belong to a channel; without it such rows wait. */
   channels?: ChannelDelivery;
   log?: AlertLog;
   /** How long a claimed mail is reserved for its worker before another may retry it. */

@@ -1,12 +1,15 @@
 // Mail templates by naming convention: views/emails/<name>.subject.hbs, .text.hbs, .html.hbs.
 // Subject and text are plain text (no HTML escaping); the HTML part escapes every {{value}}.
+// A subject is fixed text (counts at most): what an owner typed (a site or channel name, a URL, a
+// reason) goes in the body only, since mails also reach contacts who never agreed to read it
+// (docs/alerts.md, "What a mail says").
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
 
 export const EMAIL_TEMPLATES_DIR = fileURLToPath(new URL('../../views/emails/', import.meta.url));
-export const EMAIL_NAMES = ['stale-digest', 'recovery', 'reminder', 'incident', 'maintenance-ending', 'channel-test', 'signup-confirmation'] as const;
+export const EMAIL_NAMES = ['stale-digest', 'recovery', 'reminder', 'incident', 'maintenance-ending', 'channel-test', 'contact-verification', 'signup-confirmation'] as const;
 export type EmailName = (typeof EMAIL_NAMES)[number];
 
 export interface RenderedEmail {

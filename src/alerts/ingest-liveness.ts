@@ -1,4 +1,4 @@
-// "Our own downtime" (spec §7): every instance stamps `ingest_alive_at` in service_state every few
+// "Our own downtime" (docs/alerts.md): every instance stamps `ingest_alive_at` in service_state every few
 // seconds. When a stamp finds the previous one too old (the service or its database was down in
 // between), it sets `ingest_resumed_at = now`, and the sweep counts each bot's silence from there.
 import type { Database, Queryable } from '../db/database.ts';

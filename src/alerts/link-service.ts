@@ -1,9 +1,11 @@
-// What the signed links in owner mails do: mute one site for 24 h (single use) or stop all alert
-// mails for the owner (idempotent, RFC 8058 one-click). Never imports fastify.
+// What the signed links in mails do: mute one site for 24 h (single use), stop all alert mails for
+// the owner (idempotent, RFC 8058 one-click), or confirm an email contact's address (idempotent;
+// only the address the link was sent to). Never imports fastify.
 import type { Database } from '../db/database.ts';
 import { findBotName, muteOwnedBot } from '../db/bots.ts';
+import { findChannel, markContactVerified } from '../db/channels.ts';
 import { claimLinkUse } from '../db/link-uses.ts';
-import { unsubscribeOwner } from '../db/users.ts';
+import { findUserById, unsubscribeOwner } from '../db/users.ts';
 import { verifyLink, type LinkAction, type LinkClaims } from './signed-links.ts';
 
 export const MUTE_FOR_MS = 24 * 3_600_000;
@@ -15,7 +17,10 @@ export type LinkOutcome =
   | { kind: 'not_found' }
   | { kind: 'muted'; botName: string; until: Date }
   | { kind: 'unsubscribed' }
-  | { kind: 'confirm'; action: LinkAction; botName?: string };
+  | { kind: 'contact_verified'; address: string }
+  | { kind: 'confirm'; action: LinkAction; botName?: string; address?: string; ownerEmail?: string };
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface LinkServiceDeps {
   db: Database;
@@ -38,6 +43,12 @@ export function createLinkService({ db, secret, now }: LinkServiceDeps) {
       const checked = await check(token, action);
       if (!('claims' in checked)) return checked;
       if (action === 'unsubscribe') return { kind: 'confirm', action };
+      if (action === 'verify_contact') {
+        const { userId, channelId, address } = checked.claims;
+        const channel = UUID.test(userId) && UUID.test(channelId!) ? await findChannel(db, userId, channelId!) : undefined;
+        if (!channel || channel.is_account || channel.target !== address) return { kind: 'not_found' };
+        return { kind: 'confirm', action, address, ownerEmail: (await findUserById(db, userId))?.email };
+      }
       const botName = await findBotName(db, checked.claims.userId, checked.claims.botId!);
       return botName === undefined ? { kind: 'not_found' } : { kind: 'confirm', action, botName };
     },
@@ -55,6 +66,15 @@ export function createLinkService({ db, secret, now }: LinkServiceDeps) {
         const bot = await muteOwnedBot(tx, claims.userId, claims.botId!, new Date(at.getTime() + MUTE_FOR_MS), at);
         return { kind: 'muted', botName, until: bot!.muted_until! };
       });
+    },
+
+    /** Confirms the contact's address, if it is still the one the link was sent to. */
+    async verifyContact(token: unknown): Promise<LinkOutcome> {
+      const checked = await check(token, 'verify_contact');
+      if (!('claims' in checked)) return checked;
+      const { userId, channelId, address } = checked.claims;
+      if (!UUID.test(userId) || !UUID.test(channelId!)) return { kind: 'invalid' };
+      return (await markContactVerified(db, userId, channelId!, address!, now())) ? { kind: 'contact_verified', address: address! } : { kind: 'not_found' };
     },
 
     /** Turns off every alert mail for the link's owner. */

@@ -1,14 +1,14 @@
-// The sweep's maintenance questions (spec §12), kept out of sweep.ts: which bots are in a window
+// The sweep's maintenance questions (docs/alerts.md "Maintenance windows"), kept out of sweep.ts: which bots are in a window
 // now, and the "your maintenance window ends in a day" mails. The sweep calls these inside its one
 // transaction; the rule itself is src/domain/maintenance.ts.
 //
 // What a window does (docs/alerts.md "Maintenance windows"):
-//  - a silent site still turns stale at its deadline (the §5 status is unchanged), but it is not
-//    nudged or probed (§11) during the window, and its stale mail waits on the episode;
+//  - a silent site still turns stale at its deadline (the connection status is unchanged), but it is not
+//    nudged or probed during the window, and its stale mail waits on the episode;
 //  - reminders of a bot in a window are skipped;
 //  - when the window ends, a site still stale is probed like a reminder (with probing on) and its
 //    stale mail goes out; a site that reported meanwhile is never mentioned;
-//  - bots in a window never count towards a storm (§7).
+//  - bots in a window never count towards a storm.
 import type { Queryable } from '../db/database.ts';
 import { markEndingNoticed, selectEndingWindows, selectMaintenanceEnds } from '../db/maintenance.ts';
 import { enqueueMail } from '../db/outbox.ts';

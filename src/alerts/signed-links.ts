@@ -1,17 +1,20 @@
-// Signed, expiring links in owner mails ("mute this site for 24 h", one-click unsubscribe): no login
-// needed, so the link itself is the credential. Token = base64url(JSON claims) "." HMAC-SHA256 of it
+// Signed, expiring links in owner mails ("mute this site for 24 h", one-click unsubscribe) and in
+// the confirmation mail of an email contact: no login needed, so the link itself is the credential. Token = base64url(JSON claims) "." HMAC-SHA256 of it
 // under a key derived from the server secret; compared in constant time.
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
-// confirm_signup: the link of a SIGNUP=verify sign-up mail; resend_confirmation: the log-in page's
-// "send the link again" button, handed out only after the right password (src/accounts/signup-confirmation.ts).
-export type LinkAction = 'mute' | 'unsubscribe' | 'confirm_signup' | 'resend_confirmation';
-const LINK_ACTIONS: readonly string[] = ['mute', 'unsubscribe', 'confirm_signup', 'resend_confirmation'];
+// verify_contact: an email contact's confirmation; confirm_signup: the link of a SIGNUP=verify
+// sign-up mail; resend_confirmation: the log-in page's "send the link again" button, handed out
+// only after the right password (src/accounts/signup-confirmation.ts).
+export type LinkAction = 'mute' | 'unsubscribe' | 'verify_contact' | 'confirm_signup' | 'resend_confirmation';
 
 export interface LinkClaims {
   action: LinkAction;
   userId: string;
   botId?: string;
+  /** verify_contact: the contact, and the address the link was sent to (it confirms only that one). */
+  channelId?: string;
+  address?: string;
   /** Expiry, in seconds since the epoch. */
   exp: number;
   /** Makes each issued token unique (single-use links are remembered by their hash). */
@@ -23,15 +26,19 @@ export type LinkVerification =
   | { ok: false; reason: 'malformed' | 'bad_signature' | 'expired' };
 
 /**
- * Mute links expire a week after they are sent; unsubscribe links stay good for 90 days; a sign-up
- * confirmation for a week; the resend button as long as one sits on a log-in page (30 minutes).
+ * Mute and contact confirmation links expire a week after they are sent; unsubscribe links stay
+ * good for 90 days; a sign-up confirmation for a week; the resend button as long as one sits on a
+ * log-in page (30 minutes).
  */
 export const LINK_LIFETIME_MS: Record<LinkAction, number> = {
   mute: 7 * 86_400_000,
   unsubscribe: 90 * 86_400_000,
+  verify_contact: 7 * 86_400_000,
   confirm_signup: 7 * 86_400_000,
   resend_confirmation: 30 * 60_000,
 };
+
+const ACTIONS: readonly unknown[] = ['mute', 'unsubscribe', 'verify_contact', 'confirm_signup', 'resend_confirmation'] satisfies LinkAction[];
 
 function mac(secret: string, data: string): Buffer {
   const key = createHmac('sha256', secret).update('agentdesk alert links v1').digest();
@@ -65,10 +72,11 @@ export function verifyLink(secret: string, token: unknown, now: Date): LinkVerif
   } catch {
     return { ok: false, reason: 'malformed' };
   }
-  if (!LINK_ACTIONS.includes(claims.action) || typeof claims.userId !== 'string' || typeof claims.exp !== 'number') {
+  if (!ACTIONS.includes(claims.action) || typeof claims.userId !== 'string' || typeof claims.exp !== 'number') {
     return { ok: false, reason: 'malformed' };
   }
   if (claims.action === 'mute' && typeof claims.botId !== 'string') return { ok: false, reason: 'malformed' };
+  if (claims.action === 'verify_contact' && (typeof claims.channelId !== 'string' || typeof claims.address !== 'string')) return { ok: false, reason: 'malformed' };
   if (claims.exp * 1000 <= now.getTime()) return { ok: false, reason: 'expired' };
   return { ok: true, claims, useKey: useKey(body, signature) };
 }

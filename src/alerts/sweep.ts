@@ -1,9 +1,11 @@
-// The stale sweep (spec §5, §7). One run holds the sweep lock on one connection for its several
-// short transactions, so it is idempotent: two instances, a second run or a crash halfway (between
+// The stale sweep (docs/alerts.md "The sweep"). One run holds the sweep lease for its several short
+// transactions, so it is idempotent: two instances, a second run or a crash halfway (between
 // two of its transactions) never announce anything twice, and the next run finishes the rest.
 //
-//  1. Take the sweep lock (pg_try_advisory_lock, for this session); if another instance holds it,
-//     do nothing. It is released at the end of the run, or by the server when the connection ends.
+//  1. Take the sweep lease (src/db/sweep-lease.ts, a row, so it works through a transaction
+//     pooler); if another instance holds it, do nothing. Every transaction below first renews it
+//     by its fencing token, and a run whose lease was taken over stops there without writing. It is
+//     released at the end of the run, or expires SWEEP_LEASE_MS after its last renewal (a crash).
 //  2. Claim the "stale → …" events the heartbeat path wrote since the last run and close those
 //     episodes; for each bot back to connected whose stale mail went out, queue a recovery
 //     (one mail per owner listing every recovered site).
@@ -11,7 +13,7 @@
 //     when the nudge had gone out, "cancelled" when the site reported before we sent it.
 //  3. Read ingest_resumed_at; find connected bots silent past stale_after with one indexed range
 //     scan, keep those for which now − max(last_activity, ingest_resumed_at) > stale_after + grace
-//     (their deadline passed). With probing on (spec §11), queue a nudge for each that has none and
+//     (their deadline passed). With probing on, queue a nudge for each that has none and
 //     leave it connected; flip only those whose probe answered PROBE_CONFIRM ago with no heartbeat
 //     since, with the diagnosis of that answer. With probing off, flip them all (not_probed).
 //     A flip is a conditional update connected → stale, writing its connection event dated at
@@ -36,7 +38,7 @@
 //  6. Queue reminders for episodes due one (ALERT_REPEAT after going stale, then every
 //     ALERT_REPEAT, for 7 days), one mail per owner. With probing on, each reminder first re-probes
 //     the site and waits for that probe like a deadline does, then carries the updated diagnosis.
-//  7. Maintenance windows (spec §12, src/alerts/maintenance-sweep.ts): a bot in a window is flipped
+//  7. Maintenance windows (src/alerts/maintenance-sweep.ts): a bot in a window is flipped
 //     at its deadline without a nudge, its stale mail waits on the episode (maintenance_held) and its
 //     reminders are skipped; once the window is over, the episodes still stale are re-probed (as a
 //     reminder 0) and mailed like a deadline. Owners of one-off windows over a day long are mailed
@@ -44,12 +46,15 @@
 //  8. Groups (ALERT_GROUP_WINDOW) whose window has ended become pending: the delivery worker sends them.
 // Steps 4 (the end of an incident) and 6 to 8 are the run's last transaction.
 // Mails are outbox rows; src/alerts/delivery.ts sends them. Steps 2, 5 and 6 queue them on the
-// owner's channels (spec §12): the account email as one digest per owner, other channels apart
+// owner's channels (docs/alerts.md "Channels"): the account email as one digest per owner, other channels apart
 // (src/alerts/channel-routing.ts).
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Config } from '../config.ts';
 import type { Database, Queryable } from '../db/database.ts';
 import { countConnectedBots, selectStaleCandidates, type AlertBotRow } from '../db/bots.ts';
-import { closeEpisodesFromEvents, flipStale, selectDueReminders, tryLockSweep, unlockSweep, updateReminderSchedule } from '../db/episodes.ts';
+import { closeEpisodesFromEvents, flipStale, selectDueReminders, updateReminderSchedule } from '../db/episodes.ts';
+import { acquireSweepLease, LeaseLostError, releaseSweepLease, renewSweepLease } from '../db/sweep-lease.ts';
 import { closeIncident, extendIncident, findOpenIncident, openIncident, type IncidentRow } from '../db/incidents.ts';
 import {
   enqueueMail,
@@ -58,7 +63,7 @@ import {
   selectHeldMails,
   selectHeldNotifications,
   type NewNotification,
-  type OutboxKind,
+  type AlertOutboxKind,
 } from '../db/outbox.ts';
 import {
   countOpenIncidentProbes,
@@ -96,7 +101,7 @@ export interface SweepDeps {
   stormMin: number;
   operatorEmail?: string;
   log?: AlertLog;
-  /** Nudge and probe before flipping (spec §11); undefined = PROBE=off. */
+  /** Nudge and probe before flipping; undefined = PROBE=off. */
   probe?: { confirmMs: number; giveUpMs: number };
   metrics?: Pick<Metrics, 'probes'>;
   /** ALERT_GROUP_WINDOW: stale and recovery digests gather an owner's sites for this long (0 = send at the sweep). */
@@ -105,6 +110,10 @@ export interface SweepDeps {
   flipBatch?: number;
   /** Called after each committed batch of flips, before the next one (tests stop or watch a sweep there). */
   onBatch?: (progress: SweepProgress) => void | Promise<void>;
+  /** The sweep lease's length (default SWEEP_LEASE_MS). */
+  leaseMs?: number;
+  /** This instance's name in the lease (default host/pid/random). */
+  holder?: string;
 }
 
 export interface SweepProgress {
@@ -115,13 +124,23 @@ export interface SweepProgress {
   flipped: number;
 }
 
+/**
+ * The sweep lease lasts this long after its last renewal (each transaction of a run renews it).
+ * Every instance tries at the same cron tick, so after a holder dies mid-run the lease has expired
+ * by the next tick (a minute later with the default SWEEP_CRON) as long as the run was less than
+ * half a minute old: another instance sweeps within a minute.
+ */
+export const SWEEP_LEASE_MS = 30_000;
+
 /** A probe's lease: its timeout and a margin for the database writes around it. */
 export const probeLeaseMs = (timeoutMs: number) => timeoutMs + 30_000;
 const PROBING_OFF = 'probing is turned off on this AgentDesk service (PROBE=off)';
 
 export interface SweepResult {
-  /** Another instance held the sweep lock. */
+  /** Another instance held the sweep lease. */
   skipped: boolean;
+  /** Another instance took the lease over during this run, which stopped before its next write. */
+  leaseLost: boolean;
   flipped: number;
   /** Transactions the flips were committed in. */
   flipBatches: number;
@@ -200,7 +219,7 @@ export function createSweep(deps: SweepDeps) {
   const log = deps.log ?? silentLog;
 
   /**
-   * Queues these items on their channels (spec §12, src/alerts/channel-routing.ts): the account
+   * Queues these items on their channels (src/alerts/channel-routing.ts): the account
    * email as one digest per owner, other channels as routed. With ALERT_GROUP_WINDOW > 0, stale and
    * recovery digests (the account email's, email contacts' and Slack's) are added to the open group
    * of the owner or channel instead (src/alerts/alert-groups.ts); webhooks and escalating stale
@@ -208,7 +227,7 @@ export function createSweep(deps: SweepDeps) {
    */
   async function enqueuePerOwner(
     tx: Queryable,
-    kind: Exclude<OutboxKind, 'incident' | 'maintenance_ending' | 'test' | 'signup_confirmation'>,
+    kind: AlertOutboxKind,
     items: Item[],
     now: Date,
     incident: IncidentRow | undefined,
@@ -584,12 +603,15 @@ export function createSweep(deps: SweepDeps) {
   }
 
   const batchSize = deps.flipBatch ?? DEFAULT_FLIP_BATCH;
+  const leaseMs = deps.leaseMs ?? SWEEP_LEASE_MS;
+  const holder = deps.holder ?? `${hostname()}/${process.pid}/${randomBytes(4).toString('hex')}`;
 
   return {
     /** One sweep at `now`; see the numbered steps at the top of this file. */
     async run(now: Date): Promise<SweepResult> {
       const result: SweepResult = {
         skipped: false,
+        leaseLost: false,
         flipped: 0,
         flipBatches: 0,
         storm: false,
@@ -608,21 +630,26 @@ export function createSweep(deps: SweepDeps) {
         groupsJoined: 0,
         groupsClosed: 0,
       };
-      return deps.db.session(async (session) => {
-        // 1.
-        if (!(await tryLockSweep(session))) return { ...result, skipped: true };
-        // A run that throws leaves the lock to the session's end: session() then closes the
-        // connection instead of pooling it, so an unlock here could only mask the first error.
+      // 1.
+      const term = await acquireSweepLease(deps.db, holder, leaseMs);
+      if (!term) return { ...result, skipped: true };
+      /** One transaction of this run, fenced: it renews the lease first, or writes nothing. */
+      const fenced = <T>(fn: (tx: Queryable) => Promise<T>) =>
+        deps.db.transaction(async (tx) => {
+          await renewSweepLease(tx, term, leaseMs);
+          return fn(tx);
+        });
+      try {
         // 2.–4.
-        const plan = await session.transaction((tx) => decide(tx, now, result));
+        const plan = await fenced((tx) => decide(tx, now, result));
         // 3. and 5., one short transaction per batch.
         const batches = flipBatches(plan.flips, batchSize);
         for (const batch of batches) {
-          await session.transaction((tx) => flipBatch(tx, batch, plan, now, result));
+          await fenced((tx) => flipBatch(tx, batch, plan, now, result));
           result.flipBatches++;
           await deps.onBatch?.({ batch: result.flipBatches, batches: batches.length, flipped: result.flipped });
         }
-        await session.transaction(async (tx) => {
+        await fenced(async (tx) => {
           // 4., its end.
           if (plan.ending) await endIncident(tx, plan.ending, now, result);
           else if (plan.incident) await assessIncident(tx, plan.incident, now);
@@ -634,9 +661,17 @@ export function createSweep(deps: SweepDeps) {
           // 8.
           result.groupsClosed = await closeDueGroups(tx, now);
         });
-        await unlockSweep(session);
         return result;
-      });
+      } catch (error) {
+        if (!(error instanceof LeaseLostError)) throw error;
+        // What committed before is consistent (each transaction is); the new holder does the rest.
+        log.warn({ token: term.token }, 'sweep lease taken over by another instance: this sweep stops');
+        return { ...result, leaseLost: true };
+      } finally {
+        // Also after a failure, so the next run need not wait for the lease to expire. If the
+        // database is unreachable the lease simply expires.
+        await releaseSweepLease(deps.db, term).catch((error: Error) => log.warn({ err: error }, 'sweep lease not released: it expires by itself'));
+      }
     },
   };
 }

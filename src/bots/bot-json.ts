@@ -31,11 +31,11 @@ export function botToJson(bot: MaintainedBot, alertPendingUntil: Date | null = n
     stale_grace_seconds: bot.stale_grace_seconds,
     muted_until: bot.muted_until?.toISOString() ?? null,
     site_url_changed_at: bot.site_url_changed_at?.toISOString() ?? null,
-    // Spec §11: what the last probe found, while the site is stale; null otherwise.
+    // What the last probe found (docs/alerts.md "Nudge and probe"), while the site is stale; null otherwise.
     diagnosis: currentDiagnosis(bot),
     diagnosis_detail: currentDiagnosis(bot) ? bot.diagnosis_detail : null,
     last_probe_at: bot.last_probe_at?.toISOString() ?? null,
-    // Spec §12: the end of the maintenance window the bot is in now (no stale alert until then).
+    // The end of the maintenance window the bot is in now (no stale alert until then).
     maintenance_until: bot.maintenance_until?.toISOString() ?? null,
     alert_pending_until: alertPendingUntil?.toISOString() ?? null,
   };

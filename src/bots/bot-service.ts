@@ -15,6 +15,7 @@ import {
 } from '../db/bot-changes.ts';
 import { selectAlertPendingUntil } from '../db/alert-groups.ts';
 import { listAlertMailsForBot } from '../db/outbox.ts';
+import { isProbePending } from '../db/probes.ts';
 import { findUserByEmail } from '../db/users.ts';
 import { withMaintenanceEnds, type MaintainedBot } from './bot-maintenance.ts';
 import { parseBotInput } from '../domain/bot-input.ts';
@@ -87,6 +88,9 @@ export function createBotService({ db, now = () => new Date(), quotas = DEFAULT_
     },
 
     listBots: async (ownerId: string): Promise<MaintainedBot[]> => withMaintenance(await listOwnedBots(db, ownerId)),
+
+    /** Whether the sweep nudged this silent site and waits for its heartbeat (the page's "checking"). */
+    beingChecked: (botId: string): Promise<boolean> => isProbePending(db, botId),
 
     /** For the bots with an alert mail waiting in an open group: when it goes out at the latest. */
     alertPendingUntil: (botIds: readonly string[]): Promise<Map<string, Date>> => selectAlertPendingUntil(db, botIds),

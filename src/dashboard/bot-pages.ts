@@ -11,7 +11,7 @@ import { fields, form, multilineText, text } from '../http/text-schemas.ts';
 import { chartStart, renderHeartbeatChart } from './heartbeat-chart.ts';
 import { listQueryString, pageLinks, pageWindow, parseListQuery } from './list-query.ts';
 import { requireViewer, type PageRenderer } from './session-hooks.ts';
-import { STATUS_OPTIONS, alertMailView, botView, eventView, isBeingChecked } from './view-models.ts';
+import { STATUS_OPTIONS, alertMailView, botView, eventView } from './view-models.ts';
 import type { MaintainedBot } from '../bots/bot-maintenance.ts';
 
 export const PAGE_SIZE = 20;
@@ -88,9 +88,8 @@ function graceSeconds(minutes: string | undefined): number {
 
 export async function botPages(app: FastifyInstance, deps: BotPageDeps) {
   const { bots, sessions, render, now, pluginDownloadUrl } = deps;
-  const probeStaleAfterMs = deps.config.probe ? deps.config.staleAfterMs : undefined;
-  /** The bot as its page shows it, with "checking" while a silent site is being nudged. */
-  const pageBotView = (bot: MaintainedBot, at: Date, timeZone: string) => ({ ...botView(bot, at, timeZone), checking: isBeingChecked(bot, probeStaleAfterMs, at) });
+  /** The bot as its page shows it, with "checking" while the sweep waits on a nudge it sent (as stored). */
+  const pageBotView = async (bot: MaintainedBot, at: Date, timeZone: string) => ({ ...botView(bot, at, timeZone), checking: await bots.beingChecked(bot.id) });
   const viewer = requireViewer(sessions);
   const csrf = app.csrfProtection;
   const zone = (request: FastifyRequest) => request.viewer!.timezone;
@@ -152,7 +151,7 @@ export async function botPages(app: FastifyInstance, deps: BotPageDeps) {
     const at = now();
     const { bot, hours, events, mails } = await bots.history(request.viewer!.id, request.params.id, chartStart(at));
     return {
-      bot: pageBotView(bot, at, zone(request)),
+      bot: await pageBotView(bot, at, zone(request)),
       timezone: zone(request),
       chart: renderHeartbeatChart(hours, at, zone(request)),
       heartbeatsTotal: hours.reduce((sum, hour) => sum + hour.count, 0),
@@ -175,7 +174,7 @@ export async function botPages(app: FastifyInstance, deps: BotPageDeps) {
 
   app.get<IdParams>('/bots/:id/status', { preHandler: viewer }, async (request, reply) => {
     const bot = await bots.getBot(request.viewer!.id, request.params.id);
-    return render.fragment(reply, 'bot-status', { bot: pageBotView(bot, now(), zone(request)), pluginDownloadUrl });
+    return render.fragment(reply, 'bot-status', { bot: await pageBotView(bot, now(), zone(request)), pluginDownloadUrl });
   });
 
   app.get<IdParams>('/bots/:id/edit', { preHandler: viewer }, async (request, reply) => {

@@ -1,6 +1,7 @@
-// The owner's alert channel pages (spec §12): the list with a form to add one, one channel with its
-// latest deliveries (failures shown), changes, deletion, and "Send a test", whose result htmx swaps
-// in beside the button (a plain form post renders the page with it). Every route is behind the
+// The owner's alert channel pages (docs/alerts.md "Channels"): the list with a form to add one, one channel with its
+// latest deliveries (failures shown), changes, deletion, "Send a test", whose result htmx swaps
+// in beside the button (a plain form post renders the page with it), and an unconfirmed contact's
+// "Send the confirmation again" (limits answer 429 with Retry-After and say how long to wait). Every route is behind the
 // session; every POST checks the CSRF token; another owner's channel is the same 404 as none.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { SessionService } from '../accounts/session-service.ts';
@@ -8,7 +9,8 @@ import type { ChannelService } from '../alerts/channel-service.ts';
 import type { ChannelDelivery } from '../db/channels.ts';
 import { formatExact } from '../domain/time-ago.ts';
 import { groupSendsAt } from './view-models.ts';
-import { ValidationError } from '../errors.ts';
+import { ConflictError, TooManyRequestsError, ValidationError } from '../errors.ts';
+import { SEND_LIMITS } from '../domain/channel-sends.ts';
 import { fields, form, text } from '../http/text-schemas.ts';
 import { requireViewer, type PageRenderer } from './session-hooks.ts';
 
@@ -29,6 +31,10 @@ const schemas = {
   update: { body: form(editable) },
   action: { body: form() },
 };
+
+/** Refusals a channel page shows in place (with their status) rather than as an error page. */
+const shownInPlace = (error: unknown): error is ValidationError | ConflictError | TooManyRequestsError =>
+  error instanceof ValidationError || error instanceof ConflictError || error instanceof TooManyRequestsError;
 
 const BOT_FIELD = /^bot_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -56,6 +62,7 @@ export async function channelPages(app: FastifyInstance, deps: { channels: Chann
     ...channel,
     kindWords: KIND_WORDS[channel.kind],
     covers: channel.bots === 'all' ? 'all your bots' : `${channel.bots.length} bot(s)`,
+    unverified: channel.verification === 'unverified',
   });
 
   const listPage = async (request: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> = {}) =>
@@ -63,10 +70,13 @@ export async function channelPages(app: FastifyInstance, deps: { channels: Chann
 
   const channelPage = async (request: FastifyRequest<IdParams>, reply: FastifyReply, extra: Record<string, unknown> = {}) => {
     const zone = request.viewer!.timezone;
-    const { channel, deliveries, bots } = await channels.detail(request.viewer!.id, request.params.id);
+    const { channel, deliveries, bots, confirmationSentAt } = await channels.detail(request.viewer!.id, request.params.id);
+    const resendAt = confirmationSentAt ? new Date(confirmationSentAt.getTime() + SEND_LIMITS.verification.perChannelMs) : null;
     return render.page(request, reply, 'channel', {
       title: channel.name,
       channel: view(channel),
+      confirmationSent: confirmationSentAt ? formatExact(confirmationSentAt, zone) : null,
+      resendAfter: resendAt ? formatExact(resendAt, zone) : null,
       coversAll: channel.bots === 'all',
       bots: bots.map((bot) => ({ ...bot, checked: channel.bots === 'all' || channel.bots.includes(bot.id) })),
       deliveries: deliveries.map((d) => deliveryView(d, zone)),
@@ -74,13 +84,17 @@ export async function channelPages(app: FastifyInstance, deps: { channels: Chann
     });
   };
 
-  /** A ValidationError re-renders the page with its message (400); anything else goes to the error handler. */
+  /**
+   * A refusal the owner can act on (400, 409, 429 with its Retry-After) re-renders the page with its
+   * message; anything else goes to the error handler.
+   */
   const orError = async (reply: FastifyReply, action: () => Promise<unknown>, onError: (message: string) => unknown) => {
     try {
       return await action();
     } catch (error) {
-      if (!(error instanceof ValidationError)) throw error;
-      reply.code(400);
+      if (!shownInPlace(error)) throw error;
+      reply.code(error.statusCode);
+      if (error instanceof TooManyRequestsError) reply.header('Retry-After', String(error.retryAfterSeconds));
       return onError(error.message);
     }
   };
@@ -97,7 +111,7 @@ export async function channelPages(app: FastifyInstance, deps: { channels: Chann
         const created = await channels.create(request.viewer!.id, { kind: body.kind, name: body.name, target: body.target, escalate_after: body.escalate_after || null });
         reply.code(201);
         // The webhook secret is on this page only.
-        return listPage(request, reply, { created: created.channel, newSecret: created.secret });
+        return listPage(request, reply, { created: created.channel, newSecret: created.secret, confirmation: created.confirmation });
       },
       (message) => listPage(request, reply, { error: message, form: body }),
     );
@@ -115,8 +129,8 @@ export async function channelPages(app: FastifyInstance, deps: { channels: Chann
     return orError(
       reply,
       async () => {
-        await channels.update(request.viewer!.id, request.params.id, changes);
-        return channelPage(request, reply, { saved: true });
+        const updated = await channels.update(request.viewer!.id, request.params.id, changes);
+        return channelPage(request, reply, { saved: true, confirmation: updated.confirmation });
       },
       (message) => channelPage(request, reply, { error: message }),
     );
@@ -133,10 +147,29 @@ export async function channelPages(app: FastifyInstance, deps: { channels: Chann
     ),
   );
 
+  app.post<IdParams>('/channels/:id/verification', { schema: { params: schemas.params, ...schemas.action }, preHandler: [viewer, csrf] }, async (request, reply) =>
+    orError(
+      reply,
+      async () => {
+        const { message } = await channels.resendConfirmation(request.viewer!.id, request.params.id);
+        reply.code(202);
+        return channelPage(request, reply, { resent: message });
+      },
+      (message) => channelPage(request, reply, { error: message }),
+    ),
+  );
+
   app.post<IdParams>('/channels/:id/test', { schema: { params: schemas.params, ...schemas.action }, preHandler: [viewer, csrf] }, async (request, reply) => {
-    const result = await channels.test(request.viewer!.id, request.params.id);
-    const testResult = { ...result, ok: result.result === 'sent' };
-    if (request.headers['hx-request']) return render.fragment(reply, 'channel-test-result', testResult);
-    return channelPage(request, reply, { testResult });
+    const show = (testResult: Record<string, unknown>) =>
+      request.headers['hx-request'] ? render.fragment(reply, 'channel-test-result', testResult) : channelPage(request, reply, { testResult });
+    return orError(
+      reply,
+      async () => {
+        const result = await channels.test(request.viewer!.id, request.params.id);
+        return show({ ...result, ok: result.result === 'sent' });
+      },
+      // Not sent (unconfirmed address, or a limit): said beside the button, with the refusal's status.
+      (message) => show({ result: 'refused', message, ok: false }),
+    );
   });
 }

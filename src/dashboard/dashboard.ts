@@ -39,7 +39,7 @@ export interface DashboardDeps extends DashboardOptions {
   sessions: SessionService;
   render: PageRenderer;
   now: () => Date;
-  /** The alert channels (spec §12): their pages appear when given. */
+  /** The alert channels: their pages appear when given. */
   channels?: ChannelService;
 }
 

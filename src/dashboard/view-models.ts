@@ -3,7 +3,6 @@
 import type { MaintainedBot } from '../bots/bot-maintenance.ts';
 import type { BotRow, ConnectionEventRow } from '../db/bots.ts';
 import type { BotAlertMail } from '../db/outbox.ts';
-import { isStale } from '../domain/alert-rules.ts';
 import { effectiveStatus, type ConnectionStatus } from '../domain/connection-status.ts';
 import { formatDuration } from '../domain/duration.ts';
 import { currentDiagnosis, DIAGNOSIS_ADVICE, isDiagnosis, nudgeUrl } from '../domain/probe-diagnosis.ts';
@@ -38,16 +37,6 @@ export function safeHref(url: string | null): string | null {
   } catch {
     return null;
   }
-}
-
-/**
- * While probing is on, a connected bot silent past its deadline is being checked (spec §11: nudged,
- * waiting for a heartbeat); its status stays connected. `probeStaleAfterMs` is STALE_AFTER when
- * probing is on, undefined otherwise.
- */
-export function isBeingChecked(bot: BotRow, probeStaleAfterMs: number | undefined, now: Date): boolean {
-  if (probeStaleAfterMs === undefined || !bot.is_active || bot.connection_status !== 'connected' || !bot.wordpress_last_activity) return false;
-  return isStale({ lastActivity: bot.wordpress_last_activity, graceSeconds: bot.stale_grace_seconds }, probeStaleAfterMs, undefined, now);
 }
 
 export function botView(bot: MaintainedBot, now: Date, timeZone: string) {

@@ -1,8 +1,8 @@
-// Plain SQL for alert groups (issue 16, sql/080_alert_groups.sql): an owner mail in the outbox that
+// Plain SQL for alert groups (docs/alerts.md "Alert groups", sql/080_alert_groups.sql): an owner mail in the outbox that
 // later sites may still join. While its window is open it is `held` with group_key set, and its
 // next_attempt_at is when the window closes; the sweep makes it `pending` at its first run at or
 // after that time (closeDueGroups), so the delivery worker never races a site joining it. Called
-// inside the sweep's transaction, under the sweep lock: one writer at a time.
+// inside the sweep's transaction, under the sweep lease: one writer at a time.
 import type { Queryable } from './database.ts';
 import { insertNotifications, type NewNotification } from './outbox.ts';
 import type { GroupedKind } from '../domain/alert-grouping.ts';

@@ -29,7 +29,7 @@ export interface BotRow {
   stale_grace_seconds: number;
   muted_until: Date | null;
   site_url_changed_at: Date | null;
-  /** The last probe's diagnosis (spec §11); meaningful only while stale (see currentDiagnosis). */
+  /** The last probe's diagnosis (docs/alerts.md "Nudge and probe"); meaningful only while stale (see currentDiagnosis). */
   diagnosis: string | null;
   diagnosis_detail: string | null;
   last_probe_at: Date | null;
@@ -51,7 +51,7 @@ export const BOT_COLUMNS = `id, user_id, name, description, token_prefix, widget
   maintenance_until AS one_off_maintenance_until, maintenance_reason`;
 
 /**
- * Spec §5's effective status (effectiveStatus in src/domain/connection-status.ts) as SQL over a
+ * The effective status of docs/contract.md "Connection status" (effectiveStatus in src/domain/connection-status.ts) as SQL over a
  * bots row: "disabled" when the bot is switched off, its stored status otherwise. "stale" is what
  * the sweep stored (it alone applies grace, the own-downtime rule and the check before calling a
  * site stale), never derived here from the clock, so every page and gauge counts alike.

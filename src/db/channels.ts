@@ -1,4 +1,4 @@
-// Plain SQL for alert channels (spec §12): an owner's list, one channel (always by owner and id, so
+// Plain SQL for alert channels (docs/alerts.md "Channels"): an owner's list, one channel (always by owner and id, so
 // another owner's channel is simply not found), the channels that cover a set of owners for the
 // sweep, the stale alerts each channel actually announced, and the deliveries of one channel.
 import type { Queryable } from './database.ts';
@@ -20,6 +20,8 @@ export interface ChannelRow {
   enabled: boolean;
   last_error: string | null;
   last_error_at: Date | null;
+  /** When the current address of an email contact confirmed; null = not yet (see verificationOf). */
+  verified_at: Date | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -66,12 +68,16 @@ export interface ChannelChanges {
   enabled?: boolean;
 }
 
-/** Applies the given changes; re-enabling a channel clears its last error. */
+/**
+ * Applies the given changes; re-enabling a channel clears its last error, and a new address
+ * (a different target) has to confirm again.
+ */
 export async function updateChannel(db: Queryable, userId: string, id: string, changes: ChannelChanges, now: Date): Promise<ChannelRow | undefined> {
   const { rows } = await db.query<ChannelRow>(
     `UPDATE alert_channels SET
        name = CASE WHEN $3 THEN $4 ELSE name END,
        target = CASE WHEN $5 THEN $6 ELSE target END,
+       verified_at = CASE WHEN $5 AND $6 IS DISTINCT FROM target THEN NULL ELSE verified_at END,
        bot_ids = CASE WHEN $7 THEN $8::uuid[] ELSE bot_ids END,
        escalate_after_seconds = CASE WHEN $9 THEN $10::integer ELSE escalate_after_seconds END,
        last_error = CASE WHEN $11 AND $12 AND NOT enabled THEN NULL ELSE last_error END,
@@ -200,6 +206,29 @@ export async function countPendingByChannelKind(db: Queryable): Promise<Map<stri
 
 /** A row for one of the owner's channels (enqueued by outbox.ts's enqueueOutboxRows). */
 export type NewChannelMail = NewOutboxRow & { channelId: string };
+
+/**
+ * Marks an email contact confirmed, if its address is still the one the link was sent to; the
+ * channel's name, or undefined when it is gone or its address changed since.
+ */
+export async function markContactVerified(db: Queryable, userId: string, channelId: string, address: string, now: Date): Promise<{ name: string } | undefined> {
+  const { rows } = await db.query<{ name: string }>(
+    `UPDATE alert_channels SET verified_at = coalesce(verified_at, $4)
+     WHERE user_id = $1 AND id = $2 AND kind = 'email' AND NOT is_account AND target = $3 RETURNING name`,
+    [userId, channelId, address, now],
+  );
+  return rows[0];
+}
+
+/** Enqueues the confirmation mail of an email contact, to the address it has now; its id. */
+export async function enqueueContactVerification(db: Queryable, channel: ChannelRow, now: Date): Promise<number> {
+  const { rows } = await db.query<{ id: number }>(
+    `INSERT INTO alert_outbox (dedupe_key, kind, user_id, channel_id, payload, status, next_attempt_at, created_at)
+     VALUES ('verify:' || gen_random_uuid(), 'contact_verification', $1, $2, $3, 'pending', $4, $4) RETURNING id`,
+    [channel.user_id, channel.id, JSON.stringify({ address: channel.target }), now],
+  );
+  return rows[0]!.id;
+}
 
 /** Enqueues the "Send a test" row of a channel; its id. */
 export async function enqueueChannelTest(db: Queryable, channel: ChannelRow, now: Date): Promise<number> {

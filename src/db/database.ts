@@ -22,23 +22,16 @@ export interface Queryable {
   exec(script: string): Promise<void>;
 }
 
-/** One connection held for a while: its statements, and transactions on it one after another. */
-export interface Session extends Queryable {
-  /** Runs fn inside BEGIN … COMMIT on this session's connection, rolling back if it throws. */
-  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
-}
-
 export interface Database extends Queryable {
   /** Human description for logs and the start banner; never contains a password. */
   readonly description: string;
   /** Runs fn inside BEGIN … COMMIT on one connection, rolling back if it throws. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   /**
-   * Runs fn on one dedicated connection, for work that spans several transactions under a
-   * session-level lock (the stale sweep). If fn throws, the connection is closed rather than
-   * returned to the pool, so nothing it held (a session advisory lock) outlives the failure.
+   * Whether named (prepared) statements are used on this database (DATABASE_PREPARED): the reason
+   * is for the start banner. Under `auto` this asks the server once (src/db/pg-driver.ts).
    */
-  session<T>(fn: (session: Session) => Promise<T>): Promise<T>;
+  preparedStatements(): Promise<{ enabled: boolean; reason: string }>;
   /** Closes the pool (and stops the embedded server when this database started it). */
   close(): Promise<void>;
 }

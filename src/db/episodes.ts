@@ -4,24 +4,6 @@
 import { alertBotColumns, type AlertBotRow } from './bots.ts';
 import type { Queryable } from './database.ts';
 
-/** Arbitrary constant naming "the sweep" for the advisory lock. */
-const SWEEP_LOCK_KEY = 7_402_113_010;
-
-/**
- * Takes the sweep lock for this session (it spans the sweep's several transactions); false when
- * another instance holds it. Released by unlockSweep, or by the server when the connection ends.
- * Session and transaction advisory locks on one key exclude each other, so an instance of an
- * earlier version (pg_try_advisory_xact_lock) and this one never sweep at once either.
- */
-export async function tryLockSweep(session: Queryable): Promise<boolean> {
-  const { rows } = await session.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [SWEEP_LOCK_KEY]);
-  return rows[0]!.locked;
-}
-
-export async function unlockSweep(session: Queryable): Promise<void> {
-  await session.query('SELECT pg_advisory_unlock($1)', [SWEEP_LOCK_KEY]);
-}
-
 export interface FlippedRow extends AlertBotRow {
   episode_id: number;
   last_seen_at: Date;

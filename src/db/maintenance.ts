@@ -1,4 +1,4 @@
-// Plain SQL for maintenance windows (spec §12): the one-off window on the bots row, the owners'
+// Plain SQL for maintenance windows (docs/alerts.md "Maintenance windows"): the one-off window on the bots row, the owners'
 // weekly windows (maintenance_schedules), the episodes whose stale mail waits for a window to end,
 // and the facts the rule in src/domain/maintenance.ts needs per bot.
 import { maintenanceEnds, type RunningOccurrence, type WeeklyWindow } from '../domain/maintenance.ts';

@@ -2,7 +2,7 @@
 // set, otherwise the embedded PostgreSQL that this process runs under DATA_DIR.
 import type { Database } from './database.ts';
 import { startEmbeddedPostgres } from './embedded-postgres.ts';
-import { openPgDatabase } from './pg-driver.ts';
+import { openPgDatabase, type PreparedMode } from './pg-driver.ts';
 import { upgradeFromPglite } from './pglite-upgrade.ts';
 
 /** What opening the database needs from the configuration (src/config.ts validates it). */
@@ -10,6 +10,8 @@ export interface DatabaseSettings {
   databaseUrl: string | undefined;
   databasePoolSize: number;
   dataDir: string;
+  /** Named prepared statements: auto (off behind a pooler), on or off (DATABASE_PREPARED). */
+  databasePrepared?: PreparedMode;
 }
 
 export interface OpenDatabaseOptions {
@@ -23,13 +25,21 @@ export async function openDatabase(
   options: OpenDatabaseOptions = {},
 ): Promise<Database> {
   if (config.databaseUrl) {
-    return openPgDatabase({ connectionString: config.databaseUrl, poolSize: config.databasePoolSize, onError: options.onError });
+    return openPgDatabase({
+      connectionString: config.databaseUrl,
+      poolSize: config.databasePoolSize,
+      prepared: config.databasePrepared,
+      onError: options.onError,
+      log: options.log,
+    });
   }
   const server = await startEmbeddedPostgres({ dataDir: config.dataDir, log: options.log });
   const db = openPgDatabase({
     connectionString: server.url,
     poolSize: config.databasePoolSize,
+    prepared: config.databasePrepared,
     onError: options.onError,
+    log: options.log,
     description: `embedded PostgreSQL 18 in ${server.directory}`,
     afterClose: () => server.stop(),
   });

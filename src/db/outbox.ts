@@ -4,7 +4,9 @@
 import { alertBotColumns, type AlertBotRow } from './bots.ts';
 import type { Queryable } from './database.ts';
 
-export type OutboxKind = 'stale' | 'recovery' | 'reminder' | 'incident' | 'maintenance_ending' | 'test' | 'signup_confirmation';
+export type OutboxKind = 'stale' | 'recovery' | 'reminder' | 'incident' | 'maintenance_ending' | 'test' | 'contact_verification' | 'signup_confirmation';
+/** The kinds a sweep queues for sites (the others are the operator's, the maintenance notice's, the channel buttons' and sign-up's). */
+export type AlertOutboxKind = Exclude<OutboxKind, 'incident' | 'maintenance_ending' | 'test' | 'contact_verification' | 'signup_confirmation'>;
 export type OutboxStatus = 'held' | 'pending' | 'sending' | 'sent' | 'failed' | 'dropped';
 
 export interface NewOutboxMail {
@@ -51,7 +53,7 @@ export interface NewOutboxRow extends NewOwnerMail {
  */
 export async function enqueueOutboxRows(
   tx: Queryable,
-  kind: Exclude<OutboxKind, 'incident' | 'maintenance_ending' | 'test' | 'signup_confirmation'>,
+  kind: AlertOutboxKind,
   rows: readonly NewOutboxRow[],
   status: 'held' | 'pending',
   incidentId: number | null,
@@ -170,7 +172,7 @@ export interface OutboxRow {
   status: OutboxStatus;
   attempts: number;
   created_at: Date;
-  /** The channel this row is for (spec §12); null = the owner's account email, or the operator. */
+  /** The channel this row is for; null = the owner's account email, or the operator. */
   channel_id: string | null;
   /** Names this delivery to receivers, the same on every retry. */
   delivery_id: string;
@@ -251,7 +253,7 @@ export interface BotAlertMail {
   group_key: string | null;
   /** The storm incident holding it, if any. */
   incident_id: number | null;
-  /** The channel it went to (spec §12); null = the account email. */
+  /** The channel it went to; null = the account email. */
   channel_name: string | null;
 }
 

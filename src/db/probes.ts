@@ -1,4 +1,4 @@
-// Plain SQL for site probes (spec §11): the site_probes queue, the per-host limit, and the
+// Plain SQL for site probes (docs/alerts.md "Nudge and probe"): the site_probes queue, the per-host limit, and the
 // diagnosis columns on bots and alert_episodes. Sweep functions take the sweep's transaction.
 import type { ProbeAnswer, ProbeResult } from '../domain/probe-diagnosis.ts';
 import { PROBE_HISTORY_DAYS } from '../domain/retention.ts';
@@ -28,6 +28,22 @@ export async function selectSiteUrls(tx: Queryable, botIds: readonly string[]): 
     [botIds],
   );
   return new Map(rows.map((r) => [r.id, r.site_url]));
+}
+
+/**
+ * Whether the sweep is checking this connected bot now: it queued a probe for the silence the bot
+ * is in (its last activity) and has not judged it yet. The bot page says "checking" from this
+ * stored decision, so it never re-derives a deadline the sweep did not reach.
+ */
+export async function isProbePending(db: Queryable, botId: string): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `SELECT 1 FROM site_probes p JOIN bots b ON b.id = p.bot_id
+     WHERE p.bot_id = $1 AND p.purpose = 'deadline' AND p.status <> 'done' AND b.connection_status = 'connected' AND b.is_active
+       AND p.last_activity = date_trunc('milliseconds', b.wordpress_last_activity)
+     LIMIT 1`,
+    [botId],
+  );
+  return rowCount > 0;
 }
 
 /** The unfinished deadline probes of these bots. */

@@ -1,4 +1,4 @@
-// Alert groups (issue 16): which mail a site's alert travels in when an owner's sites fall silent
+// Alert groups (docs/alerts.md "Alert groups"): which mail a site's alert travels in when an owner's sites fall silent
 // (or come back) spread over a few minutes. Pure: the keys and times the sweep stores, and which
 // channel rows may be grouped at all.
 

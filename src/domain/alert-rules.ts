@@ -1,8 +1,8 @@
-// Owner-alert decisions of spec §7 as pure functions, `now` always passed in: who is stale, who
+// Owner-alert decisions (docs/contract.md "Owner alerts") as pure functions, `now` always passed in: who is stale, who
 // gets which mail, when a reminder is due, whether a sweep is a storm, when a send is retried.
 import { staleAfterMs } from './connection-status.ts';
 
-/** Reminders stop once an episode is this old (spec §7: "stopping after 7 days"). */
+/** Reminders stop once an episode is this old (docs/contract.md "Owner alerts": they stop after 7 days). */
 export const REMINDERS_STOP_AFTER_MS = 7 * 86_400_000;
 
 export interface StaleCandidate {
@@ -12,7 +12,7 @@ export interface StaleCandidate {
 
 /**
  * When this bot becomes (or became) stale: its silence is counted from its last heartbeat or from
- * when our ingest last came back after being down, whichever is later (spec §7 "our own downtime").
+ * when our ingest last came back after being down, whichever is later (docs/alerts.md "Our own downtime").
  */
 export function staleAt(bot: StaleCandidate, globalStaleAfterMs: number, ingestResumedAt: Date | undefined): Date {
   const from = Math.max(bot.lastActivity.getTime(), ingestResumedAt?.getTime() ?? 0);

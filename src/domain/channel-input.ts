@@ -1,4 +1,4 @@
-// What an owner may type for an alert channel (spec §12), checked the same way from the API and the
+// What an owner may type for an alert channel (docs/alerts.md "Channels"), checked the same way from the API and the
 // dashboard: the kind, a name, the target (an email address, or an http(s) URL for webhooks and
 // Slack), the bots it covers ("all" or a list of ids), escalate_after ("30m", 1 minute to 7 days, or
 // null) and enabled. Pure: whether the bots are the owner's is the service's question.

@@ -1,4 +1,4 @@
-// Connection status rules of spec §5, as pure functions: no I/O, `now` always passed in.
+// Connection status rules (docs/contract.md "Connection status"), as pure functions: no I/O, `now` always passed in.
 
 export type StoredStatus = 'never' | 'connected' | 'stale' | 'deactivated';
 /** What owners and metrics see: the stored status, or "disabled" when the bot is switched off. */

@@ -1,4 +1,4 @@
-// Validation of the heartbeat body of spec §6. Pure, so every rule has a direct test and the
+// Validation of the heartbeat body (docs/contract.md "Heartbeat API"). Pure, so every rule has a direct test and the
 // message always names the field the plugin got wrong. Unknown fields are ignored.
 
 import { hasControlCharacters } from './text.ts';

@@ -1,11 +1,11 @@
-// Maintenance windows (spec §12) as pure rules, `now` always passed in: how long a window may be,
+// Maintenance windows (docs/alerts.md "Maintenance windows") as pure rules, `now` always passed in: how long a window may be,
 // when a weekly window falls in the owner's time zone (across DST changes), whether a bot is in a
 // window and until when (an occurrence the owner ended early no longer counts), and when the "your
 // window ends in a day" mail is due.
 // Local wall times are converted with luxon (IANA zone data from Intl), never by adding offsets.
 import { DateTime } from 'luxon';
 
-/** Spec §12: a window lasts at most 7 days. */
+/** A window lasts at most 7 days (docs/contract.md "Channels and maintenance"). */
 export const MAX_MAINTENANCE_MINUTES = 7 * 24 * 60;
 /** A window longer than this earns a mail this long before it ends. */
 export const ENDING_NOTICE_MS = 86_400_000;

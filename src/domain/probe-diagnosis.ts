@@ -1,4 +1,4 @@
-// Telling silence from failure (spec §11) as pure rules: what a silent site's nudge answered,
+// Telling silence from failure (docs/contract.md) as pure rules: what a silent site's nudge answered,
 // crossed with whether a heartbeat followed within PROBE_CONFIRM, gives one result and a sentence
 // an owner can act on. No I/O here: the probe worker records the answer, the sweep asks these rules.
 
@@ -36,7 +36,7 @@ export function diagnosisOf(answer: ProbeAnswer): Diagnosis {
 }
 
 /**
- * The rule table of spec §11: a heartbeat within PROBE_CONFIRM means the site only needed a visit
+ * The rule table of docs/contract.md "Telling silence from failure": a heartbeat within PROBE_CONFIRM means the site only needed a visit
  * (whatever the nudge answered); otherwise the answer decides the diagnosis.
  */
 export function judgeProbe(answer: ProbeAnswer, heartbeatSeen: boolean, confirmMs: number): ProbeVerdict {

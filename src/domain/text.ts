@@ -1,6 +1,6 @@
 // Text that may reach the database or a log line. PostgreSQL refuses NUL in text outright, and
 // other C0 controls in names, URLs and keys hide content from people reading them, so every input
-// path refuses them with a 400 that names the field (issue: one bad heartbeat failing others).
+// path refuses them with a 400 that names the field (once, one bad heartbeat failed others).
 // The ranges are written once and give both the regular expressions (domain checks) and the
 // JSON-schema patterns (route schemas, src/http/text-schemas.ts).
 

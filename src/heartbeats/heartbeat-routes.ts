@@ -1,4 +1,4 @@
-// POST /api/bots/wordpress-heartbeat (spec §6). Thin: rate limit, call the service, map its result.
+// POST /api/bots/wordpress-heartbeat (docs/contract.md "Heartbeat API"). Thin: rate limit, call the service, map its result.
 import type { FastifyInstance } from 'fastify';
 import { hashedBotToken, perBotToken } from '../accounts/token-rate-key.ts';
 import { sendBotTokenRefusal } from '../http/error-handler.ts';

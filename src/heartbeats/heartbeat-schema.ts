@@ -1,5 +1,5 @@
-// The heartbeat endpoint as /docs/openapi.json shows it: the four fields and every answer of spec
-// §6. Documentation only: the route turns Fastify's validation off (see heartbeatRouteSchema's
+// The heartbeat endpoint as /docs/openapi.json shows it: the four fields and every answer of
+// docs/contract.md "Heartbeat API". Documentation only: the route turns Fastify's validation off (see heartbeatRouteSchema's
 // use), because the service checks the body itself so that each 400 names the field, unknown
 // fields are ignored, and ingest pays for no second validation.
 import { MAX_SITE_URL_LENGTH } from '../domain/heartbeat-input.ts';

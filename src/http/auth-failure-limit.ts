@@ -1,4 +1,4 @@
-// A per-address limit on failed authentications (finding 6 of issue 9): made-up bot tokens on the
+// A per-address limit on failed authentications (docs/RELIABILITY.md "Abuse"): made-up bot tokens on the
 // heartbeat and validate endpoints, and bad API keys, answer 401 — and after `max` of them in a
 // window, that address gets 429 with Retry-After until the window ends. Routes opt in with
 // `config: { limitAuthFailures: true }`; a correct token is never counted.

@@ -2,7 +2,7 @@
 // {"success":false,"message":…}; 5xx messages are never shown; an unreachable database is 503.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DatabaseUnavailableError } from '../db/database.ts';
-import { AppError } from '../errors.ts';
+import { AppError, TooManyRequestsError } from '../errors.ts';
 import { describeValidationError } from './text-schemas.ts';
 
 export const RETRY_AFTER_UNAVAILABLE_SECONDS = 5;
@@ -32,7 +32,7 @@ export function answerFrameworkError(error: FastifyError, _request: FastifyReque
 /** Why a bot-token endpoint (heartbeat, site maintenance) refused a call. */
 export type BotTokenRefusal = { kind: 'invalid_token' } | { kind: 'bot_disabled' } | { kind: 'invalid_body'; message: string };
 
-/** The one wording and status of each refusal, shared by every endpoint the plugin calls with its token (spec §6). */
+/** The one wording and status of each refusal, shared by every endpoint the plugin calls with its token (docs/contract.md "Heartbeat API"). */
 export function sendBotTokenRefusal(reply: FastifyReply, refusal: BotTokenRefusal) {
   switch (refusal.kind) {
     case 'invalid_token':
@@ -64,6 +64,7 @@ export function registerErrorHandler(app: FastifyInstance, options: { htmlErrors
       reply.header('Retry-After', String(RETRY_AFTER_UNAVAILABLE_SECONDS));
       return answer(request, reply, 503, 'Service temporarily unavailable, please retry later');
     }
+    if (error instanceof TooManyRequestsError) reply.header('Retry-After', String(error.retryAfterSeconds));
     if (error instanceof AppError) return answer(request, reply, error.statusCode, error.message);
 
     const status = error.statusCode ?? 500;

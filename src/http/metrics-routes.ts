@@ -24,7 +24,7 @@ export async function metricsRoutes(app: FastifyInstance, { metrics, token }: { 
     {
       schema: {
         tags: ['service'],
-        summary: 'Prometheus metrics (spec §8), in the text exposition format',
+        summary: 'Prometheus metrics, in the text exposition format',
         security: [{ metricsToken: [] }, {}],
         response: {
           200: { description: 'Every metric of this instance; fleet gauges come from the database', content: { 'text/plain': { schema: { type: 'string' } } } },

@@ -1,4 +1,4 @@
-// JSON schemas every feature's routes share: the error body of spec §6 and small helpers for
+// JSON schemas every feature's routes share: the error body of docs/contract.md "Heartbeat API" and small helpers for
 // documenting answers in /docs/openapi.json.
 
 /** Every error body: `{"success":false,"message":…}`. */

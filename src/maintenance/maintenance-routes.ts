@@ -1,4 +1,4 @@
-// Maintenance windows over HTTP (spec §12): the owner API (Bearer key or session + x-csrf-token),
+// Maintenance windows over HTTP (docs/alerts.md "Maintenance windows"): the owner API (Bearer key or session + x-csrf-token),
 // the site's own endpoints (X-Bot-Token, for deploy scripts and `wp agentdesk maintenance`: open a
 // window, end it) and the forms of the bot page and the Maintenance page. Handlers call
 // MaintenanceService and map its result; schemas feed OpenAPI.

@@ -1,4 +1,4 @@
-// Maintenance windows (spec §12) for owners and sites: open a bot's one-off window, or one for
+// Maintenance windows for owners and sites: open a bot's one-off window, or one for
 // several (or all) of an owner's bots; end the maintenance bots are in now (one-off and weekly);
 // open one from the site with its bot token (deploy scripts, `wp agentdesk maintenance`); and
 // manage the owner's weekly windows. Owner isolation is here: every lookup is by owner and id

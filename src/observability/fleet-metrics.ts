@@ -1,4 +1,4 @@
-// The fleet gauges of spec §8 (connections by status, stale count, plugin and WordPress versions).
+// The fleet gauges (docs/observability.md "Metrics": connections by status, stale count, plugin and WordPress versions).
 // Their values come from the database in collect(), so every instance reports the same truth, and
 // from the same summary as the admin fleet page (src/db/fleet-summary.ts); one query serves all
 // four gauges and is cached for a few seconds, and concurrent scrapes

@@ -1,5 +1,5 @@
 // The outbound fence's settings from the configuration: one place, so probes now and webhooks
-// later (spec §12: "outbound URLs follow §11's address rules") are fenced alike.
+// later (docs/contract.md "Telling silence from failure": outbound URLs follow the address rules) are fenced alike.
 import { readFileSync } from 'node:fs';
 import type { Config } from '../config.ts';
 import { outboundUserAgent, type Resolver, type SafeRequestSettings } from './safe-request.ts';

@@ -1,4 +1,4 @@
-// Outbound HTTP to addresses that users supply (site probes, spec §11; webhooks and Slack, §12).
+// Outbound HTTP to addresses that users supply (site probes, webhooks and Slack; docs/alerts.md "Nudge and probe").
 // Whoever holds a bot token chooses the URL, so every request is fenced against request forgery:
 //
 //  1. The URL must be http or https, without credentials, on port 80, 443 or a configured extra port.

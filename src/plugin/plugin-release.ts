@@ -1,5 +1,5 @@
 // The WordPress plugin as the service distributes it: its release facts (from its own header and
-// readme.txt) and its two builds (spec §13), made from the plugin folder:
+// readme.txt) and its two builds (docs/wordpress-plugin.md "Builds"), made from the plugin folder:
 // - "direct": what the service's download endpoint serves and `npm run build:plugin` writes as
 //   dist/agentdesk-chatbot.zip — with the updater and an `Update URI` header;
 // - "wporg": the WordPress.org directory build, dist/agentdesk-chatbot-wporg.zip — without the

@@ -1,4 +1,4 @@
-// The probe worker: sends the nudges the sweep queued (spec §11) and records each answer.
+// The probe worker: sends the nudges the sweep queued (docs/alerts.md "Nudge and probe") and records each answer.
 //
 //  1. Claim up to PROBE_CONCURRENCY due probes in one `UPDATE … FOR UPDATE SKIP LOCKED`: pending and
 //     due, or probing with an expired lease (a worker died mid-probe). Claiming sets "probing", a

@@ -1,4 +1,4 @@
-// Finding 8 of issue 9: personal API keys can be listed and revoked, in the API and on the
+// docs/RELIABILITY.md "Abuse" (a leaked API key): personal API keys can be listed and revoked, in the API and on the
 // account page, and a password change revokes them.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';

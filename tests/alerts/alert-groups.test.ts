@@ -1,4 +1,4 @@
-// ALERT_GROUP_WINDOW (issue 16): an owner's sites whose deadlines are spread over the heartbeat
+// ALERT_GROUP_WINDOW (docs/alerts.md "Alert groups"): an owner's sites whose deadlines are spread over the heartbeat
 // interval are announced in one mail, and so are their recoveries. Real database, real SMTP server,
 // the sweep and delivery run once a minute on an explicit clock, heartbeats between them.
 import { suite } from 'uvu';
@@ -107,7 +107,8 @@ test('never mails about a site that reports again inside the window, while the o
   await runUntil([h], at(start, STALE_AFTER_MS + 20 * MINUTE), [...steadyBeats, ...flakyBeats]);
   // one stale mail, about Down only
   assert.is(smtp.received.length, 1);
-  assert.is(smtp.received[0]!.subject, 'Down stopped reporting to AgentDesk');
+  assert.is(smtp.received[0]!.subject, 'A site stopped reporting to AgentDesk');
+  assert.ok(smtp.received[0]!.text.includes('Down'));
   assert.not.ok(smtp.received[0]!.text.includes('Flaky'));
   // Flaky's notification is gone: no recovery will ever be sent for it
   const { rows } = await h.db.query<{ bot_id: string }>('SELECT bot_id FROM alert_notifications');
@@ -153,7 +154,8 @@ test('leaves a muted site out of the group, and does not wait for it', async ({ 
   await runUntil([h], at(start, STALE_AFTER_MS + MINUTE), mutedBeats);
   // Loud is judged at 10:11:01 and sent at once: nothing else of the owner's can join
   assert.is(smtp.received.length, 1);
-  assert.is(smtp.received[0]!.subject, 'Loud stopped reporting to AgentDesk');
+  assert.is(smtp.received[0]!.subject, 'A site stopped reporting to AgentDesk');
+  assert.ok(smtp.received[0]!.text.includes('Loud'));
 });
 
 test('holds a group during a storm incident, lets later sites join it, and sends it once when the incident ends', async ({ smtp }) => {

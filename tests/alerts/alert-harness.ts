@@ -132,7 +132,7 @@ export async function createAlertHarness(options: {
     createMailTransport({ smtp: options.smtp?.smtpOptions, outboxDir: `/tmp/agentdesk-test-outbox-${process.pid}` });
   const sweep = createSweep({ db, metrics, ...sweepSettings(config) });
   const compose = composeSettings(config, loadEmailTemplates(), await app.serverSecret.ensure());
-  // Channel rows (spec §12) through the fenced requester, configured by the suite's env like production.
+  // Channel rows through the fenced requester, configured by the suite's env like production.
   const channels = createChannelDelivery({ db, transport, requester: createSafeRequester(outboundSettings(config)), compose, metrics: alertMetrics });
   const delivery = createDelivery({ db, transport, compose, metrics: alertMetrics, channels });
 
@@ -302,4 +302,25 @@ export function useChannelSuite(test: Test<ChannelSuiteCtx>, env: Record<string,
     await ctx.hook.close();
     await ctx.slack.close();
   });
+}
+
+// Email contacts confirm their address (docs/alerts.md, "Confirming an email contact").
+
+/** The path and query of the confirmation link in a mail (the page is served by the harness's app). */
+export function confirmLinkOf(mail: ReceivedMail): string {
+  const link = /https?:\/\/\S+\/alerts\/confirm-contact\?t=\S+/.exec(mail.text)?.[0];
+  if (!link) throw new Error(`no confirmation link in the mail to ${mail.to}`);
+  const url = new URL(link);
+  return `${url.pathname}${url.search}`;
+}
+
+/** Delivers what is due, then follows the latest confirmation link mailed to `address` (POST: confirms). */
+export async function confirmContact(h: AlertHarness, smtp: SmtpSink, address: string) {
+  await h.delivery.deliverDue(h.clock.now());
+  const mail = [...smtp.received].reverse().find((m) => m.to === address && m.text.includes('/alerts/confirm-contact'));
+  if (!mail) throw new Error(`no confirmation mail to ${address}`);
+  const response = await h.app.inject({ method: 'POST', url: confirmLinkOf(mail) });
+  if (response.statusCode !== 200) throw new Error(`confirmation failed: ${response.statusCode} ${response.body.slice(0, 200)}`);
+  smtp.received.splice(smtp.received.indexOf(mail), 1);
+  return response;
 }

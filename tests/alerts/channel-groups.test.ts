@@ -1,4 +1,4 @@
-// ALERT_GROUP_WINDOW on channels (spec §12, issue 16): a burst of an owner's sites spread over a few
+// ALERT_GROUP_WINDOW on channels (docs/alerts.md "Alert groups"): a burst of an owner's sites spread over a few
 // minutes is one message on each digest channel (Slack, email contacts), as it is one account mail;
 // webhooks still get one event per site. Real database, real local Slack and webhook receivers, the
 // in-process SMTP server; the sweep (two bots per transaction) and delivery run once a minute on an
@@ -9,6 +9,7 @@ import { createOwner } from '../helpers/app.ts';
 import { loggedIn } from '../helpers/dashboard.ts';
 import {
   at,
+  confirmContact,
   createAlertHarness,
   names,
   receiverEnv,
@@ -51,6 +52,8 @@ async function ownerWith(ctx: Ctx, channels: Array<Record<string, unknown>>) {
     });
     assert.is(response.statusCode, 201, response.body);
     created.push(response.json());
+    // an email contact receives alerts once its address confirmed
+    if (channel.kind === 'email') await confirmContact(ctx.h, ctx.smtp, String(channel.target));
   }
   return { owner: owner.user, created };
 }
@@ -122,7 +125,8 @@ test('never mentions on a channel a site that reports again inside the window, w
   // email: one mail to the owner and one to the contact, both about Down only
   assert.equal(ctx.smtp.received.map((m) => m.to).sort(), ['colleague@example.com', owner.email].sort());
   for (const mail of ctx.smtp.received) {
-    assert.is(mail.subject, 'Down stopped reporting to AgentDesk');
+    assert.is(mail.subject, 'A site stopped reporting to AgentDesk');
+    assert.ok(mail.text.includes('Down'));
     assert.not.ok(mail.text.includes('Flaky'));
   }
 });
@@ -150,7 +154,7 @@ test('tells the account email a site is back when its mail went out, though the 
   // the account email: both sites stale, then Late back
   assert.equal(
     ctx.smtp.received.map((m) => m.subject),
-    ['2 of your sites stopped reporting to AgentDesk', 'Late is reporting to AgentDesk again'],
+    ['2 of your sites stopped reporting to AgentDesk', 'A site is reporting to AgentDesk again'],
   );
 });
 

@@ -1,4 +1,4 @@
-// Alert channels (spec §12, issue 14): the API with owner isolation, and delivery through the outbox
+// Alert channels (docs/alerts.md "Channels"): the API with owner isolation, and delivery through the outbox
 // to real local receivers: a webhook endpoint verifying the HMAC, a Slack-speaking endpoint, and the
 // in-process SMTP server for email contacts. Time moves by the harness clock, never by waiting.
 import { suite } from 'uvu';
@@ -10,7 +10,7 @@ import { createSafeRequester } from '../../src/outbound/safe-request.ts';
 import { createDelivery } from '../../src/alerts/delivery.ts';
 import { createOwner } from '../helpers/app.ts';
 import { loggedIn } from '../helpers/dashboard.ts';
-import { createAlertHarness, secondConnection, STALE_AFTER_MS, useChannelSuite, type AlertHarness, type ChannelSuiteCtx } from './alert-harness.ts';
+import { confirmContact, createAlertHarness, secondConnection, STALE_AFTER_MS, useChannelSuite, type AlertHarness, type ChannelSuiteCtx } from './alert-harness.ts';
 import { verifySignature } from '../helpers/receivers.ts';
 
 const MINUTE = 60_000;
@@ -110,7 +110,7 @@ test("owner B can neither see nor use owner A's channels", async (ctx) => {
   assert.equal(rows[0], { name: 'Ops hook', target: ctx.hook.url('/hooks/agentdesk-secret-path') });
 });
 
-test('a stale site reaches the webhook signed, with the body of spec §12, and the account email too', async (ctx) => {
+test('a stale site reaches the webhook signed, with its documented body, and the account email too', async (ctx) => {
   const { owner } = await ownerWithWebhook(ctx);
   const { bot } = await ctx.h.connectedBot(owner.user.id, 'Signed shop', 'https://signed.example.com');
   await goStale(ctx.h);
@@ -340,7 +340,11 @@ test("Slack's answers: 429 waits its Retry-After, 400 is retried, 404 and 410 di
   const owner = await createOwner(ctx.h.db);
   const created = await api(ctx.h, owner.apiKey, 'POST', '/api/channels', { kind: 'slack', name: '#ops', target: ctx.slack.url('/services/T/B/X') });
   const id = created.json.channel.id;
-  const test = async () => (await api(ctx.h, owner.apiKey, 'POST', `/api/channels/${id}/test`, {})).json;
+  // one test a minute per channel (docs/alerts.md): each press a minute after the last
+  const test = async () => {
+    ctx.h.clock.advance(MINUTE);
+    return (await api(ctx.h, owner.apiKey, 'POST', `/api/channels/${id}/test`, {})).json;
+  };
 
   ctx.slack.mode = 'rate_limited';
   const limited = await test();
@@ -367,15 +371,18 @@ test("Slack's answers: 429 waits its Retry-After, 400 is retried, 404 and 410 di
   }
 });
 
-test('an email contact gets the digest at its own address, without the owner unsubscribe header', async ({ h, smtp }) => {
+test('a confirmed email contact gets the digest at its own address, without the owner unsubscribe header', async ({ h, smtp }) => {
   const owner = await createOwner(h.db);
   await api(h, owner.apiKey, 'POST', '/api/channels', { kind: 'email', name: 'Client', target: 'Client@Example.com' });
+  await confirmContact(h, smtp, 'client@example.com');
   await h.connectedBot(owner.user.id, 'Client site');
   await goStale(h);
   // two mails: the owner's and the contact's
   assert.equal(smtp.received.map((m) => m.to).sort(), ['client@example.com', owner.user.email].sort());
   const contact = smtp.received.find((m) => m.to === 'client@example.com')!;
-  assert.match(contact.subject, /Client site/);
+  // the site's name is in the body, never in the subject
+  assert.is(contact.subject, 'A site stopped reporting to AgentDesk');
+  assert.match(contact.text, /Client site/);
   assert.is(contact.header('List-Unsubscribe'), undefined);
   // nor the owner's unsubscribe link in the body; the owner's own mail keeps it
   assert.not.match(contact.text, /alerts\/unsubscribe/);
@@ -390,10 +397,13 @@ test('"Send a test" goes through the real path: a signed test event, and a test 
   assert.is(ctx.hook.received[0]!.body.event, 'test');
   assert.ok(ctx.hook.received[0]!.verified);
   const contact = await api(ctx.h, owner.apiKey, 'POST', '/api/channels', { kind: 'email', name: 'Colleague', target: 'colleague@example.com' });
+  await confirmContact(ctx.h, ctx.smtp, 'colleague@example.com');
   const mailed = await api(ctx.h, owner.apiKey, 'POST', `/api/channels/${contact.json.channel.id}/test`, {});
   assert.is(mailed.json.result, 'sent');
   assert.is(ctx.smtp.received.length, 1);
-  assert.is(ctx.smtp.received[0]!.subject, 'AgentDesk test alert for Colleague');
+  // a fixed subject; the channel's name only in the body
+  assert.is(ctx.smtp.received[0]!.subject, 'AgentDesk test alert');
+  assert.match(ctx.smtp.received[0]!.text, /"Colleague"/);
 });
 
 test('only the bots a channel lists reach it, and the metrics count deliveries per channel kind', async (ctx) => {
@@ -416,7 +426,7 @@ test('only the bots a channel lists reach it, and the metrics count deliveries p
   await ctx.h.delivery.deliverDue(ctx.h.clock.now());
   // only the listed bot reached the webhook
   assert.equal(ctx.hook.received.map((r) => (r.body.bot as { name: string }).name), ['Watched']);
-  // one delivery more on each kind, the mail series of spec §8 still counting too
+  // one delivery more on each kind, the mail series still counting too
   assert.is(await count('channel_kind="webhook",kind="stale",result="sent"'), counted.webhook + 1);
   assert.is(await count('channel_kind="email",kind="stale",result="sent"'), counted.email + 1);
   assert.match(await ctx.h.metrics.registry.metrics(), /agentdesk_alert_emails_total\{kind="stale",result="sent"\} [1-9]/);
@@ -443,6 +453,7 @@ test('the dashboard adds a webhook showing its secret once, tests it with htmx, 
   assert.match(tested.body, /data-result="sent"/);
   assert.is(ctx.hook.received.length, 1);
   ctx.hook.answer = 410;
+  ctx.h.clock.advance(MINUTE);
   const gone = await page.post(`/channels/${id}/test`, {}, { 'hx-request': 'true' });
   assert.match(gone.body, /data-result="failed"/);
   const detail = await page.get(`/channels/${id}`);

@@ -130,7 +130,7 @@ test('writes .eml files under the outbox directory when there is no SMTP server'
   // one RFC 822 file per mail, with the headers
   assert.is(written.length, 1);
   const raw = fs.readFileSync(path.join(dir, written[0]!), 'utf8');
-  assert.match(raw, /^Subject: Queued stopped reporting to AgentDesk$/m);
+  assert.match(raw, /^Subject: A site stopped reporting to AgentDesk$/m);
   assert.match(raw, /^List-Unsubscribe-Post: List-Unsubscribe=One-Click$/m);
   fs.rmSync(dir, { recursive: true, force: true });
 });

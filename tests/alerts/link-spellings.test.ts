@@ -1,4 +1,4 @@
-// Finding 3 of issue 9: a used single-use mute link cannot be used again by spelling its token
+// docs/RELIABILITY.md "Abuse": a used single-use mute link cannot be used again by spelling its token
 // differently (padding, the other base64 alphabet, unused low bits, stray characters), although
 // every such spelling decodes to the very same bytes.
 import { suite } from 'uvu';

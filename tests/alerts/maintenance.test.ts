@@ -1,4 +1,4 @@
-// Maintenance windows (spec §12) on the real database, SMTP server and app: opened through the owner
+// Maintenance windows (docs/alerts.md "Maintenance windows") on the real database, SMTP server and app: opened through the owner
 // API, the bot token and the bot page; no stale alert inside a window, an alert after it; weekly
 // windows in the owner's zone across a DST change; isolation between owners; the 7-day cap.
 import { suite } from 'uvu';
@@ -47,7 +47,7 @@ test('a window opened through the API holds the stale alert, and the site still 
 
   h.clock.advance(STALE_AFTER_MS + MINUTE);
   const inside = await h.sweepAndDeliver();
-  // the site is stale (the §5 status is unchanged), but nobody is mailed
+  // the site is stale (the connection status is unchanged), but nobody is mailed
   assert.is(inside.flipped, 1);
   assert.is(inside.staleMails, 0);
   assert.is(smtp.received.length, 0);
@@ -66,7 +66,9 @@ test('a window opened through the API holds the stale alert, and the site still 
   assert.is(after.maintenanceMails, 1);
   assert.is(smtp.received.length, 1);
   assert.is(smtp.received[0]!.to, user.email);
-  assert.ok(smtp.received[0]!.subject.includes('Deploying shop'), smtp.received[0]!.subject);
+  // the site named in the body; the subject is fixed text
+  assert.is(smtp.received[0]!.subject, 'A site stopped reporting to AgentDesk');
+  assert.ok(smtp.received[0]!.text.includes('Deploying shop'));
   // the window is gone from the JSON
   assert.is((await api(h, apiKey, 'GET', `/api/bots/${bot.id}`)).json().maintenance_until, null);
   await h.sweepAndDeliver();
@@ -259,7 +261,7 @@ test('a weekly window follows the owner\'s local time across the DST change (Eur
   await h.sweepAndDeliver();
   // after 11:00 CEST the site still silent is alerted
   assert.is(smtp.received.length, 1);
-  assert.ok(smtp.received[0]!.subject.includes('Weekly shop'));
+  assert.ok(smtp.received[0]!.text.includes('Weekly shop'));
 });
 
 test('the same weekly window a week earlier (CET) has not started at 07:10 UTC: the alert is not held', async ({ h, smtp }) => {
@@ -294,7 +296,8 @@ test('a window longer than a day: the owner is mailed once, a day before it ends
   assert.is(due.endingNotices, 1);
   assert.is(smtp.received.length, 1);
   const mail = smtp.received[0]!;
-  assert.is(mail.subject, 'The maintenance window of Long job ends within a day');
+  assert.is(mail.subject, 'The maintenance window of one of your sites ends within a day');
+  assert.ok(mail.text.includes('Long job'));
   // it says when, in the owner's zone, and why
   assert.ok(mail.text.includes('8 Jan 2026, 11:00 (Europe/Paris)'), mail.text);
   assert.ok(mail.text.includes('migration'));
@@ -430,7 +433,7 @@ test('"End maintenance now" ends a running weekly occurrence: the silent site is
   // the next sweep releases the held stale mail, as at a window's natural end
   assert.is(after.maintenanceMails, 1);
   assert.is(smtp.received.length, 1);
-  assert.ok(smtp.received[0]!.subject.includes('Early shop'), smtp.received[0]!.subject);
+  assert.ok(smtp.received[0]!.text.includes('Early shop'), smtp.received[0]!.text);
 
   // A week later (29 March, the DST change: 02:00 is skipped, so it starts 03:00 CEST = 01:00 UTC)
   h.clock.set(new Date('2026-03-29T00:55:00Z'));
@@ -465,7 +468,7 @@ test('ending one bot\'s maintenance leaves the other bots under the same all-bot
   await h.sweepAndDeliver();
   // only its stale mail goes out
   assert.is(smtp.received.length, 1);
-  assert.ok(smtp.received[0]!.subject.includes('Back early'), smtp.received[0]!.subject);
+  assert.ok(smtp.received[0]!.text.includes('Back early'), smtp.received[0]!.text);
 });
 
 test('ending when no window runs is a 200 that says so and changes nothing', async ({ h }) => {

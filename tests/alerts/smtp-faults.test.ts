@@ -1,4 +1,4 @@
-// SMTP faults (issue 9, "deliver" item 3) beyond a refused connection and a permanent 550 (both in
+// SMTP faults (docs/RELIABILITY.md "Faults") beyond a refused connection and a permanent 550 (both in
 // delivery.test.ts): a server that never greets, and one that takes the message but never
 // answers it, are cut off by the transport's timeouts; the mail stays pending with a backoff and
 // is delivered exactly once when a working server is there.

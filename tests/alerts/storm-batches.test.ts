@@ -1,11 +1,12 @@
-// Issue 12, "storms never block ingest": the sweep flips in short transactions of SWEEP_BATCH bots
-// (3 here), under a sweep lock held by its own connection across them. These tests stop a sweep
+// "Storms never block ingest" (docs/alerts.md "The sweep"): the sweep flips in short transactions of SWEEP_BATCH bots
+// (3 here), under the sweep lease held across them. These tests stop a sweep
 // between two batches (its onBatch hook) to look at what others see there: a crash, a second
 // instance, a heartbeat.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createSweep, sweepSettings, type SweepDeps } from '../../src/alerts/sweep.ts';
 import { findOwnedBot } from '../../src/db/bots.ts';
+import { acquireSweepLease, releaseSweepLease } from '../../src/db/sweep-lease.ts';
 import { STALE_AFTER_MS, secondConnection, type AlertHarness, type SmtpSink, useAlertSuite } from './alert-harness.ts';
 
 const MINUTE = 60_000;
@@ -138,14 +139,41 @@ test('a second instance sweeping while the first is between batches skips, and s
     },
   });
   const first = await sweep.run(h.clock.now());
-  // the other instance, on its own connection, found the lock held in between two transactions
+  // the other instance, on its own connection, found the lease held in between two transactions
   assert.equal(during, [true]);
   assert.is(first.flipped, 12);
   h.clock.advance(MINUTE);
   const later = await other.run(h.clock.now());
-  // the lock went with the first sweep
+  // the lease went with the first sweep
   assert.is(later.skipped, false);
   assert.is(later.flipped, 0);
+});
+
+test('a sweep whose lease another instance took over between two batches stops without writing, and the new holder flips the rest', async ({ h }) => {
+  await stormFleet(h);
+  const other = createSweep({ db: await secondConnection(), metrics: h.metrics, ...sweepSettings(h.config), holder: 'other' });
+  const sweep = sweepWith(h, {
+    holder: 'first',
+    onBatch: async ({ batch }) => {
+      if (batch !== 1) return;
+      // the first instance stalls past its lease (a long pause): the other takes it over
+      const { rows } = await h.db.query<{ expires_at: Date }>('SELECT expires_at FROM sweep_lease');
+      const thief = await acquireSweepLease(h.db, 'thief', 1000, new Date(rows[0]!.expires_at.getTime() + 1));
+      assert.ok(thief);
+      await releaseSweepLease(h.db, thief!);
+    },
+  });
+  const first = await sweep.run(h.clock.now());
+  // only its first batch was written; its next transaction found the token changed and wrote nothing
+  assert.is(first.leaseLost, true);
+  assert.is(first.flipped, 3);
+  assert.is((await counts(h)).flips, 3);
+  const next = await other.run(h.clock.now());
+  assert.is(next.skipped, false);
+  assert.is(next.flipped, 9);
+  // every silent bot flipped once, in one stale notification each
+  const after = await counts(h);
+  assert.equal({ flips: after.flips, notified: after.notified, notifications: after.notifications }, { flips: 12, notified: 12, notifications: 12 });
 });
 
 test('heartbeats of bots in a flipped batch and in a later one are committed while the sweep is still running', async ({ h }) => {

@@ -105,7 +105,8 @@ test('sends one recovery mail saying how long the site was silent when a stale b
   // exactly one recovery mail
   assert.is(smtp.received.length, 2);
   const recovery = smtp.received[1]!;
-  assert.is(recovery.subject, 'Comeback is reporting to AgentDesk again');
+  assert.is(recovery.subject, 'A site is reporting to AgentDesk again');
+  assert.ok(recovery.text.includes('Comeback'));
   // silent from the last heartbeat to the one that came back
   assert.ok(recovery.text.includes('Silent for: 2 hours 15 minutes'), recovery.text);
 });
@@ -140,7 +141,8 @@ test('reminds daily after ALERT_REPEAT while still stale, and stops after 7 days
   await h.sweepAndDeliver();
   // one reminder just after 24 h, not two
   assert.is(smtp.received.length, 2);
-  assert.match(smtp.received[1]!.subject, /^Reminder: Forgotten is still not reporting/);
+  assert.is(smtp.received[1]!.subject, 'Reminder: a site is still not reporting to AgentDesk');
+  assert.ok(smtp.received[1]!.text.includes('Forgotten'));
   for (let day = 2; day <= 10; day++) {
     h.clock.set(new Date(staleAt + day * DAY + MINUTE));
     await h.sweepAndDeliver();

@@ -1,4 +1,4 @@
-// Database faults (issue 9, "deliver" item 1), against a PostgreSQL this suite starts and stops
+// Database faults (docs/RELIABILITY.md "Faults"), against a PostgreSQL this suite starts and stops
 // itself: stopped in the middle of heartbeat traffic, every request is answered 200 or 503 with
 // Retry-After (never 500), /readyz says 503, /healthz and /metrics are still served, nothing
 // crashes; started again, the same app recovers without a restart, and every heartbeat it

@@ -1,4 +1,4 @@
-// Real local HTTP receivers for alert channels (spec §12): a webhook endpoint that verifies the
+// Real local HTTP receivers for alert channels (docs/alerts.md "Channels"): a webhook endpoint that verifies the
 // HMAC signature the way a receiver should and records every delivery, and one that speaks Slack's
 // incoming-webhook contract (200 "ok", 400 invalid_payload, 404 no_service, 410
 // channel_is_archived, 429 with Retry-After). Each answers what the test sets in `answer`.

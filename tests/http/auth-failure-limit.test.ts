@@ -1,4 +1,4 @@
-// Finding 6 of issue 9: guessing bot tokens or API keys is limited per address. Only failed
+// docs/RELIABILITY.md "Abuse": guessing bot tokens or API keys is limited per address. Only failed
 // authentications count; after AUTH_FAILURE_LIMIT of them the address gets 429 until the window ends.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';

@@ -1,4 +1,4 @@
-// Property-based fuzzing (issue 9, "deliver" item 4): hostile and random input on the heartbeat,
+// Property-based fuzzing (docs/RELIABILITY.md "Bad input"): hostile and random input on the heartbeat,
 // validate, bots API and dashboard form endpoints never gets a 5xx, only a documented status, and
 // every JSON error has the seed's {success:false, message} shape. Inputs mix fast-check's random
 // values with a hostile corpus kept as data (tests/fixtures/hostile-inputs.json). Runs are bounded;
@@ -59,7 +59,7 @@ test('heartbeat: any token and any body is 200, 400, 401, 403, 413 or 415, in th
     fc.constantFrom(...corpus.jsonBodies),
     anyJson,
   );
-  // the heartbeat's documented answers (spec §6); 5xx is only for a database outage
+  // the heartbeat's documented answers (docs/contract.md "Heartbeat API"); 5xx is only for a database outage
   await fc.assert(
     fc.asyncProperty(token, body, async (botToken, payload) => {
       const response = await ctx.app.inject({

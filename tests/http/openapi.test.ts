@@ -50,7 +50,7 @@ test('documents every route under /api/ that Fastify serves', async (ctx) => {
   }
 });
 
-test('documents the heartbeat: its four fields and every answer of spec §6', async (ctx) => {
+test('documents the heartbeat: its four fields and every answer of docs/contract.md', async (ctx) => {
   const spec = (await ctx.app.inject({ method: 'GET', url: '/docs/openapi.json' })).json();
   const heartbeat = spec.paths['/api/bots/wordpress-heartbeat'].post;
   const body = heartbeat.requestBody.content['application/json'].schema;

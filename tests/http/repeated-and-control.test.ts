@@ -1,4 +1,4 @@
-// Finding 2 of issue 9: a repeated field or a control character, on any form, query string or
+// docs/RELIABILITY.md "Bad input": a repeated field or a control character, on any form, query string or
 // JSON body, is a 400 with a message naming the field, never a 500; the dashboard answers it with
 // a page (or an htmx fragment) the user can read.
 import { suite } from 'uvu';

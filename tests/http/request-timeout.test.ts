@@ -1,4 +1,4 @@
-// Finding 5 of issue 9: a client that sends headers and half a body, or drips its headers, does
+// docs/RELIABILITY.md "Abuse": a client that sends headers and half a body, or drips its headers, does
 // not hold a connection forever: the real server (listening on a socket) answers 408 and closes.
 import net from 'node:net';
 import { suite } from 'uvu';

@@ -1,4 +1,4 @@
-// Route-table checks (issue 9, "deliver" item 5): every route is read from Fastify's own table, so
+// Route-table checks (docs/RELIABILITY.md): every route is read from Fastify's own table, so
 // a route added later is checked without anyone listing it here. For each route:
 //   1. an anonymous caller is refused (401, a redirect to the log-in page, or 404), unless the
 //      route is in PUBLIC below with the reason it is public;
@@ -43,6 +43,8 @@ const PUBLIC: Record<string, string> = {
   'GET /docs/openapi.json': 'API description',
   'GET /alerts/mute': 'the signed link in the URL is the credential',
   'POST /alerts/mute': 'the signed link in the URL is the credential',
+  'GET /alerts/confirm-contact': 'the signed link in the URL is the credential (a contact confirming its address)',
+  'POST /alerts/confirm-contact': 'the signed link in the URL is the credential (a contact confirming its address)',
   'GET /alerts/unsubscribe': 'the signed link in the URL is the credential',
   'POST /alerts/unsubscribe': 'the signed link in the URL is the credential (RFC 8058 one-click)',
   'GET /static/htmx.min.js': 'static asset',
@@ -57,6 +59,7 @@ const NO_SESSION: Record<string, string> = {
   'POST /api/bots/wordpress-maintenance/end': 'bot token only',
   'POST /alerts/mute': 'signed link only',
   'POST /alerts/unsubscribe': 'signed link only',
+  'POST /alerts/confirm-contact': 'signed link only',
 };
 
 /** A body each route accepts, so the check meets authorization and not validation. */

@@ -1,4 +1,4 @@
-// Secrets never reach logs or metric labels (issue 9, finding 8 and "deliver" item 6): bot tokens,
+// Secrets never reach logs or metric labels (docs/RELIABILITY.md "Secrets"): bot tokens,
 // API keys, passwords, session cookies and mail-link tokens sent to every kind of route are absent
 // from every log line (at trace level, the most talkative) and from the /metrics text.
 import { suite } from 'uvu';

@@ -1,4 +1,4 @@
-// The smaller findings of issue 9 (finding 8), each with its proof: the metrics token, private
+// Smaller hardening points of docs/RELIABILITY.md, each with its proof: the metrics token, private
 // caching of the owner API, the 413 message on /alerts/*, sign-up not telling registered emails,
 // and passwords made only of spaces.
 import { suite } from 'uvu';

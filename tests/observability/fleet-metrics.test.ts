@@ -166,7 +166,7 @@ test('serves the fleet gauges at GET /metrics of the app', async (ctx) => {
   const { token } = await createBotFor(ctx.db, user.id);
   await heartbeat(ctx, token);
   const response = await ctx.app.inject({ method: 'GET', url: '/metrics' });
-  // 200 with the §8 gauges and the connected bot counted
+  // 200 with the fleet gauges and the connected bot counted
   assert.is(response.statusCode, 200);
   for (const gauge of [METRIC.connections, METRIC.staleConnections, METRIC.pluginVersions, METRIC.wpVersions]) {
     assert.match(response.body, `# TYPE ${gauge} gauge`);

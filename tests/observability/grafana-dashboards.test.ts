@@ -33,7 +33,7 @@ test('the committed dashboard JSON is what grafana/build-dashboards.ts builds (r
   assert.equal(fs.readdirSync(DASHBOARDS_DIR).sort(), Object.keys(buildDashboards()).sort());
 });
 
-test('the fleet dashboard has a panel for every series the issue asks for', () => {
+test('the fleet dashboard has a panel for every series docs/observability.md names', () => {
   const all = exprs().map((e) => e.expr).join('\n');
   for (const metric of [
     METRIC.heartbeats,

@@ -59,7 +59,7 @@ test('every alert rule has a unit test in which it fires and one in which it sta
   }
 });
 
-test('the rules cover the operator alerts the issue lists, each with a severity', () => {
+test('the rules cover the operator alerts docs/observability.md lists, each with a severity', () => {
   const alerts = rules().groups.flatMap((g) => g.rules).filter((r) => r.alert);
   const uses = (metric: string) => alerts.some((r) => r.expr.includes(metric));
   // service down, heartbeat errors and latency, stale spike, sweep, email, outbox, storm

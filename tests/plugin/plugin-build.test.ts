@@ -1,4 +1,4 @@
-// The plugin's two builds (spec §13): what `npm run build:plugin` writes and the service serves.
+// The plugin's two builds (docs/wordpress-plugin.md "Builds"): what `npm run build:plugin` writes and the service serves.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';

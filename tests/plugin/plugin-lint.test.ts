@@ -1,6 +1,6 @@
-// The plugin's builds under PHP_CodeSniffer (spec §13): 0 errors for the WordPress.org build under
+// The plugin's builds under PHP_CodeSniffer (docs/wordpress-plugin.md "Lint"): 0 errors for the WordPress.org build under
 // Plugin Check's ruleset, PHPCompatibility 7.4+ and the WordPress standard, and for the direct build
-// under the WordPress standard. Skips with the reason where ../shared/tools/phpcs is missing, fails under CI.
+// under the WordPress standard. Skips with the reason where the PHPCS kit is missing, fails under CI.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { lintPluginBuilds, phpcsMissing } from '../../scripts/lint-plugin.ts';

@@ -51,7 +51,7 @@ test('no heartbeat: no answer or a 5xx is site_down, 2xx/3xx plugin_silent, 401/
   };
   for (const [name, result] of Object.entries(expected)) {
     const verdict = judgeProbe(answers[name]!, false, CONFIRM);
-    // the table of spec §11, row by row
+    // the table of docs/contract.md "Telling silence from failure", row by row
     assert.is(verdict.result, result, name);
     assert.is(diagnosisOf(answers[name]!), result, name);
     assert.is(verdict.event.woke, false, name);

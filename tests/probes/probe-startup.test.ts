@@ -1,5 +1,5 @@
 // The service as production runs it: PROBE_ALLOW_PRIVATE is announced as a warning at start, and
-// /metrics exposes the probe metrics of spec §11 from the first scrape.
+// /metrics exposes the probe metrics from the first scrape.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { startService } from '../helpers/service-process.ts';

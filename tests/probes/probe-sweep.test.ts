@@ -1,4 +1,4 @@
-// Nudge before judging (spec §11), end to end through the real sweep, probe worker, outbox and SMTP:
+// Nudge before judging (docs/alerts.md "Nudge and probe"), end to end through the real sweep, probe worker, outbox and SMTP:
 // the "sites" are real HTTP servers on loopback (PROBE_ALLOW_PRIVATE=true, host names *.test
 // resolved to 127.0.0.1 by an injected resolver), the clock moves explicitly.
 import http from 'node:http';
@@ -173,7 +173,8 @@ test('a site that does not answer goes stale after PROBE_CONFIRM with site_down,
   assert.ok(json.last_probe_at);
   assert.is(ctx.smtp.received.length, 1);
   const mail = ctx.smtp.received[0]!;
-  assert.is(mail.subject, 'Broken shop is down: your site does not answer');
+  assert.is(mail.subject, 'A site is down: it does not answer');
+  assert.ok(mail.text.includes('Broken shop'));
   assert.match(mail.text, 'Your site is down:');
   assert.match(mail.text, 'What we found: Your site answered with a server error (HTTP 503)');
   const list = await ctx.h.app.inject({ method: 'GET', url: '/api/bots', headers: { authorization: `Bearer ${apiKey}` } });
@@ -234,8 +235,8 @@ test('an address the rules refuse is never requested: not_probed, told without w
   const { rows } = await ctx.h.db.query<{ diagnosis: string; diagnosis_detail: string }>('SELECT diagnosis, diagnosis_detail FROM bots WHERE id = $1', [created.bot.id]);
   assert.is(rows[0]!.diagnosis, 'not_probed');
   assert.match(rows[0]!.diagnosis_detail, 'intranet.test resolves to 127.0.0.1 is a loopback address');
-  // the owner is told as before §11
-  assert.is(ctx.smtp.received[0]?.subject, 'Intranet stopped reporting to AgentDesk');
+  // the owner is told as with PROBE=off
+  assert.is(ctx.smtp.received[0]?.subject, 'A site stopped reporting to AgentDesk');
 });
 
 test('the recovery mail says what it was and how long', async (ctx) => {
@@ -270,7 +271,8 @@ test('each reminder re-probes the still silent site and carries the updated diag
   await minute(ctx, CONFIRM);
   // then goes out with what the new probe found
   assert.is(ctx.smtp.received.length, 2);
-  assert.match(ctx.smtp.received[1]!.subject, /^Reminder: Half fixed/);
+  assert.is(ctx.smtp.received[1]!.subject, 'Reminder: a site is still not reporting to AgentDesk');
+  assert.ok(ctx.smtp.received[1]!.text.includes('Half fixed'));
   assert.match(ctx.smtp.received[1]!.text, 'WordPress answers, but the AgentDesk plugin is silent: WordPress answered (HTTP 200)');
   const json = await apiBot(ctx, apiKey, created.bot.id);
   assert.is(json.diagnosis, 'plugin_silent');
@@ -457,7 +459,8 @@ test('a weekly window ended early: the silent site is probed at the next sweep, 
   const judged = await minute(ctx, CONFIRM);
   // then mails what it found
   assert.is(judged.sweep.maintenanceMails, 1);
-  assert.is(ctx.smtp.received[0]!.subject, 'Weekly deploy is down: your site does not answer');
+  assert.is(ctx.smtp.received[0]!.subject, 'A site is down: it does not answer');
+  assert.ok(ctx.smtp.received[0]!.text.includes('Weekly deploy'));
 });
 
 test('a site in a maintenance window is not nudged; once the window ends it is probed, then its owner is told what was found', async (ctx) => {
@@ -492,7 +495,8 @@ test('a site in a maintenance window is not nudged; once the window ends it is p
   // after PROBE_CONFIRM without a heartbeat: one mail, with the diagnosis of that probe
   assert.is(judged.sweep.maintenanceMails, 1);
   assert.is(ctx.smtp.received.length, 1);
-  assert.is(ctx.smtp.received[0]!.subject, 'Deploying shop is down: your site does not answer');
+  assert.is(ctx.smtp.received[0]!.subject, 'A site is down: it does not answer');
+  assert.ok(ctx.smtp.received[0]!.text.includes('Deploying shop'));
   assert.is((await apiBot(ctx, apiKey, created.bot.id)).diagnosis, 'site_down');
   await minute(ctx, 10 * MINUTE);
   // once

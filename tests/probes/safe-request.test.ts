@@ -1,4 +1,4 @@
-// The outbound fence against request forgery (spec §11 address rules), against real listeners on
+// The outbound fence against request forgery (the address rules of docs/contract.md), against real listeners on
 // loopback: each test asserts on the listener whether anything connected at all.
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';

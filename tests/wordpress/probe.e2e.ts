@@ -1,4 +1,4 @@
-// `npm run test:wordpress`: telling silence from failure (spec §11) against a real WordPress with the
+// `npm run test:wordpress`: telling silence from failure (docs/alerts.md "Nudge and probe") against a real WordPress with the
 // plugin active and no visitors (DISABLE_WP_CRON, nothing requests its pages), served by `php -S`
 // with 4 workers, and the real service (sweep, probe worker, outbox, SMTP) on an explicit clock.
 import { rmSync } from 'node:fs';
@@ -146,7 +146,7 @@ it('with the WordPress server stopped: one mail that says the site is down, diag
   // exactly one mail, and it says the site is down
   const mails = staleMails(ctx);
   assert.is(mails.length, 1);
-  assert.is(mails[0]!.subject, 'Quiet blog is down: your site does not answer');
+  assert.is(mails[0]!.subject, 'A site is down: it does not answer');
   assert.match(mails[0]!.text, 'Your site is down:');
   assert.match(mails[0]!.text, 'connection refused');
 });
@@ -182,7 +182,7 @@ it('back up, then the plugin files removed without deactivation while WordPress 
   const mails = staleMails(ctx);
   // one more mail, saying the plugin is silent
   assert.is(mails.length, 2);
-  assert.is(mails[1]!.subject, 'Quiet blog: WordPress answers, but the AgentDesk plugin is silent');
+  assert.is(mails[1]!.subject, 'A site answers, but its AgentDesk plugin is silent');
 });
 
 test.run();
