@@ -6,6 +6,9 @@ import path from 'node:path';
 import { parseDuration } from './domain/duration.ts';
 import { redact } from './domain/redact.ts';
 import { DEFAULT_FLIP_BATCH } from './domain/alert-rules.ts';
+import { parseEmail } from './domain/email-address.ts';
+
+export type SignupMode = 'open' | 'verify' | 'closed';
 import { DEFAULT_QUOTAS, QUOTA_SETTINGS, type Quotas } from './domain/quotas.ts';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -47,7 +50,8 @@ export interface Config {
   readonly requestTimeoutMs: number;
   /** Failed authentications (401s on heartbeats, token checks, the API) allowed per address per window. */
   readonly authFailureLimit: number;
-  readonly signup: 'open' | 'closed';
+  /** Self sign-up: open, closed (accounts only from the CLI), or verify (log-in after the address confirms a link). */
+  readonly signup: SignupMode;
   /** Per-owner limits on bots, weekly maintenance windows and channels (admins exempt). */
   readonly quotas: Quotas;
   readonly metricsToken: string | undefined;
@@ -168,8 +172,9 @@ export function loadConfig(env: Env = process.env): Config {
   const email = (name: string): string | undefined => {
     const raw = read(name);
     if (raw === undefined) return undefined;
-    if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(raw)) throw new ConfigError(name, raw, 'an email address');
-    return raw;
+    const parsed = parseEmail(raw, name);
+    if (!parsed.ok) throw new ConfigError(name, raw, `an email address (${parsed.message})`);
+    return parsed.value;
   };
 
   const portList = (name: string): number[] => {
@@ -238,7 +243,7 @@ export function loadConfig(env: Env = process.env): Config {
     trustProxy: trustProxy(read('TRUST_PROXY')),
     requestTimeoutMs: duration('REQUEST_TIMEOUT', '30s', 1000),
     authFailureLimit: integer('AUTH_FAILURE_LIMIT', 100, 1, 1_000_000),
-    signup: oneOf('SIGNUP', ['open', 'closed'] as const, 'open'),
+    signup: oneOf<SignupMode>('SIGNUP', ['open', 'verify', 'closed'], 'open'),
     quotas: Object.freeze({
       bots: integer(QUOTA_SETTINGS.bots, DEFAULT_QUOTAS.bots, 1, 1_000_000),
       schedules: integer(QUOTA_SETTINGS.schedules, DEFAULT_QUOTAS.schedules, 1, 100_000),

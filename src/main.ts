@@ -8,6 +8,7 @@ import { migrate } from './db/migrate.ts';
 import { openDatabase } from './db/open-database.ts';
 import { createMetrics } from './metrics.ts';
 import { startAlertJobs } from './alerts/alert-jobs.ts';
+import { warnAboutEmailCollisions } from './accounts/email-collisions.ts';
 
 /** Opened so far; closed by a start that fails. */
 let opened: Database | undefined;
@@ -35,6 +36,7 @@ async function start() {
   note = (message) => app.log.warn({ database }, message);
   app.log.info({ prepared: prepared.enabled }, `prepared statements ${prepared.enabled ? 'on' : 'off'}: ${prepared.reason}`);
   if (applied.length) app.log.info({ applied }, 'migrations applied');
+  await warnAboutEmailCollisions(db, app.log);
 
   const alertJobs = await startAlertJobs({ db, config, metrics: app.alertMetrics, appMetrics: metrics, secret: app.serverSecret, log: app.log });
   await app.listen({ host: config.host, port: config.port });
@@ -46,7 +48,9 @@ async function start() {
       '',
       `AgentDesk is listening on http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
       `Database: ${db.description}`,
-      `Dashboard: ${config.publicUrl}/ (${config.signup === 'closed' ? 'sign-up is closed: create users with the CLI' : 'sign up there'})`,
+      `Dashboard: ${config.publicUrl}/ (${
+        config.signup === 'closed' ? 'sign-up is closed: create users with the CLI' : config.signup === 'verify' ? 'sign up there; new accounts confirm their address by mail' : 'sign up there'
+      })`,
       '',
       'Create your first user, a bot and an API key (in another terminal):',
       "  npx agentdesk create-user --email you@example.com --password 'choose-a-password'",

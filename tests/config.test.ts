@@ -91,7 +91,7 @@ test('each bad value names the variable and what it expects', () => {
     [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL="mysql:\/\/x": expected a URL starting with postgres: or postgresql:/],
     [{ PUBLIC_URL: 'ftp://x' }, /PUBLIC_URL/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL="loud": expected one of fatal, error/],
-    [{ SIGNUP: 'maybe' }, /SIGNUP="maybe": expected one of open, closed/],
+    [{ SIGNUP: 'maybe' }, /SIGNUP="maybe": expected one of open, verify, closed/],
     [{ DATABASE_PREPARED: 'sometimes' }, /DATABASE_PREPARED="sometimes": expected one of auto, on, off/],
     [{ STORM_FRACTION: '2' }, /STORM_FRACTION="2"/],
     [{ TRUST_PROXY: 'perhaps' }, /TRUST_PROXY="perhaps": expected false, a hop count/],

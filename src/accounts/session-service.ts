@@ -20,9 +20,9 @@ const DUMMY_HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAA
 
 export function createSessionService({ db, now }: SessionServiceDeps) {
   return {
-    /** The user whose email and password match, or undefined (same time either way). */
+    /** The user whose email (parsed, src/domain/email-address.ts) and password match, or undefined (same time either way). */
     async checkPassword(email: string, password: string): Promise<UserRow | undefined> {
-      const user = await findUserByEmail(db, email.trim().toLowerCase());
+      const user = await findUserByEmail(db, email);
       const ok = await verifyPassword(password, user?.password_hash ?? DUMMY_HASH);
       return user && ok ? user : undefined;
     },

@@ -4,6 +4,8 @@ import { findUserByApiKeyHash, findUserByEmail, insertApiKey, insertUser, type U
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { hashPassword, hashSecret, isApiKeyShape, issueApiKey } from './credentials.ts';
 import { hasControlCharacters } from '../domain/text.ts';
+import { parseEmail } from '../domain/email-address.ts';
+import { queueConfirmationMail } from './signup-confirmation.ts';
 
 export interface UserServiceDeps {
   db: Database;
@@ -16,15 +18,17 @@ export interface CreateUserInput {
   name?: string | null;
   timezone?: string;
   admin?: boolean;
+  /** SIGNUP=verify: the account may log in once its address confirms the link mailed now. */
+  requireConfirmation?: boolean;
 }
 
-const EMAIL = /^[^\s@<>()"',;:]+@[^\s@<>()"',;:]+\.[^\s@<>()"',;:]+$/;
 export const MIN_PASSWORD_LENGTH = 8;
 
-export function validateEmail(email: string): string {
-  const value = email.trim().toLowerCase();
-  if (value.length > 254 || !EMAIL.test(value) || hasControlCharacters(value)) throw new ValidationError('email must be an email address such as owner@example.com');
-  return value;
+/** The stored form of an address (src/domain/email-address.ts), or a 400 naming the field. */
+export function validateEmail(email: unknown, field = 'email'): string {
+  const parsed = parseEmail(email, field);
+  if (!parsed.ok) throw new ValidationError(parsed.message);
+  return parsed.value;
 }
 
 export function validatePassword(password: string): void {
@@ -61,12 +65,18 @@ export function createUserService({ db, now }: UserServiceDeps) {
       // slowly as a new one and its timing does not tell that it is registered.
       const passwordHash = await hashPassword(input.password);
       try {
-        return await insertUser(db, {
-          email,
-          passwordHash,
-          name,
-          timezone,
-          role: input.admin ? 'admin' : 'owner',
+        return await db.transaction(async (tx) => {
+          const at = now();
+          const user = await insertUser(tx, {
+            email,
+            passwordHash,
+            name,
+            timezone,
+            role: input.admin ? 'admin' : 'owner',
+            confirmationRequiredSince: input.requireConfirmation ? at : null,
+          });
+          if (input.requireConfirmation) await queueConfirmationMail(tx, user, at);
+          return user;
         });
       } catch (error) {
         if ((error as { code?: string }).code === '23505') throw new ConflictError(`A user with email ${email} already exists`);
@@ -76,8 +86,9 @@ export function createUserService({ db, now }: UserServiceDeps) {
 
     /** Issues a personal API key; the key itself is returned once and only its hash is kept. */
     async createApiKey(ownerEmail: string): Promise<string> {
-      const owner = await findUserByEmail(db, ownerEmail.trim());
-      if (!owner) throw new NotFoundError(`No user with email ${ownerEmail.trim().toLowerCase()}`);
+      const email = validateEmail(ownerEmail, 'owner');
+      const owner = await findUserByEmail(db, email);
+      if (!owner) throw new NotFoundError(`No user with email ${email}`);
       const key = issueApiKey();
       await insertApiKey(db, owner.id, key.hash, key.prefix);
       return key.value;

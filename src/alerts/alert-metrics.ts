@@ -7,7 +7,7 @@ import { isIncidentOpen } from '../db/incidents.ts';
 import { countPendingByChannelKind, CHANNEL_KINDS } from '../db/channels.ts';
 import { METRIC } from '../metrics.ts';
 
-export const ALERT_EMAIL_KINDS = ['stale', 'recovery', 'reminder', 'incident', 'maintenance_ending'] as const;
+export const ALERT_EMAIL_KINDS = ['stale', 'recovery', 'reminder', 'incident', 'maintenance_ending', 'signup_confirmation'] as const;
 export const ALERT_EMAIL_RESULTS = ['sent', 'retry', 'failed', 'dropped'] as const;
 export const NOTIFICATION_KINDS = ['stale', 'recovery', 'reminder', 'test'] as const;
 
@@ -19,7 +19,7 @@ export interface AlertMetricsDeps {
 export function registerAlertMetrics(registry: client.Registry, deps: AlertMetricsDeps) {
   const alertEmails = new client.Counter({
     name: METRIC.alertEmails,
-    help: 'Alert emails by kind (stale, recovery, reminder, incident, maintenance_ending) and delivery result (sent, retry, failed, dropped).',
+    help: 'Alert emails by kind (stale, recovery, reminder, incident, maintenance_ending, signup_confirmation) and delivery result (sent, retry, failed, dropped).',
     labelNames: ['kind', 'result'] as const,
     registers: [registry],
   });

@@ -18,6 +18,7 @@ const EVENT: Record<OutboxRow['kind'], WebhookEvent | undefined> = {
   reminder: 'reminder',
   test: 'test',
   incident: undefined,
+  signup_confirmation: undefined,
   maintenance_ending: undefined,
   contact_verification: undefined,
 };

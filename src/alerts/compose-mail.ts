@@ -8,7 +8,7 @@ import { formatDuration } from '../domain/duration.ts';
 import { REMINDERS_STOP_AFTER_MS } from '../domain/alert-rules.ts';
 import { DIAGNOSES, DIAGNOSIS_ADVICE, isDiagnosis, type Diagnosis } from '../domain/probe-diagnosis.ts';
 import type { EmailName, EmailTemplates } from './email-templates.ts';
-import { signLink } from './signed-links.ts';
+import { LINK_LIFETIME_MS, signLink } from './signed-links.ts';
 import type { SitePayload } from './alert-types.ts';
 
 export interface MailMessage {
@@ -52,6 +52,7 @@ const TEMPLATE: Record<OutboxRow['kind'], EmailName> = {
   test: 'channel-test',
   maintenance_ending: 'maintenance-ending',
   contact_verification: 'contact-verification',
+  signup_confirmation: 'signup-confirmation',
 };
 
 /** "5 Jan 2026, 10:02 (Europe/Paris)"; an unknown time zone falls back to UTC. */
@@ -84,6 +85,18 @@ export function composeMail(deps: ComposeDeps, row: OutboxRow, recipient: Recipi
     };
     const rendered = deps.templates.render('incident', data);
     return { from: deps.mailFrom, to: row.to_address!, ...rendered, messageId, headers: {}, fileName };
+  }
+
+  if (row.kind === 'signup_confirmation') {
+    // Signed when sent, like the mute links: the outbox row holds no credential.
+    const userId = String(row.payload.user_id);
+    const data = {
+      email: row.to_address,
+      confirmUrl: `${base}/signup/confirm?t=${signLink(deps.secret, { action: 'confirm_signup', userId }, now)}`,
+      validFor: formatDuration(LINK_LIFETIME_MS.confirm_signup),
+    };
+    const rendered = deps.templates.render('signup-confirmation', data);
+    return { from: deps.mailFrom, to: row.to_address!, ...rendered, messageId, headers: { 'Auto-Submitted': 'auto-generated' }, fileName };
   }
 
   if (!recipient) throw new Error(`outbox mail ${row.id} has no recipient`);

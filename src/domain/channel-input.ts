@@ -3,13 +3,13 @@
 // Slack), the bots it covers ("all" or a list of ids), escalate_after ("30m", 1 minute to 7 days, or
 // null) and enabled. Pure: whether the bots are the owner's is the service's question.
 import { parseDuration } from './duration.ts';
+import { parseEmail } from './email-address.ts';
 import { hasControlCharacters } from './text.ts';
 
 export const ESCALATE_MIN_SECONDS = 60;
 export const ESCALATE_MAX_SECONDS = 7 * 86_400;
 export const MAX_CHANNEL_BOTS = 500;
 
-const EMAIL = /^[^\s@<>()"',;:]+@[^\s@<>()"',;:]+\.[^\s@<>()"',;:]+$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface ChannelInput {
@@ -24,14 +24,13 @@ export interface ChannelInput {
 
 type Parsed = { ok: true; value: ChannelInput } | { ok: false; message: string };
 
-/** An email address (lower-cased) or a URL fit for the kind; the message says what is wrong. */
+/** An email address (its one stored form, email-address.ts) or a URL fit for the kind; the message says what is wrong. */
 export function parseTarget(kind: string, raw: unknown): { ok: true; value: string } | { ok: false; message: string } {
   if (typeof raw !== 'string' || raw.trim() === '') return { ok: false, message: 'target is required' };
   const value = raw.trim();
   if (hasControlCharacters(value)) return { ok: false, message: 'target must not contain control characters' };
   if (kind === 'email') {
-    const email = value.toLowerCase();
-    return email.length <= 254 && EMAIL.test(email) ? { ok: true, value: email } : { ok: false, message: 'target must be an email address such as ops@example.com' };
+    return parseEmail(value, 'target', 'ops@example.com');
   }
   let url: URL;
   try {

@@ -160,6 +160,22 @@ test('behind TRUST_PROXY=1 a client-chosen X-Forwarded-For does not dodge the pe
   }
 });
 
+test('with TRUST_PROXY=1 and no proxy in front, a client chooses its own address (why the README says to set it only behind one)', async () => {
+  const { app } = await buildTestApp({ env: { TRUST_PROXY: '1' }, dashboard: { loginLimits: { perIp: 2, perEmail: 100, windowMs: 60_000 } } });
+  try {
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      // one client, 192.0.2.50, reaching the service directly and writing a new X-Forwarded-For each time
+      const response = await logIn(app, '192.0.2.50', uniqueEmail(), 'guess', { 'x-forwarded-for': `198.51.100.${i}` });
+      statuses.push(response.statusCode);
+    }
+    // each try counts against the address it claimed: the per-address limit never bites
+    assert.equal(statuses, [401, 401, 401, 401]);
+  } finally {
+    await app.close();
+  }
+});
+
 test('log-in attempts are throttled per IP', async () => {
   const { app } = await buildTestApp({ dashboard: { loginLimits: { perIp: 2, perEmail: 100, windowMs: 60_000 } } });
   try {

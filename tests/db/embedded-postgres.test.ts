@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { checkBinariesReachable, embeddedDatabaseUrl, embeddedPaths, LOG_ROTATE_BYTES } from '../../src/db/embedded-postgres.ts';
+import { checkBinariesReachable, embeddedDatabaseUrl, embeddedPaths, LOG_ROTATE_BYTES, WATCHDOG_NAME } from '../../src/db/embedded-postgres.ts';
 import { migrate, readMigrationFiles } from '../../src/db/migrate.ts';
 import { openDatabase } from '../../src/db/open-database.ts';
 import { openPgDatabase } from '../../src/db/pg-driver.ts';
@@ -131,10 +131,60 @@ test('SIGTERM and SIGINT stop PostgreSQL with the service, and each restart find
   assert.not.ok(fs.existsSync(embeddedPaths(dataDir).lock));
 });
 
-test('after Node is killed (SIGKILL), the next start stops the orphaned PostgreSQL and serves the same data', async ({ dataDir }) => {
+/** The watchdog of DATA_DIR's server, found by its name and the data directory in its command line. */
+function watchdogPid(dataDir: string): number | undefined {
+  const directory = embeddedPaths(dataDir).directory;
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const argv = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (argv.includes(WATCHDOG_NAME) && argv.includes(directory)) return Number(entry);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return undefined;
+}
+
+async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<boolean> {
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 50))) {
+    if (condition()) return true;
+  }
+  return condition();
+}
+
+test('after Node is killed (SIGKILL), its watchdog stops PostgreSQL cleanly without waiting for a restart', async ({ dataDir }) => {
+  let running = await service(dataDir);
+  const email = await withDatabase(dataDir, async (db) => (await createOwner(db)).user.email);
+  const server = postmasterPid(dataDir)!;
+  const watchdog = watchdogPid(dataDir);
+  // a watchdog runs beside the server
+  assert.ok(watchdog);
+  await running.stop('SIGKILL');
+  // the server goes away by itself, through a fast (clean) shutdown, and the watchdog with it
+  assert.ok(await waitUntil(() => !isRunning(server), 20_000), 'postgres still running 20 s after Node was killed');
+  assert.match(fs.readFileSync(embeddedPaths(dataDir).logFile, 'utf8'), /received fast shutdown request/);
+  assert.match(fs.readFileSync(embeddedPaths(dataDir).logFile, 'utf8'), /database system is shut down/);
+  assert.ok(await waitUntil(() => !isRunning(watchdog!), 5_000));
+
+  running = await service(dataDir);
+  try {
+    // the next start is an ordinary one, on the same data
+    assert.not.match(running.stdout(), /left running by an AgentDesk process that ended abruptly/);
+    assert.is((await fetch(`${running.url}/readyz`)).status, 200);
+    assert.ok(await userExists(dataDir, email));
+  } finally {
+    await running.stop();
+  }
+  // a clean stop ends the watchdog too
+  assert.is(watchdogPid(dataDir), undefined);
+});
+
+test('after Node and its watchdog are killed (SIGKILL), the next start stops the orphaned PostgreSQL and serves the same data', async ({ dataDir }) => {
   let running = await service(dataDir);
   const email = await withDatabase(dataDir, async (db) => (await createOwner(db)).user.email);
   const orphan = postmasterPid(dataDir)!;
+  process.kill(watchdogPid(dataDir)!, 'SIGKILL');
   await running.stop('SIGKILL');
   // Node is gone and its PostgreSQL outlived it
   assert.ok(isRunning(orphan));
