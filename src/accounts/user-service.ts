@@ -3,7 +3,7 @@ import type { Database } from '../db/database.ts';
 import { findUserByApiKeyHash, findUserByEmail, insertApiKey, insertUser, type UserRow } from '../db/users.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { hashPassword, hashSecret, isApiKeyShape, issueApiKey } from './credentials.ts';
-import { hasControlCharacters } from '../domain/text.ts';
+import { hasControlCharacters, hasLoneSurrogates, textFault } from '../domain/text.ts';
 
 export interface UserServiceDeps {
   db: Database;
@@ -23,7 +23,7 @@ export const MIN_PASSWORD_LENGTH = 8;
 
 export function validateEmail(email: string): string {
   const value = email.trim().toLowerCase();
-  if (value.length > 254 || !EMAIL.test(value) || hasControlCharacters(value)) throw new ValidationError('email must be an email address such as owner@example.com');
+  if (value.length > 254 || !EMAIL.test(value) || hasControlCharacters(value) || hasLoneSurrogates(value)) throw new ValidationError('email must be an email address such as owner@example.com');
   return value;
 }
 
@@ -37,7 +37,8 @@ export function validatePassword(password: string): void {
 export function validateName(name: string | null | undefined): string | null {
   const value = name?.trim() || null;
   if (value && value.length > 100) throw new ValidationError('name must be at most 100 characters');
-  if (value && hasControlCharacters(value)) throw new ValidationError('name must not contain control characters');
+  const fault = value ? textFault(value) : undefined;
+  if (fault) throw new ValidationError(`name ${fault}`);
   return value;
 }
 

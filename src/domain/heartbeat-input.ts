@@ -1,7 +1,7 @@
 // Validation of the heartbeat body (docs/contract.md "Heartbeat API"). Pure, so every rule has a direct test and the
 // message always names the field the plugin got wrong. Unknown fields are ignored.
 
-import { hasControlCharacters } from './text.ts';
+import { textFault } from './text.ts';
 
 export interface HeartbeatInput {
   siteUrl: string;
@@ -48,8 +48,10 @@ export function parseHeartbeat(body: unknown): Parsed<HeartbeatInput> {
 export function parseSiteUrl(value: unknown, field = 'site_url'): Parsed<string> {
   if (value === undefined || value === null || value === '') return { ok: false, message: `${field} is required` };
   if (typeof value !== 'string') return { ok: false, message: `${field} must be a string` };
-  // Checked on the raw text: the URL parser would silently drop tabs and line breaks.
-  if (hasControlCharacters(value)) return { ok: false, message: `${field} must not contain control characters` };
+  // Checked on the raw text: the URL parser would silently drop tabs and line breaks, and turn a
+  // lone surrogate into U+FFFD.
+  const fault = textFault(value);
+  if (fault) return { ok: false, message: `${field} ${fault}` };
   if (value.length > MAX_SITE_URL_LENGTH) {
     return { ok: false, message: `${field} must be at most ${MAX_SITE_URL_LENGTH} characters` };
   }
