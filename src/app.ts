@@ -16,6 +16,7 @@ import { serverOptions } from './http/server-options.ts';
 import { withLogRedaction } from './http/log-redaction.ts';
 import { recordRouteTable } from './http/route-table.ts';
 import { registerAuthFailureLimit } from './http/auth-failure-limit.ts';
+import { refuseNonUtf8QueryStrings, registerUtf8JsonParser } from './http/utf8-input.ts';
 import { heartbeatRoutes } from './heartbeats/heartbeat-routes.ts';
 import { botRoutes } from './bots/bot-routes.ts';
 import { healthRoutes } from './http/health-routes.ts';
@@ -79,8 +80,11 @@ export async function buildApp(deps: AppDeps) {
   });
 
   recordRouteTable(app);
-  // Only JSON (and, from the dashboard, forms) are accepted: text/plain bodies get 415.
+  // Only JSON (and, from the dashboard, forms) are accepted: text/plain bodies get 415. Bodies and
+  // query strings must be UTF-8 (src/http/utf8-input.ts).
   app.removeContentTypeParser('text/plain');
+  registerUtf8JsonParser(app);
+  refuseNonUtf8QueryStrings(app);
   const render = createPageRenderer({ config, pollSeconds: deps.dashboard?.pollSeconds ?? 30 });
   registerErrorHandler(app, { htmlErrors: createHtmlErrorRenderer(render) });
   observeHttpRequests(app, metrics);

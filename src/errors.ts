@@ -17,6 +17,9 @@ export class ValidationError extends AppError {
   }
 }
 
+/** A password check failed where the owner is already logged in (it counts like a failed log-in). */
+export class WrongPasswordError extends ValidationError {}
+
 export class UnauthorizedError extends AppError {
   constructor(message = 'Authentication required') {
     super(401, message);

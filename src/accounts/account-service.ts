@@ -1,7 +1,7 @@
 // An owner's own account: settings (name, timezone, alert emails) and password change.
 import type { Database } from '../db/database.ts';
 import { updateUserPassword, updateUserSettings, type UserRow } from '../db/users.ts';
-import { NotFoundError, ValidationError } from '../errors.ts';
+import { NotFoundError, WrongPasswordError } from '../errors.ts';
 import { hashPassword, verifyPassword } from './credentials.ts';
 import { validateName, validatePassword, validateTimezone } from './user-service.ts';
 
@@ -27,7 +27,7 @@ export function createAccountService({ db, now }: AccountServiceDeps) {
     },
 
     async changePassword(user: UserRow, current: string, next: string): Promise<void> {
-      if (!(await verifyPassword(current, user.password_hash))) throw new ValidationError('current password is not correct');
+      if (!(await verifyPassword(current, user.password_hash))) throw new WrongPasswordError('current password is not correct');
       validatePassword(next);
       await updateUserPassword(db, user.id, await hashPassword(next), now());
     },

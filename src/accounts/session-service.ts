@@ -2,7 +2,7 @@
 // The cookie holds 256 random bits; the database keeps only their SHA-256. Sessions slide: each
 // use (at most one write a minute) pushes the expiry SESSION_TTL_MS ahead.
 import { randomBytes } from 'node:crypto';
-import type { Database } from '../db/database.ts';
+import type { Database, Queryable } from '../db/database.ts';
 import { deleteExpiredSessions, deleteOtherSessions, deleteSession, findSessionUser, insertSession, touchSession } from '../db/sessions.ts';
 import { findUserByEmail, type UserRow } from '../db/users.ts';
 import { hashSecret, verifyPassword } from './credentials.ts';
@@ -29,18 +29,21 @@ export function createSessionService({ db, now }: SessionServiceDeps) {
 
     /** Starts a session; returns the cookie value (shown to the browser only). */
     async startSession(user: UserRow, userAgent: string | undefined): Promise<string> {
-      const token = randomBytes(32).toString('base64url');
       const at = now();
       await deleteExpiredSessions(db, user.id, at);
-      await insertSession(db, {
-        tokenHash: hashSecret(token),
-        userId: user.id,
-        now: at,
-        expiresAt: new Date(at.getTime() + SESSION_TTL_MS),
-        userAgent: userAgent?.slice(0, 300) ?? null,
-      });
-      return token;
+      return insertNewSession(db, user, userAgent, at);
     },
+
+    /**
+     * After a password change: every session of the user ends, this browser's included, and it
+     * gets a new one (returned). A session id copied before the change, from any browser, is then
+     * worthless; the browser that made the change stays logged in under its new id.
+     */
+    rotateAllSessions: (user: UserRow, userAgent: string | undefined): Promise<string> =>
+      db.transaction(async (tx) => {
+        await deleteOtherSessions(tx, user.id, null);
+        return insertNewSession(tx, user, userAgent, now());
+      }),
 
     async userForSession(token: string): Promise<UserRow | undefined> {
       if (token.length < 20 || token.length > 100) return undefined;
@@ -54,11 +57,19 @@ export function createSessionService({ db, now }: SessionServiceDeps) {
     },
 
     endSession: (token: string) => deleteSession(db, hashSecret(token)),
-
-    /** After a password change: every other browser is logged out. */
-    endOtherSessions: (userId: string, keepToken: string | undefined) =>
-      deleteOtherSessions(db, userId, keepToken ? hashSecret(keepToken) : null),
   };
+}
+
+async function insertNewSession(db: Queryable, user: UserRow, userAgent: string | undefined, at: Date): Promise<string> {
+  const token = randomBytes(32).toString('base64url');
+  await insertSession(db, {
+    tokenHash: hashSecret(token),
+    userId: user.id,
+    now: at,
+    expiresAt: new Date(at.getTime() + SESSION_TTL_MS),
+    userAgent: userAgent?.slice(0, 300) ?? null,
+  });
+  return token;
 }
 
 export type SessionService = ReturnType<typeof createSessionService>;

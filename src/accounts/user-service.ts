@@ -3,7 +3,7 @@ import type { Database } from '../db/database.ts';
 import { findUserByApiKeyHash, findUserByEmail, insertApiKey, insertUser, type UserRow } from '../db/users.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { hashPassword, hashSecret, isApiKeyShape, issueApiKey } from './credentials.ts';
-import { hasControlCharacters } from '../domain/text.ts';
+import { textFault } from '../domain/text.ts';
 import { parseEmail } from '../domain/email-address.ts';
 import { queueConfirmationMail } from './signup-confirmation.ts';
 
@@ -41,7 +41,8 @@ export function validatePassword(password: string): void {
 export function validateName(name: string | null | undefined): string | null {
   const value = name?.trim() || null;
   if (value && value.length > 100) throw new ValidationError('name must be at most 100 characters');
-  if (value && hasControlCharacters(value)) throw new ValidationError('name must not contain control characters');
+  const fault = value ? textFault(value) : undefined;
+  if (fault) throw new ValidationError(`name ${fault}`);
   return value;
 }
 

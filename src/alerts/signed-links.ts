@@ -2,6 +2,8 @@
 // the confirmation mail of an email contact: no login needed, so the link itself is the credential. Token = base64url(JSON claims) "." HMAC-SHA256 of it
 // under a key derived from the server secret; compared in constant time.
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { isUuid } from '../db/bots.ts';
+import { hasControlCharacters } from '../domain/text.ts';
 
 // verify_contact: an email contact's confirmation; confirm_signup: the link of a SIGNUP=verify
 // sign-up mail; resend_confirmation: the log-in page's "send the link again" button, handed out
@@ -46,12 +48,16 @@ function mac(secret: string, data: string): Buffer {
 }
 
 export function signLink(secret: string, claims: Omit<LinkClaims, 'nonce' | 'exp'>, now: Date): string {
-  const full: LinkClaims = {
+  return signClaims(secret, {
     ...claims,
     exp: Math.floor((now.getTime() + LINK_LIFETIME_MS[claims.action]) / 1000),
     nonce: randomBytes(9).toString('base64url'),
-  };
-  const body = Buffer.from(JSON.stringify(full)).toString('base64url');
+  });
+}
+
+/** A token for exactly these claims (signLink's last step; tests sign claims we would never issue). */
+export function signClaims(secret: string, claims: unknown): string {
+  const body = Buffer.from(JSON.stringify(claims)).toString('base64url');
   return `${body}.${mac(secret, body).toString('base64url')}`;
 }
 
@@ -66,19 +72,56 @@ export function verifyLink(secret: string, token: unknown, now: Date): LinkVerif
   const expected = mac(secret, body);
   const given = Buffer.from(signature, 'base64url');
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'bad_signature' };
-  let claims: LinkClaims;
+  let decoded: unknown;
   try {
-    claims = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as LinkClaims;
+    decoded = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));
   } catch {
     return { ok: false, reason: 'malformed' };
   }
-  if (!ACTIONS.includes(claims.action) || typeof claims.userId !== 'string' || typeof claims.exp !== 'number') {
-    return { ok: false, reason: 'malformed' };
-  }
-  if (claims.action === 'mute' && typeof claims.botId !== 'string') return { ok: false, reason: 'malformed' };
-  if (claims.action === 'verify_contact' && (typeof claims.channelId !== 'string' || typeof claims.address !== 'string')) return { ok: false, reason: 'malformed' };
+  // A valid signature proves we issued the token only while the secret is ours alone: the claims
+  // are still checked for the shape we issue, so no claim can reach the database (or a Date) as
+  // something it cannot hold.
+  const claims = shapedClaims(decoded, now);
+  if (!claims) return { ok: false, reason: 'malformed' };
   if (claims.exp * 1000 <= now.getTime()) return { ok: false, reason: 'expired' };
   return { ok: true, claims, useKey: useKey(body, signature) };
+}
+
+const CLAIM_KEYS = new Set(['action', 'userId', 'botId', 'channelId', 'address', 'exp', 'nonce']);
+/** The longest address a contact may have (RFC 5321's path limit). */
+const MAX_ADDRESS_LENGTH = 254;
+/** Issuing instances may run a little ahead of this one; no link lives longer than this past now. */
+const CLOCK_SLACK_MS = 86_400_000;
+const LONGEST_LIFETIME_MS = Math.max(...Object.values(LINK_LIFETIME_MS)) + CLOCK_SLACK_MS;
+const NONCE = /^[A-Za-z0-9_-]{1,64}$/;
+
+/**
+ * The claims, when they have exactly the shape signLink issues: a known action, UUID ids (a mute
+ * link names its bot), an expiry in whole seconds no further ahead than the longest link lifetime,
+ * a base64url nonce, and no other key.
+ */
+function shapedClaims(value: unknown, now: Date): LinkClaims | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const claims = value as Record<string, unknown>;
+  if (!Object.keys(claims).every((key) => CLAIM_KEYS.has(key))) return undefined;
+  const { action, userId, botId, channelId, address, exp, nonce } = claims;
+  if (!ACTIONS.includes(action)) return undefined;
+  if (typeof userId !== 'string' || !isUuid(userId)) return undefined;
+  if (botId !== undefined && (typeof botId !== 'string' || !isUuid(botId))) return undefined;
+  if (action === 'mute' && botId === undefined) return undefined;
+  if (channelId !== undefined && (typeof channelId !== 'string' || !isUuid(channelId))) return undefined;
+  if (address !== undefined && (typeof address !== 'string' || address.length > MAX_ADDRESS_LENGTH || hasControlCharacters(address))) return undefined;
+  if ((action === 'verify_contact') !== (channelId !== undefined && address !== undefined)) return undefined;
+  if (typeof exp !== 'number' || !Number.isSafeInteger(exp) || exp <= 0 || exp * 1000 > now.getTime() + LONGEST_LIFETIME_MS) return undefined;
+  if (typeof nonce !== 'string' || !NONCE.test(nonce)) return undefined;
+  return {
+    action: action as LinkAction,
+    userId,
+    ...(botId === undefined ? {} : { botId }),
+    ...(channelId === undefined ? {} : { channelId: channelId as string, address: address as string }),
+    exp,
+    nonce,
+  };
 }
 
 function isCanonicalBase64url(part: string): boolean {

@@ -1,7 +1,9 @@
 // Sign-up (with SIGNUP=verify, its confirmation link), log in, log out, account settings and the owner's API keys. Every POST checks the CSRF token (preHandler);
 // log in is throttled per IP (route rate limit, every attempt) and per email from one address
 // (failures only): guessing one account's password from one address stops, while its owner,
-// elsewhere, still logs in with the right password.
+// elsewhere, still logs in with the right password. A password change checks the current
+// password under the same two limits and the same failure count, so a stolen session cannot
+// guess it faster than the log-in form allows.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AccountService } from '../accounts/account-service.ts';
 import type { ApiKeyService } from '../accounts/api-key-service.ts';
@@ -11,7 +13,7 @@ import type { ConfirmOutcome, SignupConfirmation } from '../alerts/signup-links.
 import type { Config } from '../config.ts';
 import { parseEmail } from '../domain/email-address.ts';
 import { formatExact } from '../domain/time-ago.ts';
-import { AppError, ConflictError, ValidationError } from '../errors.ts';
+import { AppError, ConflictError, ValidationError, WrongPasswordError } from '../errors.ts';
 import { SESSION_COOKIE } from '../http/authenticate.ts';
 import { createFailureCounter } from '../http/failure-counter.ts';
 import { fields, form, text } from '../http/text-schemas.ts';
@@ -70,6 +72,10 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRouteDeps
   const signupOpen = config.signup !== 'closed';
   const verify = config.signup === 'verify';
 
+  /** Failed password checks count per email from one client address, at log-in and on the account page alike. */
+  // Log-in and password-change failures share one count per address in its stored form and client address.
+  const failureKey = (request: FastifyRequest, storedEmail: string) => `${storedEmail}\n${request.ip}`;
+
   const startSession = async (request: FastifyRequest, reply: FastifyReply, user: Parameters<SessionService['startSession']>[0], next: string) => {
     const token = await sessions.startSession(user, request.headers['user-agent']);
     reply.setCookie(SESSION_COOKIE, token, sessionCookieOptions(request, config));
@@ -95,19 +101,19 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRouteDeps
       reply.code(400);
       return render.page(request, reply, 'login', { error: `${email.message}.`, email: body.email, next, signupOpen });
     }
-    const failureKey = `${email.value}\n${request.ip}`;
-    const wait = failedLogins.retryAfterSeconds(failureKey);
+    const failures = failureKey(request, email.value);
+    const wait = failedLogins.retryAfterSeconds(failures);
     if (wait > 0) {
       reply.header('Retry-After', String(wait));
       throw new AppError(429, `Too many failed log-ins for this email from your address. Try again in ${Math.ceil(wait / 60)} minutes.`);
     }
     const user = await sessions.checkPassword(email.value, body.password ?? '');
     if (!user) {
-      failedLogins.fail(failureKey);
+      failedLogins.fail(failures);
       reply.code(401);
       return render.page(request, reply, 'login', { error: 'Wrong email or password.', email: body.email, next, signupOpen });
     }
-    failedLogins.reset(failureKey);
+    failedLogins.reset(failures);
     if (user.confirmation_required_since) {
       // The password matched, so this is the owner of the account: say what is missing, and
       // offer the link again (at most once an hour).
@@ -259,19 +265,31 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRouteDeps
     return reply.redirect('/account?saved=1', 303);
   });
 
-  app.post<{ Body: Form }>('/account/password', { schema: schemas.password, preHandler: [viewer, csrf] }, async (request, reply) => {
+  app.post<{ Body: Form }>('/account/password', { schema: schemas.password, preHandler: [viewer, csrf], config: perIp }, async (request, reply) => {
     const body = request.body ?? {};
+    const user = request.viewer!;
+    const failures = failureKey(request, user.email);
+    const wait = failedLogins.retryAfterSeconds(failures);
+    if (wait > 0) {
+      reply.code(429).header('Retry-After', String(wait));
+      return accountPage(request, reply, { passwordError: `Too many wrong passwords for this account from your address. Try again in ${Math.ceil(wait / 60)} minutes.` });
+    }
     try {
       if ((body.new_password ?? '') !== (body.confirm_password ?? '')) throw new ValidationError('the two new passwords differ');
-      await accounts.changePassword(request.viewer!, body.current_password ?? '', body.new_password ?? '');
+      await accounts.changePassword(user, body.current_password ?? '', body.new_password ?? '');
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
+      if (error instanceof WrongPasswordError) failedLogins.fail(failures);
       reply.code(400);
       return accountPage(request, reply, { passwordError: error.message });
     }
-    await sessions.endOtherSessions(request.viewer!.id, request.cookies[SESSION_COOKIE]);
-    // A new password means the old one may be known: keys issued under it go too.
-    const revoked = await keys.revokeAll(request.viewer!.id);
+    failedLogins.reset(failures);
+    // The old password may be known, and so may a session id issued under it: every session ends,
+    // and this browser continues under a new id (session fixation and stolen cookies alike).
+    const token = await sessions.rotateAllSessions(user, request.headers['user-agent']);
+    reply.setCookie(SESSION_COOKIE, token, sessionCookieOptions(request, config));
+    // Keys issued under the old password go too.
+    const revoked = await keys.revokeAll(user.id);
     return reply.redirect(`/account?password=changed${revoked ? `&keys_revoked=${revoked}` : ''}`, 303);
   });
 

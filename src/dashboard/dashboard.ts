@@ -1,6 +1,5 @@
 // The owner dashboard and admin fleet view: server-rendered handlebars pages on the same service,
 // made partial by htmx when JavaScript runs (plain forms and links otherwise).
-import formbody from '@fastify/formbody';
 import type { FastifyInstance } from 'fastify';
 import type { AttentionService } from '../attention/attention-service.ts';
 import { createAccountService } from '../accounts/account-service.ts';
@@ -19,6 +18,7 @@ import { fleetRoutes } from './fleet-routes.ts';
 import { createFleetService } from './fleet-service.ts';
 import type { PageRenderer } from './session-hooks.ts';
 import { limitRouteBodies } from '../http/body-limit.ts';
+import { registerUtf8FormParser } from '../http/utf8-input.ts';
 
 export const DASHBOARD_BODY_LIMIT = 64 * 1024;
 
@@ -54,7 +54,7 @@ export async function dashboardRoutes(app: FastifyInstance, deps: DashboardDeps)
     await app.serverSecret.ensure();
   });
   limitRouteBodies(app, DASHBOARD_BODY_LIMIT);
-  await app.register(formbody);
+  registerUtf8FormParser(app);
   await app.register(accountRoutes, {
     config,
     users,

@@ -1,6 +1,6 @@
 // Validation of the owner-editable bot fields (CLI, JSON API and dashboard forms share it).
 import type { Parsed } from './heartbeat-input.ts';
-import { hasControlCharacters } from './text.ts';
+import { textFault } from './text.ts';
 
 export interface BotInput {
   name: string;
@@ -32,7 +32,8 @@ export function parseBotInput(fields: Fields, options: { partial?: boolean } = {
     const name = fields.name;
     if (typeof name !== 'string' || name.trim() === '') return fail('name is required');
     if (name.trim().length > 100) return fail('name must be at most 100 characters');
-    if (hasControlCharacters(name)) return fail('name must not contain control characters');
+    const fault = textFault(name);
+    if (fault) return fail(`name ${fault}`);
     out.name = name.trim();
   }
   for (const [key, prop, max] of [
@@ -48,7 +49,8 @@ export function parseBotInput(fields: Fields, options: { partial?: boolean } = {
     }
     if (typeof value !== 'string') return fail(`${key} must be a string`);
     if (value.length > max) return fail(`${key} must be at most ${max} characters`);
-    if (hasControlCharacters(value, { multiline: true })) return fail(`${key} must not contain control characters (tabs and line breaks are allowed)`);
+    const fault = textFault(value, { multiline: true });
+    if (fault) return fail(`${key} ${fault}`);
     out[prop] = value;
   }
   if (has('language')) {

@@ -4,7 +4,7 @@
 // null) and enabled. Pure: whether the bots are the owner's is the service's question.
 import { parseDuration } from './duration.ts';
 import { parseEmail } from './email-address.ts';
-import { hasControlCharacters } from './text.ts';
+import { hasControlCharacters, NOT_UNICODE, textFault } from './text.ts';
 
 export const ESCALATE_MIN_SECONDS = 60;
 export const ESCALATE_MAX_SECONDS = 7 * 86_400;
@@ -28,7 +28,8 @@ type Parsed = { ok: true; value: ChannelInput } | { ok: false; message: string }
 export function parseTarget(kind: string, raw: unknown): { ok: true; value: string } | { ok: false; message: string } {
   if (typeof raw !== 'string' || raw.trim() === '') return { ok: false, message: 'target is required' };
   const value = raw.trim();
-  if (hasControlCharacters(value)) return { ok: false, message: 'target must not contain control characters' };
+  const fault = textFault(value);
+  if (fault) return { ok: false, message: `target ${fault}` };
   if (kind === 'email') {
     return parseEmail(value, 'target', 'ops@example.com');
   }
@@ -76,6 +77,7 @@ export function parseChannelInput(body: Record<string, unknown>, partial: boolea
   const kind = value.kind ?? currentKind ?? '';
   if (body.name !== undefined || !partial) {
     const name = typeof body.name === 'string' ? body.name.trim() : '';
+    if (textFault(name) === NOT_UNICODE) return { ok: false, message: `name ${NOT_UNICODE}` };
     if (name === '' || name.length > 100 || hasControlCharacters(name)) return { ok: false, message: 'name must be 1 to 100 characters without control characters' };
     value.name = name;
   }

@@ -17,6 +17,8 @@
 // addresses are compared, also in SQL as email_key() (sql/170_email_normalization.sql), which
 // found the look-alikes stored before this rule existed.
 
+import { hasLoneSurrogates, NOT_UNICODE } from './text.ts';
+
 export const MAX_EMAIL_LENGTH = 254;
 
 const CONTROLS = /[\u0000-\u001F\u007F-\u009F]/;
@@ -48,6 +50,7 @@ function simpleLowerCase(value: string): string {
 export function parseEmail(raw: unknown, field = 'email', sample = 'owner@example.com'): ParsedEmail {
   const example = `${field} must be an email address such as ${sample}`;
   if (typeof raw !== 'string' || raw.trim() === '') return { ok: false, message: `${field} is required` };
+  if (hasLoneSurrogates(raw)) return { ok: false, message: `${field} ${NOT_UNICODE}` };
   if (CONTROLS.test(raw)) return { ok: false, message: `${field} must not contain control characters` };
   if (INVISIBLE.test(raw)) return { ok: false, message: `${field} must not contain invisible characters such as zero-width spaces` };
   const value = emailKey(raw.trim());

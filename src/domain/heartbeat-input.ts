@@ -3,7 +3,7 @@
 // Version 1.2 of the body adds optional site-health facts (docs/wordpress-plugin.md, "What a
 // heartbeat sends"): a 1.1 body without them stays valid, and each is checked only when present.
 
-import { hasControlCharacters } from './text.ts';
+import { textFault } from './text.ts';
 
 export interface HeartbeatInput {
   siteUrl: string;
@@ -118,8 +118,10 @@ function parseCron(cron: unknown): Parsed<SiteHealth['cron']> {
 export function parseSiteUrl(value: unknown, field = 'site_url'): Parsed<string> {
   if (value === undefined || value === null || value === '') return { ok: false, message: `${field} is required` };
   if (typeof value !== 'string') return { ok: false, message: `${field} must be a string` };
-  // Checked on the raw text: the URL parser would silently drop tabs and line breaks.
-  if (hasControlCharacters(value)) return { ok: false, message: `${field} must not contain control characters` };
+  // Checked on the raw text: the URL parser would silently drop tabs and line breaks, and turn a
+  // lone surrogate into U+FFFD.
+  const fault = textFault(value);
+  if (fault) return { ok: false, message: `${field} ${fault}` };
   if (value.length > MAX_SITE_URL_LENGTH) {
     return { ok: false, message: `${field} must be at most ${MAX_SITE_URL_LENGTH} characters` };
   }

@@ -4,6 +4,7 @@
 // window ends in a day" mail is due.
 // Local wall times are converted with luxon (IANA zone data from Intl), never by adding offsets.
 import { DateTime } from 'luxon';
+import { textFault } from './text.ts';
 
 /** A window lasts at most 7 days (docs/contract.md "Channels and maintenance"). */
 export const MAX_MAINTENANCE_MINUTES = 7 * 24 * 60;
@@ -30,6 +31,8 @@ export function parseReason(value: unknown): Parsed<string | null> {
   if (value === undefined || value === null) return { ok: true, value: null };
   if (typeof value !== 'string') return { ok: false, message: 'reason must be a string' };
   const reason = value.trim();
+  const fault = textFault(reason);
+  if (fault) return { ok: false, message: `reason ${fault}` };
   if (reason.length > MAX_REASON_LENGTH) return { ok: false, message: `reason must be at most ${MAX_REASON_LENGTH} characters` };
   return { ok: true, value: reason || null };
 }

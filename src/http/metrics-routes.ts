@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Metrics } from '../metrics.ts';
 import { bearerToken } from './authenticate.ts';
 import { sendError } from './error-handler.ts';
-import { errorAnswer } from './schemas.ts';
+import { errorAnswer, retryAnswer } from './schemas.ts';
 
 /** Adds the latency hook; call it on the root instance so it sees every route. */
 export function observeHttpRequests(app: FastifyInstance, metrics: Metrics) {
@@ -22,6 +22,9 @@ export async function metricsRoutes(app: FastifyInstance, { metrics, token }: { 
   app.get(
     '/metrics',
     {
+      // Wrong tokens count against the caller's address like bad bot tokens and API keys
+      // (src/http/auth-failure-limit.ts); without METRICS_TOKEN there is no 401 to count.
+      config: { limitAuthFailures: true },
       schema: {
         tags: ['service'],
         summary: 'Prometheus metrics, in the text exposition format',
@@ -29,6 +32,7 @@ export async function metricsRoutes(app: FastifyInstance, { metrics, token }: { 
         response: {
           200: { description: 'Every metric of this instance; fleet gauges come from the database', content: { 'text/plain': { schema: { type: 'string' } } } },
           401: errorAnswer('METRICS_TOKEN is set and the request did not send it as a Bearer token'),
+          429: retryAnswer('Too many wrong tokens from this address (AUTH_FAILURE_LIMIT per 10 minutes)'),
         },
       },
     },

@@ -4,7 +4,7 @@
 // field (`email=a&email=b` parses to an array), the pattern refuses control characters, and
 // Fastify answers 400 before the handler runs. Unknown fields are allowed and never read.
 import type { FastifyError, FastifyRequest } from 'fastify';
-import { MULTILINE_PATTERN, SINGLE_LINE_PATTERN } from '../domain/text.ts';
+import { hasLoneSurrogates, MULTILINE_PATTERN, NOT_UNICODE, SINGLE_LINE_PATTERN } from '../domain/text.ts';
 
 type Extra = Record<string, unknown>;
 
@@ -44,10 +44,23 @@ export function describeValidationError(error: FastifyError, request: FastifyReq
   if (first.keyword === 'type' && [params.type].flat().includes('string')) {
     return isForm ? `The ${place} "${name}" must be given once` : `${name} must be a string`;
   }
+  const textPattern = first.keyword === 'pattern' && (params.pattern === SINGLE_LINE_PATTERN || params.pattern === MULTILINE_PATTERN);
+  if (textPattern && hasLoneSurrogates(String(valueAt(request, context, first.instancePath) ?? ''))) return `${name} ${NOT_UNICODE}`;
   if (first.keyword === 'pattern' && params.pattern === SINGLE_LINE_PATTERN) return `${name} must not contain control characters`;
   if (first.keyword === 'pattern' && params.pattern === MULTILINE_PATTERN) {
     return `${name} must not contain control characters (tabs and line breaks are allowed)`;
   }
   if (first.keyword === 'required') return `${name} is required`;
   return `Invalid request: ${name} ${first.message ?? 'is not valid'}`;
+}
+
+/** The refused value itself (Ajv's error names only its path), to tell which text rule it broke. */
+function valueAt(request: FastifyRequest, context: string, instancePath: string): unknown {
+  const where: Record<string, unknown> = { body: request.body, querystring: request.query, params: request.params, headers: request.headers };
+  let value = where[context];
+  for (const step of instancePath.split('/').slice(1)) {
+    if (typeof value !== 'object' || value === null) return undefined;
+    value = (value as Record<string, unknown>)[step.replace(/~1/g, '/').replace(/~0/g, '~')];
+  }
+  return value;
 }

@@ -3,7 +3,6 @@
 // window, end it) and the forms of the bot page and the Maintenance page. Handlers call
 // MaintenanceService and map its result; schemas feed OpenAPI.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import formbody from '@fastify/formbody';
 import type { SessionService } from '../accounts/session-service.ts';
 import type { UserService } from '../accounts/user-service.ts';
 import { idParamsSchema } from '../bots/bot-schemas.ts';
@@ -17,6 +16,7 @@ import { fields, form, nullableText, text } from '../http/text-schemas.ts';
 import { requireViewer, type PageRenderer } from '../dashboard/session-hooks.ts';
 import { ValidationError } from '../errors.ts';
 import type { MaintenanceService } from './maintenance-service.ts';
+import { registerUtf8FormParser } from '../http/utf8-input.ts';
 
 export const WORDPRESS_MAINTENANCE_PATH = '/api/bots/wordpress-maintenance';
 /** Windows a site may open per token per minute: a deploy script opens one, not hundreds. */
@@ -276,9 +276,9 @@ export async function maintenanceRoutes(app: FastifyInstance, { maintenance, use
   );
 
   // The bot page's forms (session + CSRF token in the form), redirecting back to the page. Forms
-  // are urlencoded: formbody is registered for these routes only, as the dashboard does for its own.
+  // are urlencoded: the UTF-8 form parser (src/http/utf8-input.ts) is registered for these routes only, as the dashboard does for its own.
   await app.register(async (pages) => {
-    await pages.register(formbody);
+    registerUtf8FormParser(pages);
     const viewer = requireViewer(sessions);
     const csrf = pages.csrfProtection;
     pages.post<IdParams & { Body: Record<string, string | undefined> }>(

@@ -4,8 +4,9 @@
 //  1. The URL must be http or https, without credentials, on port 80, 443 or a configured extra port.
 //  2. The host is resolved once. If any address it resolves to is not global unicast (loopback,
 //     private, CGNAT, link-local such as 169.254.169.254, unique-local, multicast, unspecified,
-//     broadcast, reserved, IPv4-mapped forms of these included), nothing is connected at all.
-//     The ranges come from ipaddr.js, never from hand-written checks.
+//     broadcast, reserved, IPv6 forms that embed an IPv4 address), nothing is connected at all.
+//     The ranges come from ipaddr.js where it has them (see forbiddenAddressReason). The refusal
+//     names the rule, never the address a name resolved to.
 //  3. The connection goes to the address that was checked (a custom `lookup` hands it to node:http),
 //     so a second DNS answer cannot swap in another one; Host and TLS SNI still name the host.
 //  4. No redirect is followed (a 3xx is an answer like any other), at most `maxBodyBytes` are read,
@@ -79,28 +80,100 @@ export function outboundUserAgent(version: string, publicUrl: string): string {
 }
 
 /**
- * Why this address may not be contacted, in words, or undefined when it is global unicast.
- * `process()` unwraps IPv4-mapped IPv6 (::ffff:127.0.0.1) before the range is read.
+ * Which rule refuses this address, in words, or undefined when it is global unicast. The words
+ * name the rule only, never the address: a refusal must not tell an owner what an internal name
+ * resolves to (docs/RELIABILITY.md, "outbound fence").
+ *
+ *  1. IPv4, and IPv4-mapped IPv6 (::ffff:0:0/96, unwrapped by `process()`): global unicast only.
+ *  2. IPv6 forms that carry an IPv4 address (IPv4-compatible ::/96, NAT64 64:ff9b::/96 and
+ *     64:ff9b:1::/48, 6to4 2002::/16, Teredo 2001::/32, IPv4-translated ::ffff:0:0:0/96): refused
+ *     whatever they embed. A site with a public IPv4 address is requested at that address; through
+ *     one of these forms a request could reach the embedded address by a translator or relay. When
+ *     the embedded IPv4 is itself refused, its rule is the one named.
+ *  3. Other IPv6: global unicast only, inside 2000::/3 (the IANA global unicast block), so
+ *     reserved space such as the rest of ::/8 is refused too.
  */
 export function forbiddenAddressReason(address: string): string | undefined {
-  if (!ipaddr.isValid(address)) return `${address} is not an IP address`;
-  const range = ipaddr.process(address).range();
-  if (range === 'unicast') return undefined;
-  return `${address} is a ${RANGE_WORDS[range] ?? `${range} (not public)`} address`;
+  if (!ipaddr.isValid(address)) return 'the address is not an IP address';
+  const parsed = ipaddr.process(canonicalIp(address));
+  if (parsed.kind() === 'ipv4') return ipv4Refusal(parsed as ipaddr.IPv4);
+  const v6 = parsed as ipaddr.IPv6;
+  const form = embeddedIpv4Form(v6);
+  if (form) {
+    const embedded = form.embedded ? ipv4Range(form.embedded) : undefined;
+    return embedded ? `the address embeds an IPv4 address that is ${embedded}` : `the address is in the ${form.words} range`;
+  }
+  const range = v6.range();
+  if (range !== 'unicast') return `the address is ${rangeWords(range)}`;
+  if (!v6.match(GLOBAL_UNICAST_V6)) return 'the address is outside the IPv6 global unicast range';
+  return undefined;
+}
+
+/**
+ * The address as the socket layer reads it. ipaddr.js parses the dotted IPv6 text form `::a.b.c.d`
+ * as IPv4-mapped (::ffff:a.b.c.d), while Node and the URL parser read it as IPv4-compatible
+ * (::a.b.c.d, the address connected to): so IPv6 text is first rewritten by the WHATWG URL parser
+ * into hexadecimal groups (`::7f00:1`).
+ */
+function canonicalIp(address: string): string {
+  if (!net.isIPv6(address)) return address;
+  try {
+    return new URL(`http://[${address}]/`).hostname.slice(1, -1);
+  } catch {
+    return address; // a zone index (fe80::1%eth0): link-local either way
+  }
+}
+
+function ipv4Refusal(address: ipaddr.IPv4): string | undefined {
+  const words = ipv4Range(address);
+  return words && `the address is ${words}`;
+}
+
+/** Where a refused IPv4 address lies, in words ("in a private range"), or undefined for global unicast. */
+function ipv4Range(address: ipaddr.IPv4): string | undefined {
+  const range = address.range();
+  return range === 'unicast' ? undefined : rangeWords(range);
+}
+
+const rangeWords = (range: string) => RANGE_WORDS[range] ?? `in a reserved range (${range})`;
+
+const GLOBAL_UNICAST_V6 = ipaddr.IPv6.parseCIDR('2000::/3');
+// ipaddr.js has no class for IPv4-compatible addresses (deprecated by RFC 4291); :: and ::1 inside
+// it keep their own classes (unspecified, loopback).
+const IPV4_COMPATIBLE = ipaddr.IPv6.parseCIDR('::/96');
+
+/** The IPv6 forms that embed an IPv4 address (rule 2), and the embedded address where it sits at a fixed place. */
+function embeddedIpv4Form(address: ipaddr.IPv6): { words: string; embedded?: ipaddr.IPv4 } | undefined {
+  const bytes = address.toByteArray();
+  const v4 = (at: number, flip = 0) => new ipaddr.IPv4(bytes.slice(at, at + 4).map((b) => b ^ flip));
+  const range = address.range();
+  if (range === 'unspecified' || range === 'loopback') return undefined;
+  if (address.match(IPV4_COMPATIBLE)) return { words: 'IPv4-compatible', embedded: v4(12) };
+  switch (range) {
+    case 'rfc6052': // NAT64: the well-known /96 ends in the IPv4 address; the local-use /48 places it by its operator's prefix length.
+      return address.parts[2] === 0 ? { words: 'NAT64', embedded: v4(12) } : { words: 'NAT64 local-use' };
+    case 'rfc6145':
+      return { words: 'IPv4-translated', embedded: v4(12) };
+    case '6to4':
+      return { words: '6to4', embedded: v4(2) };
+    case 'teredo': // the client's address, bit-flipped, in the last 32 bits
+      return { words: 'Teredo', embedded: v4(12, 0xff) };
+    default:
+      return undefined;
+  }
 }
 
 const RANGE_WORDS: Record<string, string> = {
-  loopback: 'loopback',
-  private: 'private network',
-  carrierGradeNat: 'carrier-grade NAT',
-  linkLocal: 'link-local',
-  uniqueLocal: 'unique-local',
-  multicast: 'multicast',
-  unspecified: 'unspecified',
-  broadcast: 'broadcast',
-  reserved: 'reserved',
-  ipv4Mapped: 'IPv4-mapped',
-  deprecatedSiteLocal: 'site-local',
+  loopback: 'in a loopback range',
+  private: 'in a private range',
+  carrierGradeNat: 'in the carrier-grade NAT range',
+  linkLocal: 'in a link-local range',
+  uniqueLocal: 'in the unique-local range',
+  multicast: 'in a multicast range',
+  unspecified: 'the unspecified address',
+  broadcast: 'the broadcast address',
+  reserved: 'in a reserved range',
+  deprecatedSiteLocal: 'in the site-local range',
 };
 
 const TLS_CODE = /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|HOSTNAME_MISMATCH)/;
@@ -146,7 +219,7 @@ export function createSafeRequester(settings: SafeRequestSettings) {
     if (!settings.allowPrivate) {
       for (const { address } of addresses) {
         const why = forbiddenAddressReason(address);
-        if (why) return { kind: 'refused', reason: 'address', message: `${host} resolves to ${why}` };
+        if (why) return { kind: 'refused', reason: 'address', message: why };
       }
     }
     return addresses[0]!;

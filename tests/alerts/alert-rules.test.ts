@@ -100,10 +100,11 @@ test('sees downtime when the last alive stamp is missing or older than the allow
 });
 
 test('verifies its own signed links and rejects expired or foreign ones', () => {
-  const token = signLink('s'.repeat(40), { action: 'unsubscribe', userId: 'u1' }, T);
+  const userId = '00000000-0000-4000-8000-0000000000a1';
+  const token = signLink('s'.repeat(40), { action: 'unsubscribe', userId }, T);
   const ok = verifyLink('s'.repeat(40), token, at(DAY));
   // good for 90 days
-  assert.is(ok.ok && ok.claims.userId, 'u1');
+  assert.is(ok.ok && ok.claims.userId, userId);
   assert.equal(verifyLink('s'.repeat(40), token, at(91 * DAY)), { ok: false, reason: 'expired' });
   assert.equal(verifyLink('t'.repeat(40), token, at(DAY)), { ok: false, reason: 'bad_signature' });
   assert.equal(verifyLink('s'.repeat(40), 'a.b.c', at(DAY)), { ok: false, reason: 'malformed' });

@@ -225,7 +225,7 @@ test('account settings change name, time zone and alert emails', async (ctx) => 
   assert.is((await findUserByEmail(ctx.db, owner.user.email))?.alert_emails, true);
 });
 
-test('changing the password needs the current one and logs other browsers out', async (ctx) => {
+test('changing the password needs the current one, rotates this session and logs every other browser out', async (ctx) => {
   const owner = await createOwner(ctx.db);
   const here = await loggedIn(ctx.app, owner.user.email, owner.password);
   const elsewhere = await loggedIn(ctx.app, owner.user.email, owner.password);
@@ -234,13 +234,45 @@ test('changing the password needs the current one and logs other browsers out', 
   // the current password is checked
   assert.is(wrong.statusCode, 400);
   assert.match(wrong.body, /current password is not correct/);
+  const oldCookie = here.cookies.adk_session!;
   const changed = await here.post('/account/password', { current_password: owner.password, new_password: 'brand new pass', confirm_password: 'brand new pass' });
   assert.is(changed.statusCode, 303);
-  // this browser stays in, the other one is out
+  const rotated = changed.cookies.find((c) => c.name === 'adk_session') as { value: string; httpOnly?: boolean } | undefined;
+  // this browser gets a new session id, HttpOnly like the first
+  assert.ok(rotated && rotated.value !== oldCookie);
+  assert.is(rotated!.httpOnly, true);
+  // and stays in with it
   assert.is((await here.get('/bots')).statusCode, 200);
+  const replayed = await ctx.app.inject({ method: 'GET', url: '/bots', cookies: { adk_session: oldCookie } });
+  // the old session id no longer works (a copy of it taken before the change is useless)
+  assert.is(replayed.statusCode, 303);
+  // the other browser is out
   assert.is((await elsewhere.get('/bots')).statusCode, 303);
   // the new password works
   await loggedIn(ctx.app, owner.user.email, 'brand new pass');
+});
+
+test('wrong current passwords are throttled like log-in: they share its per-email budget, then 429', async (ctx) => {
+  const owner = await createOwner(ctx.db);
+  const session = await loggedIn(ctx.app, owner.user.email, owner.password);
+  await session.get('/account');
+  const statuses: number[] = [];
+  for (let i = 0; i < 2; i++) {
+    statuses.push((await session.post('/account/password', { current_password: `guess ${i}`, new_password: 'taken over 123', confirm_password: 'taken over 123' })).statusCode);
+  }
+  const login = browser(ctx.app);
+  await login.get('/login');
+  // a failed log-in for the same email from the same address counts in the same budget (3 here)
+  assert.is((await login.post('/login', { email: owner.user.email, password: 'guess 3' })).statusCode, 401);
+  const limited = await session.post('/account/password', { current_password: owner.password, new_password: 'taken over 123', confirm_password: 'taken over 123' });
+  // two wrong tries answered 400; after the third failure even the right password waits
+  assert.equal(statuses, [400, 400]);
+  assert.is(limited.statusCode, 429);
+  assert.ok(Number(limited.headers['retry-after']) > 0);
+  assert.match(limited.body, /Too many wrong passwords/);
+  // and the password did not change
+  const user = await findUserByEmail(ctx.db, owner.user.email);
+  assert.is(user?.password_hash, owner.user.password_hash);
 });
 
 test('pages carry security headers with a CSP that allows no inline script', async (ctx) => {

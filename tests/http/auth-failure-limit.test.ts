@@ -10,7 +10,7 @@ type Ctx = Awaited<ReturnType<typeof buildTestApp>>;
 const test = suite<Ctx>('failed authentication limit');
 
 test.before(async (ctx) => {
-  Object.assign(ctx, await buildTestApp({ env: { AUTH_FAILURE_LIMIT: '3' }, clock: createClock() }));
+  Object.assign(ctx, await buildTestApp({ env: { AUTH_FAILURE_LIMIT: '3', METRICS_TOKEN: 'scrape-secret-456' }, clock: createClock() }));
 });
 test.after(async (ctx) => {
   await ctx.app.close();
@@ -66,6 +66,21 @@ test('bad API keys count too, and the address is let back in when the window end
   ctx.clock.advance(AUTH_FAILURE_WINDOW_MS);
   // after the window, the right key works from that address
   assert.is((await api(owner.apiKey)).statusCode, 200);
+});
+
+test('guessing the metrics token counts as failed authentication: 429 after the limit, the right token still works elsewhere', async (ctx) => {
+  const scrape = (address: string, token: string) =>
+    ctx.app.inject({ method: 'GET', url: '/metrics', remoteAddress: address, headers: { authorization: `Bearer ${token}` } });
+  const statuses: number[] = [];
+  for (let i = 0; i < 4; i++) statuses.push((await scrape('192.0.2.40', `guess-${i}`)).statusCode);
+  // three wrong tokens, then the address is refused before the token is even compared
+  assert.equal(statuses, [401, 401, 401, 429]);
+  const limited = await scrape('192.0.2.40', 'scrape-secret-456');
+  // the limit holds for that address even with the right token, until the window ends
+  assert.is(limited.statusCode, 429);
+  assert.ok(Number(limited.headers['retry-after']) > 0);
+  // Prometheus at another address is not affected
+  assert.is((await scrape('192.0.2.41', 'scrape-secret-456')).statusCode, 200);
 });
 
 test('the counter holds a bounded number of addresses, so a spray of addresses cannot exhaust memory', () => {

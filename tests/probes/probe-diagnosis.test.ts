@@ -18,7 +18,7 @@ const answers: Record<string, ProbeAnswer> = {
   http429: { kind: 'http', status: 429 },
   http500: { kind: 'http', status: 500 },
   http503: { kind: 'http', status: 503 },
-  refusedByRules: { kind: 'not_probed', reason: 'shop.internal resolves to 10.0.0.5 is a private network address' },
+  refusedByRules: { kind: 'not_probed', reason: 'our safety rules do not allow requesting this address (the address is in a private range)' },
   off: { kind: 'not_probed', reason: 'probing is turned off on this AgentDesk (PROBE=off)' },
 };
 
@@ -75,7 +75,7 @@ test('the detail keeps the error in words, and the event carries http_status or 
   assert.match(blocked.detail!, 'firewall');
   const notProbed = judgeProbe(answers.refusedByRules!, false, CONFIRM);
   // why nothing was requested
-  assert.match(notProbed.detail!, 'We did not check the site: shop.internal resolves to 10.0.0.5 is a private network address.');
+  assert.match(notProbed.detail!, 'We did not check the site: our safety rules do not allow requesting this address (the address is in a private range).');
   const woke = judgeProbe(answers.http200!, true, CONFIRM);
   assert.equal(woke.event, { result: 'woke', http_status: 200, woke: true });
 });

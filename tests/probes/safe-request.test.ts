@@ -65,9 +65,9 @@ const REFUSED: Array<[string, RegExp]> = [
   ['127.0.0.1', /loopback/],
   ['127.8.9.10', /loopback/],
   ['::1', /loopback/],
-  ['10.1.2.3', /private network/],
-  ['172.16.0.1', /private network/],
-  ['192.168.1.1', /private network/],
+  ['10.1.2.3', /private range/],
+  ['172.16.0.1', /private range/],
+  ['192.168.1.1', /private range/],
   ['100.64.0.1', /carrier-grade NAT/],
   ['169.254.169.254', /link-local/],
   ['fe80::1', /link-local/],
@@ -78,13 +78,32 @@ const REFUSED: Array<[string, RegExp]> = [
   ['0.0.0.0', /unspecified/],
   ['::', /unspecified/],
   ['255.255.255.255', /broadcast/],
-  ['::ffff:127.0.0.1', /127\.0\.0\.1 is a loopback/],
-  ['::ffff:10.0.0.1', /10\.0\.0\.1 is a private network/],
-  ['::ffff:169.254.169.254', /169\.254\.169\.254 is a link-local/],
+  ['::ffff:127.0.0.1', /^the address is in a loopback range$/],
+  ['::ffff:10.0.0.1', /^the address is in a private range$/],
+  ['::ffff:169.254.169.254', /^the address is in a link-local range$/],
   ['192.0.2.10', /reserved/],
+  ['1::1', /outside the IPv6 global unicast range/],
 ];
 
-test('names the class of every refused address, IPv4-mapped forms unwrapped, and lets global unicast through', () => {
+// Every IPv6 form that carries an IPv4 address, each embedding a refused one (loopback, private,
+// the cloud metadata address): the refusal names the embedded address's rule.
+const EMBEDDED: Array<[string, string, RegExp]> = [
+  ['IPv4-compatible', '::7f00:1', /IPv4 address that is in a loopback range/],
+  ['IPv4-compatible, dotted', '::127.0.0.1', /IPv4 address that is in a loopback range/],
+  ['IPv4-compatible', '::a00:1', /IPv4 address that is in a private range/],
+  ['IPv4-compatible', '::a9fe:a9fe', /IPv4 address that is in a link-local range/],
+  ['IPv4-mapped', '::ffff:7f00:1', /in a loopback range/],
+  ['IPv4-translated', '::ffff:0:a00:1', /IPv4 address that is in a private range/],
+  ['NAT64', '64:ff9b::7f00:1', /IPv4 address that is in a loopback range/],
+  ['NAT64', '64:ff9b::169.254.169.254', /IPv4 address that is in a link-local range/],
+  ['NAT64 local-use', '64:ff9b:1::a00:1', /NAT64 local-use range/],
+  ['6to4', '2002:7f00:1::1', /IPv4 address that is in a loopback range/],
+  ['6to4', '2002:c0a8:101::1', /IPv4 address that is in a private range/],
+  // Teredo keeps the client's IPv4 address bit-flipped in its last 32 bits: 80ff:fffe is 127.0.0.1.
+  ['Teredo', '2001:0:4136:e378:8000:63bf:80ff:fffe', /IPv4 address that is in a loopback range/],
+];
+
+test('names the rule that refuses every address class, IPv4-mapped forms unwrapped, and lets global unicast through', () => {
   for (const [address, words] of REFUSED) {
     // refused, with the range in words
     assert.match(forbiddenAddressReason(address) ?? 'allowed', words, address);
@@ -95,9 +114,33 @@ test('names the class of every refused address, IPv4-mapped forms unwrapped, and
   }
 });
 
+test('refuses every IPv6 form that embeds a refused IPv4 address, and the forms themselves whatever they embed', () => {
+  for (const [form, address, words] of EMBEDDED) {
+    // refused, naming the embedded address's rule
+    assert.match(forbiddenAddressReason(address) ?? 'allowed', words, `${form} ${address}`);
+  }
+  for (const [form, address] of [
+    ['IPv4-compatible', '::8.8.8.8'],
+    ['NAT64', '64:ff9b::808:808'],
+    ['6to4', '2002:808:808::1'],
+    ['Teredo', '2001:0:4136:e378:8000:63bf:f7f7:f7f7'],
+  ]) {
+    // a public IPv4 address is reached at that address, never through a translator or relay
+    assert.match(forbiddenAddressReason(address!) ?? 'allowed', new RegExp(`the ${form} range`), `${form} ${address}`);
+  }
+});
+
+test('a refusal names the rule, never an address', () => {
+  for (const [address] of [...REFUSED, ...EMBEDDED.map(([, a]) => [a] as const)]) {
+    const why = forbiddenAddressReason(address) ?? '';
+    // no digits of an address in the words (only a rule such as "in a private range")
+    assert.not.match(why, /\d+\.\d+|[0-9a-f]*:[0-9a-f]*:/i, address);
+  }
+});
+
 test('refuses a URL naming each forbidden address class, and nothing connects', async ({ target }) => {
   const fence = requester({ extraPorts: [target.port] });
-  for (const [address] of REFUSED) {
+  for (const [address] of [...REFUSED, ...EMBEDDED.map(([, a]) => [a] as const)]) {
     const host = address.includes(':') ? `[${address}]` : address;
     const outcome = await fence.request(`http://${host}:${target.port}/wp-cron.php`);
     // refused by the address rule before any connection
@@ -108,15 +151,23 @@ test('refuses a URL naming each forbidden address class, and nothing connects', 
   assert.is(target.connections, 0);
 });
 
-test('refuses a host name that resolves to loopback, or to a public and a private address, without connecting', async ({ target }) => {
+test('refuses http://[::127.0.0.1]/, which the URL parser reads as ::7f00:1', async () => {
+  const outcome = await requester().request('http://[::127.0.0.1]/');
+  // refused by the address rule, not attempted
+  assert.is(outcome.kind === 'refused' && outcome.reason, 'address');
+});
+
+test('refuses a host name that resolves to loopback, or to a public and a private address, without saying where it points', async ({ target }) => {
   const toLoopback = requester({ extraPorts: [target.port], resolve: resolvingTo('127.0.0.1') });
   const outcome = await toLoopback.request(`http://innocent.example.com:${target.port}/`);
-  // refused, saying where the name points
+  // refused, naming the rule only: the resolved address is not told to the owner
   assert.is(outcome.kind, 'refused');
-  assert.match(outcome.kind === 'refused' ? outcome.message : '', 'innocent.example.com resolves to 127.0.0.1 is a loopback address');
-  const mixed = requester({ extraPorts: [target.port], resolve: resolvingTo('93.184.215.14', '127.0.0.1') });
-  // any forbidden address among the answers refuses the whole request
-  assert.is((await mixed.request(`http://mixed.example.com:${target.port}/`)).kind, 'refused');
+  assert.is(outcome.kind === 'refused' ? outcome.message : '', 'the address is in a loopback range');
+  const mixed = requester({ extraPorts: [target.port], resolve: resolvingTo('93.184.215.14', '10.20.30.40') });
+  const refused = await mixed.request(`http://mixed.example.com:${target.port}/`);
+  // any forbidden address among the answers refuses the whole request, and neither answer is echoed
+  assert.is(refused.kind, 'refused');
+  assert.is(refused.kind === 'refused' ? refused.message : '', 'the address is in a private range');
   assert.is(target.connections, 0);
 });
 
