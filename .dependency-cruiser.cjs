@@ -8,7 +8,7 @@ module.exports = {
       comment: 'src/domain holds pure rules: it imports nothing outside src/domain (no I/O, no config, no libraries but luxon).',
       severity: 'error',
       from: { path: '^src/domain/' },
-      to: { pathNot: ['^src/domain/', '^node_modules/luxon/', '^node_modules/@types/luxon/'], dependencyTypesNot: ['type-only'] },
+      to: { pathNot: ['^src/domain/', '(^|/)node_modules/luxon/', '(^|/)node_modules/@types/luxon/'], dependencyTypesNot: ['type-only'] },
     },
     {
       name: 'db-only-uses-domain',
