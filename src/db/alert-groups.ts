@@ -5,7 +5,7 @@
 // inside the sweep's transaction, under the sweep lease: one writer at a time.
 import type { Queryable } from './database.ts';
 import { insertNotifications, type NewNotification } from './outbox.ts';
-import type { GroupedKind } from '../domain/alert-grouping.ts';
+import type { GroupedKind } from '../domain/alert-keys.ts';
 
 /** Rows of alert_outbox not sent yet that belong to a group (open, or closed and waiting to be sent). */
 const UNSENT_GROUP = "o.group_key IS NOT NULL AND o.attempts = 0 AND o.status IN ('held', 'pending')";

@@ -1,6 +1,8 @@
 // Plain SQL for alert channels (docs/alerts.md "Channels"): an owner's list, one channel (always by owner and id, so
 // another owner's channel is simply not found), the channels that cover a set of owners for the
 // sweep, the stale alerts each channel actually announced, and the deliveries of one channel.
+import { randomUUID } from 'node:crypto';
+import { channelTestKey, contactVerificationKey } from '../domain/alert-keys.ts';
 import type { Queryable } from './database.ts';
 import type { NewOutboxRow, OutboxStatus } from './outbox.ts';
 
@@ -224,8 +226,8 @@ export async function markContactVerified(db: Queryable, userId: string, channel
 export async function enqueueContactVerification(db: Queryable, channel: ChannelRow, now: Date): Promise<number> {
   const { rows } = await db.query<{ id: number }>(
     `INSERT INTO alert_outbox (dedupe_key, kind, user_id, channel_id, payload, status, next_attempt_at, created_at)
-     VALUES ('verify:' || gen_random_uuid(), 'contact_verification', $1, $2, $3, 'pending', $4, $4) RETURNING id`,
-    [channel.user_id, channel.id, JSON.stringify({ address: channel.target }), now],
+     VALUES ($5, 'contact_verification', $1, $2, $3, 'pending', $4, $4) RETURNING id`,
+    [channel.user_id, channel.id, JSON.stringify({ address: channel.target }), now, contactVerificationKey(randomUUID())],
   );
   return rows[0]!.id;
 }
@@ -234,8 +236,8 @@ export async function enqueueContactVerification(db: Queryable, channel: Channel
 export async function enqueueChannelTest(db: Queryable, channel: ChannelRow, now: Date): Promise<number> {
   const { rows } = await db.query<{ id: number }>(
     `INSERT INTO alert_outbox (dedupe_key, kind, user_id, channel_id, payload, status, next_attempt_at, created_at)
-     VALUES ('test:' || gen_random_uuid(), 'test', $1, $2, $3, 'pending', $4, $4) RETURNING id`,
-    [channel.user_id, channel.id, JSON.stringify({ sites: [], channel_name: channel.name }), now],
+     VALUES ($5, 'test', $1, $2, $3, 'pending', $4, $4) RETURNING id`,
+    [channel.user_id, channel.id, JSON.stringify({ sites: [], channel_name: channel.name }), now, channelTestKey(randomUUID())],
   );
   return rows[0]!.id;
 }

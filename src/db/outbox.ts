@@ -3,10 +3,11 @@
 // release during a storm, claim and finish delivery attempts, and the mails about one bot.
 import { alertBotColumns, type AlertBotRow } from './bots.ts';
 import type { Queryable } from './database.ts';
+import type { AlertKind, SiteAlertKind } from '../domain/alert-keys.ts';
 
-export type OutboxKind = 'stale' | 'recovery' | 'reminder' | 'incident' | 'maintenance_ending' | 'test' | 'contact_verification' | 'signup_confirmation';
-/** The kinds a sweep queues for sites (the others are the operator's, the maintenance notice's, the channel buttons' and sign-up's). */
-export type AlertOutboxKind = Exclude<OutboxKind, 'incident' | 'maintenance_ending' | 'test' | 'contact_verification' | 'signup_confirmation'>;
+/** The kinds of row (src/domain/alert-keys.ts); a sweep queues the site kinds, the others are the operator's, the maintenance notice's, the channel buttons' and sign-up's. */
+export type OutboxKind = AlertKind;
+export type AlertOutboxKind = SiteAlertKind;
 export type OutboxStatus = 'held' | 'pending' | 'sending' | 'sent' | 'failed' | 'dropped';
 
 export interface NewOutboxMail {
@@ -114,7 +115,7 @@ export async function insertNotifications(tx: Queryable, notifications: Readonly
 
 export interface NewNotification {
   dedupeKey: string;
-  kind: 'stale' | 'recovery' | 'reminder';
+  kind: SiteAlertKind;
   botId: string;
   episodeId: number;
 }
@@ -241,7 +242,7 @@ export async function countPendingMails(db: Queryable): Promise<number> {
 }
 
 export interface BotAlertMail {
-  kind: 'stale' | 'recovery' | 'reminder';
+  kind: SiteAlertKind;
   status: 'held' | 'pending' | 'sending' | 'sent' | 'failed' | 'dropped';
   created_at: Date;
   sent_at: Date | null;
