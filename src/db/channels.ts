@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { channelTestKey, contactVerificationKey } from '../domain/alert-keys.ts';
 import type { Queryable } from './database.ts';
-import type { NewOutboxRow, OutboxStatus } from './outbox.ts';
+import { staleAlertAnnouncedSql, type NewOutboxRow, type OutboxStatus } from './outbox.ts';
 
 export type ChannelKind = 'email' | 'webhook' | 'slack';
 export const CHANNEL_KINDS: readonly ChannelKind[] = ['email', 'webhook', 'slack'];
@@ -146,15 +146,16 @@ export async function selectOwnersChannels(tx: Queryable, userIds: readonly stri
  * The (episode, channel) pairs whose stale alert went out or is on its way; channel null = the
  * account email's own mails. An escalation still waiting for its time (never attempted, due later)
  * does not count: a site that recovers before it gets no recovery on that channel either.
- * `sentOnly` (reminders) counts only delivered alerts, as the account email always did.
+ * `sentOnly` (reminders) counts only delivered alerts, as the account email always did (the
+ * levels 'due' and 'delivered' of staleAlertAnnounced in src/domain/alert-rules.ts).
  */
 export async function selectAnnouncedChannels(tx: Queryable, episodeIds: readonly number[], sentOnly: boolean, now: Date) {
   if (episodeIds.length === 0) return new Set<string>();
   const { rows } = await tx.query<{ episode_id: number; channel_id: string | null }>(
     `SELECT DISTINCT n.episode_id, o.channel_id FROM alert_notifications n JOIN alert_outbox o ON o.id = n.outbox_id
      WHERE n.episode_id = ANY($1::bigint[]) AND n.kind = 'stale'
-       AND (o.status = 'sent' OR (NOT $2 AND o.status IN ('pending', 'sending') AND (o.attempts > 0 OR o.next_attempt_at <= $3)))`,
-    [episodeIds, sentOnly, now],
+       AND ${sentOnly ? staleAlertAnnouncedSql('o', 'delivered') : staleAlertAnnouncedSql('o', 'due', '$2')}`,
+    sentOnly ? [episodeIds] : [episodeIds, now],
   );
   return new Set(rows.map((row) => announcedKey(Number(row.episode_id), row.channel_id)));
 }

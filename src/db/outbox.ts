@@ -4,11 +4,35 @@
 import { alertBotColumns, type AlertBotRow } from './bots.ts';
 import type { Queryable } from './database.ts';
 import type { AlertKind, SiteAlertKind } from '../domain/alert-keys.ts';
+import type { AnnouncedLevel } from '../domain/alert-rules.ts';
 
 /** The kinds of row (src/domain/alert-keys.ts); a sweep queues the site kinds, the others are the operator's, the maintenance notice's, the channel buttons' and sign-up's. */
 export type OutboxKind = AlertKind;
 export type AlertOutboxKind = SiteAlertKind;
 export type OutboxStatus = 'held' | 'pending' | 'sending' | 'sent' | 'failed' | 'dropped';
+
+/**
+ * Whether the outbox row aliased `outbox`, carrying a stale notification, has got far enough for
+ * the site to count as announced at this level (staleAlertAnnounced in src/domain/alert-rules.ts
+ * says why there are three). 'due' compares with `now`, an SQL expression (a parameter).
+ */
+export function staleAlertAnnouncedSql(outbox: string, level: AnnouncedLevel, now?: string): string {
+  switch (level) {
+    case 'delivered':
+      return `${outbox}.status = 'sent'`;
+    case 'queued':
+      return `${outbox}.status IN ('pending', 'sending', 'sent')`;
+    case 'due':
+      if (!now) throw new Error("'due' needs now");
+      return `(${outbox}.status = 'sent' OR (${outbox}.status IN ('pending', 'sending') AND (${outbox}.attempts > 0 OR ${outbox}.next_attempt_at <= ${now})))`;
+  }
+}
+
+/** Whether the episode `episode` (an SQL expression for its id) has a stale alert announced at this level, on any channel. */
+export function episodeAnnouncedSql(episode: string, level: Exclude<AnnouncedLevel, 'due'>): string {
+  return `EXISTS (SELECT 1 FROM alert_notifications ann_n JOIN alert_outbox ann_o ON ann_o.id = ann_n.outbox_id
+                  WHERE ann_n.episode_id = ${episode} AND ann_n.kind = 'stale' AND ${staleAlertAnnouncedSql('ann_o', level)})`;
+}
 
 export interface NewOutboxMail {
   dedupeKey: string;
