@@ -83,7 +83,7 @@ export function mayNotify(recipient: Recipient, now: Date): boolean {
 
 /**
  * How far a site's stale alert must have got for the site to count as announced (docs/alerts.md
- * "Announced"). Three levels, on purpose, each a superset of the one before it:
+ * "Kinds, dedupe keys, announced and may we notify"). Three levels, on purpose, each a superset of the one before it:
  * - 'delivered': sent. A reminder follows only a stale alert the owner actually received.
  * - 'due': sent, or waiting to be sent and already attempted or due. A channel's own test before
  *   it carries a recovery: an escalation still waiting for its time does not count, so a site
