@@ -13,6 +13,7 @@
 //    confirmation_sent_at), so the button cannot be used to mail an address over and over.
 import type { Queryable } from '../db/database.ts';
 import { enqueueMail } from '../db/outbox.ts';
+import { signupConfirmationKey } from '../domain/alert-keys.ts';
 import { claimConfirmationSend, type UserRow } from '../db/users.ts';
 
 export const RESEND_EVERY_MS = 3_600_000;
@@ -21,7 +22,7 @@ export const RESEND_EVERY_MS = 3_600_000;
 export async function queueConfirmationMail(tx: Queryable, user: Pick<UserRow, 'id' | 'email'>, now: Date): Promise<boolean> {
   if (!(await claimConfirmationSend(tx, user.id, now, RESEND_EVERY_MS))) return false;
   await enqueueMail(tx, {
-    dedupeKey: `signup_confirmation:${user.id}:${now.toISOString()}`,
+    dedupeKey: signupConfirmationKey(user.id, now),
     kind: 'signup_confirmation',
     toAddress: user.email,
     payload: { user_id: user.id },

@@ -19,7 +19,8 @@
 import type { Queryable } from '../db/database.ts';
 import { closeGroupsNow, joinGroups, lockOpenGroups, markGroups, ownersWithNoneLeftToJoin } from '../db/alert-groups.ts';
 import { enqueueOutboxRows, type NewOutboxRow } from '../db/outbox.ts';
-import { groupClosesAt, type GroupedKind } from '../domain/alert-grouping.ts';
+import { groupClosesAt } from '../domain/alert-grouping.ts';
+import type { GroupedKind } from '../domain/alert-keys.ts';
 
 /** A digest row (the account email's, or a channel's) and the group it joins (alertGroupKey). */
 export interface GroupedMail extends NewOutboxRow {

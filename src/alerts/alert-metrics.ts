@@ -6,10 +6,11 @@ import type { Queryable } from '../db/database.ts';
 import { isIncidentOpen } from '../db/incidents.ts';
 import { countPendingByChannelKind, CHANNEL_KINDS } from '../db/channels.ts';
 import { METRIC } from '../metrics.ts';
+import { ALERT_EMAIL_KINDS, NOTIFICATION_KINDS } from '../domain/alert-keys.ts';
 
-export const ALERT_EMAIL_KINDS = ['stale', 'recovery', 'reminder', 'incident', 'maintenance_ending', 'signup_confirmation'] as const;
+export { ALERT_EMAIL_KINDS, NOTIFICATION_KINDS };
+
 export const ALERT_EMAIL_RESULTS = ['sent', 'retry', 'failed', 'dropped'] as const;
-export const NOTIFICATION_KINDS = ['stale', 'recovery', 'reminder', 'test'] as const;
 
 export interface AlertMetricsDeps {
   db: Queryable;

@@ -19,7 +19,8 @@
 import type { Queryable } from '../db/database.ts';
 import { announcedKey, selectAnnouncedChannels, selectOwnersChannels, type ChannelRow, type NewChannelMail } from '../db/channels.ts';
 import type { NewNotification } from '../db/outbox.ts';
-import { alertGroupKey, channelRowGroups } from '../domain/alert-grouping.ts';
+import { channelRowGroups } from '../domain/alert-grouping.ts';
+import { alertGroupKey, channelNotificationKey, channelRowKey, type SiteAlertKind } from '../domain/alert-keys.ts';
 import { mayReceiveAlerts } from '../domain/channel-sends.ts';
 import type { SitePayload } from './alert-types.ts';
 
@@ -39,7 +40,7 @@ export function covers(channel: Pick<ChannelRow, 'enabled' | 'bot_ids' | 'kind' 
 
 export async function routeToChannels<T extends RoutedItem>(
   tx: Queryable,
-  kind: 'stale' | 'recovery' | 'reminder',
+  kind: SiteAlertKind,
   items: readonly T[],
   now: Date,
 ): Promise<{ accountItems: T[]; channelMails: RoutedChannelMail[] }> {
@@ -81,12 +82,12 @@ export async function routeToChannels<T extends RoutedItem>(
     const groups = channel.kind === 'webhook' ? list.map((item) => [item]) : [list];
     for (const group of groups) {
       channelMails.push({
-        dedupeKey: `${kind}:ch:${channel.id}:${group[0]!.notification.dedupeKey}`,
+        dedupeKey: channelRowKey(kind, channel.id, group[0]!.notification.dedupeKey),
         userId: channel.user_id,
         channelId: channel.id,
         payload: { sites: group.map((item) => item.site), ...(escalates ? { escalate: true } : {}) },
         notBefore,
-        notifications: group.map((item) => ({ ...item.notification, dedupeKey: `${item.notification.dedupeKey}:ch:${channel.id}` })),
+        notifications: group.map((item) => ({ ...item.notification, dedupeKey: channelNotificationKey(item.notification.dedupeKey, channel.id) })),
         groupKey,
       });
     }

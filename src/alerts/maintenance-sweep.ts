@@ -12,6 +12,7 @@
 import type { Queryable } from '../db/database.ts';
 import { markEndingNoticed, selectEndingWindows, selectMaintenanceEnds } from '../db/maintenance.ts';
 import { enqueueMail } from '../db/outbox.ts';
+import { maintenanceEndingKey } from '../domain/alert-keys.ts';
 import { groupByOwner } from '../domain/alert-rules.ts';
 import { ENDING_NOTICE_MS, endingNoticeDue } from '../domain/maintenance.ts';
 
@@ -35,7 +36,7 @@ export async function queueEndingNotices(tx: Queryable, now: Date): Promise<numb
   let queued = 0;
   for (const [userId, windows] of groupByOwner(due.map((w) => ({ ...w, userId: w.user_id })))) {
     const id = await enqueueMail(tx, {
-      dedupeKey: `maintenance_ending:${userId}:${windows.map((w) => `${w.bot_id}@${w.until.getTime()}`).join(',')}`,
+      dedupeKey: maintenanceEndingKey(userId, windows.map((w) => ({ botId: w.bot_id, until: w.until }))),
       kind: 'maintenance_ending',
       userId,
       payload: {

@@ -84,7 +84,7 @@ import { DEFAULT_FLIP_BATCH, flipBatches, groupByOwner, incidentEnds, isStale, i
 import { answerOf, judgeProbe, nudgeUrl, probeGiveUpMs, probeReady, type Diagnosis, type ProbeResult } from '../domain/probe-diagnosis.ts';
 import type { Metrics } from '../metrics.ts';
 import { closeDueGroups, withdrawFromOpenGroups } from '../db/alert-groups.ts';
-import { alertGroupKey, isGroupedKind } from '../domain/alert-grouping.ts';
+import { alertGroupKey, incidentMailKey, isGroupedKind, ownerDigestKey, siteNotificationKey } from '../domain/alert-keys.ts';
 import { enqueueGrouped } from './alert-groups.ts';
 import { readIngestResumedAt } from './ingest-liveness.ts';
 import { routeToChannels } from './channel-routing.ts';
@@ -182,7 +182,6 @@ function itemFor(
   kind: NewNotification['kind'],
   extra: Pick<SitePayload, 'recovered_at' | 'reminder' | 'diagnosis' | 'diagnosis_detail'> = {},
 ): Item {
-  const suffix = extra.reminder === undefined ? '' : `:${extra.reminder}`;
   return {
     userId: row.user_id,
     site: {
@@ -193,7 +192,7 @@ function itemFor(
       last_seen_at: row.last_seen_at.toISOString(),
       ...extra,
     },
-    notification: { dedupeKey: `${kind}:${row.bot_id}:${row.episode_id}${suffix}`, kind, botId: row.bot_id, episodeId: row.episode_id },
+    notification: { dedupeKey: siteNotificationKey(kind, row.bot_id, row.episode_id, extra.reminder), kind, botId: row.bot_id, episodeId: row.episode_id },
   };
 }
 
@@ -235,7 +234,7 @@ export function createSweep(deps: SweepDeps) {
   ) {
     const { accountItems, channelMails } = await routeToChannels(tx, kind, items, now);
     const mails = [...groupByOwner(accountItems)].map(([userId, list]) => ({
-      dedupeKey: `${kind}:${userId}:${list[0]!.notification.dedupeKey}`,
+      dedupeKey: ownerDigestKey(kind, userId, list[0]!.notification.dedupeKey),
       userId,
       channelId: null,
       notBefore: now,
@@ -398,7 +397,7 @@ export function createSweep(deps: SweepDeps) {
   async function mailOperator(tx: Queryable, incidentId: number, payload: { state: 'opened' | 'assessed' | 'resolved' } & Record<string, unknown>, now: Date) {
     if (!deps.operatorEmail) return;
     await enqueueMail(tx, {
-      dedupeKey: `incident:${incidentId}:${payload.state}`,
+      dedupeKey: incidentMailKey(incidentId, payload.state),
       kind: 'incident',
       toAddress: deps.operatorEmail,
       payload: { ...payload, incident_id: incidentId },

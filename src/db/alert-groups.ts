@@ -4,8 +4,9 @@
 // after that time (closeDueGroups), so the delivery worker never races a site joining it. Called
 // inside the sweep's transaction, under the sweep lease: one writer at a time.
 import type { Queryable } from './database.ts';
-import { insertNotifications, type NewNotification } from './outbox.ts';
-import type { GroupedKind } from '../domain/alert-grouping.ts';
+import { mayNotifySql } from './bots.ts';
+import { episodeAnnouncedSql, insertNotifications, type NewNotification } from './outbox.ts';
+import type { GroupedKind } from '../domain/alert-keys.ts';
 
 /** Rows of alert_outbox not sent yet that belong to a group (open, or closed and waiting to be sent). */
 const UNSENT_GROUP = "o.group_key IS NOT NULL AND o.attempts = 0 AND o.status IN ('held', 'pending')";
@@ -103,8 +104,8 @@ export async function selectAlertPendingUntil(db: Queryable, botIds: readonly st
 
 /**
  * The owners for whom no further site can join a group of this kind, so theirs may go out before
- * its window closes. Stale: no site left connected that could be announced (active, not muted).
- * Recovery: no site left stale whose stale mail went out or is on its way.
+ * its window closes. Stale: no site left connected that could be announced (one we may notify).
+ * Recovery: no site left stale whose stale mail went out or is on its way (announced, 'queued').
  */
 export async function ownersWithNoneLeftToJoin(tx: Queryable, kind: GroupedKind, ownerIds: readonly string[], now: Date): Promise<Set<string>> {
   if (ownerIds.length === 0) return new Set();
@@ -112,16 +113,14 @@ export async function ownersWithNoneLeftToJoin(tx: Queryable, kind: GroupedKind,
     kind === 'stale'
       ? await tx.query<{ id: string }>(
           `SELECT u.id FROM unnest($1::uuid[]) AS u(id) WHERE NOT EXISTS (
-             SELECT 1 FROM bots b WHERE b.user_id = u.id AND b.connection_status = 'connected' AND b.is_active
-               AND (b.muted_until IS NULL OR b.muted_until <= $2))`,
+             SELECT 1 FROM bots b JOIN users o ON o.id = b.user_id
+             WHERE b.user_id = u.id AND b.connection_status = 'connected' AND ${mayNotifySql('b', 'o', '$2')})`,
           [ownerIds, now],
         )
       : await tx.query<{ id: string }>(
           `SELECT u.id FROM unnest($1::uuid[]) AS u(id) WHERE NOT EXISTS (
              SELECT 1 FROM bots b JOIN alert_episodes ep ON ep.bot_id = b.id AND ep.closed_at IS NULL
-             JOIN alert_notifications n ON n.episode_id = ep.id AND n.kind = 'stale'
-             JOIN alert_outbox o ON o.id = n.outbox_id AND o.status IN ('pending', 'sending', 'sent')
-             WHERE b.user_id = u.id)`,
+             WHERE b.user_id = u.id AND ${episodeAnnouncedSql('ep.id', 'queued')})`,
           [ownerIds],
         );
   return new Set(rows.map((row) => row.id));

@@ -305,6 +305,15 @@ export function alertBotColumns(bot: string, owner: string): string {
           ${bot}.is_active, ${bot}.muted_until, ${owner}.alert_emails`;
 }
 
+/**
+ * "May we notify" (mayNotify in src/domain/alert-rules.ts) over a bots row aliased `bot` and its
+ * owner's users row aliased `owner`, at `now` (an SQL expression): the bot is on, not muted, and
+ * its owner takes alert emails. Channel coverage is the router's (covers() in channel-routing.ts).
+ */
+export function mayNotifySql(bot: string, owner: string, now: string): string {
+  return `(${bot}.is_active AND ${owner}.alert_emails AND (${bot}.muted_until IS NULL OR ${bot}.muted_until <= ${now}))`;
+}
+
 export async function countConnectedBots(tx: Queryable): Promise<number> {
   const { rows } = await tx.query<{ count: number }>("SELECT count(*)::int AS count FROM bots WHERE connection_status = 'connected'");
   return rows[0]!.count;

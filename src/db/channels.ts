@@ -1,8 +1,10 @@
 // Plain SQL for alert channels (docs/alerts.md "Channels"): an owner's list, one channel (always by owner and id, so
 // another owner's channel is simply not found), the channels that cover a set of owners for the
 // sweep, the stale alerts each channel actually announced, and the deliveries of one channel.
+import { randomUUID } from 'node:crypto';
+import { channelTestKey, contactVerificationKey } from '../domain/alert-keys.ts';
 import type { Queryable } from './database.ts';
-import type { NewOutboxRow, OutboxStatus } from './outbox.ts';
+import { staleAlertAnnouncedSql, type NewOutboxRow, type OutboxStatus } from './outbox.ts';
 
 export type ChannelKind = 'email' | 'webhook' | 'slack';
 export const CHANNEL_KINDS: readonly ChannelKind[] = ['email', 'webhook', 'slack'];
@@ -144,15 +146,16 @@ export async function selectOwnersChannels(tx: Queryable, userIds: readonly stri
  * The (episode, channel) pairs whose stale alert went out or is on its way; channel null = the
  * account email's own mails. An escalation still waiting for its time (never attempted, due later)
  * does not count: a site that recovers before it gets no recovery on that channel either.
- * `sentOnly` (reminders) counts only delivered alerts, as the account email always did.
+ * `sentOnly` (reminders) counts only delivered alerts, as the account email always did (the
+ * levels 'due' and 'delivered' of staleAlertAnnounced in src/domain/alert-rules.ts).
  */
 export async function selectAnnouncedChannels(tx: Queryable, episodeIds: readonly number[], sentOnly: boolean, now: Date) {
   if (episodeIds.length === 0) return new Set<string>();
   const { rows } = await tx.query<{ episode_id: number; channel_id: string | null }>(
     `SELECT DISTINCT n.episode_id, o.channel_id FROM alert_notifications n JOIN alert_outbox o ON o.id = n.outbox_id
      WHERE n.episode_id = ANY($1::bigint[]) AND n.kind = 'stale'
-       AND (o.status = 'sent' OR (NOT $2 AND o.status IN ('pending', 'sending') AND (o.attempts > 0 OR o.next_attempt_at <= $3)))`,
-    [episodeIds, sentOnly, now],
+       AND ${sentOnly ? staleAlertAnnouncedSql('o', 'delivered') : staleAlertAnnouncedSql('o', 'due', '$2')}`,
+    sentOnly ? [episodeIds] : [episodeIds, now],
   );
   return new Set(rows.map((row) => announcedKey(Number(row.episode_id), row.channel_id)));
 }
@@ -224,8 +227,8 @@ export async function markContactVerified(db: Queryable, userId: string, channel
 export async function enqueueContactVerification(db: Queryable, channel: ChannelRow, now: Date): Promise<number> {
   const { rows } = await db.query<{ id: number }>(
     `INSERT INTO alert_outbox (dedupe_key, kind, user_id, channel_id, payload, status, next_attempt_at, created_at)
-     VALUES ('verify:' || gen_random_uuid(), 'contact_verification', $1, $2, $3, 'pending', $4, $4) RETURNING id`,
-    [channel.user_id, channel.id, JSON.stringify({ address: channel.target }), now],
+     VALUES ($5, 'contact_verification', $1, $2, $3, 'pending', $4, $4) RETURNING id`,
+    [channel.user_id, channel.id, JSON.stringify({ address: channel.target }), now, contactVerificationKey(randomUUID())],
   );
   return rows[0]!.id;
 }
@@ -234,8 +237,8 @@ export async function enqueueContactVerification(db: Queryable, channel: Channel
 export async function enqueueChannelTest(db: Queryable, channel: ChannelRow, now: Date): Promise<number> {
   const { rows } = await db.query<{ id: number }>(
     `INSERT INTO alert_outbox (dedupe_key, kind, user_id, channel_id, payload, status, next_attempt_at, created_at)
-     VALUES ('test:' || gen_random_uuid(), 'test', $1, $2, $3, 'pending', $4, $4) RETURNING id`,
-    [channel.user_id, channel.id, JSON.stringify({ sites: [], channel_name: channel.name }), now],
+     VALUES ($5, 'test', $1, $2, $3, 'pending', $4, $4) RETURNING id`,
+    [channel.user_id, channel.id, JSON.stringify({ sites: [], channel_name: channel.name }), now, channelTestKey(randomUUID())],
   );
   return rows[0]!.id;
 }

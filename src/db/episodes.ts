@@ -3,6 +3,7 @@
 // inside its own transactions.
 import { alertBotColumns, type AlertBotRow } from './bots.ts';
 import type { Queryable } from './database.ts';
+import { episodeAnnouncedSql } from './outbox.ts';
 
 export interface FlippedRow extends AlertBotRow {
   episode_id: number;
@@ -90,8 +91,7 @@ export async function closeEpisodesFromEvents(tx: Queryable, now: Date): Promise
        RETURNING ep.id, ep.bot_id, ep.last_seen_at, c.occurred_at AS ended_at, c.to_status
      )
      SELECT cl.id AS episode_id, cl.bot_id, cl.last_seen_at, cl.ended_at, cl.to_status, ${alertBotColumns('b', 'u')},
-            EXISTS (SELECT 1 FROM alert_notifications n JOIN alert_outbox o ON o.id = n.outbox_id
-                    WHERE n.episode_id = cl.id AND n.kind = 'stale' AND o.status IN ('pending', 'sending', 'sent')) AS announced
+            ${episodeAnnouncedSql('cl.id', 'queued')} AS announced
      FROM closed cl JOIN bots b ON b.id = cl.bot_id JOIN users u ON u.id = b.user_id
      ORDER BY b.user_id, cl.ended_at, b.name`,
     [now],
@@ -113,8 +113,7 @@ export async function selectDueReminders(tx: Queryable, now: Date): Promise<DueR
   const { rows } = await tx.query<DueReminderRow>(
     `SELECT ep.id AS episode_id, ep.bot_id, ep.opened_at, ep.last_seen_at, ep.reminders_sent,
             ${alertBotColumns('b', 'u')}, b.connection_status,
-            EXISTS (SELECT 1 FROM alert_notifications n JOIN alert_outbox o ON o.id = n.outbox_id
-                    WHERE n.episode_id = ep.id AND n.kind = 'stale' AND o.status = 'sent') AS announced
+            ${episodeAnnouncedSql('ep.id', 'delivered')} AS announced
      FROM alert_episodes ep JOIN bots b ON b.id = ep.bot_id JOIN users u ON u.id = b.user_id
      WHERE ep.closed_at IS NULL AND ep.next_reminder_at <= $1
      ORDER BY b.user_id, ep.opened_at, b.name`,

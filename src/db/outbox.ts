@@ -3,11 +3,36 @@
 // release during a storm, claim and finish delivery attempts, and the mails about one bot.
 import { alertBotColumns, type AlertBotRow } from './bots.ts';
 import type { Queryable } from './database.ts';
+import type { AlertKind, SiteAlertKind } from '../domain/alert-keys.ts';
+import type { AnnouncedLevel } from '../domain/alert-rules.ts';
 
-export type OutboxKind = 'stale' | 'recovery' | 'reminder' | 'incident' | 'maintenance_ending' | 'test' | 'contact_verification' | 'signup_confirmation';
-/** The kinds a sweep queues for sites (the others are the operator's, the maintenance notice's, the channel buttons' and sign-up's). */
-export type AlertOutboxKind = Exclude<OutboxKind, 'incident' | 'maintenance_ending' | 'test' | 'contact_verification' | 'signup_confirmation'>;
+/** The kinds of row (src/domain/alert-keys.ts); a sweep queues the site kinds, the others are the operator's, the maintenance notice's, the channel buttons' and sign-up's. */
+export type OutboxKind = AlertKind;
+export type AlertOutboxKind = SiteAlertKind;
 export type OutboxStatus = 'held' | 'pending' | 'sending' | 'sent' | 'failed' | 'dropped';
+
+/**
+ * Whether the outbox row aliased `outbox`, carrying a stale notification, has got far enough for
+ * the site to count as announced at this level (staleAlertAnnounced in src/domain/alert-rules.ts
+ * says why there are three). 'due' compares with `now`, an SQL expression (a parameter).
+ */
+export function staleAlertAnnouncedSql(outbox: string, level: AnnouncedLevel, now?: string): string {
+  switch (level) {
+    case 'delivered':
+      return `${outbox}.status = 'sent'`;
+    case 'queued':
+      return `${outbox}.status IN ('pending', 'sending', 'sent')`;
+    case 'due':
+      if (!now) throw new Error("'due' needs now");
+      return `(${outbox}.status = 'sent' OR (${outbox}.status IN ('pending', 'sending') AND (${outbox}.attempts > 0 OR ${outbox}.next_attempt_at <= ${now})))`;
+  }
+}
+
+/** Whether the episode `episode` (an SQL expression for its id) has a stale alert announced at this level, on any channel. */
+export function episodeAnnouncedSql(episode: string, level: Exclude<AnnouncedLevel, 'due'>): string {
+  return `EXISTS (SELECT 1 FROM alert_notifications ann_n JOIN alert_outbox ann_o ON ann_o.id = ann_n.outbox_id
+                  WHERE ann_n.episode_id = ${episode} AND ann_n.kind = 'stale' AND ${staleAlertAnnouncedSql('ann_o', level)})`;
+}
 
 export interface NewOutboxMail {
   dedupeKey: string;
@@ -114,7 +139,7 @@ export async function insertNotifications(tx: Queryable, notifications: Readonly
 
 export interface NewNotification {
   dedupeKey: string;
-  kind: 'stale' | 'recovery' | 'reminder';
+  kind: SiteAlertKind;
   botId: string;
   episodeId: number;
 }
@@ -241,7 +266,7 @@ export async function countPendingMails(db: Queryable): Promise<number> {
 }
 
 export interface BotAlertMail {
-  kind: 'stale' | 'recovery' | 'reminder';
+  kind: SiteAlertKind;
   status: 'held' | 'pending' | 'sending' | 'sent' | 'failed' | 'dropped';
   created_at: Date;
   sent_at: Date | null;

@@ -1,20 +1,8 @@
 // Alert groups (docs/alerts.md "Alert groups"): which mail a site's alert travels in when an owner's sites fall silent
-// (or come back) spread over a few minutes. Pure: the keys and times the sweep stores, and which
+// (or come back) spread over a few minutes. Pure: the times the sweep stores (keys: alert-keys.ts), and which
 // channel rows may be grouped at all.
 
-/** The kinds of alert that are grouped over ALERT_GROUP_WINDOW (reminders go out per sweep). */
-export type GroupedKind = 'stale' | 'recovery';
-
-export const isGroupedKind = (kind: string): kind is GroupedKind => kind === 'stale' || kind === 'recovery';
-
-/**
- * Who a group is for: one open group per kind and owner for the account email ("stale:<owner>"),
- * and one per kind and channel for the owner's other digest channels ("stale:ch:<channel>"; a
- * channel has one owner, so its id alone names the group).
- */
-export function alertGroupKey(kind: GroupedKind, to: { ownerId: string } | { channelId: string }): string {
-  return 'channelId' in to ? `${kind}:ch:${to.channelId}` : `${kind}:${to.ownerId}`;
-}
+import { isGroupedKind, type GroupedKind } from './alert-keys.ts';
 
 /**
  * Whether a channel's row of this kind may join a group. Webhooks may not: each event names one bot.

@@ -75,10 +75,39 @@ export interface Recipient {
   ownerAlertEmails: boolean;
 }
 
-/** Muted bots, disabled bots and owners who unsubscribed get nothing. */
+/** Muted bots, disabled bots and owners who unsubscribed get nothing. SQL: mayNotifySql in src/db/bots.ts. */
 export function mayNotify(recipient: Recipient, now: Date): boolean {
   if (!recipient.botActive || !recipient.ownerAlertEmails) return false;
   return !recipient.mutedUntil || recipient.mutedUntil.getTime() <= now.getTime();
+}
+
+/**
+ * How far a site's stale alert must have got for the site to count as announced (docs/alerts.md
+ * "Kinds, dedupe keys, announced and may we notify"). Three levels, on purpose, each a superset of the one before it:
+ * - 'delivered': sent. A reminder follows only a stale alert the owner actually received.
+ * - 'due': sent, or waiting to be sent and already attempted or due. A channel's own test before
+ *   it carries a recovery: an escalation still waiting for its time does not count, so a site
+ *   that recovers first is never mentioned on that channel.
+ * - 'queued': sent or waiting to be sent (pending, sending), due or not. The sweep's first test
+ *   for a recovery (on any channel: each channel then applies 'due'), and whether an owner still
+ *   has a site that a recovery group could wait for.
+ * A held row (a storm incident, an open group) counts at no level: it has not been released.
+ * SQL: staleAlertAnnouncedSql in src/db/outbox.ts (tests/db/announced.test.ts checks they agree).
+ */
+export type AnnouncedLevel = 'delivered' | 'due' | 'queued';
+export const ANNOUNCED_LEVELS: readonly AnnouncedLevel[] = ['delivered', 'due', 'queued'];
+
+/** The outbox row that carries a stale notification, as far as "announced" looks at it. */
+export interface StaleAlertDelivery {
+  status: string;
+  attempts: number;
+  nextAttemptAt: Date;
+}
+
+export function staleAlertAnnounced(row: StaleAlertDelivery, level: AnnouncedLevel, now: Date): boolean {
+  if (row.status === 'sent') return true;
+  if (level === 'delivered' || (row.status !== 'pending' && row.status !== 'sending')) return false;
+  return level === 'queued' || row.attempts > 0 || row.nextAttemptAt.getTime() <= now.getTime();
 }
 
 /** Groups items by owner, keeping each owner's first-seen order: one mail per owner per sweep. */
