@@ -79,11 +79,11 @@ export async function freshDatabase(): Promise<Database> {
   return openPgDatabase({ connectionString: await createPostgresDatabase(), poolSize: 4 });
 }
 
-let cleaning = false;
-process.on('beforeExit', () => {
-  if (cleaning) return;
-  cleaning = true;
-  void (async () => {
+let cleaning: Promise<void> | undefined;
+
+/** Closes the shared database, drops the run's databases and stops the embedded server (once). */
+export function cleanUpTestDatabases(): Promise<void> {
+  cleaning ??= (async () => {
     if (shared) await (await shared).close();
     await dropCreatedDatabases();
     if (embedded) {
@@ -92,4 +92,7 @@ process.on('beforeExit', () => {
       fs.rmSync(dataDir, { recursive: true, force: true });
     }
   })();
-});
+  return cleaning;
+}
+
+process.on('beforeExit', () => void cleanUpTestDatabases());
