@@ -58,8 +58,16 @@ async function runFile(name: string, file: string): Promise<boolean> {
   return ok;
 }
 
+let finishing = false;
+// The runner itself is gone (killed): nobody will read the results, so drop the databases and stop.
+process.on('disconnect', () => {
+  if (finishing) return;
+  void import('./database.ts').then(({ cleanUpTestDatabases }) => cleanUpTestDatabases()).finally(() => process.exit(1));
+});
+
 process.on('message', (message: ToWorker) => {
   if (message.type === 'finish') {
+    finishing = true;
     // Without the channel the process exits once the files' servers, pools and timers are closed,
     // after the run's databases are dropped (tests/helpers/database.ts, on beforeExit).
     process.disconnect();
