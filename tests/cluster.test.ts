@@ -1,3 +1,4 @@
+// test-runner: alone — three service instances, PgBouncer and HAProxy, with a 30 s lease expiry and a one-minute failover bound: it needs the machine to itself
 // The cluster in its short form (bench/cluster.ts, docs/SCALING.md): three instances as
 // `npm start` runs them behind HAProxy, on PgBouncer in transaction mode, with the lease holder
 // SIGKILLed mid-sweep and restarted, PgBouncer stopped for 10 s and a third of the bots silent.

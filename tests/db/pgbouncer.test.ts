@@ -1,3 +1,4 @@
+// test-runner: alone — a service process behind PgBouncer whose sweep must run on every 3-second tick
 // The service behind a real PgBouncer 1.18 in transaction pooling (docs/SCALING.md): the process
 // as `npm start` runs it, its DATABASE_URL pointing at PgBouncer. PgBouncer hands server
 // connections out in turn (server_round_robin), so consecutive transactions of one client land

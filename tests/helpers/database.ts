@@ -1,6 +1,7 @@
 // Real PostgreSQL for tests: the server of DATABASE_URL when it is set, otherwise one embedded
-// PostgreSQL per test run (the service's own default, in a temporary DATA_DIR, stopped at exit).
-// On either, the run's databases are created fresh and dropped at exit.
+// PostgreSQL per test process, i.e. per worker of tests/run.ts (the service's own default, in a
+// temporary DATA_DIR, stopped at exit). On either, the process's databases are created fresh
+// (named after its pid, so workers never share one) and dropped at exit.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -79,11 +80,11 @@ export async function freshDatabase(): Promise<Database> {
   return openPgDatabase({ connectionString: await createPostgresDatabase(), poolSize: 4 });
 }
 
-let cleaning = false;
-process.on('beforeExit', () => {
-  if (cleaning) return;
-  cleaning = true;
-  void (async () => {
+let cleaning: Promise<void> | undefined;
+
+/** Closes the shared database, drops the run's databases and stops the embedded server (once). */
+export function cleanUpTestDatabases(): Promise<void> {
+  cleaning ??= (async () => {
     if (shared) await (await shared).close();
     await dropCreatedDatabases();
     if (embedded) {
@@ -92,4 +93,7 @@ process.on('beforeExit', () => {
       fs.rmSync(dataDir, { recursive: true, force: true });
     }
   })();
-});
+  return cleaning;
+}
+
+process.on('beforeExit', () => void cleanUpTestDatabases());
