@@ -11,7 +11,9 @@ import { fields, form, multilineText, text } from '../http/text-schemas.ts';
 import { chartStart, renderHeartbeatChart } from './heartbeat-chart.ts';
 import { listQueryString, pageLinks, pageWindow, parseListQuery } from './list-query.ts';
 import { requireViewer, type PageRenderer } from './session-hooks.ts';
-import { STATUS_OPTIONS, alertMailView, attentionView, botView, eventView } from './view-models.ts';
+import { ATTENTION_LABELS, STATUS_OPTIONS, alertMailView, attentionView, botView, eventView } from './view-models.ts';
+import { ATTENTION_KINDS, type AttentionKind } from '../domain/attention.ts';
+import type { ConnectionStatus } from '../domain/connection-status.ts';
 import type { AttentionService } from '../attention/attention-service.ts';
 import type { MaintainedBot } from '../bots/bot-maintenance.ts';
 
@@ -42,7 +44,13 @@ type Form = Record<string, string | undefined>;
 type IdParams = { Params: { id: string } };
 
 // Every field these routes read is declared: a repeated field or a control character is a 400.
-const listQuerySchema = fields({ status: text({ maxLength: 20 }), q: text({ maxLength: 1000 }), page: text({ maxLength: 20 }), deleted: text({ maxLength: 10 }) });
+const listQuerySchema = fields({
+  status: text({ maxLength: 20 }),
+  q: text({ maxLength: 1000 }),
+  attention: text({ maxLength: 40 }),
+  page: text({ maxLength: 20 }),
+  deleted: text({ maxLength: 10 }),
+});
 const graceField = text({ maxLength: 20 });
 const botFormSchema = form({
   name: text({ maxLength: 1000 }),
@@ -97,19 +105,33 @@ export async function botPages(app: FastifyInstance, deps: BotPageDeps) {
   const csrf = app.csrfProtection;
   const zone = (request: FastifyRequest) => request.viewer!.timezone;
 
+  /**
+   * One page of the bots with an attention item (any, or of one kind). Attention is judged in
+   * TypeScript from each bot's facts, so the owner's matching bots are read whole and paged here:
+   * an account holds at most MAX_BOTS_PER_OWNER bots.
+   */
+  const needingAttention = async (ownerId: string, filter: { status?: ConnectionStatus; search?: string }, wanted: 'any' | AttentionKind, window: { limit: number; offset: number }) => {
+    const { bots: all } = await bots.listBotsPage(ownerId, { ...filter, limit: Number.MAX_SAFE_INTEGER, offset: 0 });
+    const matching = all.filter((bot) => (deps.attention?.itemsFor(bot) ?? []).some((item) => wanted === 'any' || item.kind === wanted));
+    return { bots: matching.slice(window.offset, window.offset + window.limit), total: matching.length };
+  };
+
   const listData = async (request: FastifyRequest<{ Querystring: Form }>) => {
-    const query = parseListQuery(request.query, { maxPage: MAX_PAGE });
-    const { bots: rows, total } = await bots.listBotsPage(request.viewer!.id, {
-      status: query.status,
-      search: query.q,
-      ...pageWindow(query.page, PAGE_SIZE),
-    });
+    const query = parseListQuery(request.query, { maxPage: MAX_PAGE, attention: deps.attention !== undefined });
+    const filter = { status: query.status, search: query.q };
+    const { bots: rows, total } = query.attention
+      ? await needingAttention(request.viewer!.id, filter, query.attention, pageWindow(query.page, PAGE_SIZE))
+      : await bots.listBotsPage(request.viewer!.id, { ...filter, ...pageWindow(query.page, PAGE_SIZE) });
     const at = now();
     const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
     return {
       bots: rows.map((bot) => botView(bot, at, zone(request))),
       total,
-      filtered: Boolean(query.status || query.q),
+      filtered: Boolean(query.status || query.q || query.attention),
+      attentionOptions: [
+        { value: 'any', label: 'Any', selected: query.attention === 'any' },
+        ...ATTENTION_KINDS.map((kind) => ({ value: kind, label: ATTENTION_LABELS[kind], selected: query.attention === kind })),
+      ],
       query,
       listQuery: listQueryString(query),
       statusOptions: STATUS_OPTIONS.map((option) => ({ ...option, selected: option.value === query.status })),

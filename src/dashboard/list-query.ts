@@ -1,6 +1,7 @@
 // The list pages' query string (the owner's bot list and the admin fleet page): filters and page
 // number read leniently (a value that is not valid is ignored, never an error page), written back
 // for links, and the previous/next links of the page shown.
+import { ATTENTION_KINDS, type AttentionKind } from '../domain/attention.ts';
 import { CONNECTION_STATUSES, type ConnectionStatus } from '../domain/connection-status.ts';
 
 /** Version strings as ingest accepts them (src/domain/heartbeat-input.ts). */
@@ -14,12 +15,16 @@ export interface ListQuery {
   wp?: string;
   /** Search in names and site URLs. */
   q?: string;
+  /** Only bots with an attention item: any, or of this kind (the owner's bot list only). */
+  attention?: 'any' | AttentionKind;
   page: number;
 }
 
 export interface ListQueryOptions {
   /** Whether the version filters apply to this list. */
   versions?: boolean;
+  /** Whether the attention filter applies to this list. */
+  attention?: boolean;
   /** The last page a link may ask for (OFFSET paging reads every skipped row). */
   maxPage: number;
 }
@@ -37,13 +42,16 @@ export function parseListQuery(query: Form, options: ListQueryOptions): ListQuer
     parsed.plugin = query.plugin && VERSION.test(query.plugin) ? query.plugin : undefined;
     parsed.wp = query.wp && VERSION.test(query.wp) ? query.wp : undefined;
   }
+  if (options.attention && (query.attention === 'any' || ATTENTION_KINDS.includes(query.attention as AttentionKind))) {
+    parsed.attention = query.attention as ListQuery['attention'];
+  }
   return parsed;
 }
 
 /** The query string of a list page; page 1 and empty filters are left out. */
 export function listQueryString(query: Partial<ListQuery>): string {
   const params = new URLSearchParams();
-  for (const key of ['status', 'plugin', 'wp', 'q'] as const) if (query[key]) params.set(key, query[key]!);
+  for (const key of ['status', 'plugin', 'wp', 'q', 'attention'] as const) if (query[key]) params.set(key, query[key]!);
   if (query.page && query.page > 1) params.set('page', String(query.page));
   return params.toString();
 }

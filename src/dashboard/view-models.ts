@@ -3,7 +3,7 @@
 import type { MaintainedBot } from '../bots/bot-maintenance.ts';
 import type { BotRow, ConnectionEventRow } from '../db/bots.ts';
 import type { BotAlertMail } from '../db/outbox.ts';
-import type { AttentionItem } from '../domain/attention.ts';
+import type { AttentionItem, AttentionKind } from '../domain/attention.ts';
 import { effectiveStatus, type ConnectionStatus } from '../domain/connection-status.ts';
 import { formatDuration } from '../domain/duration.ts';
 import { currentDiagnosis, DIAGNOSIS_ADVICE, isDiagnosis, nudgeUrl } from '../domain/probe-diagnosis.ts';
@@ -23,6 +23,16 @@ export function attentionView(item: AttentionItem, now: Date, timeZone: string) 
 export function moment(date: Date | null, now: Date, timeZone: string): Moment | null {
   return date ? { iso: date.toISOString(), ago: timeAgo(date, now), exact: formatExact(date, timeZone) } : null;
 }
+
+/** The attention kinds as the bot list's filter names them. */
+export const ATTENTION_LABELS: Record<AttentionKind, string> = {
+  plugin_outdated: 'Plugin outdated',
+  wordpress_outdated: 'WordPress without security fixes',
+  php_unsupported: 'PHP past its end of life',
+  cron_disabled: 'WP-Cron not running',
+  cron_overdue: 'WP-Cron events overdue',
+  not_production: 'Not a production site',
+};
 
 export const STATUS_LABELS: Record<ConnectionStatus, { icon: string; label: string }> = {
   never: { icon: '⚪', label: 'Not connected' },

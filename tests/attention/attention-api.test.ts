@@ -88,4 +88,25 @@ test('the bot page shows a "Needs attention" card with each sentence and next st
   assert.not.match(calm.body, /Needs attention/);
 });
 
+test('the dashboard\'s bot list filters by attention too, and ignores a kind it does not know', async (ctx) => {
+  const { owner } = await ownerWithBots(ctx);
+  const browser = await loggedIn(ctx.app, owner.user.email, owner.password);
+  const names = (body: string) => [...body.matchAll(/<a href="\/bots\/[0-9a-f-]+">([^<]+)<\/a>/g)].map((m) => m[1]);
+  // the filter is offered with every kind
+  const page = await browser.get('/bots');
+  assert.match(page.body, '<select name="attention">');
+  assert.match(page.body, '<option value="not_production">Not a production site</option>');
+  // any item: only the staging site; and the choice is kept selected
+  const any = await browser.get('/bots?attention=any');
+  assert.equal(names(any.body), ['Staging site']);
+  assert.match(any.body, '<option value="any" selected>');
+  // one kind: the htmx fragment answers the same
+  const fragment = await browser.get('/bots/list?attention=cron_disabled', { 'hx-request': 'true' });
+  assert.equal(names(fragment.body), ['Staging site']);
+  // a kind no bot has: nobody
+  assert.equal(names((await browser.get('/bots?attention=php_unsupported')).body), []);
+  // an unknown value is ignored, as the list's other filters do: both sites
+  assert.equal(names((await browser.get('/bots?attention=bogus')).body).sort(), ['Healthy site', 'Staging site']);
+});
+
 test.run();
