@@ -50,7 +50,7 @@ test('sign-up errors come back on the form; an email is taken once', async (ctx)
   assert.match(short.body, /password must be at least 8 characters/);
   const owner = await createOwner(ctx.db);
   const taken = await b.post('/signup', { email: owner.user.email, password: 'long enough pass' });
-  // a taken email is refused with a 400 that does not confirm it is registered (tests/http/smaller-findings.test.ts)
+  // a taken email is refused with a 400 that does not confirm it is registered (tests/accounts/signup-answers.test.ts)
   assert.is(taken.statusCode, 400);
   assert.match(taken.body, /cannot be used for a new account/);
 });
