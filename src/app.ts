@@ -122,7 +122,8 @@ export async function buildApp(deps: AppDeps) {
     onError: (error) => app.log.warn({ err: error }, 'release watch metrics unavailable'),
   });
   await app.register(botRoutes, { bots, users, sessions, attention });
-  await app.register(maintenanceRoutes, { maintenance: createMaintenanceService({ db, now, quotas: config.quotas }), users, sessions, render });
+  const maintenance = createMaintenanceService({ db, now, quotas: config.quotas });
+  await app.register(maintenanceRoutes, { maintenance, users, sessions });
   const apiKeys = createApiKeyService({ db });
   await app.register(apiKeyRoutes, { users, sessions, keys: apiKeys });
   await app.register(pluginRoutes, { plugin, publicUrl: config.publicUrl });
@@ -135,6 +136,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(dashboardRoutes, {
     latestPluginVersion,
     attention,
+    maintenance,
     pluginDownloadUrl: PLUGIN_DOWNLOAD_PATH,
     ...deps.dashboard,
     config,

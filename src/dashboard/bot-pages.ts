@@ -189,7 +189,7 @@ export async function botPages(app: FastifyInstance, deps: BotPageDeps) {
   const botPage = async (request: FastifyRequest<IdParams>, reply: FastifyReply, extra: Record<string, unknown> = {}) =>
     render.page(request, reply, 'bot', { ...(await activityData(request)), muteOptions: MUTE_OPTIONS, pluginDownloadUrl, ...extra });
 
-  // ?maintenance=ended|none: what "End maintenance now" did (src/maintenance/maintenance-routes.ts).
+  // ?maintenance=ended|none: what "End maintenance now" did (src/dashboard/maintenance-pages.ts).
   app.get<IdParams & { Querystring: { maintenance?: string } }>('/bots/:id', { preHandler: viewer }, async (request, reply) =>
     botPage(request, reply, { maintenanceDone: request.query.maintenance === 'ended' || request.query.maintenance === 'none' ? request.query.maintenance : null }),
   );

@@ -2,6 +2,8 @@
 // made partial by htmx when JavaScript runs (plain forms and links otherwise).
 import type { FastifyInstance } from 'fastify';
 import type { AttentionService } from '../attention/attention-service.ts';
+import type { MaintenanceService } from '../maintenance/maintenance-service.ts';
+import { maintenancePages } from './maintenance-pages.ts';
 import { createAccountService } from '../accounts/account-service.ts';
 import { createApiKeyService } from '../accounts/api-key-service.ts';
 import type { SessionService } from '../accounts/session-service.ts';
@@ -44,6 +46,8 @@ export interface DashboardDeps extends DashboardOptions {
   channels?: ChannelService;
   /** Attention items: the bot page's "Needs attention" card and the list's filter appear when given. */
   attention?: AttentionService;
+  /** Maintenance windows: the maintenance page and the bot page's window forms appear when given. */
+  maintenance?: MaintenanceService;
 }
 
 export async function dashboardRoutes(app: FastifyInstance, deps: DashboardDeps) {
@@ -68,5 +72,6 @@ export async function dashboardRoutes(app: FastifyInstance, deps: DashboardDeps)
   });
   await app.register(botPages, { config, bots, sessions, render, now, pluginDownloadUrl, attention: deps.attention });
   if (deps.channels) await app.register(channelPages, { channels: deps.channels, sessions, render });
+  if (deps.maintenance) await app.register(maintenancePages, { maintenance: deps.maintenance, sessions, render });
   await app.register(fleetRoutes, { fleet: createFleetService({ db, latestPluginVersion: deps.latestPluginVersion, now }), sessions, render, now });
 }

@@ -1,8 +1,8 @@
 // Maintenance windows over HTTP (docs/alerts.md "Maintenance windows"): the owner API (Bearer key or session + x-csrf-token),
 // the site's own endpoints (X-Bot-Token, for deploy scripts and `wp agentdesk maintenance`: open a
-// window, end it) and the forms of the bot page and the Maintenance page. Handlers call
+// window, end it). The owner's pages are src/dashboard/maintenance-pages.ts. Handlers call
 // MaintenanceService and map its result; schemas feed OpenAPI.
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { SessionService } from '../accounts/session-service.ts';
 import type { UserService } from '../accounts/user-service.ts';
 import { idParamsSchema } from '../bots/bot-schemas.ts';
@@ -12,11 +12,8 @@ import { csrfForCookieAuth, requireOwner } from '../http/authenticate.ts';
 import { sendBotTokenRefusal } from '../http/error-handler.ts';
 import { hashedBotToken, perBotToken } from '../accounts/token-rate-key.ts';
 import { errorAnswer, retryAnswer, successAnswer, unavailableAnswer } from '../http/schemas.ts';
-import { fields, form, nullableText, text } from '../http/text-schemas.ts';
-import { requireViewer, type PageRenderer } from '../dashboard/session-hooks.ts';
-import { ValidationError } from '../errors.ts';
+import { nullableText, text } from '../http/text-schemas.ts';
 import type { MaintenanceService } from './maintenance-service.ts';
-import { registerUtf8FormParser } from '../http/utf8-input.ts';
 
 export const WORDPRESS_MAINTENANCE_PATH = '/api/bots/wordpress-maintenance';
 /** Windows a site may open per token per minute: a deploy script opens one, not hundreds. */
@@ -26,7 +23,6 @@ export interface MaintenanceRouteDeps {
   maintenance: MaintenanceService;
   users: UserService;
   sessions: SessionService;
-  render: PageRenderer;
 }
 
 const minutes = {
@@ -71,7 +67,6 @@ const scheduleSchema = {
 
 type IdParams = { Params: { id: string } };
 
-const WEEKDAY_OPTIONS = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'].map((label, index) => ({ value: index + 1, label }));
 
 function endedCount(count: number): string {
   if (count === 0) return 'Nothing to end: none of these bots is in a maintenance window.';
@@ -84,7 +79,7 @@ const siteTokenConfig = (ratePrefix: string) => ({
   rateLimit: { max: TOKEN_RATE_PER_MINUTE, timeWindow: 60_000, keyGenerator: perBotToken(ratePrefix) },
 });
 
-export async function maintenanceRoutes(app: FastifyInstance, { maintenance, users, sessions, render }: MaintenanceRouteDeps) {
+export async function maintenanceRoutes(app: FastifyInstance, { maintenance, users, sessions }: MaintenanceRouteDeps) {
   // The site opens its own window (deploy script, WP-CLI): authenticated by the bot token alone.
   app.post(
     WORDPRESS_MAINTENANCE_PATH,
@@ -274,86 +269,4 @@ export async function maintenanceRoutes(app: FastifyInstance, { maintenance, use
       return { success: true, message: 'Weekly maintenance window deleted' };
     },
   );
-
-  // The bot page's forms (session + CSRF token in the form), redirecting back to the page. Forms
-  // are urlencoded: the UTF-8 form parser (src/http/utf8-input.ts) is registered for these routes only, as the dashboard does for its own.
-  await app.register(async (pages) => {
-    registerUtf8FormParser(pages);
-    const viewer = requireViewer(sessions);
-    const csrf = pages.csrfProtection;
-    pages.post<IdParams & { Body: Record<string, string | undefined> }>(
-      '/bots/:id/maintenance',
-      { schema: { hide: true, body: form({ minutes: text({ maxLength: 10 }), reason: text({ maxLength: 1000 }) }) }, preHandler: [viewer, csrf] },
-      async (request, reply) => {
-        await maintenance.openForBot(request.viewer!.id, request.params.id, { minutes: request.body?.minutes, reason: request.body?.reason });
-        return reply.redirect(`/bots/${request.params.id}`, 303);
-      },
-    );
-
-    // The maintenance page: weekly windows (list, add, delete) and a window for all the owner's bots.
-    type Form = { Body: Record<string, string | undefined> };
-    const maintenancePage = async (request: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> = {}) => {
-      const ownerId = request.viewer!.id;
-      const schedules = await maintenance.schedules(ownerId);
-      const bots = await maintenance.botChoices(ownerId);
-      const names = new Map(bots.map((bot) => [bot.id, bot.name]));
-      return render.page(request, reply, 'maintenance', {
-        title: 'Maintenance',
-        schedules: schedules.map((row) => ({ ...row, botName: row.bot_id ? (names.get(row.bot_id) ?? '?') : null })),
-        bots,
-        weekdays: WEEKDAY_OPTIONS,
-        timezone: request.viewer!.timezone,
-        ...extra,
-      });
-    };
-    /** Runs a change from a form; a refused value shows the page again with the message (400). */
-    const fromForm = async (request: FastifyRequest, reply: FastifyReply, change: () => Promise<unknown>, done: string) => {
-      try {
-        await change();
-      } catch (error) {
-        if (!(error instanceof ValidationError)) throw error;
-        reply.code(400);
-        return maintenancePage(request, reply, { error: error.message });
-      }
-      return reply.redirect(`/maintenance?done=${done}`, 303);
-    };
-
-    pages.get('/maintenance', { schema: { hide: true, querystring: fields({ done: text({ maxLength: 20 }) }) }, preHandler: viewer }, async (request, reply) =>
-      maintenancePage(request, reply, { done: (request.query as { done?: string }).done ?? null }),
-    );
-    pages.post<Form>(
-      '/maintenance/window',
-      { schema: { hide: true, body: form({ minutes: text({ maxLength: 10 }), reason: text({ maxLength: 1000 }) }) }, preHandler: [viewer, csrf] },
-      async (request, reply) =>
-        fromForm(request, reply, () => maintenance.openForOwner(request.viewer!.id, { minutes: request.body?.minutes, reason: request.body?.reason }), 'window'),
-    );
-    pages.post<Form>(
-      '/maintenance/schedules',
-      {
-        schema: {
-          hide: true,
-          body: form({ weekday: text({ maxLength: 2 }), start: text({ maxLength: 5 }), minutes: text({ maxLength: 10 }), bot_id: text({ maxLength: 40 }), reason: text({ maxLength: 1000 }) }),
-        },
-        preHandler: [viewer, csrf],
-      },
-      async (request, reply) => {
-        const body = request.body ?? {};
-        return fromForm(request, reply, () => maintenance.addSchedule(request.viewer!.id, { weekday: body.weekday, start: body.start, minutes: body.minutes, bot_id: body.bot_id, reason: body.reason }), 'added');
-      },
-    );
-    pages.post<IdParams>('/maintenance/schedules/:id/delete', { schema: { hide: true, body: form() }, preHandler: [viewer, csrf] }, async (request, reply) => {
-      await maintenance.removeSchedule(request.viewer!.id, request.params.id);
-      return reply.redirect('/maintenance?done=deleted', 303);
-    });
-
-    pages.post('/maintenance/end', { schema: { hide: true, body: form() }, preHandler: [viewer, csrf] }, async (request, reply) => {
-      const { botIds } = await maintenance.endForOwner(request.viewer!.id, {});
-      return reply.redirect(`/maintenance?done=${botIds.length > 0 ? 'ended' : 'none'}`, 303);
-    });
-
-    pages.post<IdParams>('/bots/:id/maintenance/end', { schema: { hide: true, body: form() }, preHandler: [viewer, csrf] }, async (request, reply) => {
-      const { ended } = await maintenance.endForBot(request.viewer!.id, request.params.id);
-      return reply.redirect(`/bots/${request.params.id}?maintenance=${ended ? 'ended' : 'none'}`, 303);
-    });
-  });
 }
