@@ -44,7 +44,7 @@ import { createLinkService } from './alerts/link-service.ts';
 import { alertRoutes } from './alerts/alert-routes.ts';
 import { channelRoutes } from './alerts/channel-routes.ts';
 import { createChannelService } from './alerts/channel-service.ts';
-import { appChannelDelivery } from './alerts/channel-delivery.ts';
+import { appChannelDelivery } from './alerts/alert-pipeline.ts';
 import { createMaintenanceService } from './maintenance/maintenance-service.ts';
 import { maintenanceRoutes } from './maintenance/maintenance-routes.ts';
 
@@ -132,7 +132,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(legalPages, { config, render });
   await app.register(docsRoutes);
   // Alert channels; "Send a test" delivers through the same path as the outbox worker.
-  const channels = createChannelService({ db, now, quotas: config.quotas, delivery: appChannelDelivery(app, config, db) });
+  const channels = createChannelService({ db, now, quotas: config.quotas, delivery: appChannelDelivery(app, { config, db, metrics, now }) });
   await app.register(dashboardRoutes, {
     latestPluginVersion,
     attention,
@@ -147,6 +147,7 @@ export async function buildApp(deps: AppDeps) {
     render,
     now,
     channels,
+    keys: apiKeys,
   });
 
   // Defined once here; the alert jobs (started by main.ts) and tests record into app.alertMetrics.

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import path from 'node:path';
+import cron from 'node-cron';
 import { parseDuration } from './domain/duration.ts';
 import { redact } from './domain/redact.ts';
 import { DEFAULT_FLIP_BATCH } from './domain/alert-rules.ts';
@@ -223,7 +224,8 @@ export function loadConfig(env: Env = process.env): Config {
 
   const sweepCron = read('SWEEP_CRON') ?? '* * * * *';
   const cronFields = sweepCron.split(/\s+/).length;
-  if (cronFields < 5 || cronFields > 6) {
+  // The only check of SWEEP_CRON: the alert jobs schedule it as given.
+  if (cronFields < 5 || cronFields > 6 || !cron.validate(sweepCron)) {
     throw new ConfigError('SWEEP_CRON', sweepCron, 'a cron expression with 5 fields, or 6 with seconds first, such as "* * * * *"');
   }
 

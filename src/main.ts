@@ -29,7 +29,9 @@ async function start() {
   // Asked once here, before any request or job needs the answer (DATABASE_PREPARED=auto).
   const prepared = await db.preparedStatements();
   const metrics = createMetrics();
-  const app = await buildApp({ config, db, metrics });
+  // One clock for the app and the alert jobs.
+  const now = () => new Date();
+  const app = await buildApp({ config, db, metrics, now });
   const database = config.databaseUrl ? 'external' : 'embedded';
   for (const message of notes) app.log.info({ database }, message);
   // Later notes (prepared statements turned off on a pooler's refusal) go straight to the log.
@@ -38,7 +40,7 @@ async function start() {
   if (applied.length) app.log.info({ applied }, 'migrations applied');
   await warnAboutEmailCollisions(db, app.log);
 
-  const alertJobs = await startAlertJobs({ db, config, metrics: app.alertMetrics, appMetrics: metrics, secret: app.serverSecret, log: app.log });
+  const alertJobs = await startAlertJobs({ db, config, metrics: app.alertMetrics, appMetrics: metrics, secret: app.serverSecret, log: app.log, now });
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;

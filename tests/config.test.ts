@@ -103,6 +103,8 @@ test('each bad value names the variable and what it expects', () => {
     [{ OPERATOR_EMAIL: 'ops' }, /OPERATOR_EMAIL="ops": expected an email address/],
     [{ SMTP_URL: 'http://mail' }, /SMTP_URL/],
     [{ SWEEP_CRON: '* *' }, /SWEEP_CRON="\* \*"/],
+    // a field out of range fails at start, not when the alert jobs schedule it
+    [{ SWEEP_CRON: '61 * * * *' }, /SWEEP_CRON="61 \* \* \* \*"/],
     [{ PROBE: 'sometimes' }, /PROBE="sometimes": expected true or false/],
     [{ PROBE_CONFIRM: 'soon' }, /PROBE_CONFIRM="soon": expected a duration/],
     [{ PROBE_TIMEOUT: '0s' }, /PROBE_TIMEOUT="0s"/],

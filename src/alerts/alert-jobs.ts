@@ -2,27 +2,17 @@
 // the ingest liveness stamp, the node-cron sweep (which every instance schedules; the sweep lease
 // lets one run at a time), the probe worker (nudges the sweep queued) and the outbox
 // delivery worker. stop() waits for a run in progress.
-import path from 'node:path';
 import cron from 'node-cron';
-import { ConfigError, type Config } from '../config.ts';
+import type { Config } from '../config.ts';
 import { pruneHeartbeatHistory } from '../db/bots.ts';
 import type { Database } from '../db/database.ts';
 import type { ServerSecret } from '../http/server-secret.ts';
 import type { AlertMetrics } from './alert-metrics.ts';
-import { createDelivery } from './delivery.ts';
-import { createChannelDelivery } from './channel-delivery.ts';
-import { loadEmailTemplates } from './email-templates.ts';
+import { createAlertPipeline } from './alert-pipeline.ts';
 import { INGEST_ALIVE_INTERVAL_MS, markIngestAlive } from './ingest-liveness.ts';
-import { createMailTransport } from './mail-transport.ts';
 import type { AlertLog } from './alert-types.ts';
-import { createSweep, sweepSettings } from './sweep.ts';
-import { composeSettings } from './compose-mail.ts';
 import type { Metrics } from '../metrics.ts';
-import { createSafeRequester } from '../outbound/safe-request.ts';
-import { outboundSettings } from '../outbound/outbound-settings.ts';
-import { createProbeWorker } from '../probes/probe-worker.ts';
 import { pruneProbes } from '../db/probes.ts';
-import { probeLeaseMs } from './sweep.ts';
 
 /** How often the delivery worker looks for due mails between sweeps (retries, other instances' mails). */
 export const DELIVERY_INTERVAL_MS = 10_000;
@@ -42,29 +32,20 @@ export interface AlertJobsDeps {
 export async function startAlertJobs(deps: AlertJobsDeps) {
   const { db, config, metrics, log } = deps;
   const now = deps.now ?? (() => new Date());
-  if (!cron.validate(config.sweepCron)) {
-    throw new ConfigError('SWEEP_CRON', config.sweepCron, 'a valid node-cron expression such as "* * * * *" or "*/30 * * * * *"');
-  }
-
-  const transport = createMailTransport({ smtp: config.smtpUrl, outboxDir: path.join(config.dataDir, 'outbox') });
-  const sweep = createSweep({ db, log, metrics: deps.appMetrics, ...sweepSettings(config) });
-  const probes = createProbeWorker({
+  // SWEEP_CRON was validated by loadConfig (src/config.ts).
+  const { transport, sweep, probeWorker: probes, delivery } = await createAlertPipeline({
+    config,
     db,
-    requester: createSafeRequester(outboundSettings(config)),
-    now,
-    concurrency: config.probeConcurrency,
-    leaseMs: probeLeaseMs(config.probeTimeoutMs),
     metrics: deps.appMetrics,
+    alertMetrics: metrics,
+    serverSecret: deps.secret,
+    now,
     log,
   });
   if (config.probeAllowPrivate) {
     log.warn({}, 'PROBE_ALLOW_PRIVATE=true: outbound requests (site probes, webhooks, Slack) may reach loopback and private addresses; for tests and intranets only');
   }
   if (!config.probe) log.info({}, 'PROBE=off: silent sites are flagged stale at their deadline without a nudge');
-  const compose = composeSettings(config, loadEmailTemplates(), await deps.secret.ensure());
-  // Channel rows (contacts, webhooks, Slack) go through the same fenced requester as probes.
-  const channels = createChannelDelivery({ db, transport, requester: createSafeRequester(outboundSettings(config)), compose, metrics, log });
-  const delivery = createDelivery({ db, transport, metrics, log, compose, channels });
 
   const inFlight = new Set<Promise<unknown>>();
   const track = <T>(promise: Promise<T>): Promise<T> => {
@@ -113,7 +94,7 @@ export async function startAlertJobs(deps: AlertJobsDeps) {
       if (result.leaseLost) log.warn({ ...result }, 'sweep stopped: another instance took the sweep lease over');
       else if (!result.skipped) {
         metrics.sweepDuration.observe(Number(process.hrtime.bigint() - started) / 1e9);
-        metrics.sweepLastSuccess.set(Date.now() / 1000);
+        metrics.sweepLastSuccess.set(now().getTime() / 1000);
         if (result.flipped || result.recoveryMails || result.reminderMails || result.incidentClosed || result.probesQueued || result.woke || result.groupsClosed) {
           log.info({ ...result }, 'sweep done');
         }

@@ -13,21 +13,17 @@
 //     public, bad port) or an SMTP 5xx → failed. Anything else (429, other 4xx, 5xx, timeout,
 //     refused connection) → retried with backoff (429 waits at least its Retry-After), failed after
 //     MAX_SEND_ATTEMPTS. A permanent failure is written on the channel; the next success clears it.
-import path from 'node:path';
-import type { Config } from '../config.ts';
 import type { Database } from '../db/database.ts';
 import { clearChannelError, findChannelById, recordChannelError, selectStillStaleBots, type ChannelRow } from '../db/channels.ts';
 import { finishAttempt, type OutboxRow } from '../db/outbox.ts';
 import { findRecipients } from '../db/users.ts';
 import { isPermanentSendFailure, MAX_SEND_ATTEMPTS, retryDelayMs } from '../domain/alert-rules.ts';
 import { mayReceiveAlerts, verificationOf } from '../domain/channel-sends.ts';
-import { createSafeRequester, type SafeRequester } from '../outbound/safe-request.ts';
-import { outboundSettings } from '../outbound/outbound-settings.ts';
+import type { SafeRequester } from '../outbound/safe-request.ts';
 import type { AlertMetrics } from './alert-metrics.ts';
 import { slackMessage, webhookRequest } from './channel-messages.ts';
-import { composeMail, composeSettings, type ComposeDeps } from './compose-mail.ts';
-import { loadEmailTemplates } from './email-templates.ts';
-import { createMailTransport, type MailTransport } from './mail-transport.ts';
+import { composeMail, type ComposeDeps } from './compose-mail.ts';
+import type { MailTransport } from './mail-transport.ts';
 import type { AlertLog } from './alert-types.ts';
 
 export type DeliveryOutcome = 'sent' | 'retry' | 'failed' | 'dropped';
@@ -155,23 +151,3 @@ export function createChannelDelivery(deps: ChannelDeliveryDeps) {
 }
 
 export type ChannelDelivery = ReturnType<typeof createChannelDelivery>;
-
-/**
- * The app's own channel delivery (for "Send a test"), built on first use: the server secret is read
- * then, and the mail transport is closed with the app. The alert jobs build theirs the same way.
- */
-export function appChannelDelivery(
-  app: { serverSecret: { ensure(): Promise<string> }; alertMetrics: ChannelDeliveryDeps['metrics']; log: AlertLog; addHook(name: 'onClose', hook: () => Promise<void>): unknown },
-  config: Config,
-  db: Database,
-): () => Promise<ChannelDelivery> {
-  let built: Promise<ChannelDelivery> | undefined;
-  let transport: MailTransport | undefined;
-  app.addHook('onClose', async () => transport?.close());
-  return () =>
-    (built ??= (async () => {
-      transport = createMailTransport({ smtp: config.smtpUrl, outboxDir: path.join(config.dataDir, 'outbox') });
-      const compose = composeSettings(config, loadEmailTemplates(), await app.serverSecret.ensure());
-      return createChannelDelivery({ db, transport, requester: createSafeRequester(outboundSettings(config)), compose, metrics: app.alertMetrics, log: app.log });
-    })());
-}

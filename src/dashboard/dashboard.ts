@@ -5,7 +5,7 @@ import type { AttentionService } from '../attention/attention-service.ts';
 import type { MaintenanceService } from '../maintenance/maintenance-service.ts';
 import { maintenancePages } from './maintenance-pages.ts';
 import { createAccountService } from '../accounts/account-service.ts';
-import { createApiKeyService } from '../accounts/api-key-service.ts';
+import type { ApiKeyService } from '../accounts/api-key-service.ts';
 import type { SessionService } from '../accounts/session-service.ts';
 import type { UserService } from '../accounts/user-service.ts';
 import type { BotService } from '../bots/bot-service.ts';
@@ -42,6 +42,8 @@ export interface DashboardDeps extends DashboardOptions {
   sessions: SessionService;
   render: PageRenderer;
   now: () => Date;
+  /** The API keys of the account pages (the same service as the owner API's). */
+  keys: ApiKeyService;
   /** The alert channels: their pages appear when given. */
   channels?: ChannelService;
   /** Attention items: the bot page's "Needs attention" card and the list's filter appear when given. */
@@ -64,7 +66,7 @@ export async function dashboardRoutes(app: FastifyInstance, deps: DashboardDeps)
     users,
     sessions,
     accounts: createAccountService({ db, now }),
-    keys: createApiKeyService({ db }),
+    keys: deps.keys,
     render,
     loginLimits: deps.loginLimits ?? DEFAULT_LOGIN_LIMITS,
     confirmations: createSignupConfirmation({ db, now, secret: () => app.serverSecret.ensure() }),

@@ -9,14 +9,9 @@ import * as assert from 'uvu/assert';
 import type { Database } from '../../src/db/database.ts';
 import { migrate } from '../../src/db/migrate.ts';
 import { openPgDatabase } from '../../src/db/pg-driver.ts';
-import { createSweep, sweepSettings } from '../../src/alerts/sweep.ts';
-import { composeSettings } from '../../src/alerts/compose-mail.ts';
-import { createDelivery } from '../../src/alerts/delivery.ts';
-import { createChannelDelivery } from '../../src/alerts/channel-delivery.ts';
-import { createSafeRequester } from '../../src/outbound/safe-request.ts';
-import { outboundSettings } from '../../src/outbound/outbound-settings.ts';
+import { createAlertPipeline } from '../../src/alerts/alert-pipeline.ts';
 import { createMailTransport, type MailTransport } from '../../src/alerts/mail-transport.ts';
-import { loadEmailTemplates } from '../../src/alerts/email-templates.ts';
+import type { Resolver } from '../../src/outbound/safe-request.ts';
 import { createMetrics } from '../../src/metrics.ts';
 import { buildTestApp, createBotFor, createClock, createOwner, heartbeatBody, testConfig, type Clock, postHeartbeat } from '../helpers/app.ts';
 import { createPostgresDatabase } from '../helpers/database.ts';
@@ -117,6 +112,8 @@ export async function createAlertHarness(options: {
   clock?: Clock;
   smtp?: SmtpSink;
   transport?: MailTransport;
+  /** Resolves the host names of probes and channel requests (tests/probes/: every name to loopback). */
+  resolve?: Resolver;
 }) {
   const db = options.db ?? (await alertsDatabase()).db;
   const clock = options.clock ?? createClock(new Date('2026-01-05T10:00:00Z'));
@@ -127,14 +124,20 @@ export async function createAlertHarness(options: {
   const metrics = createMetrics();
   const { app } = await buildTestApp({ db, clock, env, metrics });
   const alertMetrics = app.alertMetrics;
-  const transport =
-    options.transport ??
-    createMailTransport({ smtp: options.smtp?.smtpOptions, outboxDir: `/tmp/agentdesk-test-outbox-${process.pid}` });
-  const sweep = createSweep({ db, metrics, ...sweepSettings(config) });
-  const compose = composeSettings(config, loadEmailTemplates(), await app.serverSecret.ensure());
-  // Channel rows through the fenced requester, configured by the suite's env like production.
-  const channels = createChannelDelivery({ db, transport, requester: createSafeRequester(outboundSettings(config)), compose, metrics: alertMetrics });
-  const delivery = createDelivery({ db, transport, compose, metrics: alertMetrics, channels });
+  // Production's wiring (src/alerts/alert-pipeline.ts); the seams are the SMTP sink and the resolver.
+  const pipeline = await createAlertPipeline({
+    config,
+    db,
+    metrics,
+    alertMetrics,
+    serverSecret: app.serverSecret,
+    now: clock.now,
+    overrides: {
+      transport: options.transport ?? createMailTransport({ smtp: options.smtp?.smtpOptions, outboxDir: `/tmp/agentdesk-test-outbox-${process.pid}` }),
+      resolve: options.resolve,
+    },
+  });
+  const { sweep, delivery, channels, compose, transport, probeWorker } = pipeline;
 
   const heartbeat = (token: string, body: Record<string, unknown> = {}) => postHeartbeat(app, token, heartbeatBody(body));
 
@@ -149,6 +152,7 @@ export async function createAlertHarness(options: {
     channels,
     compose,
     transport,
+    probeWorker,
     heartbeat,
     /** One sweep at the clock's time, then delivery of everything due. */
     async sweepAndDeliver() {
@@ -173,7 +177,7 @@ export async function createAlertHarness(options: {
       return rows;
     },
     async close() {
-      transport.close();
+      pipeline.close();
       await app.close();
     },
   };

@@ -69,15 +69,9 @@ test.before(async (ctx) => {
     OPERATOR_EMAIL: 'ops@desk.example.test',
     STORM_MIN: '5',
   };
-  ctx.h = await createAlertHarness({ smtp: ctx.smtp, env });
-  ctx.worker = createProbeWorker({
-    db: ctx.h.db,
-    requester: createSafeRequester(outboundSettings(ctx.h.config, toLoopback)),
-    now: ctx.h.clock.now,
-    concurrency: ctx.h.config.probeConcurrency,
-    leaseMs: probeLeaseMs(ctx.h.config.probeTimeoutMs),
-    metrics: ctx.h.metrics,
-  });
+  // The harness's probe worker is production's (src/alerts/alert-pipeline.ts), with names resolved to loopback.
+  ctx.h = await createAlertHarness({ smtp: ctx.smtp, env, resolve: toLoopback });
+  ctx.worker = ctx.h.probeWorker;
 });
 
 test.before.each(async (ctx) => {

@@ -6,11 +6,8 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { probeLeaseMs } from '../../src/alerts/sweep.ts';
 import { listConnectionEvents } from '../../src/db/bots.ts';
-import { createSafeRequester } from '../../src/outbound/safe-request.ts';
-import { outboundSettings } from '../../src/outbound/outbound-settings.ts';
-import { createProbeWorker, type ProbeWorker } from '../../src/probes/probe-worker.ts';
+import type { ProbeWorker } from '../../src/probes/probe-worker.ts';
 import { DEFAULT_PLUGIN_DIR, writePluginBuild } from '../../src/plugin/plugin-release.ts';
 import { createAlertHarness, resetAlertData, STALE_AFTER_MS, startSmtpSink, type AlertHarness, type SmtpSink } from '../alerts/alert-harness.ts';
 import { createBotFor, createOwner } from '../helpers/app.ts';
@@ -45,14 +42,7 @@ test.before(async (ctx) => {
   });
   await resetAlertData(ctx.h.db);
   await ctx.h.app.listen({ host: '127.0.0.1', port: 0 });
-  ctx.worker = createProbeWorker({
-    db: ctx.h.db,
-    requester: createSafeRequester(outboundSettings(ctx.h.config)),
-    now: ctx.h.clock.now,
-    concurrency: ctx.h.config.probeConcurrency,
-    leaseMs: probeLeaseMs(ctx.h.config.probeTimeoutMs),
-    metrics: ctx.h.metrics,
-  });
+  ctx.worker = ctx.h.probeWorker;
   const owner = await createOwner(ctx.h.db);
   ctx.apiKey = owner.apiKey;
   ctx.ownerEmail = owner.user.email;
