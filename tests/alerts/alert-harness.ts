@@ -265,6 +265,17 @@ export async function stormScene(h: AlertHarness, ownerId: string) {
   return { start, together, late, beats: steady.flatMap((b) => steadyBeats(b.token, start, 10)) };
 }
 
+/** A call to the owner API with a personal API key, as the channel suites make them. */
+export async function ownerApi(h: AlertHarness, key: string, method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, body?: unknown) {
+  const response = await h.app.inject({
+    method,
+    url,
+    headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    payload: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: response.statusCode, headers: response.headers, json: response.json() as Record<string, any> };
+}
+
 export type ChannelSuiteCtx = {
   h: AlertHarness;
   smtp: SmtpSink;

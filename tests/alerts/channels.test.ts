@@ -10,7 +10,7 @@ import { createSafeRequester } from '../../src/outbound/safe-request.ts';
 import { createDelivery } from '../../src/alerts/delivery.ts';
 import { createOwner } from '../helpers/app.ts';
 import { loggedIn } from '../helpers/dashboard.ts';
-import { confirmContact, createAlertHarness, secondConnection, STALE_AFTER_MS, useChannelSuite, type AlertHarness, type ChannelSuiteCtx } from './alert-harness.ts';
+import { confirmContact, createAlertHarness, ownerApi, secondConnection, STALE_AFTER_MS, useChannelSuite, type AlertHarness, type ChannelSuiteCtx } from './alert-harness.ts';
 import { verifySignature } from '../helpers/receivers.ts';
 
 const MINUTE = 60_000;
@@ -20,15 +20,7 @@ const test = suite<Ctx>('alert channels: contacts, webhooks and Slack through th
 
 useChannelSuite(test);
 
-async function api(h: AlertHarness, key: string, method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, body?: unknown) {
-  const response = await h.app.inject({
-    method,
-    url,
-    headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    payload: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: response.statusCode, json: response.json() as Record<string, any> };
-}
+const api = ownerApi;
 
 /** An owner with an API key, and a webhook channel whose secret the receiver verifies with. */
 async function ownerWithWebhook(ctx: Ctx, extra: Record<string, unknown> = {}) {

@@ -14,6 +14,7 @@ import {
   receiverEnv,
   secondConnection,
   STALE_AFTER_MS,
+  ownerApi,
   useChannelSuite,
   type AlertHarness,
   type ChannelSuiteCtx,
@@ -27,15 +28,7 @@ const test = suite<Ctx>('email contacts confirm their address; tests and confirm
 
 useChannelSuite(test);
 
-async function api(h: AlertHarness, key: string, method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, body?: unknown) {
-  const response = await h.app.inject({
-    method,
-    url,
-    headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    payload: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: response.statusCode, headers: response.headers, json: response.json() as Record<string, any> };
-}
+const api = ownerApi;
 
 async function addContact(h: AlertHarness, key: string, target: string, name = 'Client') {
   const created = await api(h, key, 'POST', '/api/channels', { kind: 'email', name, target });
