@@ -189,11 +189,6 @@ export function maintenanceUntil(facts: MaintenanceFacts, now: Date): Date | nul
   return later(runningOneOff(facts.oneOffUntil, now), latestSurvivingEnd(runningOf(facts.weekly, facts.zone, now), facts.endedAt));
 }
 
-/** Whether the bot is in a maintenance window at `now`. */
-export function inMaintenance(facts: MaintenanceFacts, now: Date): boolean {
-  return maintenanceUntil(facts, now) !== null;
-}
-
 /** One owner's weekly windows running now: those for all their bots, and each bot's own, by bot. */
 export interface OwnerOccurrences {
   allBots: readonly RunningOccurrence[];
