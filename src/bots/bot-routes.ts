@@ -13,7 +13,7 @@ import { botToJson } from './bot-json.ts';
 import { botJsonSchema, botWithTokenSchema, createBotBodySchema, idParamsSchema, updateBotBodySchema } from './bot-schemas.ts';
 import type { BotService } from './bot-service.ts';
 import type { AttentionService } from '../attention/attention-service.ts';
-import { ATTENTION_KINDS } from '../domain/attention.ts';
+import { ATTENTION_KINDS, matchesAttention, type AttentionFilter } from '../domain/attention.ts';
 
 export interface BotRouteDeps {
   bots: BotService;
@@ -132,7 +132,7 @@ export async function botRoutes(app: FastifyInstance, { bots, users, sessions, a
 
   const withPendingAlert = async (bot: MaintainedBot) => toJson(bot, (await bots.alertPendingUntil([bot.id])).get(bot.id));
 
-  app.get<{ Querystring: { attention?: string } }>(
+  app.get<{ Querystring: { attention?: AttentionFilter } }>(
     '/api/bots',
     owner('List your bots', {
       querystring: {
@@ -157,7 +157,7 @@ export async function botRoutes(app: FastifyInstance, { bots, users, sessions, a
       const wanted = request.query.attention;
       const json = list.map((bot) => toJson(bot, pending.get(bot.id)));
       if (!wanted) return { bots: json };
-      return { bots: json.filter((bot) => bot.attention.some((item) => wanted === 'any' || item.kind === wanted)) };
+      return { bots: json.filter((bot) => matchesAttention(bot.attention, wanted)) };
     },
   );
 

@@ -12,7 +12,7 @@ import { chartStart, renderHeartbeatChart } from './heartbeat-chart.ts';
 import { listQueryString, pageLinks, pageWindow, parseListQuery } from './list-query.ts';
 import { requireViewer, type PageRenderer } from './session-hooks.ts';
 import { ATTENTION_LABELS, STATUS_OPTIONS, alertMailView, attentionView, botView, eventView } from './view-models.ts';
-import { ATTENTION_KINDS, type AttentionKind } from '../domain/attention.ts';
+import { ATTENTION_KINDS, matchesAttention, type AttentionFilter } from '../domain/attention.ts';
 import type { ConnectionStatus } from '../domain/connection-status.ts';
 import type { AttentionService } from '../attention/attention-service.ts';
 import type { MaintainedBot } from '../bots/bot-maintenance.ts';
@@ -110,9 +110,9 @@ export async function botPages(app: FastifyInstance, deps: BotPageDeps) {
    * TypeScript from each bot's facts, so the owner's matching bots are read whole and paged here:
    * an account holds at most MAX_BOTS_PER_OWNER bots.
    */
-  const needingAttention = async (ownerId: string, filter: { status?: ConnectionStatus; search?: string }, wanted: 'any' | AttentionKind, window: { limit: number; offset: number }) => {
+  const needingAttention = async (ownerId: string, filter: { status?: ConnectionStatus; search?: string }, wanted: AttentionFilter, window: { limit: number; offset: number }) => {
     const { bots: all } = await bots.listBotsPage(ownerId, { ...filter, limit: Number.MAX_SAFE_INTEGER, offset: 0 });
-    const matching = all.filter((bot) => (deps.attention?.itemsFor(bot) ?? []).some((item) => wanted === 'any' || item.kind === wanted));
+    const matching = all.filter((bot) => matchesAttention(deps.attention?.itemsFor(bot) ?? [], wanted));
     return { bots: matching.slice(window.offset, window.offset + window.limit), total: matching.length };
   };
 

@@ -1,7 +1,7 @@
 // The list pages' query string (the owner's bot list and the admin fleet page): filters and page
 // number read leniently (a value that is not valid is ignored, never an error page), written back
 // for links, and the previous/next links of the page shown.
-import { ATTENTION_KINDS, type AttentionKind } from '../domain/attention.ts';
+import { ATTENTION_KINDS, type AttentionFilter, type AttentionKind } from '../domain/attention.ts';
 import { CONNECTION_STATUSES, type ConnectionStatus } from '../domain/connection-status.ts';
 
 /** Version strings as ingest accepts them (src/domain/heartbeat-input.ts). */
@@ -16,7 +16,7 @@ export interface ListQuery {
   /** Search in names and site URLs. */
   q?: string;
   /** Only bots with an attention item: any, or of this kind (the owner's bot list only). */
-  attention?: 'any' | AttentionKind;
+  attention?: AttentionFilter;
   page: number;
 }
 

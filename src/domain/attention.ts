@@ -44,6 +44,14 @@ export interface AttentionContext {
 }
 
 /** Overdue events count as a problem once the oldest has waited this long (a quiet site's WP-Cron is often late by minutes). */
+/** What a list's attention filter asks for: any item, or one of this kind. */
+export type AttentionFilter = 'any' | AttentionKind;
+
+/** Whether a bot with these items passes the filter (the API's list and the dashboard's, alike). */
+export function matchesAttention(items: ReadonlyArray<Pick<AttentionItem, 'kind'>>, wanted: AttentionFilter): boolean {
+  return items.some((item) => wanted === 'any' || item.kind === wanted);
+}
+
 export const CRON_OVERDUE_AFTER_SECONDS = 3600;
 
 /**
