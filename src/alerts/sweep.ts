@@ -47,7 +47,7 @@
 // Steps 4 (the end of an incident) and 6 to 8 are the run's last transaction.
 // Mails are outbox rows; src/alerts/delivery.ts sends them. Steps 2, 5 and 6 queue them on the
 // owner's channels (docs/alerts.md "Channels"): the account email as one digest per owner, other channels apart
-// (src/alerts/channel-routing.ts).
+// (src/channels/channel-routing.ts).
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Config } from '../config.ts';
@@ -87,8 +87,8 @@ import { closeDueGroups, withdrawFromOpenGroups } from '../db/alert-groups.ts';
 import { alertGroupKey, incidentMailKey, isGroupedKind, ownerDigestKey, siteNotificationKey } from '../domain/alert-keys.ts';
 import { enqueueGrouped } from './alert-groups.ts';
 import { readIngestResumedAt } from './ingest-liveness.ts';
-import { routeToChannels } from './channel-routing.ts';
-import type { AlertLog, SitePayload } from './alert-types.ts';
+import { routeToChannels } from '../channels/channel-routing.ts';
+import type { AlertLog, SitePayload } from '../mail/alert-types.ts';
 import { holdEpisodesForMaintenance, releaseEpisodes, selectHeldEpisodes } from '../db/maintenance.ts';
 import { botsInMaintenance, MAINTENANCE_DETAIL, queueEndingNotices } from './maintenance-sweep.ts';
 
@@ -218,7 +218,7 @@ export function createSweep(deps: SweepDeps) {
   const log = deps.log ?? silentLog;
 
   /**
-   * Queues these items on their channels (src/alerts/channel-routing.ts): the account
+   * Queues these items on their channels (src/channels/channel-routing.ts): the account
    * email as one digest per owner, other channels as routed. With ALERT_GROUP_WINDOW > 0, stale and
    * recovery digests (the account email's, email contacts' and Slack's) are added to the open group
    * of the owner or channel instead (src/alerts/alert-groups.ts); webhooks and escalating stale

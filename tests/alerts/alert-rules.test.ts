@@ -13,7 +13,7 @@ import {
   staleAt,
   staleCandidateCutoff,
 } from '../../src/domain/alert-rules.ts';
-import { signLink, verifyLink } from '../../src/alerts/signed-links.ts';
+import { signLink, verifyLink } from '../../src/mail/signed-links.ts';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
