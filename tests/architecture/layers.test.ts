@@ -87,44 +87,42 @@ test('no two folders of src/ import each other, directly or around a loop (type-
   assert.equal(folderCycles(cruised), []);
 });
 
-test('a wrong import in a scratch tree is reported with the rule it breaks', async () => {
+/** Cruises a scratch tree of these files (path → text) with the project's rules, then removes it. */
+async function cruiseScratch(files: Record<string, string>): Promise<ICruiseResult> {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'agentdesk-layers-'));
   try {
-    const write = (file: string, text: string) => {
+    for (const [file, text] of Object.entries(files)) {
       fs.mkdirSync(path.dirname(path.join(scratch, file)), { recursive: true });
       fs.writeFileSync(path.join(scratch, file), text);
-    };
-    write('src/db/rows.ts', "import { rule } from '../domain/rule.ts';\nexport const rows = () => rule;\n");
-    write('src/domain/rule.ts', "import { rows } from '../db/rows.ts';\nexport const rule = () => rows;\n");
-    write('src/bots/bot-routes.ts', "import { rows } from '../db/rows.ts';\nexport const route = rows;\n");
-    const result = await cruiseWithRules(['src'], scratch);
-    const broken = describe(result).join('\n');
-    // the domain importing db, a route querying db and the loop they make are each named
-    assert.match(broken, 'domain-is-pure: src/domain/rule.ts → src/db/rows.ts');
-    assert.match(broken, 'routes-do-not-query: src/bots/bot-routes.ts → src/db/rows.ts');
-    assert.match(broken, 'no-cycles:');
-    // and the two folders that import each other are named
-    assert.equal(folderCycles(result), [['src/db → src/domain', 'src/domain → src/db']]);
+    }
+    return await cruiseWithRules(['src'], scratch);
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+test('a wrong import in a scratch tree is reported with the rule it breaks', async () => {
+  const result = await cruiseScratch({
+    'src/db/rows.ts': "import { rule } from '../domain/rule.ts';\nexport const rows = () => rule;\n",
+    'src/domain/rule.ts': "import { rows } from '../db/rows.ts';\nexport const rule = () => rows;\n",
+    'src/bots/bot-routes.ts': "import { rows } from '../db/rows.ts';\nexport const route = rows;\n",
+  });
+  const broken = describe(result).join('\n');
+  // the domain importing db, a route querying db and the loop they make are each named
+  assert.match(broken, 'domain-is-pure: src/domain/rule.ts → src/db/rows.ts');
+  assert.match(broken, 'routes-do-not-query: src/bots/bot-routes.ts → src/db/rows.ts');
+  assert.match(broken, 'no-cycles:');
+  // and the two folders that import each other are named
+  assert.equal(folderCycles(result), [['src/db → src/domain', 'src/domain → src/db']]);
 });
 
 test('a loop made only of type imports is still a file cycle and a folder cycle', async () => {
-  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'agentdesk-layers-'));
-  try {
-    const write = (file: string, text: string) => {
-      fs.mkdirSync(path.dirname(path.join(scratch, file)), { recursive: true });
-      fs.writeFileSync(path.join(scratch, file), text);
-    };
-    write('src/alerts/sweep.ts', "import type { Routed } from '../channels/routing.ts';\nexport interface Item { routed?: Routed }\n");
-    write('src/channels/routing.ts', "import type { Item } from '../alerts/sweep.ts';\nexport interface Routed { item?: Item }\n");
-    const result = await cruiseWithRules(['src'], scratch);
-    assert.match(describe(result).join('\n'), 'no-cycles: src/alerts/sweep.ts → src/channels/routing.ts');
-    assert.equal(folderCycles(result), [['src/alerts → src/channels', 'src/channels → src/alerts']]);
-  } finally {
-    fs.rmSync(scratch, { recursive: true, force: true });
-  }
+  const result = await cruiseScratch({
+    'src/alerts/sweep.ts': "import type { Routed } from '../channels/routing.ts';\nexport interface Item { routed?: Routed }\n",
+    'src/channels/routing.ts': "import type { Item } from '../alerts/sweep.ts';\nexport interface Routed { item?: Item }\n",
+  });
+  assert.match(describe(result).join('\n'), 'no-cycles: src/alerts/sweep.ts → src/channels/routing.ts');
+  assert.equal(folderCycles(result), [['src/alerts → src/channels', 'src/channels → src/alerts']]);
 });
 
 test.run();
