@@ -7,10 +7,10 @@ import type { Config } from '../config.ts';
 import { pruneHeartbeatHistory } from '../db/bots.ts';
 import type { Database } from '../db/database.ts';
 import type { ServerSecret } from '../http/server-secret.ts';
-import type { AlertMetrics } from './alert-metrics.ts';
+import type { AlertMetrics } from '../observability/alert-metrics.ts';
 import { createAlertPipeline } from './alert-pipeline.ts';
 import { INGEST_ALIVE_INTERVAL_MS, markIngestAlive } from './ingest-liveness.ts';
-import type { AlertLog } from './alert-types.ts';
+import type { AlertLog } from '../mail/alert-types.ts';
 import type { Metrics } from '../metrics.ts';
 import { pruneProbes } from '../db/probes.ts';
 
