@@ -47,6 +47,8 @@ import { createChannelService } from './channels/channel-service.ts';
 import { appChannelDelivery } from './alerts/alert-pipeline.ts';
 import { createMaintenanceService } from './maintenance/maintenance-service.ts';
 import { maintenanceRoutes } from './maintenance/maintenance-routes.ts';
+import { reportRoutes } from './reports/report-routes.ts';
+import { createUptimeReports } from './reports/uptime-reports.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -124,6 +126,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(botRoutes, { bots, users, sessions, attention });
   const maintenance = createMaintenanceService({ db, now, quotas: config.quotas });
   await app.register(maintenanceRoutes, { maintenance, users, sessions });
+  await app.register(reportRoutes, { reports: createUptimeReports({ db, now }), users, sessions });
   const apiKeys = createApiKeyService({ db });
   await app.register(apiKeyRoutes, { users, sessions, keys: apiKeys });
   await app.register(pluginRoutes, { plugin, publicUrl: config.publicUrl });
