@@ -49,6 +49,10 @@ import { createMaintenanceService } from './maintenance/maintenance-service.ts';
 import { maintenanceRoutes } from './maintenance/maintenance-routes.ts';
 import { reportRoutes } from './reports/report-routes.ts';
 import { createUptimeReports } from './reports/uptime-reports.ts';
+import { clientRoutes } from './clients/client-routes.ts';
+import { createClientService } from './clients/client-service.ts';
+import { statusPageRoutes } from './clients/status-page-routes.ts';
+import { createStatusPageService } from './clients/status-page-service.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -126,7 +130,12 @@ export async function buildApp(deps: AppDeps) {
   await app.register(botRoutes, { bots, users, sessions, attention });
   const maintenance = createMaintenanceService({ db, now, quotas: config.quotas });
   await app.register(maintenanceRoutes, { maintenance, users, sessions });
-  await app.register(reportRoutes, { reports: createUptimeReports({ db, now }), users, sessions });
+  const reports = createUptimeReports({ db, now });
+  await app.register(reportRoutes, { reports, users, sessions });
+  const clients = createClientService({ db, bots, maintenance, publicUrl: config.publicUrl, now, quotas: config.quotas });
+  await app.register(clientRoutes, { clients, users, sessions });
+  // Public like the legal pages: no session, no cookies (docs/clients.md "Status pages").
+  await app.register(statusPageRoutes, { pages: createStatusPageService({ db, bots, reports, now }), render });
   const apiKeys = createApiKeyService({ db });
   await app.register(apiKeyRoutes, { users, sessions, keys: apiKeys });
   await app.register(pluginRoutes, { plugin, publicUrl: config.publicUrl });

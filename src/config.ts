@@ -250,6 +250,7 @@ export function loadConfig(env: Env = process.env): Config {
       bots: integer(QUOTA_SETTINGS.bots, DEFAULT_QUOTAS.bots, 1, 1_000_000),
       schedules: integer(QUOTA_SETTINGS.schedules, DEFAULT_QUOTAS.schedules, 1, 100_000),
       channels: integer(QUOTA_SETTINGS.channels, DEFAULT_QUOTAS.channels, 1, 100_000),
+      clients: integer(QUOTA_SETTINGS.clients, DEFAULT_QUOTAS.clients, 1, 100_000),
     }),
     metricsToken: read('METRICS_TOKEN'),
     smtpUrl: url('SMTP_URL', ['smtp:', 'smtps:']),

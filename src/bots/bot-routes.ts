@@ -150,11 +150,12 @@ export async function botRoutes(app: FastifyInstance, { bots, users, sessions, a
       },
     }),
     async (request) => {
-      const { limit, cursor, status, q, attention: wanted } = request.query;
+      const { limit, cursor, status, q, attention: wanted, client_id: clientId } = request.query;
       const page = await bots.listBotsAfter(request.owner!.id, {
         limit,
         cursor,
         status,
+        clientId,
         search: q?.trim() || undefined,
         keep: wanted ? (bot) => matchesAttention(attention?.itemsFor(bot) ?? [], wanted) : undefined,
       });

@@ -18,6 +18,7 @@ export const botJsonSchema = {
   properties: {
     id: { type: 'string', format: 'uuid' },
     user_id: { type: 'string', format: 'uuid' },
+    client_id: nullable('string', { format: 'uuid', description: 'The client this site is grouped under; null: none' }),
     name: { type: 'string' },
     description: nullable('string'),
     language: { type: 'string' },
@@ -111,6 +112,7 @@ export const updateBotBodySchema = {
   properties: {
     ...editableFields,
     muted_until: nullable('string', { format: 'date-time', description: 'No owner alerts for this bot until then; null unmutes' }),
+    client_id: nullable('string', { maxLength: 36, description: 'Put the site under one of your clients; null takes it out' }),
   },
   minProperties: 1,
 } as const;
@@ -137,6 +139,7 @@ export interface BotListQuery {
   status?: ConnectionStatus;
   q?: string;
   attention?: AttentionFilter;
+  client_id?: string;
 }
 
 export const botListQuerySchema = {
@@ -146,6 +149,7 @@ export const botListQuerySchema = {
     cursor: text({ maxLength: 200, description: "The previous page's next_cursor" }),
     status: { type: 'string', enum: [...CONNECTION_STATUSES], description: 'Only the bots with this status' },
     q: text({ maxLength: 100, description: 'Only the bots whose name or site address contains this text' }),
+    client_id: { type: 'string', format: 'uuid', description: 'Only the sites of this client' },
     attention: {
       type: 'string',
       enum: ['any', ...ATTENTION_KINDS],

@@ -20,6 +20,7 @@ import { isProbePending } from '../db/probes.ts';
 import { findUserByEmail } from '../db/users.ts';
 import { withMaintenanceEnds, type MaintainedBot } from './bot-maintenance.ts';
 import { parseBotInput } from '../domain/bot-input.ts';
+import { parseClientId } from '../domain/client-input.ts';
 import { parseEmail } from '../domain/email-address.ts';
 import { DEFAULT_QUOTAS, type Quotas } from '../domain/quotas.ts';
 import { createWithinQuota } from '../accounts/quotas.ts';
@@ -33,6 +34,7 @@ export interface BotPageRequest {
   cursor?: string;
   status?: ConnectionStatus;
   search?: string;
+  clientId?: string;
   keep?: (bot: MaintainedBot) => boolean;
 }
 
@@ -118,7 +120,7 @@ export function createBotService({ db, now = () => new Date(), quotas = DEFAULT_
       const chunk = page.keep ? Math.max(page.limit + 1, KEEP_SCAN_CHUNK) : page.limit + 1;
       const kept: Array<{ bot: MaintainedBot; position: ListPosition }> = [];
       for (;;) {
-        const rows = await listOwnedBotsAfter(db, ownerId, { status: page.status, search: page.search, after, limit: chunk });
+        const rows = await listOwnedBotsAfter(db, ownerId, { status: page.status, search: page.search, clientId: page.clientId, after, limit: chunk });
         const maintained = await withMaintenance(rows.map((row) => row.bot));
         for (const [index, bot] of maintained.entries()) {
           if (!keep(bot)) continue;
@@ -149,7 +151,16 @@ export function createBotService({ db, now = () => new Date(), quotas = DEFAULT_
       if (!parsed.ok) throw new ValidationError(parsed.message);
       const changes: BotChanges = { ...parsed.value };
       if (fields.muted_until !== undefined) changes.mutedUntil = parseMutedUntil(fields.muted_until);
-      const bot = await updateOwnedBot(db, ownerId, botId, changes, now());
+      if (fields.client_id !== undefined) {
+        const client = parseClientId(fields.client_id);
+        if (!client.ok) throw new ValidationError(client.message);
+        changes.clientId = client.value;
+      }
+      const bot = await updateOwnedBot(db, ownerId, botId, changes, now()).catch((error: { code?: string; constraint?: string }) => {
+        // The (client, owner) foreign key: a client of another owner is no client of theirs.
+        if (error.code === '23503' && error.constraint === 'bots_client_fk') throw new NotFoundError('Client not found');
+        throw error;
+      });
       if (!bot) throw new NotFoundError('Bot not found');
       return one(bot);
     },

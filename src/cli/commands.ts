@@ -17,7 +17,7 @@ Commands:
   create-user --email E --password P [--name N] [--timezone TZ] [--admin]
   create-bot --owner E --name N [--language L] [--welcome-message M]
   create-api-key --owner E
-  report --owner E --month YYYY-MM [--bot ID] [--format json|csv|html]
+  report --owner E --month YYYY-MM [--client ID | --bot ID] [--format json|csv|html]
   migrate
 
 Each command prints one JSON object on stdout (report: in the format asked for). The database is DATABASE_URL, or the embedded
@@ -49,7 +49,7 @@ export type Command =
   | { name: 'create-user'; email: string; password: string; displayName?: string; timezone?: string; admin: boolean }
   | { name: 'create-bot'; owner: string; botName: string; language?: string; welcomeMessage?: string }
   | { name: 'create-api-key'; owner: string }
-  | { name: 'report'; owner: string; month: string; bot?: string; format: ReportFormat }
+  | { name: 'report'; owner: string; month: string; bot?: string; client?: string; format: ReportFormat }
   | { name: 'migrate' };
 
 /** Checks the arguments without touching the database, so usage errors answer at once. */
@@ -88,10 +88,14 @@ export function parseCommand(argv: string[]): Command {
     case 'create-api-key':
       return { name: command, owner: parse(rest, { owner: { type: 'string' } }, ['owner']).owner as string };
     case 'report': {
-      const v = parse(rest, { owner: { type: 'string' }, month: { type: 'string' }, bot: { type: 'string' }, format: { type: 'string' } }, ['owner', 'month']);
+      const v = parse(
+        rest,
+        { owner: { type: 'string' }, month: { type: 'string' }, bot: { type: 'string' }, client: { type: 'string' }, format: { type: 'string' } },
+        ['owner', 'month'],
+      );
       const format = (v.format ?? 'json') as ReportFormat;
       if (!REPORT_FORMATS.includes(format)) throw new ValidationError(`--format must be one of ${REPORT_FORMATS.join(', ')}`);
-      return { name: command, owner: v.owner as string, month: v.month as string, bot: v.bot as string | undefined, format };
+      return { name: command, owner: v.owner as string, month: v.month as string, bot: v.bot as string | undefined, client: v.client as string | undefined, format };
     }
     case 'migrate':
       parse(rest, {}, []);
@@ -131,7 +135,7 @@ export async function runCommand(deps: CommandDeps, command: Command): Promise<R
       if (!parsed.ok) throw new ValidationError(parsed.message);
       const owner = await findUserByEmail(deps.db, parsed.value);
       if (!owner) throw new NotFoundError(`No user with email ${parsed.value}`);
-      const report = await createUptimeReports(deps).forOwner(owner.id, command.month, command.bot);
+      const report = await createUptimeReports(deps).forOwner(owner.id, command.month, { botId: command.bot, clientId: command.client });
       return command.format === 'json' ? reportJson(report) : { [RAW_OUTPUT]: formatReport(report, command.format) };
     }
     case 'migrate':

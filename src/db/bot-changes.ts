@@ -16,6 +16,7 @@ export interface BotChanges {
   isTrained?: boolean;
   staleGraceSeconds?: number;
   mutedUntil?: Date | null;
+  clientId?: string | null;
 }
 
 const COLUMN_OF: Record<keyof BotChanges, string> = {
@@ -29,6 +30,7 @@ const COLUMN_OF: Record<keyof BotChanges, string> = {
   isTrained: 'is_trained',
   staleGraceSeconds: 'stale_grace_seconds',
   mutedUntil: 'muted_until',
+  clientId: 'client_id',
 };
 
 /** Applies the given changes to the owner's bot; undefined when the owner has no such bot. */
@@ -73,6 +75,8 @@ export async function replaceBotToken(
 
 export interface BotListFilter {
   status?: ConnectionStatus;
+  /** Only the sites of this client of the owner. */
+  clientId?: string;
   /** Matches the name or the site URL, case-insensitively. */
   search?: string;
   limit: number;
@@ -85,10 +89,14 @@ export function likePattern(search: string): string {
 }
 
 /** The WHERE condition and parameters of the owner's filtered bot list ($1 is the owner). */
-function ownedBotsWhere(ownerId: string, filter: Pick<BotListFilter, 'status' | 'search'>): { where: string[]; params: unknown[] } {
+function ownedBotsWhere(ownerId: string, filter: Pick<BotListFilter, 'status' | 'search' | 'clientId'>): { where: string[]; params: unknown[] } {
   const where = ['user_id = $1'];
   const params: unknown[] = [ownerId];
   if (filter.status) where.push(effectiveStatusIs(filter.status));
+  if (filter.clientId) {
+    params.push(filter.clientId);
+    where.push(`client_id = $${params.length}::uuid`);
+  }
   if (filter.search) {
     params.push(likePattern(filter.search));
     where.push(`(name ILIKE $${params.length} OR wordpress_site_url ILIKE $${params.length})`);
@@ -108,7 +116,7 @@ export async function listOwnedBotsPage(db: Queryable, ownerId: string, filter: 
   return { bots: rows, total: counted[0]?.total ?? 0 };
 }
 
-export interface BotKeysetFilter extends Pick<BotListFilter, 'status' | 'search' | 'limit'> {
+export interface BotKeysetFilter extends Pick<BotListFilter, 'status' | 'search' | 'clientId' | 'limit'> {
   /** Start right after this bot in the list's order; from the oldest when absent. */
   after?: ListPosition;
 }

@@ -159,3 +159,12 @@ export function combineUptime(sites: readonly UptimeFigures[]): UptimeFigures {
     sites.flatMap((site) => site.incidents).sort((a, b) => a.start.getTime() - b.start.getTime()),
   );
 }
+
+/** The last `count` calendar days in `zone`, today (up to its end) last: a status page's daily bars. */
+export function lastDays(now: Date, zone: string, count: number): Interval[] {
+  const today = DateTime.fromJSDate(now, { zone }).startOf('day');
+  return Array.from({ length: count }, (_, i) => {
+    const day = today.minus({ days: count - 1 - i });
+    return { start: day.toJSDate(), end: day.plus({ days: 1 }).toJSDate() };
+  });
+}

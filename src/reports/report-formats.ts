@@ -3,6 +3,7 @@
 import Handlebars from 'handlebars';
 import { formatDuration } from '../domain/duration.ts';
 import type { Incident, UptimeFigures } from '../domain/uptime.ts';
+import { DIAGNOSIS_WORDS } from '../domain/public-status.ts';
 import type { UptimeReport } from './uptime-reports.ts';
 
 export const REPORT_FORMATS = ['json', 'csv', 'html'] as const;
@@ -47,12 +48,6 @@ export function reportCsv(report: UptimeReport): string {
   return `${lines.join('\r\n')}\r\n`;
 }
 
-const DIAGNOSIS_WORDS: Record<string, string> = {
-  site_down: 'the site itself was down',
-  plugin_silent: 'the site answered; the plugin did not report',
-  probe_blocked: 'our check was blocked',
-  not_probed: 'not checked',
-};
 
 const page = Handlebars.compile(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Uptime {{month}}</title>
@@ -89,7 +84,7 @@ export function reportHtml(report: UptimeReport): string {
         start: incident.start.toISOString(),
         end: incident.end?.toISOString() ?? 'still down',
         down: duration(incident.downtime_seconds),
-        diagnosis: incident.diagnosis ? DIAGNOSIS_WORDS[incident.diagnosis] ?? incident.diagnosis : 'not diagnosed',
+        diagnosis: incident.diagnosis ? DIAGNOSIS_WORDS[incident.diagnosis] : 'not diagnosed',
       })),
     ),
   });

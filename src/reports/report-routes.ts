@@ -1,5 +1,5 @@
 // GET /api/reports/uptime: an owner's monthly uptime report (docs/reports.md), for all their sites
-// or one (`bot_id`), as JSON, CSV or HTML. Same authentication as the bots API.
+// one client's (`client_id`) or one (`bot_id`), as JSON, CSV or HTML. Same authentication as the bots API.
 import type { FastifyInstance } from 'fastify';
 import type { SessionService } from '../accounts/session-service.ts';
 import type { UserService } from '../accounts/user-service.ts';
@@ -12,7 +12,7 @@ import type { UptimeReports } from './uptime-reports.ts';
 const CONTENT_TYPES: Record<ReportFormat, string> = { json: 'application/json', csv: 'text/csv; charset=utf-8', html: 'text/html; charset=utf-8' };
 
 export async function reportRoutes(app: FastifyInstance, deps: { reports: UptimeReports; users: UserService; sessions?: SessionService }) {
-  app.get<{ Querystring: { month: string; bot_id?: string; format: ReportFormat } }>(
+  app.get<{ Querystring: { month: string; bot_id?: string; client_id?: string; format: ReportFormat } }>(
     '/api/reports/uptime',
     {
       preValidation: [requireOwner(deps.users, deps.sessions)],
@@ -26,6 +26,7 @@ export async function reportRoutes(app: FastifyInstance, deps: { reports: Uptime
           properties: {
             month: text({ maxLength: 7, description: 'The month, such as 2026-11' }),
             bot_id: text({ maxLength: 100, description: 'Only this site' }),
+            client_id: text({ maxLength: 100, description: "Only this client's sites" }),
             format: { type: 'string', enum: [...REPORT_FORMATS], default: 'json' },
           },
           required: ['month'],
@@ -34,8 +35,8 @@ export async function reportRoutes(app: FastifyInstance, deps: { reports: Uptime
       },
     },
     async (request, reply) => {
-      const { month, bot_id: botId, format } = request.query;
-      const report = await deps.reports.forOwner(request.owner!.id, month, botId);
+      const { month, bot_id: botId, client_id: clientId, format } = request.query;
+      const report = await deps.reports.forOwner(request.owner!.id, month, { botId, clientId });
       reply.header('Cache-Control', 'private, no-store');
       if (format === 'json') return reportJson(report);
       if (format === 'csv') reply.header('Content-Disposition', `attachment; filename="uptime-${report.month}.csv"`);

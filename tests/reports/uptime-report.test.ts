@@ -103,7 +103,7 @@ test('one site, as CSV and as HTML', async (ctx) => {
   assert.match(lines[1]!, /^Shop,https:\/\/shop\.example\.com,99\.579,2552400,10800,25200,3600,0,1,10800,10800$/);
   const html = await get(ctx, `/api/reports/uptime?month=2026-11&bot_id=${ctx.site}&format=html`);
   assert.match(html.body, /99\.579 %/);
-  assert.match(html.body, /the site itself was down/);
+  assert.match(html.body, /the website itself is not answering/);
 });
 
 test("the month still running stops at now; other owners' sites, bad months and future months are refused", async (ctx) => {
