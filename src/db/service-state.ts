@@ -36,3 +36,17 @@ export async function loadServerSecret(db: Queryable, configured: string | undef
   );
   return (await readServiceState(db, 'server_secret'))!;
 }
+
+/**
+ * The seed of the key that signs the WordPress plugin's updates (base64, 32 bytes):
+ * PLUGIN_SIGNING_KEY when set, otherwise one generated on first need and kept in the database, so
+ * every instance and restart signs with the key the installed plugins carry.
+ */
+export async function loadPluginSigningSeed(db: Queryable, configured: string | undefined): Promise<string> {
+  if (configured) return configured;
+  await db.query(
+    `INSERT INTO service_state (key, value) VALUES ('plugin_signing_key', $1) ON CONFLICT (key) DO NOTHING`,
+    [randomBytes(32).toString('base64')],
+  );
+  return (await readServiceState(db, 'plugin_signing_key'))!;
+}
