@@ -7,12 +7,13 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { unzipSync } from 'fflate';
+import { newestTestedWordPress } from '../../scripts/plugin-check-rules.ts';
 import { DEFAULT_PLUGIN_DIR, pluginBuildFiles, PLUGIN_SLUG, type PluginBuildOptions } from '../../src/plugin/plugin-release.ts';
 
 export const WASM_PHP_VERSIONS = ['7.4', '8.4'] as const;
 export type WasmPhpVersion = (typeof WASM_PHP_VERSIONS)[number];
 /** The newest WordPress release the builds package carries; readme.txt's "Tested up to" names it. */
-export const WASM_WORDPRESS = '6.5';
+export const WASM_WORDPRESS = newestTestedWordPress() ?? '6.5';
 
 const ROOT = '/wordpress';
 const require = createRequire(import.meta.url);
