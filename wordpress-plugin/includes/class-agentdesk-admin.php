@@ -266,6 +266,8 @@ class AgentDesk_Admin {
 				$this->heartbeat->maybe_schedule();
 			}
 		}
+		// Kept without the answer's body: what the page shows is the result, the status and the (capped) detail.
+		unset( $answer['data'] );
 		set_transient( 'agentdesk_test_' . get_current_user_id(), $answer, 5 * MINUTE_IN_SECONDS );
 		wp_safe_redirect( add_query_arg( 'agentdesk-tested', '1', admin_url( 'options-general.php?page=' . self::PAGE ) ) );
 		exit;
