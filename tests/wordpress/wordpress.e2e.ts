@@ -4,7 +4,8 @@ import http from 'node:http';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { chromium } from 'playwright-core';
 import type { AddressInfo } from 'node:net';
 import { suite } from 'uvu';
@@ -749,6 +750,28 @@ it('installs the update for real, from the service on a private address and an u
   // and it works: the next heartbeat reports the new version
   assert.is(run.options.agentdesk_heartbeat_result.result, 'ok');
   assert.is(ctx.heartbeats.at(-1)!.body.plugin_version, '99.0.0');
+});
+
+it('the plugin\'s own PHP tests pass inside this WordPress on the system\'s PHP, with the service\'s own signed zip', async (ctx) => {
+  const info = await (await fetch(`${ctx.apiUrl}/wordpress/plugin/info`)).json();
+  const zip = Buffer.from(await (await fetch(`${ctx.apiUrl}/wordpress/plugin/download`)).arrayBuffer());
+  const updater = readFileSync(`${ctx.site.root}/wp-content/plugins/agentdesk-chatbot/includes/class-agentdesk-updater.php`, 'utf8');
+  const fixture = path.join(ctx.site.root, 'php-tests-fixture.json');
+  writeFileSync(fixture, JSON.stringify({ zip: zip.toString('base64'), signature: info.signature, public_key: /const PUBLIC_KEY = '([^']*)';/.exec(updater)?.[1] }));
+  // the tests check the address rule as a site without AGENTDESK_ALLOW_PRIVATE_API has it
+  ctx.site.allowPrivateApi(false);
+  process.env.AGENTDESK_TEST_FIXTURE = fixture;
+  try {
+    const result = await ctx.site.task('php-tests');
+    assert.equal(result.failures, []);
+    assert.ok(result.passed >= 40, `only ${result.passed} checks ran`);
+  } finally {
+    delete process.env.AGENTDESK_TEST_FIXTURE;
+    ctx.site.allowPrivateApi(true);
+  }
+  const state = await ctx.site.task('state');
+  // and the site's own settings are as they were
+  assert.is(state.options.agentdesk_api_token, ctx.token);
 });
 
 it('a 429 with Retry-After makes the plugin wait before the next heartbeat', async (ctx) => {

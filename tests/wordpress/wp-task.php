@@ -209,6 +209,11 @@ switch ( $agentdesk_task ) {
 		agentdesk_e2e_out( array( 'ids' => $agentdesk_ids ) );
 		break;
 
+	case 'php-tests':
+		// The plugin's own PHP tests (tests/plugin/php/plugin-tests.php) inside this WordPress, on the system's PHP.
+		require dirname( __DIR__ ) . '/plugin/php/plugin-tests.php';
+		break;
+
 	case 'api-url-as':
 		// What options.php does when a user saves Settings → AgentDesk's API URL on site blog_id:
 		// the setting's sanitize callback, as that user; and the field that user sees.

@@ -82,6 +82,12 @@ function agentdesk_json( $code, $body ) {
 	);
 }
 
+// The site's own settings, put back at the end (the tests also run inside the end-to-end site).
+$agentdesk_saved_options = array(
+	'agentdesk_api_url'   => get_option( 'agentdesk_api_url', '' ),
+	'agentdesk_api_token' => get_option( 'agentdesk_api_token', '' ),
+);
+
 $agentdesk_plugin = agentdesk_chatbot();
 $agentdesk_api    = $agentdesk_plugin['api'];
 
@@ -178,6 +184,8 @@ agentdesk_check( 'with a clear message', is_wp_error( $agentdesk_refused ) && fa
 $agentdesk_foreign = $agentdesk_offer( $agentdesk_zip, 'https://elsewhere.agentdesk.test/agentdesk-chatbot.zip' );
 agentdesk_check( 'a package on another origin is refused', is_wp_error( $agentdesk_foreign ) && 'agentdesk_foreign_package' === $agentdesk_foreign->get_error_code(), $agentdesk_foreign );
 delete_transient( AgentDesk_Updater::CACHE );
-delete_option( 'agentdesk_api_token' );
+foreach ( $agentdesk_saved_options as $agentdesk_name => $agentdesk_value ) {
+	update_option( $agentdesk_name, $agentdesk_value );
+}
 
 echo "\n@@RESULT@@ " . wp_json_encode( $agentdesk_results + array( 'php' => PHP_VERSION, 'wp' => get_bloginfo( 'version' ) ) ) . "\n";
