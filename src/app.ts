@@ -34,6 +34,8 @@ import { legalPages } from './dashboard/legal-pages.ts';
 import { registerFleetMetrics } from './observability/fleet-metrics.ts';
 import { traceLogFields } from './observability/trace-context.ts';
 import { createPluginPackage, DEFAULT_PLUGIN_DIR, type PluginPackage } from './plugin/plugin-release.ts';
+import { pluginSigningKey } from './plugin/plugin-signing.ts';
+import { loadPluginSigningSeed } from './db/service-state.ts';
 import { PLUGIN_DOWNLOAD_PATH, pluginRoutes } from './plugin/plugin-routes.ts';
 import { widgetRoutes } from './plugin/widget-routes.ts';
 import { createAttentionService } from './attention/attention-service.ts';
@@ -114,7 +116,9 @@ export async function buildApp(deps: AppDeps) {
   await app.register(metricsRoutes, { metrics, token: config.metricsToken });
   await app.register(healthRoutes, { pendingMigrations: () => pendingMigrations(db) });
   await app.register(heartbeatRoutes, { heartbeats, metrics, ratePerMinute: config.heartbeatRateLimit });
-  const plugin = createPluginPackage(deps.pluginDir ?? DEFAULT_PLUGIN_DIR, `${config.publicUrl}/api`);
+  const plugin = createPluginPackage(deps.pluginDir ?? DEFAULT_PLUGIN_DIR, `${config.publicUrl}/api`, async () =>
+    pluginSigningKey(await loadPluginSigningSeed(db, config.pluginSigningKey)),
+  );
   const latestPluginVersion = deps.dashboard?.latestPluginVersion ?? currentPluginVersion(plugin, app);
   // Attention items judge sites against the shipped version tables, or RELEASES_URL's newer copy.
   const versionTables = createVersionTables({ shipped: loadShippedTable(), releasesUrl: config.releasesUrl, log: app.log });
