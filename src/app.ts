@@ -36,7 +36,9 @@ import { traceLogFields } from './observability/trace-context.ts';
 import { createPluginPackage, DEFAULT_PLUGIN_DIR, type PluginPackage } from './plugin/plugin-release.ts';
 import { PLUGIN_DOWNLOAD_PATH, pluginRoutes } from './plugin/plugin-routes.ts';
 import { widgetRoutes } from './plugin/widget-routes.ts';
-import { createAttentionService } from './attention/attention-service.ts';
+import { createAttentionService, type AttentionService } from './attention/attention-service.ts';
+import { createDigestSettingsService } from './attention/digest-settings-service.ts';
+import { digestRoutes } from './attention/digest-routes.ts';
 import { registerReleaseWatchMetrics } from './observability/release-watch-metrics.ts';
 import { createVersionTables, loadShippedTable } from './attention/version-tables.ts';
 import { registerAlertMetrics, type AlertMetrics } from './alerts/alert-metrics.ts';
@@ -51,6 +53,8 @@ import { maintenanceRoutes } from './maintenance/maintenance-routes.ts';
 declare module 'fastify' {
   interface FastifyInstance {
     alertMetrics: AlertMetrics;
+    /** The attention rules with this app's version tables and plugin release (the weekly digest job uses them). */
+    attention: AttentionService;
   }
 }
 
@@ -121,7 +125,10 @@ export async function buildApp(deps: AppDeps) {
     servedVersion: latestPluginVersion,
     onError: (error) => app.log.warn({ err: error }, 'release watch metrics unavailable'),
   });
+  app.decorate('attention', attention);
   await app.register(botRoutes, { bots, users, sessions, attention });
+  const digest = createDigestSettingsService({ db, now });
+  await app.register(digestRoutes, { digest, users, sessions });
   const maintenance = createMaintenanceService({ db, now, quotas: config.quotas });
   await app.register(maintenanceRoutes, { maintenance, users, sessions });
   const apiKeys = createApiKeyService({ db });
@@ -136,6 +143,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(dashboardRoutes, {
     latestPluginVersion,
     attention,
+    digest,
     maintenance,
     pluginDownloadUrl: PLUGIN_DOWNLOAD_PATH,
     ...deps.dashboard,
