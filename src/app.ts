@@ -111,7 +111,6 @@ export async function buildApp(deps: AppDeps) {
 
   await app.register(metricsRoutes, { metrics, token: config.metricsToken });
   await app.register(healthRoutes, { pendingMigrations: () => pendingMigrations(db) });
-  await app.register(heartbeatRoutes, { heartbeats, metrics, ratePerMinute: config.heartbeatRateLimit });
   const plugin = createPluginPackage(deps.pluginDir ?? DEFAULT_PLUGIN_DIR, `${config.publicUrl}/api`);
   const latestPluginVersion = deps.dashboard?.latestPluginVersion ?? currentPluginVersion(plugin, app);
   // Attention items judge sites against the shipped version tables, or RELEASES_URL's newer copy.
@@ -119,6 +118,7 @@ export async function buildApp(deps: AppDeps) {
   versionTables.start();
   app.addHook('onClose', async () => versionTables.stop());
   const attention = createAttentionService({ tables: versionTables, latestPluginVersion, now });
+  await app.register(heartbeatRoutes, { heartbeats, metrics, ratePerMinute: config.heartbeatRateLimit, attention });
   registerReleaseWatchMetrics(metrics.registry, {
     db,
     now,
