@@ -40,6 +40,7 @@ import { createAttentionService, type AttentionService } from './attention/atten
 import { createDigestSettingsService } from './attention/digest-settings-service.ts';
 import { digestRoutes } from './attention/digest-routes.ts';
 import { registerReleaseWatchMetrics } from './observability/release-watch-metrics.ts';
+import { registerSiteHealthMetrics } from './observability/site-health-metrics.ts';
 import { createVersionTables, loadShippedTable } from './attention/version-tables.ts';
 import { registerAlertMetrics, type AlertMetrics } from './alerts/alert-metrics.ts';
 import { createLinkService } from './alerts/link-service.ts';
@@ -119,6 +120,11 @@ export async function buildApp(deps: AppDeps) {
   app.addHook('onClose', async () => versionTables.stop());
   const attention = createAttentionService({ tables: versionTables, latestPluginVersion, now });
   await app.register(heartbeatRoutes, { heartbeats, metrics, ratePerMinute: config.heartbeatRateLimit, attention });
+  registerSiteHealthMetrics(metrics.registry, {
+    db,
+    context: attention.context,
+    onError: (error) => app.log.warn({ err: error }, 'site health metrics unavailable'),
+  });
   registerReleaseWatchMetrics(metrics.registry, {
     db,
     now,

@@ -1,6 +1,6 @@
 // Attention items for the owner's API and pages: the domain rules (src/domain/attention.ts) fed
 // with the version tables in use, the plugin release this service serves, and the clock.
-import { attentionItems, type AttentionFacts, type AttentionItem } from '../domain/attention.ts';
+import { attentionItems, type AttentionContext, type AttentionFacts, type AttentionItem } from '../domain/attention.ts';
 import type { VersionTables } from './version-tables.ts';
 
 export interface AttentionServiceDeps {
@@ -14,6 +14,8 @@ export function createAttentionService({ tables, latestPluginVersion, now }: Att
   return {
     itemsFor: (bot: AttentionFacts): AttentionItem[] => attentionItems(bot, { tables: tables.current(), latestPluginVersion, now: now() }),
     latestPluginVersion: () => latestPluginVersion,
+    /** What the rules judge against now (the fleet's analytics judge grouped facts with it). */
+    context: (): AttentionContext => ({ tables: tables.current(), latestPluginVersion, now: now() }),
   };
 }
 

@@ -81,5 +81,5 @@ export async function dashboardRoutes(app: FastifyInstance, deps: DashboardDeps)
   await app.register(botPages, { config, bots, sessions, render, now, pluginDownloadUrl, attention: deps.attention });
   if (deps.channels) await app.register(channelPages, { channels: deps.channels, sessions, render });
   if (deps.maintenance) await app.register(maintenancePages, { maintenance: deps.maintenance, sessions, render });
-  await app.register(fleetRoutes, { fleet: createFleetService({ db, latestPluginVersion: deps.latestPluginVersion, now }), sessions, render, now });
+  await app.register(fleetRoutes, { fleet: createFleetService({ db, latestPluginVersion: deps.latestPluginVersion, now, attentionContext: deps.attention?.context }), sessions, render, now });
 }
