@@ -13,7 +13,7 @@ import { INGEST_ALIVE_INTERVAL_MS, markIngestAlive } from './ingest-liveness.ts'
 import type { AlertLog } from './alert-types.ts';
 import type { Metrics } from '../metrics.ts';
 import { pruneProbes } from '../db/probes.ts';
-import { createDigestJob, type DigestJobDeps } from '../attention/digest-job.ts';
+import { createDigestJob, DIGEST_JOB_INTERVAL_MS, type DigestJobDeps } from '../attention/digest-job.ts';
 
 /** How often the delivery worker looks for due mails between sweeps (retries, other instances' mails). */
 export const DELIVERY_INTERVAL_MS = 10_000;
@@ -89,7 +89,10 @@ export async function startAlertJobs(deps: AlertJobsDeps) {
   };
 
   const digest = deps.attention ? createDigestJob({ db, attention: deps.attention }) : undefined;
+  let digestRanAt = 0;
   const runDigest = async () => {
+    if (now().getTime() - digestRanAt < DIGEST_JOB_INTERVAL_MS) return;
+    digestRanAt = now().getTime();
     try {
       const result = await digest?.run(now());
       if (result?.decided) log.info({ ...result }, 'weekly attention digests decided');

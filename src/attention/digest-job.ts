@@ -23,6 +23,9 @@ import { ATTENTION_KINDS } from '../domain/attention.ts';
 import { digestOccurrence, digestPayload, planDigest, type DigestItem } from '../domain/attention-digest.ts';
 import type { AttentionService } from './attention-service.ts';
 
+/** How often an instance looks for due digests: they come on the hour, so a few minutes late is on time. */
+export const DIGEST_JOB_INTERVAL_MS = 5 * 60_000;
+
 export interface DigestJobDeps {
   db: Database;
   attention: Pick<AttentionService, 'itemsFor' | 'latestPluginVersion'>;
