@@ -11,6 +11,7 @@ import type { EmailName, EmailTemplates } from './email-templates.ts';
 import { LINK_LIFETIME_MS, signLink } from './signed-links.ts';
 import type { SitePayload } from './alert-types.ts';
 import { ATTENTION_KIND_LABELS, type AttentionDigestPayload, type DigestPayloadItem } from '../domain/attention-digest.ts';
+import type { AttentionKind } from '../domain/attention.ts';
 
 export interface MailMessage {
   from: string;
@@ -111,7 +112,9 @@ export function composeMail(deps: ComposeDeps, row: OutboxRow, recipient: Recipi
     'Auto-Submitted': 'auto-generated',
   };
   if (row.kind === 'attention') {
-    const rendered = deps.templates.render('attention-digest', attentionDigestData(row.payload as unknown as AttentionDigestPayload, recipient, base, zone, unsubscribeUrl));
+    const offUrl = (kind: AttentionKind) => `${base}/alerts/attention-off?t=${signLink(deps.secret, { action: 'attention_off', userId: recipient.id, kind }, now)}`;
+    const data = attentionDigestData(row.payload as unknown as AttentionDigestPayload, recipient, base, zone, unsubscribeUrl, offUrl);
+    const rendered = deps.templates.render('attention-digest', data);
     return { from: deps.mailFrom, to: recipient.email, ...rendered, messageId, headers: ownerHeaders, fileName };
   }
   // An email contact is not the owner: no link that would switch off the owner's mails.
@@ -221,9 +224,17 @@ function incidentBreakdown(raw: unknown) {
 /**
  * The weekly "needs attention" digest (docs/attention.md, "The weekly digest"): new items first,
  * then those still open since the last digest, each grouped by site; a newer plugin release named
- * first. Every kind listed links to the account page where the owner can stop hearing of it.
+ * first. Every kind listed has a signed link that stops the digest mentioning it (one click and a
+ * confirmation page, like unsubscribe), and the account page changes all the settings.
  */
-function attentionDigestData(payload: AttentionDigestPayload, recipient: RecipientRow, base: string, zone: string, unsubscribeUrl: string) {
+function attentionDigestData(
+  payload: AttentionDigestPayload,
+  recipient: RecipientRow,
+  base: string,
+  zone: string,
+  unsubscribeUrl: string,
+  offUrl: (kind: AttentionKind) => string,
+) {
   const bySite = (items: DigestPayloadItem[]) => {
     const sites = new Map<string, { name: string; siteUrl: string | null; botUrl: string; items: object[] }>();
     for (const item of items) {
@@ -234,7 +245,7 @@ function attentionDigestData(payload: AttentionDigestPayload, recipient: Recipie
     return [...sites.values()];
   };
   const all = [...payload.new_items, ...payload.still_items];
-  const kinds = [...new Set(all.map((item) => item.kind))].map((kind) => ({ kind, label: ATTENTION_KIND_LABELS[kind] }));
+  const kinds = [...new Set(all.map((item) => item.kind))].map((kind) => ({ kind, label: ATTENTION_KIND_LABELS[kind], offUrl: offUrl(kind) }));
   const outdatedSites = new Set(all.filter((item) => item.kind === 'plugin_outdated').map((item) => item.bot_id)).size;
   return {
     ownerName: recipient.name,

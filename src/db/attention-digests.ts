@@ -150,3 +150,14 @@ export async function setChannelAttention(db: Queryable, userId: string, channel
   );
   return rows[0];
 }
+
+/** Adds one kind to the owner's opt-outs (idempotent); false when there is no such owner. */
+export async function addDigestOptOut(db: Queryable, userId: string, kind: AttentionKind, now: Date): Promise<boolean> {
+  const result = await db.query(
+    `UPDATE users SET attention_digest_off = CASE WHEN $2 = ANY(attention_digest_off) THEN attention_digest_off ELSE attention_digest_off || $2::text END,
+            updated_at = $3
+     WHERE id = $1`,
+    [userId, kind, now],
+  );
+  return result.rowCount > 0;
+}

@@ -112,6 +112,36 @@ test('a kind the owner opted out of is never mentioned; nothing left to tell mea
   assert.is((await digestRows(ctx)).length, 1);
 });
 
+test('the mail\'s one-click link for a kind stops the digest mentioning it (GET asks, POST acts)', async (ctx) => {
+  const { h, smtp } = ctx;
+  const { owner, beat } = await ownerWithTroubledSite(ctx);
+  await jobOf(ctx).run(h.clock.now());
+  await h.delivery.deliverDue(h.clock.now());
+  const link = /Not a production environment: (https?:\/\/\S+\/alerts\/attention-off\?t=\S+)/.exec(smtp.received[0]!.text)?.[1];
+  assert.ok(link, 'one link per kind listed');
+  const url = new URL(link!);
+  const path = `${url.pathname}${url.search}`;
+  // a mail scanner's GET changes nothing
+  const asked = await h.app.inject({ method: 'GET', url: path });
+  assert.is(asked.statusCode, 200);
+  assert.match(asked.body, /Stop mentioning &quot;Not a production environment&quot;/);
+  assert.equal((await ownerApi(h, owner.apiKey, 'GET', '/api/attention/digest')).json.off, []);
+  // the button's POST opts out, and a second POST is harmless
+  for (let i = 0; i < 2; i++) assert.is((await h.app.inject({ method: 'POST', url: path })).statusCode, 200);
+  assert.equal((await ownerApi(h, owner.apiKey, 'GET', '/api/attention/digest')).json.off, ['not_production']);
+  // a link whose claims were altered is refused
+  const forged = path.replace(/t=[^.]+/, (t) => t.slice(0, -2) + (t.endsWith('A') ? 'B' : 'A'));
+  assert.is((await h.app.inject({ method: 'POST', url: forged })).statusCode, 400);
+
+  h.clock.advance(7 * DAY);
+  await beat();
+  await jobOf(ctx).run(h.clock.now());
+  await h.delivery.deliverDue(h.clock.now());
+  assert.is(smtp.received.length, 2);
+  assert.not.match(smtp.received[1]!.text, /staging/);
+  assert.is(smtp.received[1]!.subject, 'Still needing attention on your sites: 2 items');
+});
+
 test('the settings API names the field it refuses', async (ctx) => {
   const { owner } = await ownerWithTroubledSite(ctx);
   const bad = [
