@@ -6,6 +6,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createDigestJob } from '../../src/attention/digest-job.ts';
 import { createBotFor, createOwner } from '../helpers/app.ts';
+import { loggedIn } from '../helpers/dashboard.ts';
 import { ownerApi, secondConnection, useChannelSuite, type ChannelSuiteCtx } from '../alerts/alert-harness.ts';
 
 const DAY = 86_400_000;
@@ -159,6 +160,31 @@ test('the settings API names the field it refuses', async (ctx) => {
   const read = await ownerApi(ctx.h, owner.apiKey, 'GET', '/api/attention/digest');
   // nothing was changed by the refusals: the defaults, in the owner's time zone
   assert.equal([read.json.weekday, read.json.hour, read.json.timezone, read.json.off], [1, 9, 'Europe/Berlin', []]);
+});
+
+test('the account page\'s digest card saves the day, the hour and the kinds ticked', async (ctx) => {
+  const { owner } = await ownerWithTroubledSite(ctx);
+  const page = await loggedIn(ctx.h.app, owner.user.email, owner.password);
+  const account = await page.get('/account');
+  assert.is(account.statusCode, 200);
+  // the defaults, in the account's zone, every kind ticked
+  assert.match(account.body, /id="attention-digest"[\s\S]*Europe\/Berlin/);
+  assert.match(account.body, /<option value="1" selected>Monday<\/option>/);
+  assert.match(account.body, /<option value="9" selected>09:00<\/option>/);
+  assert.match(account.body, /name="kind_cron_overdue" checked/);
+  const kept = { kind_plugin_outdated: 'on', kind_wordpress_outdated: 'on', kind_php_unsupported: 'on', kind_cron_disabled: 'on', kind_not_production: 'on' };
+  const saved = await page.post('/account/attention-digest', { weekday: '5', hour: '17', ...kept });
+  assert.is(saved.statusCode, 303);
+  const read = await ownerApi(ctx.h, owner.apiKey, 'GET', '/api/attention/digest');
+  // Friday 17:00, and the unticked kind is off
+  assert.equal([read.json.weekday, read.json.hour, read.json.off], [5, 17, ['cron_overdue']]);
+  // a bad hour is refused with the field named, and nothing changes
+  const bad = await page.post('/account/attention-digest', { weekday: '5', hour: '24', ...kept });
+  assert.is(bad.statusCode, 400);
+  assert.match(bad.body, /hour must be a whole hour/);
+  // without the CSRF token, nothing is saved
+  assert.is((await page.post('/account/attention-digest', { weekday: '2', hour: '8', _csrf: null })).statusCode, 403);
+  assert.is((await ownerApi(ctx.h, owner.apiKey, 'GET', '/api/attention/digest')).json.weekday, 5);
 });
 
 test('the digest comes on the weekday and hour the owner chose, in their time zone', async (ctx) => {
