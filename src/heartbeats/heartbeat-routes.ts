@@ -15,7 +15,7 @@ export interface HeartbeatRouteDeps {
   metrics: Metrics;
   ratePerMinute: number;
   /** The attention rules: the answer tells the plugin its items and the release served (docs/attention.md, "In WordPress"). */
-  attention?: Pick<AttentionService, 'itemsFor' | 'latestPluginVersion'>;
+  attention?: Pick<AttentionService, 'answerFor' | 'latestPluginVersion'>;
 }
 
 /** The metric label for an answer, derived from its status so every exit path is counted once. */
@@ -68,8 +68,7 @@ export async function heartbeatRoutes(app: FastifyInstance, { heartbeats, metric
         const answer = { success: true, message: 'WordPress connection updated successfully' };
         // A 1.1 body keeps the seed's answer to the byte; a 1.2 plugin is told its items (older 1.2 builds ignore them).
         if (!attention || !result.siteHealth) return answer;
-        const items = attention.itemsFor(result.facts).map(({ kind, detail, next_step }) => ({ kind, detail, next_step }));
-        return { ...answer, attention: items, latest_plugin_version: attention.latestPluginVersion() ?? null };
+        return { ...answer, attention: attention.answerFor(result.facts), latest_plugin_version: attention.latestPluginVersion() ?? null };
       }
       return sendBotTokenRefusal(reply, result);
     },
