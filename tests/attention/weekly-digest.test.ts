@@ -229,8 +229,17 @@ test('webhooks and Slack get the attention event only once the owner turns it on
   const items = event.body.items as Array<{ state: string; kind: string; bot: { name: string } }>;
   assert.equal(items.map((i) => [i.state, i.kind]), [['still', 'plugin_outdated'], ['still', 'php_unsupported'], ['still', 'not_production']]);
   assert.is(event.body.plugin_release, '1.2.0');
-  // Slack still off
+  // Slack still off, until the owner turns it on too
   assert.is(slack.received.length, 0);
+  await ownerApi(h, owner.apiKey, 'PUT', `/api/attention/digest/channels/${slackChannel.json.channel.id}`, { attention_events: true });
+  h.clock.advance(7 * DAY);
+  await beat();
+  assert.equal(await job.run(h.clock.now()), { decided: 1, mails: 1, events: 2 });
+  await h.delivery.deliverDue(h.clock.now());
+  assert.is(slack.received.length, 1);
+  const message = slack.received[0]!.body as { text: string; blocks: Array<{ text?: { text: string } }> };
+  assert.is(message.text, 'Still needing attention: 3 items');
+  assert.match(message.blocks.map((b) => b.text?.text ?? '').join('\n'), /\*<https:\/\/desk\.example\.test\/bots\/[^|]+\|Shop>\* \(still\) PHP past its end of life/);
   // an email channel has no such switch, nor has another owner's channel
   const other = await createOwner(h.db);
   assert.is((await ownerApi(h, other.apiKey, 'PUT', `/api/attention/digest/channels/${slackChannel.json.channel.id}`, { attention_events: true })).status, 404);
