@@ -26,7 +26,7 @@ module.exports = {
     },
     {
       name: 'no-cycles',
-      comment: 'No file imports itself through others.',
+      comment: 'No file imports itself through others (type-only imports count too: tsPreCompilationDeps).',
       severity: 'error',
       from: { path: '^src/' },
       to: { circular: true },

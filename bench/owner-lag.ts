@@ -24,7 +24,7 @@ try {
   const large = await fillLargestAccount(scratch.db, new Date(), config.quotas);
   const other = await createOwner(scratch.db);
   const { token } = await createBotFor(scratch.db, other.user.id);
-  const list = () => app.inject({ method: 'GET', url: '/api/bots', headers: { authorization: `Bearer ${large.apiKey}` } });
+  const list = () => app.inject({ method: 'GET', url: `/api/bots?limit=${config.quotas.bots}`, headers: { authorization: `Bearer ${large.apiKey}` } });
   await list(); // warm: schemas compiled, plans cached
 
   /** Sends the other owner's heartbeats every 10 ms for `ms`, while `load` runs; latencies and the longest stall. */

@@ -2,13 +2,15 @@
 // with the PHPCS kit's `run` (docs/wordpress-plugin.md "Lint"; WordPress standards, PHPCompatibility, Plugin Check's ruleset;
 // not on any reachable registry, so kept beside the repository). Errors fail; warnings are printed.
 //   - the WordPress.org build: Plugin Check's ruleset, PHPCompatibility 7.4+, and the WordPress standard;
-//   - the direct build: the WordPress standard (it only adds the updater and the Update URI header).
+//   - the direct build: the WordPress standard (it only adds the updater and the Update URI header);
+//   - both: Plugin Check's readme and plugin-header rules (scripts/plugin-check-rules.ts; PHP code in Plugin Check, not sniffs).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_PLUGIN_DIR, writePluginBuild, type PluginVariant } from '../src/plugin/plugin-release.ts';
+import { DEFAULT_PLUGIN_DIR, PLUGIN_SLUG, pluginBuildFiles, writePluginBuild, type PluginVariant } from '../src/plugin/plugin-release.ts';
+import { headerProblems, newestTestedWordPress, readmeProblems } from './plugin-check-rules.ts';
 
 /**
  * Where the tool is: AGENTDESK_PHPCS_TOOL, else shared/tools/phpcs in the folder above the repository, else
@@ -38,6 +40,17 @@ const CHECKS: { variant: PluginVariant; standard: string; args: string[] }[] = [
   { variant: 'direct', standard: 'WordPress', args: ['--standard=WordPress'] },
 ];
 
+/** Plugin Check's readme and header rules (scripts/plugin-check-rules.ts) over one build's files. */
+export function checkReadmeAndHeaders(pluginDir: string, variant: PluginVariant): LintRun {
+  const files = pluginBuildFiles(pluginDir, { variant, apiUrl: API_URL });
+  const main = files.get(`${PLUGIN_SLUG}.php`)!.toString('utf8');
+  const problems = [
+    ...readmeProblems(files.get('readme.txt')?.toString('utf8'), main, newestTestedWordPress()),
+    ...headerProblems(main, [...files.keys()], PLUGIN_SLUG, variant === 'direct'),
+  ];
+  return { variant, standard: "Plugin Check's readme and header rules", ok: problems.length === 0, report: problems.map((p) => `${p.code}: ${p.message}`).join('\n') };
+}
+
 /** Lints both builds; `-n` leaves warnings out of the verdict (the bar is 0 errors). */
 export function lintPluginBuilds(pluginDir = DEFAULT_PLUGIN_DIR): LintRun[] {
   const out = mkdtempSync(path.join(os.tmpdir(), 'agentdesk-lint-'));
@@ -46,10 +59,14 @@ export function lintPluginBuilds(pluginDir = DEFAULT_PLUGIN_DIR): LintRun[] {
       wporg: writePluginBuild(pluginDir, path.join(out, 'wporg'), { variant: 'wporg', apiUrl: API_URL }),
       direct: writePluginBuild(pluginDir, path.join(out, 'direct'), { variant: 'direct', apiUrl: API_URL }),
     };
-    return CHECKS.map(({ variant, standard, args }) => {
-      const result = spawnSync(RUN, [roots[variant], ...args, '-n'], { encoding: 'utf8', timeout: 120_000 });
-      return { variant, standard, ok: result.status === 0, report: `${result.stdout ?? ''}${result.stderr ?? ''}`.trim() };
-    });
+    return [
+      ...CHECKS.map(({ variant, standard, args }) => {
+        const result = spawnSync(RUN, [roots[variant], ...args, '-n'], { encoding: 'utf8', timeout: 120_000 });
+        return { variant, standard, ok: result.status === 0, report: `${result.stdout ?? ''}${result.stderr ?? ''}`.trim() };
+      }),
+      checkReadmeAndHeaders(pluginDir, 'wporg'),
+      checkReadmeAndHeaders(pluginDir, 'direct'),
+    ];
   } finally {
     rmSync(out, { recursive: true, force: true });
   }

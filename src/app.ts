@@ -34,6 +34,8 @@ import { legalPages } from './dashboard/legal-pages.ts';
 import { registerFleetMetrics } from './observability/fleet-metrics.ts';
 import { traceLogFields } from './observability/trace-context.ts';
 import { createPluginPackage, DEFAULT_PLUGIN_DIR, type PluginPackage } from './plugin/plugin-release.ts';
+import { pluginSigningKey } from './plugin/plugin-signing.ts';
+import { loadPluginSigningSeed } from './db/service-state.ts';
 import { PLUGIN_DOWNLOAD_PATH, pluginRoutes } from './plugin/plugin-routes.ts';
 import { widgetRoutes } from './plugin/widget-routes.ts';
 import { createAttentionService, type AttentionService } from './attention/attention-service.ts';
@@ -42,14 +44,20 @@ import { digestRoutes } from './attention/digest-routes.ts';
 import { registerReleaseWatchMetrics } from './observability/release-watch-metrics.ts';
 import { registerSiteHealthMetrics } from './observability/site-health-metrics.ts';
 import { createVersionTables, loadShippedTable } from './attention/version-tables.ts';
-import { registerAlertMetrics, type AlertMetrics } from './alerts/alert-metrics.ts';
+import { registerAlertMetrics, type AlertMetrics } from './observability/alert-metrics.ts';
 import { createLinkService } from './alerts/link-service.ts';
 import { alertRoutes } from './alerts/alert-routes.ts';
-import { channelRoutes } from './alerts/channel-routes.ts';
-import { createChannelService } from './alerts/channel-service.ts';
+import { channelRoutes } from './channels/channel-routes.ts';
+import { createChannelService } from './channels/channel-service.ts';
 import { appChannelDelivery } from './alerts/alert-pipeline.ts';
 import { createMaintenanceService } from './maintenance/maintenance-service.ts';
 import { maintenanceRoutes } from './maintenance/maintenance-routes.ts';
+import { reportRoutes } from './reports/report-routes.ts';
+import { createUptimeReports } from './reports/uptime-reports.ts';
+import { clientRoutes } from './clients/client-routes.ts';
+import { createClientService } from './clients/client-service.ts';
+import { statusPageRoutes } from './clients/status-page-routes.ts';
+import { createStatusPageService } from './clients/status-page-service.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -112,7 +120,9 @@ export async function buildApp(deps: AppDeps) {
 
   await app.register(metricsRoutes, { metrics, token: config.metricsToken });
   await app.register(healthRoutes, { pendingMigrations: () => pendingMigrations(db) });
-  const plugin = createPluginPackage(deps.pluginDir ?? DEFAULT_PLUGIN_DIR, `${config.publicUrl}/api`);
+  const plugin = createPluginPackage(deps.pluginDir ?? DEFAULT_PLUGIN_DIR, `${config.publicUrl}/api`, async () =>
+    pluginSigningKey(await loadPluginSigningSeed(db, config.pluginSigningKey)),
+  );
   const latestPluginVersion = deps.dashboard?.latestPluginVersion ?? currentPluginVersion(plugin, app);
   // Attention items judge sites against the shipped version tables, or RELEASES_URL's newer copy.
   const versionTables = createVersionTables({ shipped: loadShippedTable(), releasesUrl: config.releasesUrl, log: app.log });
@@ -137,6 +147,12 @@ export async function buildApp(deps: AppDeps) {
   await app.register(digestRoutes, { digest, users, sessions });
   const maintenance = createMaintenanceService({ db, now, quotas: config.quotas });
   await app.register(maintenanceRoutes, { maintenance, users, sessions });
+  const reports = createUptimeReports({ db, now });
+  await app.register(reportRoutes, { reports, users, sessions });
+  const clients = createClientService({ db, bots, maintenance, publicUrl: config.publicUrl, now, quotas: config.quotas });
+  await app.register(clientRoutes, { clients, users, sessions });
+  // Public like the legal pages: no session, no cookies (docs/clients.md "Status pages").
+  await app.register(statusPageRoutes, { pages: createStatusPageService({ db, bots, reports, now }), render });
   const apiKeys = createApiKeyService({ db });
   await app.register(apiKeyRoutes, { users, sessions, keys: apiKeys });
   await app.register(pluginRoutes, { plugin, publicUrl: config.publicUrl });

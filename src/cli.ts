@@ -8,7 +8,7 @@ import { embeddedDatabaseUrl, embeddedServerHolder } from './db/embedded-postgre
 import { migrate } from './db/migrate.ts';
 import { openDatabase } from './db/open-database.ts';
 import { openPgDatabase } from './db/pg-driver.ts';
-import { parseCommand, runCommand, USAGE } from './cli/commands.ts';
+import { parseCommand, RAW_OUTPUT, runCommand, USAGE } from './cli/commands.ts';
 
 async function main(argv: string[]): Promise<number> {
   if (argv.length === 0 || argv[0] === 'help' || argv[0] === '--help' || argv[0] === '-h') {
@@ -51,8 +51,9 @@ async function openCliDatabase(config: Config): Promise<Database> {
   throw new DatabaseInUseError(config.dataDir, holder.pid);
 }
 
-function print(result: Record<string, unknown>) {
-  process.stdout.write(`${JSON.stringify(result)}\n`);
+function print(result: Record<string | symbol, unknown>) {
+  const raw = result[RAW_OUTPUT];
+  process.stdout.write(typeof raw === 'string' ? raw : `${JSON.stringify(result)}\n`);
 }
 
 main(process.argv.slice(2)).then(

@@ -8,6 +8,7 @@ import { parseDuration } from './domain/duration.ts';
 import { redact } from './domain/redact.ts';
 import { DEFAULT_FLIP_BATCH } from './domain/alert-rules.ts';
 import { parseEmail } from './domain/email-address.ts';
+import { parseSigningSeed } from './plugin/plugin-signing.ts';
 
 export type SignupMode = 'open' | 'verify' | 'closed';
 import { DEFAULT_QUOTAS, QUOTA_SETTINGS, type Quotas } from './domain/quotas.ts';
@@ -42,6 +43,8 @@ export interface Config {
   readonly heartbeatWriteConcurrency: number;
   /** Secret for signed links and sessions; when absent one is generated and kept in the database. */
   readonly secretKey: string | undefined;
+  /** Ed25519 seed (base64, 32 bytes) signing the plugin's updates; when absent one is generated and kept in the database. */
+  readonly pluginSigningKey: string | undefined;
   /**
    * Which X-Forwarded-* hops to believe: false (none), a hop count (the nearest N proxies), a list
    * of proxy addresses/CIDRs, or true (every hop: only when nothing but the proxy can reach us).
@@ -222,6 +225,11 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError('SECRET_KEY', '(hidden)', 'at least 32 characters of random text');
   }
 
+  const pluginSigningKey = read('PLUGIN_SIGNING_KEY');
+  if (pluginSigningKey !== undefined && !parseSigningSeed(pluginSigningKey)) {
+    throw new ConfigError('PLUGIN_SIGNING_KEY', '(hidden)', 'an Ed25519 seed: 32 random bytes in base64, such as the output of `openssl rand -base64 32`');
+  }
+
   const sweepCron = read('SWEEP_CRON') ?? '* * * * *';
   const cronFields = sweepCron.split(/\s+/).length;
   // The only check of SWEEP_CRON: the alert jobs schedule it as given.
@@ -242,6 +250,7 @@ export function loadConfig(env: Env = process.env): Config {
     heartbeatRateLimit: integer('HEARTBEAT_RATE_LIMIT', 30, 1, 1_000_000),
     heartbeatWriteConcurrency: integer('HEARTBEAT_WRITE_CONCURRENCY', 1, 1, 64),
     secretKey,
+    pluginSigningKey,
     trustProxy: trustProxy(read('TRUST_PROXY')),
     requestTimeoutMs: duration('REQUEST_TIMEOUT', '30s', 1000),
     authFailureLimit: integer('AUTH_FAILURE_LIMIT', 100, 1, 1_000_000),
@@ -250,6 +259,7 @@ export function loadConfig(env: Env = process.env): Config {
       bots: integer(QUOTA_SETTINGS.bots, DEFAULT_QUOTAS.bots, 1, 1_000_000),
       schedules: integer(QUOTA_SETTINGS.schedules, DEFAULT_QUOTAS.schedules, 1, 100_000),
       channels: integer(QUOTA_SETTINGS.channels, DEFAULT_QUOTAS.channels, 1, 100_000),
+      clients: integer(QUOTA_SETTINGS.clients, DEFAULT_QUOTAS.clients, 1, 100_000),
     }),
     metricsToken: read('METRICS_TOKEN'),
     smtpUrl: url('SMTP_URL', ['smtp:', 'smtps:']),

@@ -1,7 +1,7 @@
 // One Prometheus registry per app instance, every metric defined once with the names of docs/observability.md "Metrics".
 // Gauges of database facts read the database in their collect() so every instance reports the same
 // truth: the fleet gauges (connections by status, stale count, versions) in
-// src/observability/fleet-metrics.ts, the outbox and storm gauges in src/alerts/alert-metrics.ts.
+// src/observability/fleet-metrics.ts, the outbox and storm gauges in src/observability/alert-metrics.ts.
 import client from 'prom-client';
 import { PROBE_RESULTS } from './domain/probe-diagnosis.ts';
 

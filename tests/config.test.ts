@@ -100,6 +100,9 @@ test('each bad value names the variable and what it expects', () => {
     [{ REQUEST_TIMEOUT: '0s' }, /REQUEST_TIMEOUT="0s"/],
     [{ AUTH_FAILURE_LIMIT: '0' }, /AUTH_FAILURE_LIMIT="0"/],
     [{ SECRET_KEY: 'short' }, /SECRET_KEY="\(hidden\)": expected at least 32 characters/],
+    // the key is never echoed; 31 bytes is not an Ed25519 seed
+    [{ PLUGIN_SIGNING_KEY: 'not-a-key' }, /PLUGIN_SIGNING_KEY="\(hidden\)": expected an Ed25519 seed: 32 random bytes in base64/],
+    [{ PLUGIN_SIGNING_KEY: Buffer.alloc(31, 1).toString('base64') }, /PLUGIN_SIGNING_KEY="\(hidden\)"/],
     [{ OPERATOR_EMAIL: 'ops' }, /OPERATOR_EMAIL="ops": expected an email address/],
     [{ SMTP_URL: 'http://mail' }, /SMTP_URL/],
     [{ SWEEP_CRON: '* *' }, /SWEEP_CRON="\* \*"/],

@@ -15,13 +15,16 @@ export function hashSecret(value: string): string {
   return createHash('sha256').update(value, 'utf8').digest('hex');
 }
 
-function issue(kind: 'bot' | 'adk'): IssuedSecret {
+function issue(kind: 'bot' | 'adk' | 'stp'): IssuedSecret {
   const value = `${kind}_${randomBytes(32).toString('base64url')}`;
   return { value, hash: hashSecret(value), prefix: value.slice(0, kind.length + 7) };
 }
 
 export const issueBotToken = (): IssuedSecret => issue('bot');
 export const issueApiKey = (): IssuedSecret => issue('adk');
+/** The secret in a client's status page link (docs/clients.md): whoever has the link may read the page. */
+export const issueStatusPageKey = (): IssuedSecret => issue('stp');
+export const isStatusPageKeyShape = (value: string): boolean => /^stp_[A-Za-z0-9_-]{43}$/.test(value);
 
 /** Public key for the chat widget and the public config endpoint: safe to print into page HTML. */
 export function issueWidgetKey(): string {

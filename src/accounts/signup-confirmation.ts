@@ -1,5 +1,5 @@
 // SIGNUP=verify: an account made by the sign-up form may log in only once its address confirmed a
-// signed link (src/alerts/signed-links.ts), so nobody can hold an account under someone else's
+// signed link (src/mail/signed-links.ts), so nobody can hold an account under someone else's
 // address. Never imports fastify. The links' side (confirm, resend) is src/alerts/signup-links.ts.
 //
 // 1. Sign-up inserts the account with confirmation_required_since set and, in the same

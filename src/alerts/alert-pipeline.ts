@@ -10,13 +10,13 @@ import type { Metrics } from '../metrics.ts';
 import { createSafeRequester, type Resolver } from '../outbound/safe-request.ts';
 import { outboundSettings } from '../outbound/outbound-settings.ts';
 import { createProbeWorker } from '../probes/probe-worker.ts';
-import type { AlertMetrics } from './alert-metrics.ts';
-import type { AlertLog } from './alert-types.ts';
-import { createChannelDelivery, type ChannelDelivery } from './channel-delivery.ts';
-import { composeSettings } from './compose-mail.ts';
+import type { AlertMetrics } from '../observability/alert-metrics.ts';
+import type { AlertLog } from '../mail/alert-types.ts';
+import { createChannelDelivery, type ChannelDelivery } from '../channels/channel-delivery.ts';
+import { composeSettings } from '../mail/compose-mail.ts';
 import { createDelivery } from './delivery.ts';
-import { loadEmailTemplates } from './email-templates.ts';
-import { createMailTransport, type MailTransport } from './mail-transport.ts';
+import { loadEmailTemplates } from '../mail/email-templates.ts';
+import { createMailTransport, type MailTransport } from '../mail/mail-transport.ts';
 import { createSweep, probeLeaseMs, sweepSettings } from './sweep.ts';
 
 export interface AlertPipelineDeps {

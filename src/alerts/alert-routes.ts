@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import Handlebars from 'handlebars';
 import { limitRouteBodies } from '../http/body-limit.ts';
 import { text } from '../http/text-schemas.ts';
-import { formatInZone } from './compose-mail.ts';
+import { formatInZone } from '../mail/compose-mail.ts';
 import type { LinkOutcome, LinkService } from './link-service.ts';
 
 export interface AlertRoutesOptions {

@@ -15,12 +15,12 @@
 import type { Database } from '../db/database.ts';
 import { claimDueMails, finishAttempt } from '../db/outbox.ts';
 import { findRecipients } from '../db/users.ts';
-import { isPermanentSendFailure, MAX_SEND_ATTEMPTS, retryDelayMs } from '../domain/alert-rules.ts';
-import { observeSentDigest, type AlertMetrics } from './alert-metrics.ts';
-import type { ChannelDelivery } from './channel-delivery.ts';
-import { composeMail, type ComposeDeps } from './compose-mail.ts';
-import type { MailTransport } from './mail-transport.ts';
-import type { AlertLog } from './alert-types.ts';
+import { DEFAULT_LEASE_MS, isPermanentSendFailure, MAX_SEND_ATTEMPTS, retryDelayMs } from '../domain/alert-rules.ts';
+import { observeSentDigest, type AlertMetrics } from '../observability/alert-metrics.ts';
+import type { ChannelDelivery } from '../channels/channel-delivery.ts';
+import { composeMail, type ComposeDeps } from '../mail/compose-mail.ts';
+import type { MailTransport } from '../mail/mail-transport.ts';
+import type { AlertLog } from '../mail/alert-types.ts';
 
 export interface DeliveryDeps {
   db: Database;
@@ -41,8 +41,6 @@ export interface DeliveryResult {
   failed: number;
   dropped: number;
 }
-
-export const DEFAULT_LEASE_MS = 5 * 60_000;
 
 export function createDelivery(deps: DeliveryDeps) {
   const leaseMs = deps.leaseMs ?? DEFAULT_LEASE_MS;

@@ -3,6 +3,7 @@
 // between), it sets `ingest_resumed_at = now`, and the sweep counts each bot's silence from there.
 import type { Database, Queryable } from '../db/database.ts';
 import { readServiceTime, writeServiceState } from '../db/service-state.ts';
+import { recordIngestOutage } from '../db/uptime-history.ts';
 import { resumesAfterDowntime } from '../domain/alert-rules.ts';
 
 export const INGEST_ALIVE_KEY = 'ingest_alive_at';
@@ -21,7 +22,12 @@ export async function markIngestAlive(db: Database, now: Date, maxGapMs = INGEST
     const previous = await readServiceTime(tx, INGEST_ALIVE_KEY, true);
     const resumed = resumesAfterDowntime(previous, now, maxGapMs);
     if (!previous || previous.getTime() < now.getTime()) await writeServiceState(tx, INGEST_ALIVE_KEY, now.toISOString());
-    if (resumed) await writeServiceState(tx, INGEST_RESUMED_KEY, now.toISOString());
+    if (resumed) {
+      await writeServiceState(tx, INGEST_RESUMED_KEY, now.toISOString());
+      // Kept for the uptime report: this span is "unknown", neither up nor down (docs/reports.md).
+      // (No previous stamp: the service's very first start, nothing was down.)
+      if (previous) await recordIngestOutage(tx, { start: previous, end: now });
+    }
     return resumed;
   });
 }

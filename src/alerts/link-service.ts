@@ -6,7 +6,7 @@ import { findBotName, muteOwnedBot } from '../db/bots.ts';
 import { findChannel, markContactVerified } from '../db/channels.ts';
 import { claimLinkUse } from '../db/link-uses.ts';
 import { findUserById, unsubscribeOwner } from '../db/users.ts';
-import { verifyLink, type LinkAction, type LinkClaims } from './signed-links.ts';
+import { verifyLink, type LinkAction, type LinkClaims } from '../mail/signed-links.ts';
 import { addDigestOptOut } from '../db/attention-digests.ts';
 import { ATTENTION_KIND_LABELS } from '../domain/attention-digest.ts';
 

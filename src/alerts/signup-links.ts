@@ -3,7 +3,7 @@
 import type { Database } from '../db/database.ts';
 import { confirmUserEmail, findUserById, type UserRow } from '../db/users.ts';
 import { queueConfirmationMail, RESEND_EVERY_MS } from '../accounts/signup-confirmation.ts';
-import { signLink, verifyLink } from './signed-links.ts';
+import { signLink, verifyLink } from '../mail/signed-links.ts';
 
 export interface SignupConfirmationDeps {
   db: Database;

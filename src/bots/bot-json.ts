@@ -14,6 +14,7 @@ export function botToJson(bot: MaintainedBot, alertPendingUntil: Date | null = n
   return {
     id: bot.id,
     user_id: bot.user_id,
+    client_id: bot.client_id,
     name: bot.name,
     description: bot.description,
     language: bot.language,

@@ -10,10 +10,10 @@ import { csrfForCookieAuth, requireOwner } from '../http/authenticate.ts';
 import { sendError } from '../http/error-handler.ts';
 import { errorAnswer, errorSchema, ownerErrors, ownerSecurity, successAnswer, unavailableAnswer } from '../http/schemas.ts';
 import { botToJson } from './bot-json.ts';
-import { botJsonSchema, botWithTokenSchema, createBotBodySchema, idParamsSchema, updateBotBodySchema } from './bot-schemas.ts';
+import { botJsonSchema, botListQuerySchema, botWithTokenSchema, createBotBodySchema, idParamsSchema, updateBotBodySchema, type BotListQuery } from './bot-schemas.ts';
 import type { BotService } from './bot-service.ts';
 import type { AttentionService } from '../attention/attention-service.ts';
-import { ATTENTION_KINDS, matchesAttention, type AttentionFilter } from '../domain/attention.ts';
+import { matchesAttention } from '../domain/attention.ts';
 
 export interface BotRouteDeps {
   bots: BotService;
@@ -132,32 +132,35 @@ export async function botRoutes(app: FastifyInstance, { bots, users, sessions, a
 
   const withPendingAlert = async (bot: MaintainedBot) => toJson(bot, (await bots.alertPendingUntil([bot.id])).get(bot.id));
 
-  app.get<{ Querystring: { attention?: AttentionFilter } }>(
+  app.get<{ Querystring: BotListQuery }>(
     '/api/bots',
-    owner('List your bots', {
-      querystring: {
-        type: 'object',
-        properties: {
-          attention: {
-            type: 'string',
-            enum: ['any', ...ATTENTION_KINDS],
-            description: 'Only the bots with an attention item (any), or with one of this kind',
-          },
-        },
-      },
+    owner('List your bots, oldest first, one page at a time (follow next_cursor for the next page)', {
+      querystring: botListQuerySchema,
       response: {
-        200: { type: 'object', properties: { bots: { type: 'array', items: botJsonSchema } }, required: ['bots'] },
+        200: {
+          type: 'object',
+          properties: {
+            bots: { type: 'array', items: botJsonSchema },
+            next_cursor: { type: ['string', 'null'], description: 'Pass as cursor for the next page; null on the last page' },
+          },
+          required: ['bots', 'next_cursor'],
+        },
         400: errorSchema,
         401: errorSchema,
       },
     }),
     async (request) => {
-      const list = await bots.listBots(request.owner!.id);
-      const pending = await bots.alertPendingUntil(list.map((bot) => bot.id));
-      const wanted = request.query.attention;
-      const json = list.map((bot) => toJson(bot, pending.get(bot.id)));
-      if (!wanted) return { bots: json };
-      return { bots: json.filter((bot) => matchesAttention(bot.attention, wanted)) };
+      const { limit, cursor, status, q, attention: wanted, client_id: clientId } = request.query;
+      const page = await bots.listBotsAfter(request.owner!.id, {
+        limit,
+        cursor,
+        status,
+        clientId,
+        search: q?.trim() || undefined,
+        keep: wanted ? (bot) => matchesAttention(attention?.itemsFor(bot) ?? [], wanted) : undefined,
+      });
+      const pending = await bots.alertPendingUntil(page.bots.map((bot) => bot.id));
+      return { bots: page.bots.map((bot) => toJson(bot, pending.get(bot.id))), next_cursor: page.nextCursor };
     },
   );
 

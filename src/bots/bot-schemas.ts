@@ -1,11 +1,12 @@
 // JSON schemas of the bots API: fastify validates requests and serializes responses with them,
 // and @fastify/swagger turns them into /docs/openapi.json. botJsonSchema lists every field of
 // botToJson (tests check the two agree, since the serializer drops unknown fields).
-import { CONNECTION_STATUSES } from '../domain/connection-status.ts';
+import { CONNECTION_STATUSES, type ConnectionStatus } from '../domain/connection-status.ts';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../domain/list-cursor.ts';
 import { MAX_GRACE_SECONDS } from '../domain/bot-input.ts';
 import { DIAGNOSES } from '../domain/probe-diagnosis.ts';
 import { CRON_MODES } from '../domain/heartbeat-input.ts';
-import { ATTENTION_KINDS } from '../domain/attention.ts';
+import { ATTENTION_KINDS, type AttentionFilter } from '../domain/attention.ts';
 import { errorSchema } from '../http/schemas.ts';
 import { nullableText, text } from '../http/text-schemas.ts';
 
@@ -17,6 +18,7 @@ export const botJsonSchema = {
   properties: {
     id: { type: 'string', format: 'uuid' },
     user_id: { type: 'string', format: 'uuid' },
+    client_id: nullable('string', { format: 'uuid', description: 'The client this site is grouped under; null: none' }),
     name: { type: 'string' },
     description: nullable('string'),
     language: { type: 'string' },
@@ -110,6 +112,7 @@ export const updateBotBodySchema = {
   properties: {
     ...editableFields,
     muted_until: nullable('string', { format: 'date-time', description: 'No owner alerts for this bot until then; null unmutes' }),
+    client_id: nullable('string', { maxLength: 36, description: 'Put the site under one of your clients; null takes it out' }),
   },
   minProperties: 1,
 } as const;
@@ -127,4 +130,30 @@ export const idParamsSchema = {
   type: 'object',
   properties: { id: { type: 'string', description: 'The bot id (uuid)' } },
   required: ['id'],
+} as const;
+
+/** The query of the paged bot list (docs/contract.md "Paged lists"). */
+export interface BotListQuery {
+  limit: number;
+  cursor?: string;
+  status?: ConnectionStatus;
+  q?: string;
+  attention?: AttentionFilter;
+  client_id?: string;
+}
+
+export const botListQuerySchema = {
+  type: 'object',
+  properties: {
+    limit: { type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE, description: `Bots per page (1–${MAX_PAGE_SIZE})` },
+    cursor: text({ maxLength: 200, description: "The previous page's next_cursor" }),
+    status: { type: 'string', enum: [...CONNECTION_STATUSES], description: 'Only the bots with this status' },
+    q: text({ maxLength: 100, description: 'Only the bots whose name or site address contains this text' }),
+    client_id: { type: 'string', format: 'uuid', description: 'Only the sites of this client' },
+    attention: {
+      type: 'string',
+      enum: ['any', ...ATTENTION_KINDS],
+      description: 'Only the bots with an attention item (any), or with one of this kind',
+    },
+  },
 } as const;

@@ -3,10 +3,11 @@
 // widget key. Owner isolation is enforced here: every owner lookup is by owner and id together.
 import { hashSecret, isBotTokenShape, isWidgetKeyShape, issueBotToken, issueWidgetKey } from '../accounts/credentials.ts';
 import type { Database, Queryable } from '../db/database.ts';
-import { findBotByTokenHash, findBotByWidgetKey, findOwnedBot, insertBot, listConnectionEvents, listOwnedBots, muteOwnedBot, type BotRow } from '../db/bots.ts';
+import { findBotByTokenHash, findBotByWidgetKey, findOwnedBot, insertBot, listConnectionEvents, muteOwnedBot, type BotRow } from '../db/bots.ts';
 import {
   deleteOwnedBot,
   listHeartbeatHours,
+  listOwnedBotsAfter,
   listOwnedBotsPage,
   replaceBotToken,
   updateOwnedBot,
@@ -19,10 +20,26 @@ import { isProbePending } from '../db/probes.ts';
 import { findUserByEmail } from '../db/users.ts';
 import { withMaintenanceEnds, type MaintainedBot } from './bot-maintenance.ts';
 import { parseBotInput } from '../domain/bot-input.ts';
+import { parseClientId } from '../domain/client-input.ts';
 import { parseEmail } from '../domain/email-address.ts';
 import { DEFAULT_QUOTAS, type Quotas } from '../domain/quotas.ts';
 import { createWithinQuota } from '../accounts/quotas.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
+import { decodeCursor, encodeCursor, type ListPosition } from '../domain/list-cursor.ts';
+import type { ConnectionStatus } from '../domain/connection-status.ts';
+
+export interface BotPageRequest {
+  limit: number;
+  /** The previous page's next_cursor; the first page without it. */
+  cursor?: string;
+  status?: ConnectionStatus;
+  search?: string;
+  clientId?: string;
+  keep?: (bot: MaintainedBot) => boolean;
+}
+
+/** How many bots a filtered page reads per query while it looks for matches. */
+const KEEP_SCAN_CHUNK = 500;
 
 export interface BotServiceDeps {
   db: Database;
@@ -87,7 +104,34 @@ export function createBotService({ db, now = () => new Date(), quotas = DEFAULT_
       return this.createBot(owner.id, fields);
     },
 
-    listBots: async (ownerId: string): Promise<MaintainedBot[]> => withMaintenance(await listOwnedBots(db, ownerId)),
+    /**
+     * One page of the API's bot list: up to `limit` bots after the cursor's, oldest first, that
+     * pass `keep` (a filter the database cannot apply, such as attention items), and the cursor
+     * of the next page — null when no further bot passes. Without `keep` a page is one query;
+     * with it the list is walked in chunks until the page is full or the list ends.
+     */
+    async listBotsAfter(ownerId: string, page: BotPageRequest): Promise<{ bots: MaintainedBot[]; nextCursor: string | null }> {
+      let after: ListPosition | undefined;
+      if (page.cursor !== undefined) {
+        after = decodeCursor(page.cursor);
+        if (!after) throw new ValidationError('cursor is not one this API returned as next_cursor; start again without it');
+      }
+      const keep = page.keep ?? (() => true);
+      const chunk = page.keep ? Math.max(page.limit + 1, KEEP_SCAN_CHUNK) : page.limit + 1;
+      const kept: Array<{ bot: MaintainedBot; position: ListPosition }> = [];
+      for (;;) {
+        const rows = await listOwnedBotsAfter(db, ownerId, { status: page.status, search: page.search, clientId: page.clientId, after, limit: chunk });
+        const maintained = await withMaintenance(rows.map((row) => row.bot));
+        for (const [index, bot] of maintained.entries()) {
+          if (!keep(bot)) continue;
+          // One more match than the page holds: the page is full and a next one exists.
+          if (kept.length === page.limit) return { bots: kept.map((k) => k.bot), nextCursor: encodeCursor(kept[kept.length - 1]!.position) };
+          kept.push({ bot, position: rows[index]!.position });
+        }
+        if (rows.length < chunk) return { bots: kept.map((k) => k.bot), nextCursor: null };
+        after = rows[rows.length - 1]!.position;
+      }
+    },
 
     /** Whether the sweep nudged this silent site and waits for its heartbeat (the page's "checking"). */
     beingChecked: (botId: string): Promise<boolean> => isProbePending(db, botId),
@@ -107,7 +151,16 @@ export function createBotService({ db, now = () => new Date(), quotas = DEFAULT_
       if (!parsed.ok) throw new ValidationError(parsed.message);
       const changes: BotChanges = { ...parsed.value };
       if (fields.muted_until !== undefined) changes.mutedUntil = parseMutedUntil(fields.muted_until);
-      const bot = await updateOwnedBot(db, ownerId, botId, changes, now());
+      if (fields.client_id !== undefined) {
+        const client = parseClientId(fields.client_id);
+        if (!client.ok) throw new ValidationError(client.message);
+        changes.clientId = client.value;
+      }
+      const bot = await updateOwnedBot(db, ownerId, botId, changes, now()).catch((error: { code?: string; constraint?: string }) => {
+        // The (client, owner) foreign key: a client of another owner is no client of theirs.
+        if (error.code === '23503' && error.constraint === 'bots_client_fk') throw new NotFoundError('Client not found');
+        throw error;
+      });
       if (!bot) throw new NotFoundError('Bot not found');
       return one(bot);
     },

@@ -5,7 +5,11 @@ import { createBotService } from '../bots/bot-service.ts';
 import type { Quotas } from '../domain/quotas.ts';
 import type { Database } from '../db/database.ts';
 import { migrate } from '../db/migrate.ts';
-import { ValidationError } from '../errors.ts';
+import { NotFoundError, ValidationError } from '../errors.ts';
+import { findUserByEmail } from '../db/users.ts';
+import { parseEmail } from '../domain/email-address.ts';
+import { formatReport, REPORT_FORMATS, reportJson, type ReportFormat } from '../reports/report-formats.ts';
+import { createUptimeReports } from '../reports/uptime-reports.ts';
 
 export const USAGE = `Usage: agentdesk <command> [options]
 
@@ -13,9 +17,10 @@ Commands:
   create-user --email E --password P [--name N] [--timezone TZ] [--admin]
   create-bot --owner E --name N [--language L] [--welcome-message M]
   create-api-key --owner E
+  report --owner E --month YYYY-MM [--client ID | --bot ID] [--format json|csv|html]
   migrate
 
-Each command prints one JSON object on stdout. The database is DATABASE_URL, or the embedded
+Each command prints one JSON object on stdout (report: in the format asked for). The database is DATABASE_URL, or the embedded
 PostgreSQL under DATA_DIR (default ./data): the running service's, or started for the command.`;
 
 export interface CommandDeps {
@@ -44,6 +49,7 @@ export type Command =
   | { name: 'create-user'; email: string; password: string; displayName?: string; timezone?: string; admin: boolean }
   | { name: 'create-bot'; owner: string; botName: string; language?: string; welcomeMessage?: string }
   | { name: 'create-api-key'; owner: string }
+  | { name: 'report'; owner: string; month: string; bot?: string; client?: string; format: ReportFormat }
   | { name: 'migrate' };
 
 /** Checks the arguments without touching the database, so usage errors answer at once. */
@@ -81,6 +87,16 @@ export function parseCommand(argv: string[]): Command {
     }
     case 'create-api-key':
       return { name: command, owner: parse(rest, { owner: { type: 'string' } }, ['owner']).owner as string };
+    case 'report': {
+      const v = parse(
+        rest,
+        { owner: { type: 'string' }, month: { type: 'string' }, bot: { type: 'string' }, client: { type: 'string' }, format: { type: 'string' } },
+        ['owner', 'month'],
+      );
+      const format = (v.format ?? 'json') as ReportFormat;
+      if (!REPORT_FORMATS.includes(format)) throw new ValidationError(`--format must be one of ${REPORT_FORMATS.join(', ')}`);
+      return { name: command, owner: v.owner as string, month: v.month as string, bot: v.bot as string | undefined, client: v.client as string | undefined, format };
+    }
     case 'migrate':
       parse(rest, {}, []);
       return { name: command };
@@ -88,6 +104,9 @@ export function parseCommand(argv: string[]): Command {
       throw new ValidationError(command ? `Unknown command "${command}".\n\n${USAGE}` : USAGE);
   }
 }
+
+/** Where a result carries text to print as it is (a report asked for as CSV or HTML) instead of JSON. */
+export const RAW_OUTPUT = Symbol('raw output');
 
 export async function runCommand(deps: CommandDeps, command: Command): Promise<Record<string, unknown>> {
   switch (command.name) {
@@ -111,6 +130,14 @@ export async function runCommand(deps: CommandDeps, command: Command): Promise<R
     }
     case 'create-api-key':
       return { key: await createUserService(deps).createApiKey(command.owner) };
+    case 'report': {
+      const parsed = parseEmail(command.owner, 'owner');
+      if (!parsed.ok) throw new ValidationError(parsed.message);
+      const owner = await findUserByEmail(deps.db, parsed.value);
+      if (!owner) throw new NotFoundError(`No user with email ${parsed.value}`);
+      const report = await createUptimeReports(deps).forOwner(owner.id, command.month, { botId: command.bot, clientId: command.client });
+      return command.format === 'json' ? reportJson(report) : { [RAW_OUTPUT]: formatReport(report, command.format) };
+    }
     case 'migrate':
       return { applied: await migrate(deps.db) };
   }

@@ -5,7 +5,7 @@
 // session; every POST checks the CSRF token; another owner's channel is the same 404 as none.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { SessionService } from '../accounts/session-service.ts';
-import type { ChannelService } from '../alerts/channel-service.ts';
+import type { ChannelService } from '../channels/channel-service.ts';
 import type { ChannelDelivery } from '../db/channels.ts';
 import { formatExact } from '../domain/time-ago.ts';
 import { groupSendsAt } from './view-models.ts';

@@ -17,7 +17,7 @@ import { accountRoutes, DEFAULT_LOGIN_LIMITS, type LoginLimits } from './account
 import { createSignupConfirmation } from '../alerts/signup-links.ts';
 import { botPages } from './bot-pages.ts';
 import { channelPages } from './channel-pages.ts';
-import type { ChannelService } from '../alerts/channel-service.ts';
+import type { ChannelService } from '../channels/channel-service.ts';
 import { fleetRoutes } from './fleet-routes.ts';
 import { createFleetService } from './fleet-service.ts';
 import type { PageRenderer } from './session-hooks.ts';

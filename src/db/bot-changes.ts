@@ -1,6 +1,7 @@
 // Plain SQL for what owners do to their bots (edit, delete, rotate the token, mute) and the
 // paginated, filtered list of the dashboard. Every statement is scoped by owner and id together.
 import type { ConnectionStatus } from '../domain/connection-status.ts';
+import type { ListPosition } from '../domain/list-cursor.ts';
 import { BOT_COLUMNS, effectiveStatusIs, isUuid, type BotRow } from './bots.ts';
 import type { Queryable } from './database.ts';
 
@@ -15,6 +16,7 @@ export interface BotChanges {
   isTrained?: boolean;
   staleGraceSeconds?: number;
   mutedUntil?: Date | null;
+  clientId?: string | null;
 }
 
 const COLUMN_OF: Record<keyof BotChanges, string> = {
@@ -28,6 +30,7 @@ const COLUMN_OF: Record<keyof BotChanges, string> = {
   isTrained: 'is_trained',
   staleGraceSeconds: 'stale_grace_seconds',
   mutedUntil: 'muted_until',
+  clientId: 'client_id',
 };
 
 /** Applies the given changes to the owner's bot; undefined when the owner has no such bot. */
@@ -72,6 +75,8 @@ export async function replaceBotToken(
 
 export interface BotListFilter {
   status?: ConnectionStatus;
+  /** Only the sites of this client of the owner. */
+  clientId?: string;
   /** Matches the name or the site URL, case-insensitively. */
   search?: string;
   limit: number;
@@ -83,15 +88,25 @@ export function likePattern(search: string): string {
   return `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
-/** One page of the owner's bots, newest first, with the total matching the filter. */
-export async function listOwnedBotsPage(db: Queryable, ownerId: string, filter: BotListFilter): Promise<{ bots: BotRow[]; total: number }> {
+/** The WHERE condition and parameters of the owner's filtered bot list ($1 is the owner). */
+function ownedBotsWhere(ownerId: string, filter: Pick<BotListFilter, 'status' | 'search' | 'clientId'>): { where: string[]; params: unknown[] } {
   const where = ['user_id = $1'];
   const params: unknown[] = [ownerId];
   if (filter.status) where.push(effectiveStatusIs(filter.status));
+  if (filter.clientId) {
+    params.push(filter.clientId);
+    where.push(`client_id = $${params.length}::uuid`);
+  }
   if (filter.search) {
     params.push(likePattern(filter.search));
     where.push(`(name ILIKE $${params.length} OR wordpress_site_url ILIKE $${params.length})`);
   }
+  return { where, params };
+}
+
+/** One page of the owner's bots, newest first, with the total matching the filter (the dashboard's numbered pages). */
+export async function listOwnedBotsPage(db: Queryable, ownerId: string, filter: BotListFilter): Promise<{ bots: BotRow[]; total: number }> {
+  const { where, params } = ownedBotsWhere(ownerId, filter);
   const condition = where.join(' AND ');
   const { rows: counted } = await db.query<{ total: number }>(`SELECT count(*)::int AS total FROM bots WHERE ${condition}`, params);
   const { rows } = await db.query<BotRow>(
@@ -99,6 +114,31 @@ export async function listOwnedBotsPage(db: Queryable, ownerId: string, filter: 
     [...params, filter.limit, filter.offset],
   );
   return { bots: rows, total: counted[0]?.total ?? 0 };
+}
+
+export interface BotKeysetFilter extends Pick<BotListFilter, 'status' | 'search' | 'clientId' | 'limit'> {
+  /** Start right after this bot in the list's order; from the oldest when absent. */
+  after?: ListPosition;
+}
+
+/**
+ * Up to `limit` of the owner's bots after `after`, oldest first, each with its own position for
+ * the next cursor (the API's paged list: no count and no offset, so a deep page costs what the
+ * first does; the (user_id, created_at, id) index serves it).
+ */
+export async function listOwnedBotsAfter(db: Queryable, ownerId: string, filter: BotKeysetFilter): Promise<Array<{ bot: BotRow; position: ListPosition }>> {
+  const { where, params } = ownedBotsWhere(ownerId, filter);
+  if (filter.after) {
+    params.push(filter.after.createdAtMicros, filter.after.id);
+    where.push(`(created_at, id) > ('epoch'::timestamptz + $${params.length - 1}::bigint * interval '1 microsecond', $${params.length}::uuid)`);
+  }
+  params.push(filter.limit);
+  const { rows } = await db.query<BotRow & { list_position_us: string }>(
+    `SELECT ${BOT_COLUMNS}, (extract(epoch FROM created_at) * 1000000)::bigint::text AS list_position_us
+     FROM bots WHERE ${where.join(' AND ')} ORDER BY created_at, id LIMIT $${params.length}`,
+    params,
+  );
+  return rows.map(({ list_position_us, ...bot }) => ({ bot, position: { createdAtMicros: list_position_us, id: bot.id } }));
 }
 
 export interface HeartbeatHour {

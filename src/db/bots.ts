@@ -8,6 +8,8 @@ import type { Queryable } from './database.ts';
 export interface BotRow {
   id: string;
   user_id: string;
+  /** The owner's client this site is grouped under (docs/clients.md); null: none. */
+  client_id: string | null;
   name: string;
   description: string | null;
   token_prefix: string;
@@ -64,7 +66,7 @@ export const BOT_COLUMNS = `id, user_id, name, description, token_prefix, widget
   stale_grace_seconds, muted_until, site_url_changed_at, diagnosis, diagnosis_detail, last_probe_at, probe_woke_at,
   maintenance_until AS one_off_maintenance_until, maintenance_reason, wordpress_php_version, wordpress_cron_mode, wordpress_cron_overdue_events,
   wordpress_cron_oldest_overdue_seconds, wordpress_environment, wordpress_multisite, wordpress_plugin_version_since,
-  wordpress_wp_version_since, wordpress_php_version_since, wordpress_cron_mode_since, wordpress_environment_since`;
+  wordpress_wp_version_since, wordpress_php_version_since, wordpress_cron_mode_since, wordpress_environment_since, client_id`;
 
 /**
  * The effective status of docs/contract.md "Connection status" (effectiveStatus in src/domain/connection-status.ts) as SQL over a

@@ -1,4 +1,4 @@
-// Plain SQL for the single-use record of signed mute links (src/alerts/signed-links.ts).
+// Plain SQL for the single-use record of signed mute links (src/mail/signed-links.ts).
 import type { Queryable } from './database.ts';
 
 /** Records a single-use link as used; false when it had been used before. */

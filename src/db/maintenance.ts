@@ -17,9 +17,17 @@ export async function setOneOffWindow(
 ): Promise<string[]> {
   const ids = botIds === 'all' ? null : botIds.filter(isUuid);
   if (ids !== null && ids.length === 0) return [];
+  // The uptime report's log (maintenance_periods): a window this replaces stops where it starts.
   const { rows } = await db.query<{ id: string }>(
-    `UPDATE bots SET maintenance_started_at = $3, maintenance_until = $4, maintenance_reason = $5, updated_at = $3
-     WHERE user_id = $1 AND ($2::uuid[] IS NULL OR id = ANY($2::uuid[])) RETURNING id`,
+    `WITH opened AS (
+       UPDATE bots SET maintenance_started_at = $3, maintenance_until = $4, maintenance_reason = $5, updated_at = $3
+       WHERE user_id = $1 AND ($2::uuid[] IS NULL OR id = ANY($2::uuid[])) RETURNING id
+     ), replaced AS (
+       UPDATE maintenance_periods p SET ends_at = $3 FROM opened o WHERE p.bot_id = o.id AND p.starts_at <= $3 AND p.ends_at > $3
+     ), logged AS (
+       INSERT INTO maintenance_periods (bot_id, starts_at, ends_at, reason) SELECT id, $3, $4, $5 FROM opened
+     )
+     SELECT id FROM opened`,
     [ownerId, ids, window.startsAt, window.until, window.reason],
   );
   return rows.map((row) => row.id);
@@ -43,10 +51,19 @@ export async function lockOwnedBotForMaintenance(tx: Queryable, ownerId: string,
 export async function endMaintenance(tx: Queryable, ownerId: string, botIds: readonly string[], now: Date): Promise<string[]> {
   const ids = botIds.filter(isUuid);
   if (ids.length === 0) return [];
+  // The uptime report's log: the one-off window stops now, and so do the weekly occurrences running
+  // now (maintenance_endings; the weekly rules themselves are expanded at report time).
   const { rows } = await tx.query<{ id: string }>(
-    `UPDATE bots SET maintenance_started_at = NULL, maintenance_until = NULL, maintenance_reason = NULL,
-            maintenance_ended_at = $3, updated_at = $3
-     WHERE user_id = $1 AND id = ANY($2::uuid[]) RETURNING id`,
+    `WITH ended AS (
+       UPDATE bots SET maintenance_started_at = NULL, maintenance_until = NULL, maintenance_reason = NULL,
+              maintenance_ended_at = $3, updated_at = $3
+       WHERE user_id = $1 AND id = ANY($2::uuid[]) RETURNING id
+     ), cut AS (
+       UPDATE maintenance_periods p SET ends_at = $3 FROM ended e WHERE p.bot_id = e.id AND p.starts_at <= $3 AND p.ends_at > $3
+     ), marked AS (
+       INSERT INTO maintenance_endings (bot_id, ended_at) SELECT id, $3 FROM ended ON CONFLICT DO NOTHING
+     )
+     SELECT id FROM ended`,
     [ownerId, ids, now],
   );
   return rows.map((row) => row.id);

@@ -3,7 +3,7 @@
 import type { QuotaKind } from '../domain/quotas.ts';
 import type { Queryable } from './database.ts';
 
-const TABLES: Readonly<Record<QuotaKind, string>> = { bots: 'bots', schedules: 'maintenance_schedules', channels: 'alert_channels' };
+const TABLES: Readonly<Record<QuotaKind, string>> = { bots: 'bots', schedules: 'maintenance_schedules', channels: 'alert_channels', clients: 'clients' };
 
 /**
  * Locks the owner's row for the rest of the transaction and returns their role and how many of

@@ -25,14 +25,27 @@ export async function writeServiceState(db: Queryable, key: string, value: strin
 }
 
 /**
+ * The value under `key`, stored as `generated` on first need when absent: every instance, and every
+ * restart, then reads the same one (the first writer wins a race).
+ */
+async function keptValue(db: Queryable, key: string, generated: string): Promise<string> {
+  await db.query(`INSERT INTO service_state (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING`, [key, generated]);
+  return (await readServiceState(db, key))!;
+}
+
+/**
  * The secret that signs links and sessions: SECRET_KEY when set, otherwise one generated on first
  * start and kept in the database so every instance (and every restart) signs alike.
  */
 export async function loadServerSecret(db: Queryable, configured: string | undefined): Promise<string> {
-  if (configured) return configured;
-  await db.query(
-    `INSERT INTO service_state (key, value) VALUES ('server_secret', $1) ON CONFLICT (key) DO NOTHING`,
-    [randomBytes(32).toString('base64url')],
-  );
-  return (await readServiceState(db, 'server_secret'))!;
+  return configured || keptValue(db, 'server_secret', randomBytes(32).toString('base64url'));
+}
+
+/**
+ * The seed of the key that signs the WordPress plugin's updates (base64, 32 bytes):
+ * PLUGIN_SIGNING_KEY when set, otherwise one generated on first need and kept in the database, so
+ * every instance and restart signs with the key the installed plugins carry.
+ */
+export async function loadPluginSigningSeed(db: Queryable, configured: string | undefined): Promise<string> {
+  return configured || keptValue(db, 'plugin_signing_key', randomBytes(32).toString('base64'));
 }

@@ -144,6 +144,9 @@ export function reminderDue(openedAt: Date, remindersSent: number, now: Date, re
 
 export const RETRY_BASE_MS = 30_000;
 export const RETRY_MAX_MS = 3_600_000;
+/** How long a sender holds an outbox row it claimed (the delivery worker, and "Send a test"). */
+export const DEFAULT_LEASE_MS = 5 * 60_000;
+
 /** After this many failed attempts (about a day of retries) a mail is marked failed. */
 export const MAX_SEND_ATTEMPTS = 30;
 

@@ -141,6 +141,27 @@ export function nextWeeklyStart(window: WeeklyWindow, zone: string, now: Date): 
 /** A weekly window with when it was added (a window added after an early end still counts). */
 export type ScheduledWindow = WeeklyWindow & { createdAt?: Date };
 
+/**
+ * The occurrences of a weekly window that overlap [from, to), each as it ran (the uptime report's
+ * history): none before the window was added, and each ended at the first "End maintenance now"
+ * inside it that came after the window was added — as maintenanceUntil decides it live.
+ */
+export function weeklyOccurrencesBetween(window: ScheduledWindow, zone: string, from: Date, to: Date, endings: readonly Date[] = []): Occurrence[] {
+  const first = DateTime.fromJSDate(from, { zone });
+  if (!first.isValid) return [];
+  const occurrences: Occurrence[] = [];
+  for (let day = first.minus({ days: 8 }).startOf('day'); day.toJSDate() < to; day = day.plus({ days: 1 })) {
+    if (day.weekday !== window.weekday) continue;
+    let startsAt = localStart(day, window.startMinute, zone);
+    let until = new Date(startsAt.getTime() + window.durationMinutes * 60_000);
+    if (window.createdAt && startsAt < window.createdAt) startsAt = window.createdAt;
+    const ending = endings.find((at) => startsAt <= at && at < until && !(window.createdAt && window.createdAt > at));
+    if (ending) until = ending;
+    if (startsAt < until && until > from && startsAt < to) occurrences.push({ startsAt, until });
+  }
+  return occurrences;
+}
+
 /** What decides whether one bot is in maintenance. */
 export interface MaintenanceFacts {
   /** The bot's one-off window, if any (may be over). */

@@ -86,9 +86,12 @@ function diagnosisDetail(answer: ProbeAnswer, diagnosis: Diagnosis, confirmMs: n
     case 'plugin_silent':
       return `WordPress answered (HTTP ${(answer as { status: number }).status}) when we requested wp-cron.php, but the AgentDesk plugin sent no heartbeat within ${wait}.`;
     case 'not_probed':
-      return `We did not check the site: ${answer.kind === 'not_probed' ? answer.reason : 'no check was made'}.`;
+      return notProbedDetail(answer.kind === 'not_probed' ? answer.reason : 'no check was made');
   }
 }
+
+/** The owner's sentence for a site nobody checked, with the reason (the one wording of not_probed). */
+export const notProbedDetail = (reason: string) => `We did not check the site: ${reason}.`;
 
 function waitWords(ms: number): string {
   const seconds = Math.round(ms / 1000);

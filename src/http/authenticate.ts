@@ -2,8 +2,6 @@
 // cookie. A cookie rides along with any request the browser makes, so cookie-authenticated
 // mutating calls must also carry the CSRF token (csrfForCookieAuth); key-authenticated ones need none.
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
-import type { SessionService } from '../accounts/session-service.ts';
-import type { UserService } from '../accounts/user-service.ts';
 import type { UserRow } from '../db/users.ts';
 import { UnauthorizedError } from '../errors.ts';
 
@@ -25,8 +23,16 @@ export function bearerToken(request: FastifyRequest): string | undefined {
   return match?.[1];
 }
 
+/** What authentication asks of the accounts services (src/accounts/user-service.ts, session-service.ts), so http does not import them. */
+export interface OwnerLookup {
+  userForApiKey(key: string): Promise<UserRow | undefined>;
+}
+export interface SessionLookup {
+  userForSession(token: string): Promise<UserRow | undefined>;
+}
+
 /** preHandler that puts the calling owner on request.owner or answers 401. */
-export function requireOwner(users: UserService, sessions?: SessionService) {
+export function requireOwner(users: OwnerLookup, sessions?: SessionLookup) {
   return async function authenticateOwner(request: FastifyRequest, reply: FastifyReply) {
     // Every answer of the owner API is private to its caller: no cache may keep it.
     reply.header('Cache-Control', 'no-store');

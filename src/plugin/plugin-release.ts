@@ -9,7 +9,10 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isIP } from 'node:net';
 import { zipSync, type Zippable } from 'fflate';
+import { forbiddenAddressReason } from '../outbound/safe-request.ts';
+import type { PluginSigningKey } from './plugin-signing.ts';
 import { describeRelease, type PluginRelease } from '../domain/plugin-metadata.ts';
 
 export const PLUGIN_SLUG = 'agentdesk-chatbot';
@@ -23,6 +26,8 @@ export const DIRECT_ONLY_MARKER = '// Direct build only.';
 export const README_SERVICE_URL = '%AGENTDESK_SERVICE_URL%';
 /** The line of the main file the builds fill in with the service's API URL. */
 const API_URL_DEFINE = "define( 'AGENTDESK_API_URL', '' );";
+/** The line of the updater the direct build fills in with the service's update-signing public key. */
+const PUBLIC_KEY_CONST = "const PUBLIC_KEY = '';";
 
 // A fixed date for every entry, so the same files always give the same zip and ETag on every
 // instance, whatever the checkout's file times are.
@@ -34,6 +39,11 @@ export interface PluginBuildOptions {
   variant: PluginVariant;
   /** The service's API URL (its PUBLIC_URL + "/api"): the plugin's default and its update source. */
   apiUrl: string;
+  /**
+   * The service's Ed25519 public key (base64) the direct build's updater checks every update
+   * against; without it that copy refuses every update (plugin-signing.ts).
+   */
+  publicKey?: string;
 }
 
 export class PluginBuildError extends Error {}
@@ -96,6 +106,13 @@ export function pluginBuildFiles(dir: string, options: PluginBuildOptions): Map<
   walk('');
   const main = `${PLUGIN_SLUG}.php`;
   files.set(main, Buffer.from(buildMainFile(files.get(main)!.toString('utf8'), options)));
+  const updater = files.get(UPDATER_FILE);
+  if (updater && options.variant === 'direct') {
+    const source = updater.toString('utf8');
+    if (source.split(PUBLIC_KEY_CONST).length !== 2) throw new PluginBuildError(`${UPDATER_FILE} must contain exactly one \`${PUBLIC_KEY_CONST}\` for the build to fill in`);
+    if (options.publicKey !== undefined && !/^[A-Za-z0-9+/]{43}=$/.test(options.publicKey)) throw new PluginBuildError('the update-signing public key must be 32 bytes in base64');
+    files.set(UPDATER_FILE, Buffer.from(source.replace(PUBLIC_KEY_CONST, `const PUBLIC_KEY = '${options.publicKey ?? ''}';`)));
+  }
   const readme = files.get('readme.txt');
   if (readme) files.set('readme.txt', Buffer.from(readme.toString('utf8').replaceAll(README_SERVICE_URL, phpUrl(options.apiUrl).replace(/\/api$/, ''))));
   if (options.variant === 'wporg') {
@@ -165,21 +182,60 @@ export function writePluginBuild(dir: string, out: string, options: PluginBuildO
   return root;
 }
 
-/** Reads the release and builds the direct zip once, on first use; a failure is retried on the next call. */
-export function createPluginPackage(dir: string, apiUrl: string) {
-  let cached: { release: PluginRelease; zip?: PluginZip } | undefined;
+/** The served direct build: its zip and the zip's Ed25519 signature (base64). */
+export interface SignedPluginZip extends PluginZip {
+  signature: string;
+}
+
+/**
+ * Reads the release at once and builds the signed direct zip on first use (the signing key may
+ * come from the database, which may be down when the app starts); a failure is retried on the
+ * next call.
+ */
+export function createPluginPackage(dir: string, apiUrl: string, signingKey: () => Promise<PluginSigningKey>) {
+  let release: PluginRelease | undefined;
+  let zip: Promise<SignedPluginZip> | undefined;
+  const build = async (): Promise<SignedPluginZip> => {
+    const key = await signingKey();
+    const built = buildPluginZip(dir, { variant: 'direct', apiUrl, publicKey: key.publicKey }, readPluginRelease(dir).version);
+    return { ...built, signature: key.sign(built.bytes) };
+  };
   return {
     dir,
     release(): PluginRelease {
-      cached ??= { release: readPluginRelease(dir) };
-      return cached.release;
+      release ??= readPluginRelease(dir);
+      return release;
     },
-    zip(): PluginZip {
-      const release = this.release();
-      cached!.zip ??= buildPluginZip(dir, { variant: 'direct', apiUrl }, release.version);
-      return cached!.zip;
+    zip(): Promise<SignedPluginZip> {
+      this.release();
+      zip ??= build().catch((error: unknown) => {
+        zip = undefined;
+        throw error;
+      });
+      return zip;
     },
   };
 }
 
 export type PluginPackage = ReturnType<typeof createPluginPackage>;
+
+/**
+ * Why `apiUrl` may not be the default of the WordPress.org build ('' when it may): a loopback,
+ * private, link-local or reserved IP address, or a local name (localhost, *.localhost, a name
+ * without a dot). A directory build is installed on sites anywhere; such an address reaches
+ * nothing of ours from them, or something of theirs.
+ */
+export function wporgUrlRefusal(apiUrl: string): string | undefined {
+  let host: string;
+  try {
+    host = new URL(apiUrl).hostname.toLowerCase().replace(/^\[|\]$/g, '');
+  } catch {
+    return `"${apiUrl}" is not a URL`;
+  }
+  if (isIP(host)) {
+    const reason = forbiddenAddressReason(host);
+    return reason && `its host ${host}: ${reason}`;
+  }
+  if (host === 'localhost' || host.endsWith('.localhost') || !host.includes('.')) return `its host ${host} is a local name`;
+  return undefined;
+}

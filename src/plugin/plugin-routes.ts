@@ -36,8 +36,9 @@ const infoSchema = {
         changelog: { type: 'string' },
         download_url: { type: 'string', format: 'uri', description: 'PUBLIC_URL + /api/wordpress/plugin/download, whatever Host the caller sent' },
         sha256: { type: 'string', description: 'Hex SHA-256 of the zip the download serves; the updater installs nothing else' },
+        signature: { type: 'string', description: "Ed25519 signature (base64) of that zip under the service's plugin signing key, whose public key the plugin carries" },
       },
-      required: ['name', 'slug', 'version', 'requires', 'tested', 'requires_php', 'download_url', 'sha256'],
+      required: ['name', 'slug', 'version', 'requires', 'tested', 'requires_php', 'download_url', 'sha256', 'signature'],
     },
     503: pluginUnavailable,
   },
@@ -67,19 +68,19 @@ export async function pluginRoutes(app: FastifyInstance, { plugin, publicUrl }: 
     let zip;
     try {
       release = plugin.release();
-      zip = plugin.zip();
+      zip = await plugin.zip();
     } catch (error) {
       return sendError(reply, 503, unavailable(request, error));
     }
     reply.header('Cache-Control', 'public, max-age=300');
-    // sha256: the updater refuses a downloaded package with any other digest.
-    return { ...release, download_url: downloadUrl, sha256: zip.sha256 };
+    // sha256 and signature: the updater refuses a downloaded package with any other digest, or not signed by our key.
+    return { ...release, download_url: downloadUrl, sha256: zip.sha256, signature: zip.signature };
   });
 
   app.get(PLUGIN_DOWNLOAD_PATH, { schema: downloadSchema }, async (request, reply) => {
     let zip;
     try {
-      zip = plugin.zip();
+      zip = await plugin.zip();
     } catch (error) {
       return sendError(reply, 503, unavailable(request, error));
     }

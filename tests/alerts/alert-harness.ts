@@ -10,7 +10,7 @@ import type { Database } from '../../src/db/database.ts';
 import { migrate } from '../../src/db/migrate.ts';
 import { openPgDatabase } from '../../src/db/pg-driver.ts';
 import { createAlertPipeline } from '../../src/alerts/alert-pipeline.ts';
-import { createMailTransport, type MailTransport } from '../../src/alerts/mail-transport.ts';
+import { createMailTransport, type MailTransport } from '../../src/mail/mail-transport.ts';
 import type { Resolver } from '../../src/outbound/safe-request.ts';
 import { createMetrics } from '../../src/metrics.ts';
 import { buildTestApp, createBotFor, createClock, createOwner, heartbeatBody, testConfig, type Clock, postHeartbeat } from '../helpers/app.ts';

@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { signLink } from '../../src/alerts/signed-links.ts';
+import { signLink } from '../../src/mail/signed-links.ts';
 import { findOwnedBot } from '../../src/db/bots.ts';
 import { findUserById } from '../../src/db/users.ts';
 import { STALE_AFTER_MS, type AlertHarness, type SmtpSink, useAlertSuite } from './alert-harness.ts';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createDelivery } from '../../src/alerts/delivery.ts';
-import { createMailTransport } from '../../src/alerts/mail-transport.ts';
+import { createMailTransport } from '../../src/mail/mail-transport.ts';
 import { claimDueMails } from '../../src/db/outbox.ts';
 import { createClock } from '../helpers/app.ts';
 import { loggedIn } from '../helpers/dashboard.ts';

@@ -3,7 +3,7 @@
 // such a link is a 400 "not valid" page, never a 500 or a database error.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { signClaims, signLink, verifyLink } from '../../src/alerts/signed-links.ts';
+import { signClaims, signLink, verifyLink } from '../../src/mail/signed-links.ts';
 import { findOwnedBot } from '../../src/db/bots.ts';
 import { buildTestApp, createBotFor, createClock, createOwner } from '../helpers/app.ts';
 

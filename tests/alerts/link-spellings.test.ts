@@ -3,7 +3,7 @@
 // every such spelling decodes to the very same bytes.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { signLink, verifyLink } from '../../src/alerts/signed-links.ts';
+import { signLink, verifyLink } from '../../src/mail/signed-links.ts';
 import { findOwnedBot } from '../../src/db/bots.ts';
 import { STALE_AFTER_MS, type AlertHarness, type SmtpSink, useAlertSuite } from './alert-harness.ts';
 

@@ -1,6 +1,7 @@
 // The layering of src/ (docs/architecture.md, "Layers"), enforced with dependency-cruiser and the
 // rules in .dependency-cruiser.cjs: a violation fails here with the rule's name and the import.
-// Also: no cycle between the folders of src/ (a folder is one room of the house).
+// Also: no cycle between the folders of src/ (a folder is one room of the house), type-only
+// imports included.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -35,15 +36,20 @@ test('every import in src/ keeps the rules (domain pure, db over domain only, th
   assert.equal(describe(cruised), []);
 });
 
-test('no two folders of src/ import each other, directly or around a loop', () => {
+/**
+ * The folders of src/ that import each other, directly or around a loop (each listed with the folders
+ * of its cycle it imports). Type-only imports count: a folder that needs another's types for its own
+ * shape sits above it as much as one that calls it.
+ */
+function folderCycles(result: ICruiseResult): string[][] {
   const folderOf = (source: string) => (source.startsWith('src/') ? source.split('/').slice(0, source.split('/').length > 2 ? 2 : 1).join('/') : undefined);
   const edges = new Map<string, Set<string>>();
-  for (const module of cruised.modules) {
+  for (const module of result.modules) {
     const from = folderOf(module.source);
     if (!from || from === 'src') continue;
     for (const dependency of module.dependencies) {
       const to = folderOf(dependency.resolved);
-      if (!to || to === 'src' || to === from || dependency.dependencyTypes.includes('type-only')) continue;
+      if (!to || to === 'src' || to === from) continue;
       edges.set(from, (edges.get(from) ?? new Set()).add(to));
     }
   }
@@ -74,29 +80,49 @@ test('no two folders of src/ import each other, directly or around a loop', () =
   };
   for (const node of edges.keys()) if (!index.has(node)) connect(node);
   const importsOf = (folder: string, others: string[]) => `${folder} → ${[...(edges.get(folder) ?? [])].filter((to) => others.includes(to)).join(', ')}`;
-  // no folders that import each other (each listed with the folders of its cycle it imports)
-  assert.equal(tangled.map((component) => component.map((folder) => importsOf(folder, component))), []);
+  return tangled.map((component) => component.map((folder) => importsOf(folder, component)));
+}
+
+test('no two folders of src/ import each other, directly or around a loop (type-only imports included)', () => {
+  assert.equal(folderCycles(cruised), []);
 });
 
-test('a wrong import in a scratch tree is reported with the rule it breaks', async () => {
+/** Cruises a scratch tree of these files (path → text) with the project's rules, then removes it. */
+async function cruiseScratch(files: Record<string, string>): Promise<ICruiseResult> {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'agentdesk-layers-'));
   try {
-    const write = (file: string, text: string) => {
+    for (const [file, text] of Object.entries(files)) {
       fs.mkdirSync(path.dirname(path.join(scratch, file)), { recursive: true });
       fs.writeFileSync(path.join(scratch, file), text);
-    };
-    write('src/db/rows.ts', "import { rule } from '../domain/rule.ts';\nexport const rows = () => rule;\n");
-    write('src/domain/rule.ts', "import { rows } from '../db/rows.ts';\nexport const rule = () => rows;\n");
-    write('src/bots/bot-routes.ts', "import { rows } from '../db/rows.ts';\nexport const route = rows;\n");
-    const result = await cruiseWithRules(['src'], scratch);
-    const broken = describe(result).join('\n');
-    // the domain importing db, a route querying db and the loop they make are each named
-    assert.match(broken, 'domain-is-pure: src/domain/rule.ts → src/db/rows.ts');
-    assert.match(broken, 'routes-do-not-query: src/bots/bot-routes.ts → src/db/rows.ts');
-    assert.match(broken, 'no-cycles:');
+    }
+    return await cruiseWithRules(['src'], scratch);
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+test('a wrong import in a scratch tree is reported with the rule it breaks', async () => {
+  const result = await cruiseScratch({
+    'src/db/rows.ts': "import { rule } from '../domain/rule.ts';\nexport const rows = () => rule;\n",
+    'src/domain/rule.ts': "import { rows } from '../db/rows.ts';\nexport const rule = () => rows;\n",
+    'src/bots/bot-routes.ts': "import { rows } from '../db/rows.ts';\nexport const route = rows;\n",
+  });
+  const broken = describe(result).join('\n');
+  // the domain importing db, a route querying db and the loop they make are each named
+  assert.match(broken, 'domain-is-pure: src/domain/rule.ts → src/db/rows.ts');
+  assert.match(broken, 'routes-do-not-query: src/bots/bot-routes.ts → src/db/rows.ts');
+  assert.match(broken, 'no-cycles:');
+  // and the two folders that import each other are named
+  assert.equal(folderCycles(result), [['src/db → src/domain', 'src/domain → src/db']]);
+});
+
+test('a loop made only of type imports is still a file cycle and a folder cycle', async () => {
+  const result = await cruiseScratch({
+    'src/alerts/sweep.ts': "import type { Routed } from '../channels/routing.ts';\nexport interface Item { routed?: Routed }\n",
+    'src/channels/routing.ts': "import type { Item } from '../alerts/sweep.ts';\nexport interface Routed { item?: Item }\n",
+  });
+  assert.match(describe(result).join('\n'), 'no-cycles: src/alerts/sweep.ts → src/channels/routing.ts');
+  assert.equal(folderCycles(result), [['src/alerts → src/channels', 'src/channels → src/alerts']]);
 });
 
 test.run();

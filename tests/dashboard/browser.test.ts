@@ -8,27 +8,20 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Browser } from 'playwright-core';
 import { buildTestApp, heartbeatBody } from '../helpers/app.ts';
-import { suiteCanRun } from '../helpers/system.ts';
+import { browserSuiteCanRun, launchChromium, listenOnLoopback } from '../helpers/browser.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const OUTPUT = fileURLToPath(new URL('../../test-output/', import.meta.url));
 
 type Ctx = Awaited<ReturnType<typeof buildTestApp>> & { browser: Browser; base: string };
 const test = suite<Ctx>('dashboard in a real browser');
 
-const available = suiteCanRun('dashboard in a real browser', fs.existsSync(CHROMIUM) ? undefined : `${CHROMIUM} is not installed (apt-get install chromium)`);
+const available = browserSuiteCanRun('dashboard in a real browser');
 
 test.before(async (ctx) => {
   // Polling every second instead of 30 so the test sees the change quickly.
   Object.assign(ctx, await buildTestApp({ dashboard: { pollSeconds: 1 } }));
-  await ctx.app.listen({ host: '127.0.0.1', port: 0 });
-  const address = ctx.app.server.address();
-  ctx.base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-  const { chromium } = await import('playwright-core');
-  ctx.browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-  });
+  ctx.base = await listenOnLoopback(ctx.app);
+  ctx.browser = await launchChromium();
 });
 test.after(async (ctx) => {
   await ctx.browser?.close();

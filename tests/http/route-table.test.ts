@@ -12,6 +12,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { findOwnedBot } from '../../src/db/bots.ts';
 import { listApiKeys } from '../../src/db/api-keys.ts';
+import { insertClient } from '../../src/db/clients.ts';
 import { listChannels } from '../../src/db/channels.ts';
 import { buildTestApp, createBotFor, createOwner } from '../helpers/app.ts';
 import { loggedIn, type Browser } from '../helpers/dashboard.ts';
@@ -49,6 +50,10 @@ const PUBLIC: Record<string, string> = {
   'POST /alerts/unsubscribe': 'the signed link in the URL is the credential (RFC 8058 one-click)',
   'GET /static/htmx.min.js': 'static asset',
   'GET /static/*': 'static assets',
+  'GET /status/:key': "the secret key in the URL is the credential (a client's status page)",
+  'GET /status/:key/sites': 'the secret key in the URL is the credential (the status page refreshing itself)',
+  'GET /status/:key/badge.svg': 'the secret key in the URL is the credential (the status badge)',
+  'GET /status/:key/status.json': 'the secret key in the URL is the credential (the status JSON)',
 };
 
 /** Mutating routes that never act on the session cookie, so need no CSRF token. */
@@ -84,6 +89,10 @@ const BODIES: Record<string, Record<string, string>> = {
   'POST /api/maintenance/schedules': { weekday: '1', start: '09:00', minutes: '60' },
   'POST /maintenance/window': { minutes: '60' },
   'POST /maintenance/schedules': { weekday: '1', start: '09:00', minutes: '60' },
+  'POST /api/clients': { name: 'Via CSRF' },
+  'PUT /api/clients/:id': { name: 'taken over' },
+  'POST /api/clients/:id/maintenance': { minutes: '60' },
+  'POST /api/clients/:id/mute': { muted_until: '2030-01-01T00:00:00Z' },
 };
 
 type Ctx = Awaited<ReturnType<typeof buildTestApp>> & {
@@ -93,6 +102,7 @@ type Ctx = Awaited<ReturnType<typeof buildTestApp>> & {
   bBotId: string;
   bKeyId: string;
   bChannelId: string;
+  bClientId: string;
 };
 const test = suite<Ctx>('every route in the route table');
 
@@ -106,6 +116,7 @@ test.before(async (ctx) => {
   ctx.bBotId = (await createBotFor(ctx.db, b.user.id, { name: 'B private bot' })).bot.id;
   ctx.bKeyId = (await listApiKeys(ctx.db, b.user.id))[0]!.id;
   ctx.bChannelId = (await listChannels(ctx.db, b.user.id))[0]!.id;
+  ctx.bClientId = (await insertClient(ctx.db, b.user.id, 'B private client', new Date())).id;
 });
 test.after(async (ctx) => {
   await ctx.app.close();
@@ -117,8 +128,8 @@ const isMutating = (method: string) => !['GET', 'HEAD', 'OPTIONS'].includes(meth
 
 /** The route's URL with its parameters filled: ids are owner B's (the bot, or the API key for key routes). */
 function fill(ctx: Ctx, url: string): string {
-  const id = url.includes('keys') ? ctx.bKeyId : url.includes('channels') ? ctx.bChannelId : ctx.bBotId;
-  return url.replace(':id', id).replace(':widgetKey', 'pub_unknownkey000').replace('*', 'app.css');
+  const id = url.includes('keys') ? ctx.bKeyId : url.includes('channels') ? ctx.bChannelId : url.includes('clients') ? ctx.bClientId : ctx.bBotId;
+  return url.replace(':id', id).replace(':widgetKey', 'pub_unknownkey000').replace(':key', 'stp_unknown').replace('*', 'app.css');
 }
 
 async function call(ctx: Ctx, method: string, url: string, options: { cookies?: Record<string, string>; headers?: Record<string, string>; form?: Record<string, string> } = {}): Promise<LightMyRequestResponse> {

@@ -1,5 +1,6 @@
 // The plugin's two builds (docs/wordpress-plugin.md "Builds"): what `npm run build:plugin` writes and the service serves.
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,6 +9,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { buildPlugins } from '../../scripts/build-plugin.ts';
 import { buildPluginZip, DEFAULT_PLUGIN_DIR, dropPotReferences, PluginBuildError, UPDATER_FILE, writePluginBuild } from '../../src/plugin/plugin-release.ts';
+import { pluginSigningKey } from '../../src/plugin/plugin-signing.ts';
 import { commandWorks, whenAvailable } from '../helpers/system.ts';
 
 const API_URL = 'https://desk.agentdesk.test/api';
@@ -40,6 +42,43 @@ test('the direct build carries the updater, an Update URI and the service as the
   assert.match(main, `Update URI:        ${API_URL}/wordpress/plugin/info`);
   assert.match(main, "require_once AGENTDESK_PLUGIN_DIR . 'includes/class-agentdesk-updater.php';");
   assert.match(main, `define( 'AGENTDESK_API_URL', '${API_URL}' );`);
+});
+
+test('refuses to build the WordPress.org zip for a loopback, private or local PUBLIC_URL, saying why', () => {
+  const out = mkdtempSync(path.join(os.tmpdir(), 'agentdesk-dist-'));
+  try {
+    for (const [url, words] of [
+      ['http://127.0.0.1:3000/api', 'loopback'],
+      ['http://10.1.2.3/api', 'private'],
+      ['http://[::1]:3000/api', 'loopback'],
+      ['http://localhost:3000/api', 'local name'],
+      ['http://desk/api', 'local name'],
+    ] as const) {
+      // a directory build with such a default reaches nothing from the sites that install it
+      assert.throws(() => buildPlugins(url, out), (error: Error) => error instanceof PluginBuildError && error.message.includes('WordPress.org') && error.message.includes(words), url);
+    }
+    // a public name is fine
+    assert.is(buildPlugins(API_URL, out).length, 2);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
+
+test('the direct build carries the update-signing public key it is given, and writes the signature beside the zip', () => {
+  const out = mkdtempSync(path.join(os.tmpdir(), 'agentdesk-dist-'));
+  try {
+    const key = pluginSigningKey(randomBytes(32).toString('base64'));
+    const [direct] = buildPlugins(API_URL, out, DEFAULT_PLUGIN_DIR, key);
+    const files = unzipText(readFileSync(direct!.file));
+    // the updater checks updates against exactly this key
+    assert.match(files[UPDATER_FILE]!, `const PUBLIC_KEY = '${key.publicKey}';`);
+    // and the .sig beside the zip is that key's signature of the zip's bytes
+    assert.is(readFileSync(`${direct!.file}.sig`, 'utf8').trim(), key.sign(readFileSync(direct!.file)));
+    // without a key the updater carries none (and refuses every update)
+    assert.match(unzipText(buildPluginZip(DEFAULT_PLUGIN_DIR, { variant: 'direct', apiUrl: API_URL }).bytes)[UPDATER_FILE]!, "const PUBLIC_KEY = '';");
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
 });
 
 test('the WordPress.org build has no updater code and no Update URI', () => {

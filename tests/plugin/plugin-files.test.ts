@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { newestTestedWordPress } from '../../scripts/plugin-check-rules.ts';
 import { extractPot, pluginDir, pluginPhpFiles, potFile } from '../../scripts/make-pot.ts';
 import { readPluginRelease } from '../../src/plugin/plugin-release.ts';
 import { commandWorks, whenAvailable } from '../helpers/system.ts';
@@ -72,7 +73,7 @@ test('readme: an External services section saying what is sent, when and to whom
   const readme = readFileSync(path.join(pluginDir, 'readme.txt'), 'utf8');
   const services = (/== External services ==\n([\s\S]*?)\n== /.exec(readme)?.[1] ?? '').replace(/\s+/g, ' ');
   // the heartbeat's four fields, the update check, the widget loaded by every visitor, before-consent silence
-  for (const words of ["site's address", 'plugin version', 'WordPress version', 'whether the plugin is active', 'Update check', 'widget script', "IP address", 'Nothing is sent before an administrator saves a bot API token']) {
+  for (const words of ["site's address", 'plugin version', 'WordPress version', 'whether the plugin is active', 'Update check', 'widget script', "IP address", 'Nothing is sent before an administrator saves a bot API token', 'wp agentdesk maintenance <minutes> [--reason=<text>]', 'the reason exactly as typed (free text', 'requests your site\'s `wp-cron.php`', 'AgentDesk-Probe']) {
     assert.match(services, words);
   }
   // terms and privacy links
@@ -80,8 +81,8 @@ test('readme: an External services section saying what is sent, when and to whom
   assert.match(services, /privacy policy: \S+\/privacy/);
   // no claim that visitor information is never sent
   assert.not.match(readme, /never sends[^.]*visitor/i);
-  // CI runs Debian's WordPress 6.1
-  assert.match(readme, /^Tested up to: 6\.1$/m);
+  // the newest WordPress the suites run (tests/wordpress/php-versions.e2e.ts: WordPress 6.5 on PHP 7.4 and 8.4)
+  assert.match(readme, `\nTested up to: ${newestTestedWordPress()}\n`);
 });
 
 withPhp('parses with php -l, every file', () => {

@@ -1,6 +1,6 @@
 // The plugin's builds under PHP_CodeSniffer (docs/wordpress-plugin.md "Lint"): 0 errors for the WordPress.org build under
 // Plugin Check's ruleset, PHPCompatibility 7.4+ and the WordPress standard, and for the direct build
-// under the WordPress standard. Skips with the reason where the PHPCS kit is missing, fails under CI.
+// under the WordPress standard, and Plugin Check's readme and header rules for both. Skips with the reason where the PHPCS kit is missing, fails under CI.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { lintPluginBuilds, phpcsMissing } from '../../scripts/lint-plugin.ts';
@@ -11,8 +11,8 @@ const it = whenAvailable(test, commandWorks('php', ['-v']) ? phpcsMissing() : 'p
 
 it('reports 0 errors for both builds under every standard', () => {
   const runs = lintPluginBuilds();
-  // four checks ran
-  assert.is(runs.length, 4);
+  // four phpcs checks and Plugin Check's readme and header rules on each build ran
+  assert.is(runs.length, 6);
   for (const run of runs) {
     // phpcs's own report on failure
     assert.ok(run.ok, `${run.variant} build, ${run.standard}:\n${run.report}`);

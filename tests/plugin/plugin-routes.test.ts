@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, createPublicKey, randomBytes, verify } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,6 +7,7 @@ import { unzipSync } from 'fflate';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { DEFAULT_PLUGIN_DIR } from '../../src/plugin/plugin-release.ts';
+import { pluginSigningKey } from '../../src/plugin/plugin-signing.ts';
 import { buildTestApp } from '../helpers/app.ts';
 import { copyPluginWithVersion } from '../helpers/plugin-copy.ts';
 
@@ -56,6 +57,37 @@ test('publishes the SHA-256 of exactly the zip it serves', async (ctx) => {
   // the updater compares the downloaded file with this digest
   assert.match(info.sha256, /^[0-9a-f]{64}$/);
   assert.is(createHash('sha256').update(zip.rawPayload).digest('hex'), info.sha256);
+});
+
+test('signs exactly the zip it serves with the key whose public half the zip carries, the same on every instance', async (ctx) => {
+  const info = (await ctx.app.inject({ method: 'GET', url: '/api/wordpress/plugin/info' })).json();
+  const zip = await ctx.app.inject({ method: 'GET', url: '/api/wordpress/plugin/download' });
+  const updater = Buffer.from(unzipSync(new Uint8Array(zip.rawPayload))['agentdesk-chatbot/includes/class-agentdesk-updater.php']!).toString('utf8');
+  const publicKey = /const PUBLIC_KEY = '([A-Za-z0-9+/=]+)';/.exec(updater)?.[1];
+  // the direct build carries a 32-byte Ed25519 public key
+  assert.ok(publicKey, 'no public key in the served updater');
+  const key = createPublicKey({ key: Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), Buffer.from(publicKey, 'base64')]), format: 'der', type: 'spki' });
+  // the published signature verifies the served bytes under that key, and not one byte changed
+  assert.ok(verify(null, zip.rawPayload, key, Buffer.from(info.signature, 'base64')));
+  const tampered = Buffer.from(zip.rawPayload);
+  tampered[tampered.length - 1]! ^= 1;
+  assert.not.ok(verify(null, tampered, key, Buffer.from(info.signature, 'base64')));
+  // the generated key is kept in the database: another instance on it serves the same public key
+  const other = (await ctx.bumped.inject({ method: 'GET', url: '/api/wordpress/plugin/download' })).rawPayload;
+  assert.match(Buffer.from(unzipSync(new Uint8Array(other))['agentdesk-chatbot/includes/class-agentdesk-updater.php']!).toString('utf8'), `const PUBLIC_KEY = '${publicKey}';`);
+});
+
+test('signs with PLUGIN_SIGNING_KEY when it is set', async (ctx) => {
+  const seed = randomBytes(32).toString('base64');
+  const configured = (await buildTestApp({ db: ctx.db, env: { PLUGIN_SIGNING_KEY: seed } })).app;
+  try {
+    const zip = await configured.inject({ method: 'GET', url: '/api/wordpress/plugin/download' });
+    const updater = Buffer.from(unzipSync(new Uint8Array(zip.rawPayload))['agentdesk-chatbot/includes/class-agentdesk-updater.php']!).toString('utf8');
+    // the zip carries that key's public half
+    assert.match(updater, `const PUBLIC_KEY = '${pluginSigningKey(seed).publicKey}';`);
+  } finally {
+    await configured.close();
+  }
 });
 
 test('announces a newer version when its plugin folder has one', async (ctx) => {

@@ -100,6 +100,23 @@ it('network activation sends each site\'s heartbeat with its own token and sched
   }
 });
 
+it('a sub-site administrator cannot change the API URL; a super admin can', async (ctx) => {
+  const attacker = 'http://attacker.agentdesk.test/api';
+  const sub = await ctx.site.task('api-url-as', { blog_id: 2, login: 'second-admin', create_admin: true, value: attacker });
+  // an administrator of site 2 (manage_options there), not a super admin
+  assert.is(sub.can_manage, true);
+  assert.is(sub.super_admin, false);
+  // the URL stays, the reason is given, and the field is shown read-only
+  assert.is(sub.saved, '');
+  assert.match(sub.errors.join('\n'), 'Only a network administrator can change the API URL');
+  assert.match(sub.field, 'disabled="disabled"');
+  assert.not.match(sub.field, 'name="agentdesk_api_url"');
+  const superAdmin = await ctx.site.task('api-url-as', { blog_id: 2, login: 'admin', value: attacker });
+  // the network's super admin may (a public address)
+  assert.is(superAdmin.saved, attacker);
+  await ctx.site.task('set-option', { blog_id: 2, name: 'agentdesk_api_url', value: '' });
+});
+
 it('the WordPress.org build never asks the service for updates, even with a token saved', async (ctx) => {
   const check = await ctx.site.task('update-check');
   // no update offered, and no request for the update info or the package reached the service

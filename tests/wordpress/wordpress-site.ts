@@ -113,6 +113,8 @@ export interface WordPressSite {
   httpRequests(): { url: string; method: string }[];
   /** PHP lines included by wp-config.php (constants such as AGENTDESK_API_TOKEN); '' removes them. */
   setExtraConfig(php: string): void;
+  /** Whether wp-config.php allows a private API URL (AGENTDESK_ALLOW_PRIVATE_API); allowed unless told otherwise. */
+  allowPrivateApi(allowed: boolean): void;
   /** Stops `php -S` (the site stops answering); restart() serves it again on the same port. */
   stop(): Promise<void>;
   restart(): Promise<void>;
@@ -124,7 +126,14 @@ export interface WordPressSite {
  * direct download, with `apiUrl` as its default API URL) and starts `php -S` on a free port
  * (with `workers` PHP_CLI_SERVER_WORKERS, so WP-Cron's loopback call cannot wait on itself).
  */
-export async function startWordPress(options: { pluginDir?: string; apiUrl: string; variant?: PluginVariant; workers?: number }): Promise<WordPressSite> {
+export async function startWordPress(options: {
+  pluginDir?: string;
+  apiUrl: string;
+  variant?: PluginVariant;
+  workers?: number;
+  /** The service's update-signing public key, as its download endpoint writes into the direct build. */
+  publicKey?: string;
+}): Promise<WordPressSite> {
   const serviceHost = new URL(options.apiUrl).hostname;
   const root = mkdtempSync(path.join(os.tmpdir(), 'agentdesk-wp-'));
   const dbName = `agentdesk_wp_${process.pid}_${randomBytes(3).toString('hex')}`;
@@ -136,7 +145,11 @@ export async function startWordPress(options: { pluginDir?: string; apiUrl: stri
   }
   mkdirSync(path.join(root, 'wp-content', 'plugins'), { recursive: true });
   symlinkSync(path.join(WORDPRESS_DIR, 'wp-content', 'themes'), path.join(root, 'wp-content', 'themes'));
-  writePluginBuild(options.pluginDir ?? DEFAULT_PLUGIN_DIR, path.join(root, 'wp-content', 'plugins'), { variant: options.variant ?? 'direct', apiUrl: options.apiUrl });
+  writePluginBuild(options.pluginDir ?? DEFAULT_PLUGIN_DIR, path.join(root, 'wp-content', 'plugins'), {
+    variant: options.variant ?? 'direct',
+    apiUrl: options.apiUrl,
+    publicKey: options.publicKey,
+  });
   mkdirSync(path.join(root, 'wp-content', 'mu-plugins'));
   writeFileSync(path.join(root, 'wp-content', 'mu-plugins', 'agentdesk-e2e-recorder.php'), RECORDER);
   const extraConfig = path.join(root, 'e2e-extra-config.php');
@@ -205,6 +218,8 @@ define( 'WP_ACCESSIBLE_HOSTS', '${serviceHost}' );
 define( 'AUTOMATIC_UPDATER_DISABLED', true );
 // Updates are installed by this process, which owns the files.
 define( 'FS_METHOD', 'direct' );
+// The services of these tests live on loopback: allowed, unless a test takes that away.
+define( 'AGENTDESK_ALLOW_PRIVATE_API', ! file_exists( __DIR__ . '/e2e-deny-private-api' ) );
 if ( file_exists( __DIR__ . '/e2e-extra-config.php' ) ) {
 	require __DIR__ . '/e2e-extra-config.php';
 }
@@ -257,6 +272,7 @@ require_once ABSPATH . 'wp-settings.php';
             .filter(Boolean)
             .map((line) => JSON.parse(line))
         : [],
+    allowPrivateApi: (allowed: boolean) => (allowed ? rmSync(path.join(root, 'e2e-deny-private-api'), { force: true }) : writeFileSync(path.join(root, 'e2e-deny-private-api'), '')),
     setExtraConfig: (php: string) => (php ? writeFileSync(extraConfig, `<?php\n${php}\n`) : rmSync(extraConfig, { force: true })),
     async stop() {
       await stopServer(server.child);

@@ -2,8 +2,10 @@
 // talking to the real service (in this process, on the test database: PostgreSQL under CI).
 import http from 'node:http';
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import net from 'node:net';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { chromium } from 'playwright-core';
 import type { AddressInfo } from 'node:net';
 import { suite } from 'uvu';
@@ -12,6 +14,7 @@ import { buildApp } from '../../src/app.ts';
 import { findOwnedBot, type BotRow } from '../../src/db/bots.ts';
 import type { Database } from '../../src/db/database.ts';
 import { readPluginRelease } from '../../src/plugin/plugin-release.ts';
+import { pluginSigningKey } from '../../src/plugin/plugin-signing.ts';
 import { createBotFor, createOwner, testConfig } from '../helpers/app.ts';
 import { testDatabase } from '../helpers/database.ts';
 import { copyPluginWithVersion } from '../helpers/plugin-copy.ts';
@@ -53,7 +56,13 @@ test.before(async (ctx) => {
   // 127.0.0.2, not the site's 127.0.0.1: a private address of another host, as a self-hosted service has.
   const port = await freePort();
   const publicUrl = `http://${SERVICE_HOST}:${port}`;
-  ctx.app = await buildApp({ config: testConfig({ HEARTBEAT_RATE_LIMIT: String(RATE_LIMIT), PUBLIC_URL: publicUrl }), db: ctx.db, pluginDir: ctx.announcedDir });
+  // The service signs its updates with this key; the installed copy carries its public half.
+  const signingSeed = randomBytes(32).toString('base64');
+  ctx.app = await buildApp({
+    config: testConfig({ HEARTBEAT_RATE_LIMIT: String(RATE_LIMIT), PUBLIC_URL: publicUrl, PLUGIN_SIGNING_KEY: signingSeed }),
+    db: ctx.db,
+    pluginDir: ctx.announcedDir,
+  });
   ctx.serviceRequests = 0;
   ctx.heartbeatRequests = 0;
   ctx.heartbeats = [];
@@ -75,7 +84,7 @@ test.before(async (ctx) => {
   ctx.token = created.token;
 
   // The direct build, as the service's download endpoint serves it: its default API URL is the service.
-  ctx.site = await startWordPress({ apiUrl: ctx.apiUrl });
+  ctx.site = await startWordPress({ apiUrl: ctx.apiUrl, publicKey: pluginSigningKey(signingSeed).publicKey });
   ctx.admin = new Browser(ctx.site.url);
 });
 
@@ -642,9 +651,29 @@ it('refuses a settings POST without a valid nonce, and changes nothing', async (
   // WordPress's nonce check stops it
   assert.is(forged.status, 403);
   const state = await ctx.site.task('state');
-  // the saved token and URL are untouched
+  // the saved token and URL are untouched (saving the default API URL stored '': use the default)
   assert.is(state.options.agentdesk_api_token, ctx.token);
-  assert.is(state.options.agentdesk_api_url, ctx.apiUrl);
+  assert.is(state.options.agentdesk_api_url, '');
+});
+
+it('refuses a private or loopback API URL unless wp-config.php allows it, and sends nothing to one saved before', async (ctx) => {
+  ctx.site.allowPrivateApi(false);
+  try {
+    const saved = await saveSettings(ctx, { apiUrl: 'http://10.20.30.40/api' });
+    // the page says why, and the default stays
+    assert.match(saved.html, 'points at a private or loopback address');
+    assert.is((await ctx.site.task('state')).options.agentdesk_api_url, '');
+    // one saved earlier (or through a name that now resolves to loopback) is not called
+    await ctx.site.task('set-option', { name: 'agentdesk_api_url', value: 'http://localhost:9/api' });
+    const before = ctx.site.httpRequests().length;
+    const cli = await ctx.site.cli('heartbeat');
+    assert.is(cli.exit, 1);
+    assert.match(cli.output, 'private or loopback address');
+    assert.is(ctx.site.httpRequests().length, before);
+  } finally {
+    ctx.site.allowPrivateApi(true);
+    await ctx.site.task('set-option', { name: 'agentdesk_api_url', value: '' });
+  }
 });
 
 it('deactivating sends a final is_active false: the service shows "deactivated", the event is cleared', async (ctx) => {
@@ -701,12 +730,17 @@ it('refuses an http:// package while the API URL is https://, and allows it when
   }
 });
 
-it('installs the update for real, from the service on a private address and an unusual port, checksum verified', async (ctx) => {
+it('installs the update for real, from the service on a private address and an unusual port, checksum and signature verified', async (ctx) => {
   const tampered = await ctx.site.task('upgrade', { tamper: true });
   // a package whose SHA-256 is not the published one is refused, and nothing changes
   assert.is(tampered.result, false);
   assert.match(tampered.messages.join('\n'), 'the downloaded file does not match the checksum the service published');
   assert.is(tampered.installed, installedVersion);
+  const forged = await ctx.site.task('upgrade', { tamper: 'zip' });
+  // a changed zip announced with its own SHA-256 fails the Ed25519 signature, with words that say so
+  assert.is(forged.result, false);
+  assert.match(forged.messages.join('\n'), 'is not signed by the AgentDesk service this plugin came from');
+  assert.is(forged.installed, installedVersion);
 
   const port = new URL(ctx.apiUrl).port;
   const safe = await ctx.site.task('safe-urls', {
@@ -728,6 +762,28 @@ it('installs the update for real, from the service on a private address and an u
   // and it works: the next heartbeat reports the new version
   assert.is(run.options.agentdesk_heartbeat_result.result, 'ok');
   assert.is(ctx.heartbeats.at(-1)!.body.plugin_version, '99.0.0');
+});
+
+it('the plugin\'s own PHP tests pass inside this WordPress on the system\'s PHP, with the service\'s own signed zip', async (ctx) => {
+  const info = await (await fetch(`${ctx.apiUrl}/wordpress/plugin/info`)).json();
+  const zip = Buffer.from(await (await fetch(`${ctx.apiUrl}/wordpress/plugin/download`)).arrayBuffer());
+  const updater = readFileSync(`${ctx.site.root}/wp-content/plugins/agentdesk-chatbot/includes/class-agentdesk-updater.php`, 'utf8');
+  const fixture = path.join(ctx.site.root, 'php-tests-fixture.json');
+  writeFileSync(fixture, JSON.stringify({ zip: zip.toString('base64'), signature: info.signature, public_key: /const PUBLIC_KEY = '([^']*)';/.exec(updater)?.[1] }));
+  // the tests check the address rule as a site without AGENTDESK_ALLOW_PRIVATE_API has it
+  ctx.site.allowPrivateApi(false);
+  process.env.AGENTDESK_TEST_FIXTURE = fixture;
+  try {
+    const result = await ctx.site.task('php-tests');
+    assert.equal(result.failures, []);
+    assert.ok(result.passed >= 40, `only ${result.passed} checks ran`);
+  } finally {
+    delete process.env.AGENTDESK_TEST_FIXTURE;
+    ctx.site.allowPrivateApi(true);
+  }
+  const state = await ctx.site.task('state');
+  // and the site's own settings are as they were
+  assert.is(state.options.agentdesk_api_token, ctx.token);
 });
 
 it('a 429 with Retry-After makes the plugin wait before the next heartbeat', async (ctx) => {

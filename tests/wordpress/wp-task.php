@@ -209,6 +209,47 @@ switch ( $agentdesk_task ) {
 		agentdesk_e2e_out( array( 'ids' => $agentdesk_ids ) );
 		break;
 
+	case 'php-tests':
+		// The plugin's own PHP tests (tests/plugin/php/plugin-tests.php) inside this WordPress, on the system's PHP.
+		require dirname( __DIR__ ) . '/plugin/php/plugin-tests.php';
+		break;
+
+	case 'api-url-as':
+		// What options.php does when a user saves Settings → AgentDesk's API URL on site blog_id:
+		// the setting's sanitize callback, as that user; and the field that user sees.
+		require_once ABSPATH . 'wp-admin/includes/template.php';
+		switch_to_blog( $agentdesk_args['blog_id'] );
+		if ( ! empty( $agentdesk_args['create_admin'] ) ) {
+			$agentdesk_user = wp_insert_user(
+				array(
+					'user_login' => $agentdesk_args['login'],
+					'user_pass'  => wp_generate_password(),
+					'user_email' => $agentdesk_args['login'] . '@example.test',
+					'role'       => 'administrator',
+				)
+			);
+		} else {
+			$agentdesk_user = get_user_by( 'login', $agentdesk_args['login'] )->ID;
+		}
+		wp_set_current_user( $agentdesk_user );
+		$agentdesk_plugin = agentdesk_chatbot();
+		$agentdesk_admin  = new AgentDesk_Admin( $agentdesk_plugin['api'], $agentdesk_plugin['validator'], $agentdesk_plugin['heartbeat'] );
+		$agentdesk_admin->register_settings();
+		update_option( 'agentdesk_api_url', $agentdesk_args['value'] );
+		ob_start();
+		$agentdesk_admin->render_api_url_field();
+		$agentdesk_field = ob_get_clean();
+		agentdesk_e2e_out(
+			array(
+				'can_manage'  => current_user_can( 'manage_options' ),
+				'super_admin' => is_super_admin(),
+				'saved'       => get_option( 'agentdesk_api_url' ),
+				'errors'      => wp_list_pluck( get_settings_errors( 'agentdesk_api_url' ), 'message' ),
+				'field'       => $agentdesk_field,
+			)
+		);
+		break;
+
 	case 'network-activate':
 		$agentdesk_result = activate_plugin( AGENTDESK_E2E_PLUGIN, '', true );
 		agentdesk_e2e_out( array( 'error' => is_wp_error( $agentdesk_result ) ? $agentdesk_result->get_error_message() : null ) + agentdesk_e2e_sites() );
@@ -277,6 +318,7 @@ switch ( $agentdesk_task ) {
 			'changelog'    => '',
 			'description'  => '',
 			'sha256'       => str_repeat( 'a', 64 ),
+			'signature'    => base64_encode( str_repeat( 'a', 64 ) ),
 		);
 		set_transient( 'agentdesk_update_info', $agentdesk_info, HOUR_IN_SECONDS );
 		agentdesk_e2e_update_check_cached();
@@ -304,7 +346,25 @@ switch ( $agentdesk_task ) {
 		require_once ABSPATH . 'wp-admin/includes/file.php';
 		require_once ABSPATH . 'wp-admin/includes/misc.php';
 		agentdesk_e2e_update_check();
-		if ( ! empty( $agentdesk_args['tamper'] ) ) {
+		if ( 'zip' === $agentdesk_args['tamper'] ) {
+			// Someone who controls the update answer and the zip, but not the service's signing key:
+			// a changed zip, announced with its own (matching) SHA-256 and the genuine signature.
+			$agentdesk_cached           = get_transient( 'agentdesk_update_info' );
+			$agentdesk_genuine          = wp_remote_retrieve_body( wp_remote_get( $agentdesk_cached['download_url'] ) );
+			$agentdesk_cached['sha256'] = hash( 'sha256', $agentdesk_genuine . 'tampered' );
+			set_transient( 'agentdesk_update_info', $agentdesk_cached, HOUR_IN_SECONDS );
+			add_filter(
+				'http_response',
+				function ( $response, $args ) {
+					if ( ! empty( $args['filename'] ) ) {
+						file_put_contents( $args['filename'], 'tampered', FILE_APPEND );
+					}
+					return $response;
+				},
+				10,
+				2
+			);
+		} elseif ( ! empty( $agentdesk_args['tamper'] ) ) {
 			// A package that is not the one the service published.
 			$agentdesk_cached           = get_transient( 'agentdesk_update_info' );
 			$agentdesk_cached['sha256'] = str_repeat( '0', 64 );

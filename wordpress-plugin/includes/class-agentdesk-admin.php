@@ -150,24 +150,42 @@ class AgentDesk_Admin {
 	}
 
 	/**
-	 * Sanitizes the API URL: an http(s) URL, or '' for the default.
+	 * Whether the current user may change the API URL: a super admin (on a single site, an
+	 * administrator), and nobody when wp-config.php sets AGENTDESK_API_URL. A sub-site's
+	 * administrator on a network may not point the site's server at another address.
+	 *
+	 * @return bool
+	 */
+	public static function may_change_api_url() {
+		return ! defined( 'AGENTDESK_API_URL_FROM_CONFIG' ) && is_super_admin();
+	}
+
+	/**
+	 * Sanitizes the API URL: an http(s) URL on a public address (url_refusal()), or '' for the
+	 * default (also when the default itself is submitted). Anyone but may_change_api_url() keeps
+	 * the saved one.
 	 *
 	 * @param mixed $value The submitted value.
 	 * @return string
 	 */
 	public function sanitize_api_url( $value ) {
 		$previous = get_option( 'agentdesk_api_url', '' );
-		if ( defined( 'AGENTDESK_API_URL_FROM_CONFIG' ) ) {
-			return is_string( $previous ) ? $previous : '';
+		$previous = is_string( $previous ) ? $previous : '';
+		if ( ! self::may_change_api_url() ) {
+			if ( is_string( $value ) && '' !== trim( $value ) && untrailingslashit( trim( $value ) ) !== $previous && ! defined( 'AGENTDESK_API_URL_FROM_CONFIG' ) ) {
+				add_settings_error( 'agentdesk_api_url', 'agentdesk_api_url_locked', esc_html__( 'Only a network administrator can change the API URL. The previous URL was kept.', 'agentdesk-chatbot' ) );
+			}
+			return $previous;
 		}
 		$value = is_string( $value ) ? trim( $value ) : '';
-		if ( '' === $value ) {
+		if ( '' === $value || untrailingslashit( $value ) === untrailingslashit( AGENTDESK_API_URL ) ) {
 			return '';
 		}
-		$url = esc_url_raw( $value, array( 'http', 'https' ) );
-		if ( '' === $url || ! preg_match( '#^https?://[^/\s?\#]+#i', $url ) ) {
-			add_settings_error( 'agentdesk_api_url', 'agentdesk_api_url_invalid', esc_html__( 'The API URL must start with https:// (or http://). The previous URL was kept.', 'agentdesk-chatbot' ) );
-			return is_string( $previous ) ? $previous : '';
+		$url     = esc_url_raw( $value, array( 'http', 'https' ) );
+		$refusal = '' === $url || ! preg_match( '#^https?://[^/\s?\#]+#i', $url ) ? __( 'The API URL must start with https:// (or http://).', 'agentdesk-chatbot' ) : AgentDesk_API::url_refusal( $url );
+		if ( '' !== $refusal ) {
+			add_settings_error( 'agentdesk_api_url', 'agentdesk_api_url_invalid', esc_html( $refusal . ' ' . __( 'The previous URL was kept.', 'agentdesk-chatbot' ) ) );
+			return $previous;
 		}
 		return untrailingslashit( $url );
 	}
@@ -248,6 +266,8 @@ class AgentDesk_Admin {
 				$this->heartbeat->maybe_schedule();
 			}
 		}
+		// Kept without the answer's body: what the page shows is the result, the status and the (capped) detail.
+		unset( $answer['data'] );
 		set_transient( 'agentdesk_test_' . get_current_user_id(), $answer, 5 * MINUTE_IN_SECONDS );
 		wp_safe_redirect( add_query_arg( 'agentdesk-tested', '1', admin_url( 'options-general.php?page=' . self::PAGE ) ) );
 		exit;
@@ -358,7 +378,8 @@ class AgentDesk_Admin {
 	}
 
 	/**
-	 * The API URL field; read-only when wp-config.php sets AGENTDESK_API_URL.
+	 * The API URL field; read-only when wp-config.php sets AGENTDESK_API_URL, or for an
+	 * administrator who may not change it (may_change_api_url()).
 	 */
 	public function render_api_url_field() {
 		if ( defined( 'AGENTDESK_API_URL_FROM_CONFIG' ) ) {
@@ -367,7 +388,13 @@ class AgentDesk_Admin {
 			return;
 		}
 		$saved = get_option( 'agentdesk_api_url', '' );
-		echo '<input type="url" id="agentdesk_api_url" name="agentdesk_api_url" value="' . esc_attr( is_string( $saved ) ? $saved : '' ) . '" class="regular-text code" placeholder="' . esc_attr( AGENTDESK_API_URL ) . '" />';
+		$saved = is_string( $saved ) ? $saved : '';
+		if ( ! self::may_change_api_url() ) {
+			echo '<input type="url" id="agentdesk_api_url" value="' . esc_attr( '' === $saved ? AGENTDESK_API_URL : $saved ) . '" class="regular-text code" disabled="disabled" />';
+			echo '<p class="description" id="agentdesk-api-url-locked">' . esc_html__( 'Only a network administrator can change the API URL.', 'agentdesk-chatbot' ) . '</p>';
+			return;
+		}
+		echo '<input type="url" id="agentdesk_api_url" name="agentdesk_api_url" value="' . esc_attr( $saved ) . '" class="regular-text code" maxlength="' . esc_attr( (string) AgentDesk_API::MAX_URL_LENGTH ) . '" placeholder="' . esc_attr( AGENTDESK_API_URL ) . '" />';
 		echo '<p class="description">' . esc_html__( 'Leave empty to use AgentDesk. Change it only if AgentDesk support asks you to.', 'agentdesk-chatbot' ) . '</p>';
 	}
 

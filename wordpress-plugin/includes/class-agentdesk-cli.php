@@ -179,7 +179,7 @@ class AgentDesk_CLI {
 			WP_CLI::error( sprintf( 'HTTP %d: %s', (int) $answer['code'], $detail ) );
 			return;
 		}
-		$until = isset( $answer['data']['until'] ) && is_string( $answer['data']['until'] ) ? $answer['data']['until'] : '';
+		$until = isset( $answer['data']['until'] ) && is_string( $answer['data']['until'] ) ? AgentDesk_API::clip( $answer['data']['until'], 64 ) : '';
 		WP_CLI::success( sprintf( 'Maintenance window open until %s: AgentDesk sends no stale alert for this site until then.', $until ) );
 	}
 
@@ -194,7 +194,7 @@ class AgentDesk_CLI {
 			WP_CLI::error( sprintf( 'HTTP %d: %s', (int) $answer['code'], AgentDesk_API::explain( $answer ) ) );
 			return;
 		}
-		$message = isset( $answer['data']['message'] ) && is_string( $answer['data']['message'] ) ? $answer['data']['message'] : 'Maintenance ended.';
+		$message = isset( $answer['data']['message'] ) && is_string( $answer['data']['message'] ) ? AgentDesk_API::clip( $answer['data']['message'] ) : 'Maintenance ended.';
 		WP_CLI::success( $message );
 	}
 

@@ -23,6 +23,15 @@ class AgentDesk_Updater {
 	const CACHE = 'agentdesk_update_info';
 
 	/**
+	 * The service's Ed25519 public key (base64), written here by the service's build of this copy:
+	 * every update must carry the service's signature under it (download_package()).
+	 */
+	const PUBLIC_KEY = '';
+
+	/** Most bytes of a package downloaded; a larger answer is cut off (and then fails verification). */
+	const MAX_PACKAGE_BYTES = 16777216;
+
+	/**
 	 * The API client.
 	 *
 	 * @var AgentDesk_API
@@ -90,12 +99,20 @@ class AgentDesk_Updater {
 	private function is_service_url( $host, $url ) {
 		$service = $this->api->service_host();
 		$base    = $this->api->base_url();
+		// A URL saved on the settings page is let through only when it passes the public-address rule.
+		if ( $this->api->url_is_saved() && '' !== AgentDesk_API::url_refusal( $base ) ) {
+			return false;
+		}
 		return '' !== $service && strtolower( (string) $host ) === $service && 0 === strpos( (string) $url, $base . '/' );
 	}
 
 	/**
-	 * The upgrader_pre_download filter: downloads this plugin's package itself and installs it
-	 * only if its SHA-256 is the one the service published. Other packages are left to WordPress.
+	 * The upgrader_pre_download filter: downloads this plugin's package itself and hands it to
+	 * WordPress only if it comes from the service's own origin, its SHA-256 is the one the service
+	 * published, and it carries the service's Ed25519 signature under the public key this copy was
+	 * built with (PUBLIC_KEY; checked with sodium_crypto_sign_verify_detached, which WordPress's
+	 * sodium_compat provides where PHP's sodium extension is missing). Other packages are left to
+	 * WordPress.
 	 *
 	 * @param bool|string|WP_Error $reply    False to let WordPress download.
 	 * @param string               $package  The package URL.
@@ -107,8 +124,11 @@ class AgentDesk_Updater {
 			return $reply;
 		}
 		$info = $this->latest();
-		if ( null === $info || $package !== $this->package_url( $info ) ) {
+		if ( null === $info || ( $package !== $this->package_url( $info ) && $package !== $info['download_url'] ) ) {
 			return $reply;
+		}
+		if ( ! $this->same_origin( $package ) ) {
+			return new WP_Error( 'agentdesk_foreign_package', __( 'The AgentDesk update was refused: its download address is not on the AgentDesk service this plugin talks to.', 'agentdesk-chatbot' ) );
 		}
 		if ( ! $this->package_scheme_allowed( $package ) ) {
 			return new WP_Error( 'agentdesk_insecure_package', __( 'The AgentDesk update was refused: its download address is not https while the API URL is.', 'agentdesk-chatbot' ) );
@@ -116,14 +136,13 @@ class AgentDesk_Updater {
 		if ( '' === $info['sha256'] ) {
 			return new WP_Error( 'agentdesk_no_checksum', __( 'The AgentDesk update was refused: the service published no checksum for it.', 'agentdesk-chatbot' ) );
 		}
+		if ( '' === self::PUBLIC_KEY || '' === $info['signature'] ) {
+			return new WP_Error( 'agentdesk_unsigned', __( 'The AgentDesk update was refused: it is not signed, or this copy of the plugin carries no key to check a signature. Download the plugin again from your AgentDesk service.', 'agentdesk-chatbot' ) );
+		}
 		if ( is_object( $upgrader ) && isset( $upgrader->skin ) && is_object( $upgrader->skin ) && method_exists( $upgrader->skin, 'feedback' ) ) {
 			$upgrader->skin->feedback( 'downloading_package', $package );
 		}
-		if ( ! function_exists( 'download_url' ) ) {
-			// Loaded in wp-admin; a caller of the upgrader elsewhere (cron, WP-CLI) may not have it yet.
-			require_once ABSPATH . 'wp-admin/includes/file.php';
-		}
-		$file = download_url( $package, 60 );
+		$file = $this->download( $package );
 		if ( is_wp_error( $file ) ) {
 			return $file;
 		}
@@ -131,7 +150,88 @@ class AgentDesk_Updater {
 			wp_delete_file( $file );
 			return new WP_Error( 'agentdesk_checksum_mismatch', __( 'The AgentDesk update was refused: the downloaded file does not match the checksum the service published.', 'agentdesk-chatbot' ) );
 		}
+		if ( ! self::signature_valid( (string) file_get_contents( $file ), $info['signature'], self::PUBLIC_KEY ) ) { // phpcs:ignore WordPress.WP.AlternativeFunctions.file_get_contents_file_get_contents -- a local temporary file.
+			wp_delete_file( $file );
+			return new WP_Error( 'agentdesk_bad_signature', __( 'The AgentDesk update was refused: the downloaded file is not signed by the AgentDesk service this plugin came from (it may have been tampered with). The installed version was kept.', 'agentdesk-chatbot' ) );
+		}
 		return $file;
+	}
+
+	/**
+	 * Whether $signature (base64) is an Ed25519 signature of $data under $public_key (base64).
+	 *
+	 * @param string $data       The signed bytes.
+	 * @param string $signature  The detached signature, base64.
+	 * @param string $public_key The public key, base64.
+	 * @return bool
+	 */
+	public static function signature_valid( $data, $signature, $public_key ) {
+		// phpcs:disable WordPress.PHP.DiscouragedPHPFunctions.obfuscation_base64_decode -- the signature and key travel as base64.
+		$signature  = base64_decode( $signature, true );
+		$public_key = base64_decode( $public_key, true );
+		// phpcs:enable
+		if ( ! is_string( $signature ) || ! is_string( $public_key ) || 64 !== strlen( $signature ) || 32 !== strlen( $public_key ) || ! function_exists( 'sodium_crypto_sign_verify_detached' ) ) {
+			return false;
+		}
+		try {
+			return sodium_crypto_sign_verify_detached( $signature, $data, $public_key );
+		} catch ( Exception $e ) {
+			return false;
+		}
+	}
+
+	/**
+	 * Downloads a package to a temporary file with wp_safe_remote_get, at most MAX_PACKAGE_BYTES.
+	 *
+	 * @param string $package The package URL.
+	 * @return string|WP_Error The file's path.
+	 */
+	private function download( $package ) {
+		if ( ! function_exists( 'wp_tempnam' ) ) {
+			// Loaded in wp-admin; a caller of the upgrader elsewhere (cron, WP-CLI) may not have it yet.
+			require_once ABSPATH . 'wp-admin/includes/file.php';
+		}
+		$file     = wp_tempnam( 'agentdesk-chatbot.zip' );
+		$response = wp_safe_remote_get(
+			$package,
+			array(
+				'timeout'             => 60,
+				'redirection'         => 0,
+				'stream'              => true,
+				'filename'            => $file,
+				'limit_response_size' => self::MAX_PACKAGE_BYTES,
+				'user-agent'          => 'AgentDesk-Chatbot/' . AGENTDESK_VERSION,
+			)
+		);
+		if ( is_wp_error( $response ) || 200 !== (int) wp_remote_retrieve_response_code( $response ) ) {
+			wp_delete_file( $file );
+			return new WP_Error(
+				'agentdesk_download_failed',
+				sprintf(
+					/* translators: %s: the error or HTTP status. */
+					__( 'The AgentDesk update could not be downloaded (%s).', 'agentdesk-chatbot' ),
+					is_wp_error( $response ) ? AgentDesk_API::clip( $response->get_error_message() ) : 'HTTP ' . (int) wp_remote_retrieve_response_code( $response )
+				)
+			);
+		}
+		return $file;
+	}
+
+	/**
+	 * Whether a URL is on the service's own origin (scheme aside: package_scheme_allowed() rules
+	 * on that): the API URL's host and port.
+	 *
+	 * @param string $url The URL.
+	 * @return bool
+	 */
+	private function same_origin( $url ) {
+		$host = wp_parse_url( $url, PHP_URL_HOST );
+		$port = wp_parse_url( $url, PHP_URL_PORT );
+		if ( ! is_string( $host ) || strtolower( $host ) !== $this->api->service_host() ) {
+			return false;
+		}
+		$port = $port ? (int) $port : ( 'http' === wp_parse_url( $url, PHP_URL_SCHEME ) ? 80 : 443 );
+		return $port === $this->api->service_port() || ( 'http' === wp_parse_url( $url, PHP_URL_SCHEME ) && 'https' === wp_parse_url( $this->api->base_url(), PHP_URL_SCHEME ) );
 	}
 
 	/**
@@ -180,31 +280,40 @@ class AgentDesk_Updater {
 		if ( ! preg_match( '/^[0-9A-Za-z.+\-]{1,32}$/', $version ) ) {
 			return null;
 		}
-		$text = function ( $key ) use ( $data ) {
-			return isset( $data[ $key ] ) && is_scalar( $data[ $key ] ) ? sanitize_text_field( (string) $data[ $key ] ) : '';
+		// Every field is cut to a length before it is stored (the answer is cached in a transient).
+		$text = function ( $key, $max = 200 ) use ( $data ) {
+			return isset( $data[ $key ] ) && is_scalar( $data[ $key ] ) ? AgentDesk_API::clip( sanitize_text_field( (string) $data[ $key ] ), $max ) : '';
+		};
+		$url  = function ( $key ) use ( $data ) {
+			return isset( $data[ $key ] ) && is_string( $data[ $key ] ) && strlen( $data[ $key ] ) <= AgentDesk_API::MAX_URL_LENGTH ? esc_url_raw( $data[ $key ], array( 'http', 'https' ) ) : '';
 		};
 		return array(
 			'version'      => $version,
 			'name'         => $text( 'name' ),
-			'requires'     => $text( 'requires' ),
-			'tested'       => $text( 'tested' ),
-			'requires_php' => $text( 'requires_php' ),
-			'homepage'     => isset( $data['homepage'] ) ? esc_url_raw( (string) $data['homepage'] ) : '',
-			'download_url' => isset( $data['download_url'] ) ? esc_url_raw( (string) $data['download_url'], array( 'http', 'https' ) ) : '',
-			'changelog'    => isset( $data['changelog'] ) && is_string( $data['changelog'] ) ? $data['changelog'] : '',
-			'description'  => $text( 'description' ),
+			'requires'     => $text( 'requires', 32 ),
+			'tested'       => $text( 'tested', 32 ),
+			'requires_php' => $text( 'requires_php', 32 ),
+			'homepage'     => $url( 'homepage' ),
+			'download_url' => $url( 'download_url' ),
+			'changelog'    => isset( $data['changelog'] ) && is_string( $data['changelog'] ) ? AgentDesk_API::clip( $data['changelog'], 20000 ) : '',
+			'description'  => $text( 'description', 2000 ),
 			'sha256'       => isset( $data['sha256'] ) && is_string( $data['sha256'] ) && preg_match( '/^[0-9a-f]{64}$/', $data['sha256'] ) ? $data['sha256'] : '',
+			'signature'    => isset( $data['signature'] ) && is_string( $data['signature'] ) && preg_match( '#^[A-Za-z0-9+/]{86}==$#', $data['signature'] ) ? $data['signature'] : '',
 		);
 	}
 
 	/**
-	 * Where the zip is: the service's download URL, or the API's own download path.
+	 * Where the zip is: the service's download URL, or the API's own download path; '' when the
+	 * announced URL is not on the service's own origin (then no package is offered).
 	 *
 	 * @param array $info The release.
 	 * @return string
 	 */
 	private function package_url( $info ) {
-		return '' !== $info['download_url'] ? $info['download_url'] : $this->api->base_url() . '/wordpress/plugin/download';
+		if ( '' === $info['download_url'] ) {
+			return $this->api->base_url() . '/wordpress/plugin/download';
+		}
+		return $this->same_origin( $info['download_url'] ) ? $info['download_url'] : '';
 	}
 
 	/**
@@ -230,7 +339,7 @@ class AgentDesk_Updater {
 			'new_version'  => $info['version'],
 			'url'          => $info['homepage'],
 			// No package (WordPress then says the update must be installed by hand) when it would come over plain http.
-			'package'      => $this->package_scheme_allowed( $this->package_url( $info ) ) ? $this->package_url( $info ) : '',
+			'package'      => '' !== $this->package_url( $info ) && $this->package_scheme_allowed( $this->package_url( $info ) ) ? $this->package_url( $info ) : '',
 			'requires'     => $info['requires'],
 			'tested'       => $info['tested'],
 			'requires_php' => $info['requires_php'],

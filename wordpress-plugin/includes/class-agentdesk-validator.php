@@ -66,9 +66,9 @@ class AgentDesk_Validator {
 			}
 			// Keep only what the site needs: the public widget key and what the settings page shows.
 			$answer['bot'] = array(
-				'id'         => isset( $bot['id'] ) ? sanitize_text_field( (string) $bot['id'] ) : '',
-				'name'       => isset( $bot['name'] ) ? sanitize_text_field( (string) $bot['name'] ) : '',
-				'widget_key' => sanitize_text_field( (string) $bot['widget_key'] ),
+				'id'         => isset( $bot['id'] ) ? AgentDesk_API::clip( sanitize_text_field( (string) $bot['id'] ), 64 ) : '',
+				'name'       => isset( $bot['name'] ) ? AgentDesk_API::clip( sanitize_text_field( (string) $bot['name'] ), 200 ) : '',
+				'widget_key' => AgentDesk_API::clip( sanitize_text_field( (string) $bot['widget_key'] ), 200 ),
 			);
 		}
 		return $answer;

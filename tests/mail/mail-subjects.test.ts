@@ -4,8 +4,8 @@
 // its subject must hold none of it; the body still names the site.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { composeMail, type ComposeDeps } from '../../src/alerts/compose-mail.ts';
-import { loadEmailTemplates } from '../../src/alerts/email-templates.ts';
+import { composeMail, type ComposeDeps } from '../../src/mail/compose-mail.ts';
+import { loadEmailTemplates } from '../../src/mail/email-templates.ts';
 import type { OutboxKind, OutboxRow } from '../../src/db/outbox.ts';
 import type { RecipientRow } from '../../src/db/users.ts';
 import { DIAGNOSES } from '../../src/domain/probe-diagnosis.ts';

@@ -28,7 +28,7 @@ import { DEFAULT_QUOTAS, type Quotas } from '../domain/quotas.ts';
 import { createWithinQuota } from '../accounts/quotas.ts';
 import type { ChannelDelivery, DeliveryOutcome } from './channel-delivery.ts';
 import { newWebhookSecret } from './channel-messages.ts';
-import { DEFAULT_LEASE_MS } from './delivery.ts';
+import { DEFAULT_LEASE_MS } from '../domain/alert-rules.ts';
 
 export interface ChannelServiceDeps {
   db: Database;

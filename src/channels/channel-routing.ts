@@ -22,7 +22,7 @@ import type { NewNotification } from '../db/outbox.ts';
 import { channelRowGroups } from '../domain/alert-grouping.ts';
 import { alertGroupKey, channelNotificationKey, channelRowKey, type SiteAlertKind } from '../domain/alert-keys.ts';
 import { mayReceiveAlerts } from '../domain/channel-sends.ts';
-import type { SitePayload } from './alert-types.ts';
+import type { SitePayload } from '../mail/alert-types.ts';
 
 /** A channel's row, with the group it joins under ALERT_GROUP_WINDOW (null: never grouped). */
 export type RoutedChannelMail = NewChannelMail & { groupKey: string | null; payload: { sites: SitePayload[]; escalate?: true } };

@@ -20,11 +20,11 @@ import { findRecipients } from '../db/users.ts';
 import { isPermanentSendFailure, MAX_SEND_ATTEMPTS, retryDelayMs } from '../domain/alert-rules.ts';
 import { mayReceiveAlerts, verificationOf } from '../domain/channel-sends.ts';
 import type { SafeRequester } from '../outbound/safe-request.ts';
-import type { AlertMetrics } from './alert-metrics.ts';
+import type { AlertMetrics } from '../observability/alert-metrics.ts';
 import { slackMessage, webhookRequest } from './channel-messages.ts';
-import { composeMail, type ComposeDeps } from './compose-mail.ts';
-import type { MailTransport } from './mail-transport.ts';
-import type { AlertLog } from './alert-types.ts';
+import { composeMail, type ComposeDeps } from '../mail/compose-mail.ts';
+import type { MailTransport } from '../mail/mail-transport.ts';
+import type { AlertLog } from '../mail/alert-types.ts';
 
 export type DeliveryOutcome = 'sent' | 'retry' | 'failed' | 'dropped';
 

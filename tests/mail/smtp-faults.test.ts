@@ -7,8 +7,8 @@ import { SMTPServer } from 'smtp-server';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createDelivery } from '../../src/alerts/delivery.ts';
-import { createMailTransport } from '../../src/alerts/mail-transport.ts';
-import { STALE_AFTER_MS, type AlertHarness, type SmtpSink, useAlertSuite } from './alert-harness.ts';
+import { createMailTransport } from '../../src/mail/mail-transport.ts';
+import { STALE_AFTER_MS, type AlertHarness, type SmtpSink, useAlertSuite } from '../alerts/alert-harness.ts';
 
 type Ctx = { h: AlertHarness; smtp: SmtpSink };
 const test = suite<Ctx>('SMTP faults');

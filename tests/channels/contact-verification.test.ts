@@ -18,7 +18,7 @@ import {
   useChannelSuite,
   type AlertHarness,
   type ChannelSuiteCtx,
-} from './alert-harness.ts';
+} from '../alerts/alert-harness.ts';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;

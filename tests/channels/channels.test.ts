@@ -5,12 +5,12 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { claimMail, listAlertMailsForBot } from '../../src/db/outbox.ts';
 import { enqueueChannelTest, findChannel } from '../../src/db/channels.ts';
-import { createChannelDelivery } from '../../src/alerts/channel-delivery.ts';
+import { createChannelDelivery } from '../../src/channels/channel-delivery.ts';
 import { createSafeRequester } from '../../src/outbound/safe-request.ts';
 import { createDelivery } from '../../src/alerts/delivery.ts';
 import { createOwner } from '../helpers/app.ts';
 import { loggedIn } from '../helpers/dashboard.ts';
-import { confirmContact, createAlertHarness, ownerApi, secondConnection, STALE_AFTER_MS, useChannelSuite, type AlertHarness, type ChannelSuiteCtx } from './alert-harness.ts';
+import { confirmContact, createAlertHarness, ownerApi, secondConnection, STALE_AFTER_MS, useChannelSuite, type AlertHarness, type ChannelSuiteCtx } from '../alerts/alert-harness.ts';
 import { verifySignature } from '../helpers/receivers.ts';
 
 const MINUTE = 60_000;

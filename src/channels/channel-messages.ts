@@ -8,7 +8,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import type { OutboxRow } from '../db/outbox.ts';
 import { formatDuration } from '../domain/duration.ts';
-import type { SitePayload } from './alert-types.ts';
+import type { SitePayload } from '../mail/alert-types.ts';
 import { attentionSlackMessage, attentionWebhookBody } from './attention-messages.ts';
 
 export type WebhookEvent = 'stale' | 'recovered' | 'reminder' | 'test' | 'attention';

@@ -21,7 +21,7 @@ import {
   useChannelSuite,
   type AlertHarness,
   type ChannelSuiteCtx,
-} from './alert-harness.ts';
+} from '../alerts/alert-harness.ts';
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;

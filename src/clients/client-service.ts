@@ -1,0 +1,148 @@
+// An owner's clients (docs/clients.md): create, list, rename, delete; the sites under each; bulk
+// actions on a client's sites; and the status page's secret link. Another owner's client is a 404.
+import { issueStatusPageKey } from '../accounts/credentials.ts';
+import { createWithinQuota } from '../accounts/quotas.ts';
+import type { BotService } from '../bots/bot-service.ts';
+import type { Database } from '../db/database.ts';
+import {
+  deleteClient,
+  findOwnedClient,
+  insertClient,
+  listClientBots,
+  listOwnedClientsAfter,
+  renameClient,
+  setStatusPageKey,
+  type ClientRow,
+} from '../db/clients.ts';
+import { parseClientName } from '../domain/client-input.ts';
+import { decodeCursor, encodeCursor, type ListPosition } from '../domain/list-cursor.ts';
+import { DEFAULT_QUOTAS, type Quotas } from '../domain/quotas.ts';
+import { NotFoundError, ValidationError } from '../errors.ts';
+import type { MaintenanceService } from '../maintenance/maintenance-service.ts';
+
+export interface ClientServiceDeps {
+  db: Database;
+  bots: BotService;
+  maintenance: MaintenanceService;
+  /** Where the status page links point (PUBLIC_URL). */
+  publicUrl: string;
+  now?: () => Date;
+  quotas?: Quotas;
+}
+
+export interface StatusPageLinks {
+  url: string;
+  badge_url: string;
+  json_url: string;
+}
+
+/** The paths of a status page and its two twins, from the secret key in its link. */
+export function statusPagePaths(key: string) {
+  return { page: `/status/${key}`, badge: `/status/${key}/badge.svg`, json: `/status/${key}/status.json` };
+}
+
+const body = (value: unknown): Record<string, unknown> => (value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {});
+
+export function clientToJson(client: ClientRow) {
+  return {
+    id: client.id,
+    name: client.name,
+    created_at: client.created_at.toISOString(),
+    bot_count: client.bot_count,
+    status_page: client.has_status_page,
+    status_page_shows_urls: client.status_page_shows_urls,
+  };
+}
+
+export function createClientService({ db, bots, maintenance, publicUrl, now = () => new Date(), quotas = DEFAULT_QUOTAS }: ClientServiceDeps) {
+  const name = (value: unknown) => {
+    const parsed = parseClientName(value);
+    if (!parsed.ok) throw new ValidationError(parsed.message);
+    return parsed.value;
+  };
+  const owned = async (ownerId: string, clientId: string) => {
+    const client = await findOwnedClient(db, ownerId, clientId);
+    if (!client) throw new NotFoundError('Client not found');
+    return client;
+  };
+  /** The ids of the client's sites (the client checked to be the owner's first). */
+  const siteIds = async (ownerId: string, clientId: string) => {
+    await owned(ownerId, clientId);
+    return (await listClientBots(db, ownerId, clientId)).map((bot) => bot.id);
+  };
+
+  return {
+    async create(ownerId: string, input: unknown): Promise<ClientRow> {
+      const clientName = name(body(input).name);
+      return createWithinQuota(db, quotas, 'clients', ownerId, (tx) => insertClient(tx, ownerId, clientName, now()));
+    },
+
+    get: owned,
+
+    /** One page of the owner's clients, oldest first, and the next page's cursor (null on the last). */
+    async list(ownerId: string, page: { limit: number; cursor?: string }): Promise<{ clients: ClientRow[]; nextCursor: string | null }> {
+      let after: ListPosition | undefined;
+      if (page.cursor !== undefined) {
+        after = decodeCursor(page.cursor);
+        if (!after) throw new ValidationError('cursor is not one this API returned as next_cursor; start again without it');
+      }
+      const rows = await listOwnedClientsAfter(db, ownerId, { after, limit: page.limit + 1 });
+      const shown = rows.slice(0, page.limit);
+      return { clients: shown.map((row) => row.client), nextCursor: rows.length > page.limit ? encodeCursor(shown[shown.length - 1]!.position) : null };
+    },
+
+    async rename(ownerId: string, clientId: string, input: unknown): Promise<ClientRow> {
+      if (!(await renameClient(db, ownerId, clientId, name(body(input).name)))) throw new NotFoundError('Client not found');
+      return owned(ownerId, clientId);
+    },
+
+    /** Deletes the client; its sites stay, without a client. */
+    async remove(ownerId: string, clientId: string): Promise<void> {
+      if (!(await deleteClient(db, ownerId, clientId))) throw new NotFoundError('Client not found');
+    },
+
+    /**
+     * A new secret link for the client's status page (the previous one stops working at once),
+     * with the page's badge and JSON twins. `show_urls: true` lists the sites' addresses.
+     */
+    async createStatusPage(ownerId: string, clientId: string, input: unknown): Promise<StatusPageLinks> {
+      const showUrls = body(input).show_urls;
+      if (showUrls !== undefined && typeof showUrls !== 'boolean') throw new ValidationError('show_urls must be true or false');
+      const key = issueStatusPageKey();
+      if (!(await setStatusPageKey(db, ownerId, clientId, key.hash, showUrls === true))) throw new NotFoundError('Client not found');
+      const paths = statusPagePaths(key.value);
+      return { url: `${publicUrl}${paths.page}`, badge_url: `${publicUrl}${paths.badge}`, json_url: `${publicUrl}${paths.json}` };
+    },
+
+    /** Revokes the link: the page, its badge and its JSON answer 404 from now on. */
+    async revokeStatusPage(ownerId: string, clientId: string): Promise<void> {
+      if (!(await setStatusPageKey(db, ownerId, clientId, null))) throw new NotFoundError('Client not found');
+    },
+
+    /** Opens a maintenance window (`{minutes, reason?}`) on every site of the client; how many. */
+    async openMaintenance(ownerId: string, clientId: string, input: unknown): Promise<{ until: Date | null; changed: number }> {
+      const ids = await siteIds(ownerId, clientId);
+      if (ids.length === 0) return { until: null, changed: 0 };
+      const opened = await maintenance.openForOwner(ownerId, { ...body(input), bot_ids: ids });
+      return { until: opened.until, changed: opened.botIds.length };
+    },
+
+    /** Ends the maintenance each site of the client is in; how many were in one. */
+    async endMaintenance(ownerId: string, clientId: string): Promise<{ changed: number }> {
+      const ids = await siteIds(ownerId, clientId);
+      if (ids.length === 0) return { changed: 0 };
+      return { changed: (await maintenance.endForOwner(ownerId, { bot_ids: ids })).botIds.length };
+    },
+
+    /** Mutes (`{muted_until: ISO time | null}`) the owner alerts of every site of the client; how many. */
+    async mute(ownerId: string, clientId: string, input: unknown): Promise<{ changed: number }> {
+      const mutedUntil = body(input).muted_until;
+      if (mutedUntil === undefined) throw new ValidationError('muted_until is required: an ISO 8601 time, or null to unmute');
+      const ids = await siteIds(ownerId, clientId);
+      for (const id of ids) await bots.updateBot(ownerId, id, { muted_until: mutedUntil });
+      return { changed: ids.length };
+    },
+  };
+}
+
+export type ClientService = ReturnType<typeof createClientService>;
