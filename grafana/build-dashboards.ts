@@ -224,6 +224,32 @@ export function fleetDashboard(): Dashboard {
       .min(0),
   );
 
+  // Site health across the fleet (docs/observability.md): what the connected sites run, bounded
+  // to 20 series per label; every instance reports the same counts, so max() folds them.
+  builder.withRow(new RowBuilder('Site health'));
+  const bars = (title: string, description: string, metric: string, label: string) =>
+    new BarGaugePanel()
+      .datasource(DATASOURCE)
+      .title(title)
+      .description(description)
+      .height(8)
+      .span(8)
+      .withTarget(query(`sort_desc(max by (${label}) (${metric}${sel()}))`, `{{${label}}}`).instant())
+      .min(0);
+  builder
+    .withPanel(bars('Sites needing attention, by kind', 'Connected sites with an attention item of each kind (docs/attention.md).', METRIC.sitesAttention, 'kind'))
+    .withPanel(bars('PHP versions (connected sites)', 'Connected sites by PHP major.minor; "unknown": plugins before 1.2.', METRIC.sitesByPhpBranch, 'version'))
+    .withPanel(bars('WordPress branches (connected sites)', 'Connected sites by WordPress major.minor.', METRIC.sitesByWordpressBranch, 'version'))
+    .withPanel(bars('Plugin branches (connected sites)', 'Connected sites by AgentDesk plugin major.minor.', METRIC.sitesByPluginBranch, 'version'))
+    .withPanel(bars('WP-Cron modes (connected sites)', 'How WP-Cron runs on connected sites: wp-cron (on visits), alternate, system, disabled, unknown.', METRIC.sitesByCronMode, 'mode'))
+    .withPanel(bars('Environments (connected sites)', 'wp_get_environment_type() of connected sites.', METRIC.sitesByEnvironment, 'environment'))
+    .withPanel(
+      timeseries('Sites needing attention over time', 'Connected sites with an attention item, by kind.', 'short')
+        .withTarget(query(`max by (kind) (${METRIC.sitesAttention}${sel()})`, '{{kind}}'))
+        .min(0)
+        .span(24),
+    );
+
   builder.withRow(new RowBuilder('Process'));
   builder
     .withPanel(

@@ -38,8 +38,11 @@ import { pluginSigningKey } from './plugin/plugin-signing.ts';
 import { loadPluginSigningSeed } from './db/service-state.ts';
 import { PLUGIN_DOWNLOAD_PATH, pluginRoutes } from './plugin/plugin-routes.ts';
 import { widgetRoutes } from './plugin/widget-routes.ts';
-import { createAttentionService } from './attention/attention-service.ts';
+import { createAttentionService, type AttentionService } from './attention/attention-service.ts';
+import { createDigestSettingsService } from './attention/digest-settings-service.ts';
+import { digestRoutes } from './attention/digest-routes.ts';
 import { registerReleaseWatchMetrics } from './observability/release-watch-metrics.ts';
+import { registerSiteHealthMetrics } from './observability/site-health-metrics.ts';
 import { createVersionTables, loadShippedTable } from './attention/version-tables.ts';
 import { registerAlertMetrics, type AlertMetrics } from './observability/alert-metrics.ts';
 import { createLinkService } from './alerts/link-service.ts';
@@ -59,6 +62,8 @@ import { createStatusPageService } from './clients/status-page-service.ts';
 declare module 'fastify' {
   interface FastifyInstance {
     alertMetrics: AlertMetrics;
+    /** The attention rules with this app's version tables and plugin release (the weekly digest job uses them). */
+    attention: AttentionService;
   }
 }
 
@@ -115,7 +120,6 @@ export async function buildApp(deps: AppDeps) {
 
   await app.register(metricsRoutes, { metrics, token: config.metricsToken });
   await app.register(healthRoutes, { pendingMigrations: () => pendingMigrations(db) });
-  await app.register(heartbeatRoutes, { heartbeats, metrics, ratePerMinute: config.heartbeatRateLimit });
   const plugin = createPluginPackage(deps.pluginDir ?? DEFAULT_PLUGIN_DIR, `${config.publicUrl}/api`, async () =>
     pluginSigningKey(await loadPluginSigningSeed(db, config.pluginSigningKey)),
   );
@@ -125,13 +129,22 @@ export async function buildApp(deps: AppDeps) {
   versionTables.start();
   app.addHook('onClose', async () => versionTables.stop());
   const attention = createAttentionService({ tables: versionTables, latestPluginVersion, now });
+  await app.register(heartbeatRoutes, { heartbeats, metrics, ratePerMinute: config.heartbeatRateLimit, attention });
+  registerSiteHealthMetrics(metrics.registry, {
+    db,
+    context: attention.context,
+    onError: (error) => app.log.warn({ err: error }, 'site health metrics unavailable'),
+  });
   registerReleaseWatchMetrics(metrics.registry, {
     db,
     now,
     servedVersion: latestPluginVersion,
     onError: (error) => app.log.warn({ err: error }, 'release watch metrics unavailable'),
   });
+  app.decorate('attention', attention);
   await app.register(botRoutes, { bots, users, sessions, attention });
+  const digest = createDigestSettingsService({ db, now });
+  await app.register(digestRoutes, { digest, users, sessions });
   const maintenance = createMaintenanceService({ db, now, quotas: config.quotas });
   await app.register(maintenanceRoutes, { maintenance, users, sessions });
   const reports = createUptimeReports({ db, now });
@@ -152,6 +165,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(dashboardRoutes, {
     latestPluginVersion,
     attention,
+    digest,
     maintenance,
     pluginDownloadUrl: PLUGIN_DOWNLOAD_PATH,
     ...deps.dashboard,

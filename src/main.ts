@@ -40,7 +40,7 @@ async function start() {
   if (applied.length) app.log.info({ applied }, 'migrations applied');
   await warnAboutEmailCollisions(db, app.log);
 
-  const alertJobs = await startAlertJobs({ db, config, metrics: app.alertMetrics, appMetrics: metrics, secret: app.serverSecret, log: app.log, now });
+  const alertJobs = await startAlertJobs({ db, config, metrics: app.alertMetrics, appMetrics: metrics, secret: app.serverSecret, log: app.log, now, attention: app.attention });
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;

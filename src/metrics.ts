@@ -25,6 +25,12 @@ export const METRIC = {
   alertDelay: 'agentdesk_alert_delay_seconds',
   pluginVersionSites: 'agentdesk_plugin_version_sites',
   pluginReleaseFirstServed: 'agentdesk_plugin_release_first_served_timestamp_seconds',
+  sitesByPluginBranch: 'agentdesk_sites_plugin_branch',
+  sitesByWordpressBranch: 'agentdesk_sites_wordpress_branch',
+  sitesByPhpBranch: 'agentdesk_sites_php_branch',
+  sitesByCronMode: 'agentdesk_sites_cron_mode',
+  sitesByEnvironment: 'agentdesk_sites_environment',
+  sitesAttention: 'agentdesk_sites_attention',
 } as const;
 
 export const HEARTBEAT_RESULTS = ['accepted', 'invalid_token', 'bot_disabled', 'invalid_body', 'rate_limited', 'unavailable'] as const;

@@ -35,6 +35,7 @@ if ( defined( 'AGENTDESK_API_URL' ) ) {
 require_once AGENTDESK_PLUGIN_DIR . 'includes/class-agentdesk-api.php';
 require_once AGENTDESK_PLUGIN_DIR . 'includes/class-agentdesk-validator.php';
 require_once AGENTDESK_PLUGIN_DIR . 'includes/class-agentdesk-site-facts.php';
+require_once AGENTDESK_PLUGIN_DIR . 'includes/class-agentdesk-attention.php';
 require_once AGENTDESK_PLUGIN_DIR . 'includes/class-agentdesk-heartbeat.php';
 require_once AGENTDESK_PLUGIN_DIR . 'includes/class-agentdesk-admin.php';
 require_once AGENTDESK_PLUGIN_DIR . 'includes/class-agentdesk-widget.php';

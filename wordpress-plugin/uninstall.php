@@ -20,6 +20,7 @@ function agentdesk_chatbot_uninstall_site() {
 		'agentdesk_heartbeat_result',
 		'agentdesk_paused',
 		'agentdesk_bot',
+		'agentdesk_attention',
 	);
 	// Per-user state: the dismissed paused notice.
 	delete_metadata( 'user', 0, 'agentdesk_dismissed_pause', '', true );

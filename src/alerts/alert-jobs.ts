@@ -13,6 +13,7 @@ import { INGEST_ALIVE_INTERVAL_MS, markIngestAlive } from './ingest-liveness.ts'
 import type { AlertLog } from '../mail/alert-types.ts';
 import type { Metrics } from '../metrics.ts';
 import { pruneProbes } from '../db/probes.ts';
+import { createDigestJob, DIGEST_JOB_INTERVAL_MS, type DigestJobDeps } from '../attention/digest-job.ts';
 
 /** How often the delivery worker looks for due mails between sweeps (retries, other instances' mails). */
 export const DELIVERY_INTERVAL_MS = 10_000;
@@ -27,6 +28,8 @@ export interface AlertJobsDeps {
   secret: Pick<ServerSecret, 'ensure'>;
   log: AlertLog;
   now?: () => Date;
+  /** The attention rules (app.attention): the weekly digest job runs beside the sweep when given. */
+  attention?: DigestJobDeps['attention'];
 }
 
 export async function startAlertJobs(deps: AlertJobsDeps) {
@@ -85,6 +88,19 @@ export async function startAlertJobs(deps: AlertJobsDeps) {
     return delivering;
   };
 
+  const digest = deps.attention ? createDigestJob({ db, attention: deps.attention }) : undefined;
+  let digestRanAt = 0;
+  const runDigest = async () => {
+    if (now().getTime() - digestRanAt < DIGEST_JOB_INTERVAL_MS) return;
+    digestRanAt = now().getTime();
+    try {
+      const result = await digest?.run(now());
+      if (result?.decided) log.info({ ...result }, 'weekly attention digests decided');
+    } catch (error) {
+      log.error({ err: error }, 'weekly attention digest failed');
+    }
+  };
+
   const runSweep = async () => {
     const started = process.hrtime.bigint();
     try {
@@ -105,6 +121,8 @@ export async function startAlertJobs(deps: AlertJobsDeps) {
     } catch (error) {
       log.error({ err: error }, 'sweep failed');
     }
+    // Weekly digests are their own outbox rows, never part of a stale alert (docs/attention.md).
+    await runDigest();
     // Probes run beside delivery, so a slow site never delays a mail.
     await Promise.all([probe(), deliver()]);
   };

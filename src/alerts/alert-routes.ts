@@ -60,6 +60,12 @@ export async function alertRoutes(app: FastifyInstance, options: AlertRoutesOpti
   app.post<TokenRequest>('/alerts/confirm-contact', { schema: { querystring: tokenQuery } }, async (request, reply) =>
     show(reply, await links.verifyContact(request.query.t)),
   );
+  app.get<TokenRequest>('/alerts/attention-off', { schema: { querystring: tokenQuery } }, async (request, reply) =>
+    show(reply, await links.inspect(request.query.t, 'attention_off')),
+  );
+  app.post<TokenRequest>('/alerts/attention-off', { schema: { querystring: tokenQuery } }, async (request, reply) =>
+    show(reply, await links.attentionOff(request.query.t)),
+  );
   app.get<TokenRequest>('/alerts/unsubscribe', { schema: { querystring: tokenQuery } }, async (request, reply) =>
     show(reply, await links.inspect(request.query.t, 'unsubscribe')),
   );
@@ -89,6 +95,12 @@ function describe(outcome: LinkOutcome): PageText {
       return { status: 200, title: 'Site muted', message: `Alerts for "${outcome.botName}" are muted until ${formatInZone(outcome.until, 'UTC')}.` };
     case 'unsubscribed':
       return { status: 200, title: 'Unsubscribed', message: 'You will no longer receive connection alert emails. You can turn them back on in the dashboard.' };
+    case 'attention_off':
+      return {
+        status: 200,
+        title: 'Done',
+        message: `Your weekly digest will no longer mention "${outcome.label}". You can turn it back on in your account settings.`,
+      };
     case 'contact_verified':
       return {
         status: 200,
@@ -103,6 +115,14 @@ function describe(outcome: LinkOutcome): PageText {
           title: 'Receive AgentDesk alerts at this address?',
           message: `${who} added ${outcome.address} as a contact for connection alerts about their WordPress sites. Confirm to receive them. If you did not expect this, close this page: nothing more is sent.`,
           button: 'Confirm this address',
+        };
+      }
+      if (outcome.action === 'attention_off') {
+        return {
+          status: 200,
+          title: 'Stop hearing about this?',
+          message: `Stop mentioning "${outcome.label}" in your weekly "needs attention" digest, for all your sites.`,
+          button: 'Stop mentioning it',
         };
       }
       return outcome.action === 'mute'

@@ -1,5 +1,5 @@
 // What the signed links in mails do: mute one site for 24 h (single use), stop all alert mails for
-// the owner (idempotent, RFC 8058 one-click), or confirm an email contact's address (idempotent;
+// the owner (idempotent, RFC 8058 one-click), stop the weekly digest mentioning one kind (idempotent), or confirm an email contact's address (idempotent;
 // only the address the link was sent to). Never imports fastify.
 import type { Database } from '../db/database.ts';
 import { findBotName, muteOwnedBot } from '../db/bots.ts';
@@ -7,6 +7,8 @@ import { findChannel, markContactVerified } from '../db/channels.ts';
 import { claimLinkUse } from '../db/link-uses.ts';
 import { findUserById, unsubscribeOwner } from '../db/users.ts';
 import { verifyLink, type LinkAction, type LinkClaims } from '../mail/signed-links.ts';
+import { addDigestOptOut } from '../db/attention-digests.ts';
+import { ATTENTION_KIND_LABELS } from '../domain/attention-digest.ts';
 
 export const MUTE_FOR_MS = 24 * 3_600_000;
 
@@ -18,7 +20,8 @@ export type LinkOutcome =
   | { kind: 'muted'; botName: string; until: Date }
   | { kind: 'unsubscribed' }
   | { kind: 'contact_verified'; address: string }
-  | { kind: 'confirm'; action: LinkAction; botName?: string; address?: string; ownerEmail?: string };
+  | { kind: 'attention_off'; label: string }
+  | { kind: 'confirm'; action: LinkAction; botName?: string; address?: string; ownerEmail?: string; label?: string };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -43,6 +46,7 @@ export function createLinkService({ db, secret, now }: LinkServiceDeps) {
       const checked = await check(token, action);
       if (!('claims' in checked)) return checked;
       if (action === 'unsubscribe') return { kind: 'confirm', action };
+      if (action === 'attention_off') return { kind: 'confirm', action, label: ATTENTION_KIND_LABELS[checked.claims.kind!] };
       if (action === 'verify_contact') {
         const { userId, channelId, address } = checked.claims;
         const channel = UUID.test(userId) && UUID.test(channelId!) ? await findChannel(db, userId, channelId!) : undefined;
@@ -75,6 +79,14 @@ export function createLinkService({ db, secret, now }: LinkServiceDeps) {
       const { userId, channelId, address } = checked.claims;
       if (!UUID.test(userId) || !UUID.test(channelId!)) return { kind: 'invalid' };
       return (await markContactVerified(db, userId, channelId!, address!, now())) ? { kind: 'contact_verified', address: address! } : { kind: 'not_found' };
+    },
+
+    /** Stops the weekly digest from mentioning the link's kind of attention item (idempotent). */
+    async attentionOff(token: unknown): Promise<LinkOutcome> {
+      const checked = await check(token, 'attention_off');
+      if (!('claims' in checked)) return checked;
+      const { userId, kind } = checked.claims;
+      return (await addDigestOptOut(db, userId, kind!, now())) ? { kind: 'attention_off', label: ATTENTION_KIND_LABELS[kind!] } : { kind: 'not_found' };
     },
 
     /** Turns off every alert mail for the link's owner. */

@@ -9,14 +9,16 @@ import { createHmac, randomBytes } from 'node:crypto';
 import type { OutboxRow } from '../db/outbox.ts';
 import { formatDuration } from '../domain/duration.ts';
 import type { SitePayload } from '../mail/alert-types.ts';
+import { attentionSlackMessage, attentionWebhookBody } from './attention-messages.ts';
 
-export type WebhookEvent = 'stale' | 'recovered' | 'reminder' | 'test';
+export type WebhookEvent = 'stale' | 'recovered' | 'reminder' | 'test' | 'attention';
 
 const EVENT: Record<OutboxRow['kind'], WebhookEvent | undefined> = {
   stale: 'stale',
   recovery: 'recovered',
   reminder: 'reminder',
   test: 'test',
+  attention: 'attention',
   incident: undefined,
   signup_confirmation: undefined,
   maintenance_ending: undefined,
@@ -46,7 +48,8 @@ export function webhookRequest(row: OutboxRow, secret: string, now: Date, public
   const site = sitesOf(row)[0];
   const silentSince = site ? new Date(site.last_seen_at) : null;
   const end = site?.recovered_at ? new Date(site.recovered_at) : now;
-  const body = JSON.stringify({
+  // The weekly attention digest is an event of its own shape (attention-messages.ts).
+  const body = event === 'attention' ? attentionWebhookBody(row, now, base) : JSON.stringify({
     event,
     delivery_id: row.delivery_id,
     sent_at: now.toISOString(),
@@ -74,6 +77,7 @@ const HEADLINE: Record<WebhookEvent, (n: number) => string> = {
   recovered: (n) => (n === 1 ? 'A site is reporting to AgentDesk again' : `${n} sites are reporting to AgentDesk again`),
   reminder: (n) => (n === 1 ? 'A site is still silent' : `${n} sites are still silent`),
   test: () => 'AgentDesk test message',
+  attention: () => 'Needs attention',
 };
 
 /** Slack's mrkdwn needs &, < and > escaped in text that users typed (site names). */
@@ -84,6 +88,7 @@ export function slackMessage(row: OutboxRow, now: Date, publicUrl: string, chann
   const event = EVENT[row.kind];
   if (!event) throw new Error(`outbox row ${row.id} (${row.kind}) is not a channel event`);
   const base = publicUrl.replace(/\/+$/, '');
+  if (event === 'attention') return attentionSlackMessage(row, base);
   const sites = sitesOf(row);
   const headline = HEADLINE[event](sites.length);
   const lines = sites.map((site) => {

@@ -10,6 +10,7 @@ import type { ApiKeyService } from '../accounts/api-key-service.ts';
 import type { SessionService } from '../accounts/session-service.ts';
 import type { UserService } from '../accounts/user-service.ts';
 import type { ConfirmOutcome, SignupConfirmation } from '../alerts/signup-links.ts';
+import type { DigestSettingsService } from '../attention/digest-settings-service.ts';
 import type { Config } from '../config.ts';
 import { parseEmail } from '../domain/email-address.ts';
 import { formatExact } from '../domain/time-ago.ts';
@@ -39,6 +40,8 @@ export interface AccountRouteDeps {
   loginLimits: LoginLimits;
   confirmations: SignupConfirmation;
   now: () => Date;
+  /** The weekly attention digest's settings form appears when given. */
+  digest?: DigestSettingsService;
 }
 
 type Form = Record<string, string | undefined>;
@@ -240,6 +243,7 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRouteDeps
       account: { email: user.email, name: user.name, timezone: user.timezone, alertEmails: user.alert_emails },
       timezones: TIMEZONES,
       apiKeys,
+      digest: deps.digest ? await deps.digest.form(user) : null,
       ...extra,
     });
   };

@@ -11,6 +11,8 @@ import type { UserService } from '../accounts/user-service.ts';
 import type { BotService } from '../bots/bot-service.ts';
 import type { Config } from '../config.ts';
 import type { Database } from '../db/database.ts';
+import type { DigestSettingsService } from '../attention/digest-settings-service.ts';
+import { digestPages } from './digest-pages.ts';
 import { accountRoutes, DEFAULT_LOGIN_LIMITS, type LoginLimits } from './account-routes.ts';
 import { createSignupConfirmation } from '../alerts/signup-links.ts';
 import { botPages } from './bot-pages.ts';
@@ -48,6 +50,8 @@ export interface DashboardDeps extends DashboardOptions {
   channels?: ChannelService;
   /** Attention items: the bot page's "Needs attention" card and the list's filter appear when given. */
   attention?: AttentionService;
+  /** The weekly attention digest: its form on the account page appears when given. */
+  digest?: DigestSettingsService;
   /** Maintenance windows: the maintenance page and the bot page's window forms appear when given. */
   maintenance?: MaintenanceService;
 }
@@ -71,9 +75,11 @@ export async function dashboardRoutes(app: FastifyInstance, deps: DashboardDeps)
     loginLimits: deps.loginLimits ?? DEFAULT_LOGIN_LIMITS,
     confirmations: createSignupConfirmation({ db, now, secret: () => app.serverSecret.ensure() }),
     now,
+    digest: deps.digest,
   });
+  if (deps.digest) await app.register(digestPages, { digest: deps.digest, sessions });
   await app.register(botPages, { config, bots, sessions, render, now, pluginDownloadUrl, attention: deps.attention });
   if (deps.channels) await app.register(channelPages, { channels: deps.channels, sessions, render });
   if (deps.maintenance) await app.register(maintenancePages, { maintenance: deps.maintenance, sessions, render });
-  await app.register(fleetRoutes, { fleet: createFleetService({ db, latestPluginVersion: deps.latestPluginVersion, now }), sessions, render, now });
+  await app.register(fleetRoutes, { fleet: createFleetService({ db, latestPluginVersion: deps.latestPluginVersion, now, attentionContext: deps.attention?.context }), sessions, render, now });
 }

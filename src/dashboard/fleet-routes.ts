@@ -6,6 +6,9 @@ import type { SessionService } from '../accounts/session-service.ts';
 import { CONNECTION_STATUSES } from '../domain/connection-status.ts';
 import { fields, text } from '../http/text-schemas.ts';
 import type { FleetService } from './fleet-service.ts';
+import { ATTENTION_KINDS, type AttentionKind } from '../domain/attention.ts';
+import { ATTENTION_KIND_LABELS } from '../domain/attention-digest.ts';
+import type { LabelCount, SiteHealthSummary } from '../domain/site-health-summary.ts';
 import { listQueryString, pageLinks, pageWindow, parseListQuery } from './list-query.ts';
 import { requireAdmin, requireViewer, type PageRenderer } from './session-hooks.ts';
 import { STATUS_LABELS, STATUS_OPTIONS, botView } from './view-models.ts';
@@ -24,6 +27,28 @@ export interface FleetDeps {
 }
 
 type Form = Record<string, string | undefined>;
+
+/** The site-health cards: each list with its share of the connected sites. */
+function siteHealthView(summary: SiteHealthSummary | undefined) {
+  if (!summary) return null;
+  const rows = (list: LabelCount[]) => list.map((entry) => ({ ...entry, share: summary.sites ? Math.round((entry.count / summary.sites) * 1000) / 10 : 0 }));
+  const attention = rows(ATTENTION_KINDS.map((kind) => ({ value: kind, count: summary.attention[kind] }))).map((row) => ({
+    ...row,
+    label: ATTENTION_KIND_LABELS[row.value as AttentionKind],
+  }));
+  return {
+    sites: summary.sites,
+    needingAttention: summary.needingAttention,
+    tables: [
+      { title: 'Needs attention', id: 'attention', rows: attention },
+      { title: 'Plugin', id: 'plugin', rows: rows(summary.pluginBranches) },
+      { title: 'WordPress', id: 'wordpress', rows: rows(summary.wpBranches) },
+      { title: 'PHP', id: 'php', rows: rows(summary.phpBranches) },
+      { title: 'WP-Cron', id: 'cron', rows: rows(summary.cronModes) },
+      { title: 'Environment', id: 'environment', rows: rows(summary.environments) },
+    ],
+  };
+}
 
 // Every query parameter is declared: a repeated one or a control character is a 400.
 const fleetQuerySchema = {
@@ -64,6 +89,7 @@ export async function fleetRoutes(app: FastifyInstance, deps: FleetDeps) {
       latest: overview.latest,
       outdated: overview.outdated,
       outdatedShare: overview.outdatedShare,
+      siteHealth: siteHealthView(overview.siteHealth),
       ...(await connections(request)),
     });
   });

@@ -6,12 +6,17 @@ import { listFleetPage, type FleetBotRow, type FleetFilter } from '../db/fleet.t
 import { readFleetSummary, type FleetSummary, type VersionCount } from '../db/fleet-summary.ts';
 import { compareVersions, newestVersion } from '../domain/versions.ts';
 import { withMaintenanceEnds, type MaintainedBot } from '../bots/bot-maintenance.ts';
+import { readSiteHealthGroups } from '../db/site-health-summary.ts';
+import { CRON_OVERDUE_AFTER_SECONDS, type AttentionContext } from '../domain/attention.ts';
+import { summarizeSiteHealth, type SiteHealthSummary } from '../domain/site-health-summary.ts';
 
 export interface FleetServiceDeps {
   db: Database;
   /** The current plugin release; when unknown, the newest version any site reports. */
   latestPluginVersion?: string;
   now: () => Date;
+  /** The attention rules' context: the site-health analytics appear when given. */
+  attentionContext?: () => AttentionContext;
 }
 
 export interface VersionShare extends VersionCount {
@@ -29,15 +34,17 @@ export interface FleetOverview {
   outdatedShare: number;
   pluginVersions: VersionShare[];
   wpVersions: VersionShare[];
+  /** Connected sites by branch, cron mode, environment and attention kind (docs/observability.md). */
+  siteHealth: SiteHealthSummary | undefined;
 }
 
 const share = (count: number, of: number) => (of ? Math.round((count / of) * 1000) / 10 : 0);
 
-export function createFleetService({ db, latestPluginVersion, now }: FleetServiceDeps) {
+export function createFleetService({ db, latestPluginVersion, now, attentionContext }: FleetServiceDeps) {
   return {
     /** The fleet's counts and version distributions (every site by the version it last reported). */
     async overview(): Promise<FleetOverview> {
-      const summary = await readFleetSummary(db);
+      const [summary, groups] = await Promise.all([readFleetSummary(db), attentionContext ? readSiteHealthGroups(db, CRON_OVERDUE_AFTER_SECONDS) : undefined]);
       const plugins = summary.reportedPluginVersions;
       const latest = latestPluginVersion ?? newestVersion(plugins.map((entry) => entry.version));
       const isOutdated = (version: string) => (latest ? compareVersions(version, latest) < 0 : false);
@@ -51,6 +58,7 @@ export function createFleetService({ db, latestPluginVersion, now }: FleetServic
         outdatedShare: share(outdated, reporting),
         pluginVersions: plugins.map((entry) => ({ ...entry, share: share(entry.count, reporting), outdated: isOutdated(entry.version) })),
         wpVersions: summary.reportedWpVersions.map((entry) => ({ ...entry, share: share(entry.count, wpReporting), outdated: false })),
+        siteHealth: groups && attentionContext ? summarizeSiteHealth(groups, attentionContext()) : undefined,
       };
     },
 

@@ -4,7 +4,7 @@
 // (tests/domain/alert-keys.test.ts pins them); a new shape is a new function, never an edit.
 
 /** Every kind of outbox row; the database's CHECK constraint on alert_outbox.kind allows exactly these. */
-export const ALERT_KINDS = ['stale', 'recovery', 'reminder', 'incident', 'maintenance_ending', 'test', 'contact_verification', 'signup_confirmation'] as const;
+export const ALERT_KINDS = ['stale', 'recovery', 'reminder', 'incident', 'maintenance_ending', 'test', 'contact_verification', 'signup_confirmation', 'attention'] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 
 /** The kinds a sweep queues about sites (each carries notifications: which bot, which episode). */
@@ -18,10 +18,10 @@ export type GroupedKind = (typeof GROUPED_KINDS)[number];
 export const isGroupedKind = (kind: string): kind is GroupedKind => (GROUPED_KINDS as readonly string[]).includes(kind);
 
 /** The kinds counted by alert_emails_total (mails that go to an address of their own, not a channel's buttons). */
-export const ALERT_EMAIL_KINDS = ['stale', 'recovery', 'reminder', 'incident', 'maintenance_ending', 'signup_confirmation'] as const satisfies readonly AlertKind[];
+export const ALERT_EMAIL_KINDS = ['stale', 'recovery', 'reminder', 'incident', 'maintenance_ending', 'signup_confirmation', 'attention'] as const satisfies readonly AlertKind[];
 
 /** The kinds counted by notifications_total (what a channel delivers). */
-export const NOTIFICATION_KINDS = [...SITE_ALERT_KINDS, 'test'] as const satisfies readonly AlertKind[];
+export const NOTIFICATION_KINDS = [...SITE_ALERT_KINDS, 'test', 'attention'] as const satisfies readonly AlertKind[];
 
 /** One site's notification of one episode ("stale:<bot>:<episode>"); a reminder adds its number. */
 export function siteNotificationKey(kind: SiteAlertKind, botId: string, episodeId: number, reminder?: number): string {
@@ -52,6 +52,14 @@ export function incidentMailKey(incidentId: number, state: string): string {
 /** An owner's notice of maintenance windows ending: once per set of (bot, window end). */
 export function maintenanceEndingKey(userId: string, windows: ReadonlyArray<{ botId: string; until: Date }>): string {
   return `maintenance_ending:${userId}:${windows.map((w) => `${w.botId}@${w.until.getTime()}`).join(',')}`;
+}
+
+/**
+ * An owner's weekly "needs attention" digest (docs/attention.md), once per weekly occurrence: on the
+ * account email (no channel) or on one webhook or Slack channel.
+ */
+export function attentionDigestKey(userId: string, occurrence: Date, channelId?: string): string {
+  return channelId === undefined ? `attention:${userId}:${occurrence.toISOString()}` : `attention:ch:${channelId}:${occurrence.toISOString()}`;
 }
 
 /** A sign-up confirmation mail: one per send (the resend throttle lives elsewhere). */

@@ -4,6 +4,7 @@
 // every rule, where its data comes from and what dates its `since`.
 import { branchOf, type VersionSupport } from './version-support.ts';
 import { compareVersions } from './versions.ts';
+import type { HeartbeatInput } from './heartbeat-input.ts';
 
 export const ATTENTION_KINDS = ['plugin_outdated', 'wordpress_outdated', 'php_unsupported', 'cron_disabled', 'cron_overdue', 'not_production'] as const;
 export type AttentionKind = (typeof ATTENTION_KINDS)[number];
@@ -154,4 +155,29 @@ function hoursAndMinutes(seconds: number): string {
   const minutes = Math.floor((seconds % 3600) / 60);
   if (hours >= 48) return `${Math.floor(hours / 24)} days`;
   return minutes ? `${hours} h ${minutes} min` : `${hours} h`;
+}
+
+/**
+ * The facts of one accepted heartbeat, as the rules read them: what the plugin is told back in the
+ * heartbeat's answer (docs/attention.md, "In WordPress"). Every `since` is unknown here (the
+ * stored columns know it), so items judged from these are dated `at`.
+ */
+export function heartbeatFacts(input: Pick<HeartbeatInput, 'pluginVersion' | 'wpVersion' | 'health'>, at: Date): AttentionFacts {
+  const { health } = input;
+  return {
+    is_active: true,
+    wordpress_last_activity: at,
+    wordpress_plugin_version: input.pluginVersion || null,
+    wordpress_plugin_version_since: null,
+    wordpress_wp_version: input.wpVersion || null,
+    wordpress_wp_version_since: null,
+    wordpress_php_version: health.phpVersion,
+    wordpress_php_version_since: null,
+    wordpress_cron_mode: health.cron?.mode ?? null,
+    wordpress_cron_mode_since: null,
+    wordpress_cron_overdue_events: health.cron?.overdueEvents ?? null,
+    wordpress_cron_oldest_overdue_seconds: health.cron?.oldestOverdueSeconds ?? null,
+    wordpress_environment: health.environment,
+    wordpress_environment_since: null,
+  };
 }

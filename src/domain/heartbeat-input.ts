@@ -26,6 +26,11 @@ export interface SiteHealth {
   multisite: boolean | null;
 }
 
+/** Whether the body carried any of 1.2's fields: only such a plugin is answered with its attention items. */
+export function reportsSiteHealth(health: SiteHealth): boolean {
+  return health.phpVersion !== null || health.cron !== null || health.environment !== null || health.multisite !== null;
+}
+
 export const NO_SITE_HEALTH: SiteHealth = Object.freeze({ phpVersion: null, cron: null, environment: null, multisite: null });
 
 /** The largest count or age the cron facts may carry: the int4 column's range. */

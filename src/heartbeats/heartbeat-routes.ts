@@ -5,6 +5,7 @@ import { sendBotTokenRefusal } from '../http/error-handler.ts';
 import type { HeartbeatResultLabel, Metrics } from '../metrics.ts';
 import type { HeartbeatService } from './heartbeat-service.ts';
 import { heartbeatRouteSchema } from './heartbeat-schema.ts';
+import type { AttentionService } from '../attention/attention-service.ts';
 
 export const HEARTBEAT_BODY_LIMIT = 4096;
 export const HEARTBEAT_PATH = '/api/bots/wordpress-heartbeat';
@@ -13,6 +14,8 @@ export interface HeartbeatRouteDeps {
   heartbeats: HeartbeatService;
   metrics: Metrics;
   ratePerMinute: number;
+  /** The attention rules: the answer tells the plugin its items and the release served (docs/attention.md, "In WordPress"). */
+  attention?: Pick<AttentionService, 'answerFor' | 'latestPluginVersion'>;
 }
 
 /** The metric label for an answer, derived from its status so every exit path is counted once. */
@@ -25,7 +28,7 @@ function resultLabel(statusCode: number): HeartbeatResultLabel {
   return 'invalid_body';
 }
 
-export async function heartbeatRoutes(app: FastifyInstance, { heartbeats, metrics, ratePerMinute }: HeartbeatRouteDeps) {
+export async function heartbeatRoutes(app: FastifyInstance, { heartbeats, metrics, ratePerMinute, attention }: HeartbeatRouteDeps) {
   app.post(
     HEARTBEAT_PATH,
     {
@@ -61,7 +64,12 @@ export async function heartbeatRoutes(app: FastifyInstance, { heartbeats, metric
       const token = header?.token.trim();
       // The rate limiter already hashed the header; that hash is the lookup key unless trimming changed it.
       const result = await heartbeats.receive(token, request.body, token === header?.token ? header?.hash : undefined);
-      if (result.kind === 'accepted') return { success: true, message: 'WordPress connection updated successfully' };
+      if (result.kind === 'accepted') {
+        const answer = { success: true, message: 'WordPress connection updated successfully' };
+        // A 1.1 body keeps the seed's answer to the byte; a 1.2 plugin is told its items (older 1.2 builds ignore them).
+        if (!attention || !result.siteHealth) return answer;
+        return { ...answer, attention: attention.answerFor(result.facts), latest_plugin_version: attention.latestPluginVersion() ?? null };
+      }
       return sendBotTokenRefusal(reply, result);
     },
   );

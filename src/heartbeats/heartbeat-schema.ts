@@ -55,6 +55,16 @@ export const heartbeatRouteSchema = {
       properties: {
         success: { type: 'boolean', const: true },
         message: { type: 'string', const: 'WordPress connection updated successfully' },
+        attention: {
+          type: 'array',
+          description: "The site's attention items as this heartbeat shows them (docs/attention.md); the plugin shows them in Site Health, its settings page and `wp agentdesk status`",
+          items: {
+            type: 'object',
+            properties: { kind: { type: 'string' }, detail: { type: 'string' }, next_step: { type: 'string' } },
+            required: ['kind', 'detail', 'next_step'],
+          },
+        },
+        latest_plugin_version: { type: ['string', 'null'], description: 'The plugin release this service serves to the updater; null when unknown' },
       },
       required: ['success', 'message'],
     },

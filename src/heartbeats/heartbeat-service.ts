@@ -4,11 +4,12 @@ import { hashSecret, isBotTokenShape } from '../accounts/credentials.ts';
 import { DatabaseUnavailableError, isDataException, type Database } from '../db/database.ts';
 import { recordHeartbeats, type HeartbeatOutcome, type HeartbeatWrite } from '../db/bots.ts';
 import { statusAfterHeartbeat } from '../domain/connection-status.ts';
-import { parseHeartbeat } from '../domain/heartbeat-input.ts';
+import { parseHeartbeat, reportsSiteHealth } from '../domain/heartbeat-input.ts';
+import { heartbeatFacts, type AttentionFacts } from '../domain/attention.ts';
 import { createWriteBatcher } from './write-batcher.ts';
 
 export type HeartbeatResult =
-  | { kind: 'accepted'; botId: string }
+  | { kind: 'accepted'; botId: string; /** What this heartbeat said, for the attention items in its answer. */ facts: AttentionFacts; /** A 1.2 body (site-health fields): its answer may carry more. */ siteHealth: boolean }
   | { kind: 'invalid_token' }
   | { kind: 'bot_disabled' }
   | { kind: 'invalid_body'; message: string };
@@ -48,6 +49,7 @@ export function createHeartbeatService({ db, now, writeConcurrency = 1 }: Heartb
       if (!input.ok) return { kind: 'invalid_body', message: input.message };
       const change = statusAfterHeartbeat(input.value.isActive);
       let outcome: HeartbeatOutcome | undefined;
+      const at = now();
       try {
         outcome = await batcher.submit({
           tokenHash: tokenHash ?? hashSecret(token),
@@ -57,7 +59,7 @@ export function createHeartbeatService({ db, now, writeConcurrency = 1 }: Heartb
           health: input.value.health,
           status: change.to,
           reason: change.reason,
-          at: now(),
+          at,
         });
       } catch (error) {
         // Validation should have caught it; if the database still refuses a value, it is this
@@ -67,7 +69,7 @@ export function createHeartbeatService({ db, now, writeConcurrency = 1 }: Heartb
       }
       if (!outcome) return { kind: 'invalid_token' };
       if (!outcome.isActive) return { kind: 'bot_disabled' };
-      return { kind: 'accepted', botId: outcome.botId };
+      return { kind: 'accepted', botId: outcome.botId, facts: heartbeatFacts(input.value, at), siteHealth: reportsSiteHealth(input.value.health) };
     },
 
     /** Waits for heartbeats already received to be written (graceful shutdown). */

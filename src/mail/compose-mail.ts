@@ -10,6 +10,8 @@ import { DIAGNOSES, DIAGNOSIS_ADVICE, isDiagnosis, type Diagnosis } from '../dom
 import type { EmailName, EmailTemplates } from './email-templates.ts';
 import { LINK_LIFETIME_MS, signLink } from './signed-links.ts';
 import type { SitePayload } from './alert-types.ts';
+import { ATTENTION_KIND_LABELS, type AttentionDigestPayload, type DigestPayloadItem } from '../domain/attention-digest.ts';
+import type { AttentionKind } from '../domain/attention.ts';
 
 export interface MailMessage {
   from: string;
@@ -53,6 +55,7 @@ const TEMPLATE: Record<OutboxRow['kind'], EmailName> = {
   maintenance_ending: 'maintenance-ending',
   contact_verification: 'contact-verification',
   signup_confirmation: 'signup-confirmation',
+  attention: 'attention-digest',
 };
 
 /** "5 Jan 2026, 10:02 (Europe/Paris)"; an unknown time zone falls back to UTC. */
@@ -103,6 +106,17 @@ export function composeMail(deps: ComposeDeps, row: OutboxRow, recipient: Recipi
   if (row.kind === 'contact_verification') return contactVerification(deps, row, recipient, now, { messageId, fileName });
   const zone = recipient.timezone || 'UTC';
   const unsubscribeUrl = `${base}/alerts/unsubscribe?t=${signLink(deps.secret, { action: 'unsubscribe', userId: recipient.id }, now)}`;
+  const ownerHeaders = {
+    'List-Unsubscribe': `<${unsubscribeUrl}>`,
+    'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+    'Auto-Submitted': 'auto-generated',
+  };
+  if (row.kind === 'attention') {
+    const offUrl = (kind: AttentionKind) => `${base}/alerts/attention-off?t=${signLink(deps.secret, { action: 'attention_off', userId: recipient.id, kind }, now)}`;
+    const data = attentionDigestData(row.payload as unknown as AttentionDigestPayload, recipient, base, zone, unsubscribeUrl, offUrl);
+    const rendered = deps.templates.render('attention-digest', data);
+    return { from: deps.mailFrom, to: recipient.email, ...rendered, messageId, headers: ownerHeaders, fileName };
+  }
   // An email contact is not the owner: no link that would switch off the owner's mails.
   const contact = row.payload.contact === true;
   const sites = ((row.payload.sites ?? []) as SitePayload[]).map((site) => {
@@ -159,11 +173,7 @@ export function composeMail(deps: ComposeDeps, row: OutboxRow, recipient: Recipi
     to: recipient.email,
     ...rendered,
     messageId,
-    headers: {
-      'List-Unsubscribe': `<${unsubscribeUrl}>`,
-      'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
-      'Auto-Submitted': 'auto-generated',
-    },
+    headers: ownerHeaders,
     fileName,
   };
 }
@@ -209,4 +219,47 @@ function incidentBreakdown(raw: unknown) {
   if (!Array.isArray(raw)) return null;
   const rows = (raw as Array<{ result: string; count: number }>).map((row) => ({ ...row, words: RESULT_WORDS[row.result] ?? row.result }));
   return rows.length ? rows : null;
+}
+
+/**
+ * The weekly "needs attention" digest (docs/attention.md, "The weekly digest"): new items first,
+ * then those still open since the last digest, each grouped by site; a newer plugin release named
+ * first. Every kind listed has a signed link that stops the digest mentioning it (one click and a
+ * confirmation page, like unsubscribe), and the account page changes all the settings.
+ */
+function attentionDigestData(
+  payload: AttentionDigestPayload,
+  recipient: RecipientRow,
+  base: string,
+  zone: string,
+  unsubscribeUrl: string,
+  offUrl: (kind: AttentionKind) => string,
+) {
+  const bySite = (items: DigestPayloadItem[]) => {
+    const sites = new Map<string, { name: string; siteUrl: string | null; botUrl: string; items: object[] }>();
+    for (const item of items) {
+      const site = sites.get(item.bot_id) ?? { name: item.bot_name, siteUrl: item.site_url, botUrl: `${base}/bots/${encodeURIComponent(item.bot_id)}`, items: [] };
+      site.items.push({ kind: item.kind, label: ATTENTION_KIND_LABELS[item.kind], detail: item.detail, nextStep: item.next_step, since: formatInZone(new Date(item.since), zone) });
+      sites.set(item.bot_id, site);
+    }
+    return [...sites.values()];
+  };
+  const all = [...payload.new_items, ...payload.still_items];
+  const kinds = [...new Set(all.map((item) => item.kind))].map((kind) => ({ kind, label: ATTENTION_KIND_LABELS[kind], offUrl: offUrl(kind) }));
+  const outdatedSites = new Set(all.filter((item) => item.kind === 'plugin_outdated').map((item) => item.bot_id)).size;
+  return {
+    ownerName: recipient.name,
+    newCount: payload.new_items.length,
+    stillCount: payload.still_items.length,
+    stillMany: payload.still_items.length > 1,
+    // Nothing new: the mail says so in its subject and first line ("still"), never the same list silently.
+    onlyStill: payload.new_items.length === 0,
+    newSites: bySite(payload.new_items),
+    stillSites: bySite(payload.still_items),
+    release: payload.plugin_release ? { version: payload.plugin_release, sites: outdatedSites, many: outdatedSites > 1 } : null,
+    kinds,
+    settingsUrl: `${base}/account#attention-digest`,
+    dashboardUrl: `${base}/bots?attention=any`,
+    unsubscribeUrl,
+  };
 }

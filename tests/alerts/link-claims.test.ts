@@ -27,7 +27,11 @@ const inAWeek = (ctx: Ctx) => Math.floor(ctx.clock.now().getTime() / 1000) + 7 *
 function forged(ctx: Ctx): Record<string, Record<string, unknown>> {
   const mute = { action: 'mute', userId: ctx.userId, botId: ctx.botId, exp: inAWeek(ctx), nonce: 'abcdefghijkl' };
   const unsubscribe = { action: 'unsubscribe', userId: ctx.userId, exp: inAWeek(ctx), nonce: 'abcdefghijkl' };
+  const attentionOff = { action: 'attention_off', userId: ctx.userId, kind: 'not_production', exp: inAWeek(ctx), nonce: 'abcdefghijkl' };
   return {
+    'an attention opt-out for a kind that does not exist': { ...attentionOff, kind: 'everything' },
+    'an attention opt-out without its kind': { ...attentionOff, kind: undefined },
+    'a kind on a mute link': { ...mute, kind: 'not_production' },
     'an expiry past any date (exp 9e15)': { ...mute, exp: 9e15 },
     'an expiry further ahead than any link lives': { ...mute, exp: inAWeek(ctx) + 365 * 86_400 },
     'a fractional expiry': { ...mute, exp: inAWeek(ctx) + 0.5 },
@@ -59,7 +63,7 @@ test('a signed link with a bad claim is a 400 "not valid" page on every link rou
   for (const [name, claims] of Object.entries(forged(ctx))) {
     const token = signClaims(ctx.secret, claims);
     for (const method of ['GET', 'POST'] as const) {
-      for (const path of ['/alerts/mute', '/alerts/unsubscribe']) {
+      for (const path of ['/alerts/mute', '/alerts/unsubscribe', '/alerts/attention-off']) {
         const response = await ctx.app.inject({ method, url: `${path}?t=${token}` });
         // 400 with the plain words of an invalid link, never a 500
         assert.is(response.statusCode, 400, `${method} ${path}: ${name}`);

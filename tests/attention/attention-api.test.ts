@@ -109,4 +109,24 @@ test('the dashboard\'s bot list filters by attention too, and ignores a kind it 
   assert.equal(names((await browser.get('/bots?attention=bogus')).body).sort(), ['Healthy site', 'Staging site']);
 });
 
+test('a 1.2 heartbeat is answered with its items and the release served; a 1.1 body keeps the seed\'s answer', async (ctx) => {
+  const owner = await createOwner(ctx.db);
+  const { token } = await createBotFor(ctx.db, owner.user.id, { name: 'Told' });
+  const answer = await postHeartbeat(ctx.app, token, heartbeatBody({ ...healthy, plugin_version: '1.1.0', environment: 'staging' }));
+  assert.is(answer.statusCode, 200);
+  const json = answer.json();
+  assert.equal([json.success, json.message], [true, 'WordPress connection updated successfully']);
+  // what the plugin shows in Site Health, its settings page and wp agentdesk status
+  assert.equal(json.attention.map((item: { kind: string }) => item.kind), ['plugin_outdated', 'not_production']);
+  assert.match(json.attention[0].detail, /version 1\.1\.0; version 1\.2\.0 is available/);
+  assert.ok(json.attention.every((item: { next_step: string }) => item.next_step.length > 0));
+  assert.is(json.latest_plugin_version, '1.2.0');
+  // a healthy 1.2 site: an empty list, still with the release
+  const healthyAnswer = (await postHeartbeat(ctx.app, token, heartbeatBody(healthy))).json();
+  assert.equal([healthyAnswer.attention, healthyAnswer.latest_plugin_version], [[], '1.2.0']);
+  // the four fields of 1.1: the seed's body, to the byte
+  const old = await postHeartbeat(ctx.app, token, { site_url: 'https://shop.example.com', plugin_version: '1.1.0', wp_version: '6.1.1', is_active: true });
+  assert.is(old.body, '{"success":true,"message":"WordPress connection updated successfully"}');
+});
+
 test.run();

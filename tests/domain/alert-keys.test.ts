@@ -2,6 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
   alertGroupKey,
+  attentionDigestKey,
   channelNotificationKey,
   channelRowKey,
   channelTestKey,
@@ -52,6 +53,12 @@ test('operator, maintenance, sign-up, contact and test mails keep their shapes',
 test('an alert group is named by kind and owner, or kind and channel', () => {
   assert.is(alertGroupKey('stale', { ownerId: OWNER }), `stale:${OWNER}`);
   assert.is(alertGroupKey('recovery', { channelId: CHANNEL }), `recovery:ch:${CHANNEL}`);
+});
+
+test('a weekly attention digest is once per owner (or channel) and weekly occurrence', () => {
+  const occurrence = new Date('2026-01-12T08:00:00.000Z');
+  assert.is(attentionDigestKey(OWNER, occurrence), `attention:${OWNER}:2026-01-12T08:00:00.000Z`);
+  assert.is(attentionDigestKey(OWNER, occurrence, CHANNEL), `attention:ch:${CHANNEL}:2026-01-12T08:00:00.000Z`);
 });
 
 test.run();

@@ -71,4 +71,28 @@ test('no kind of mail puts a site name, URL, reason, channel name or owner name 
   assert.is(composed, kinds.length * DIAGNOSES.length * 2);
 });
 
+test('the weekly attention digest\'s subject holds counts only, never a site name or URL', () => {
+  const item = (n: number, kind: string) => ({
+    bot_id: site(n, 'not_probed').id,
+    bot_name: `${SPAM} ${n}`,
+    site_url: `https://spam.example/${n}`,
+    kind,
+    detail: SPAM,
+    next_step: SPAM,
+    since: '2026-01-01T00:00:00Z',
+  });
+  for (const [fresh, still] of [[1, 0], [0, 1], [2, 3], [0, 4]] as const) {
+    const payload = {
+      occurrence: '2026-01-05T09:00:00Z',
+      plugin_release: '1.2.0',
+      new_items: Array.from({ length: fresh }, (_, i) => item(i + 1, 'plugin_outdated')),
+      still_items: Array.from({ length: still }, (_, i) => item(i + 5, 'cron_disabled')),
+    };
+    const mail = composeMail(deps, { ...row('attention', payload), channel_id: null }, owner, now);
+    assert.not.match(mail.subject, /cheap|spam\.example|Buy/i, mail.subject);
+    assert.ok(mail.text.includes(`${SPAM} ${fresh ? 1 : 5}`), 'the body names the sites');
+    assert.match(mail.subject, fresh ? /need attention: \d+ new/ : /^Still needing attention on your sites: \d+ items?$/);
+  }
+});
+
 test.run();

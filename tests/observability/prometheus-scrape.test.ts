@@ -9,6 +9,7 @@ import { parse } from 'yaml';
 import { createMetrics, METRIC } from '../../src/metrics.ts';
 import { buildDashboards } from '../../grafana/build-dashboards.ts';
 import { buildTestApp, createBotFor, createOwner, heartbeatBody, postHeartbeat } from '../helpers/app.ts';
+import { SITE_HEALTH_CACHE_MS } from '../../src/observability/site-health-metrics.ts';
 import { ROOT } from '../helpers/service-process.ts';
 import { findExecutable, missingCommand, suiteCanRun } from '../helpers/system.ts';
 
@@ -20,6 +21,7 @@ const run = suiteCanRun('prometheus scraping the service', missingCommand('prome
 interface Ctx {
   app: Awaited<ReturnType<typeof buildTestApp>>['app'];
   db: Awaited<ReturnType<typeof buildTestApp>>['db'];
+  clock: Awaited<ReturnType<typeof buildTestApp>>['clock'];
   prometheus: ChildProcess;
   promUrl: string;
   tmp: string;
@@ -146,7 +148,9 @@ if (run) {
     const send = (token: string, body: unknown) => postHeartbeat(ctx.app, token, body);
     for (let i = 0; i < 3; i++) {
       const { token } = await createBotFor(ctx.db, user.id);
-      assert.is((await send(token, heartbeatBody({ site_url: `https://scraped${i}.example.com` }))).statusCode, 200);
+      // 1.2 plugins: the site-health panels have data (one staging site needs attention)
+      const health = { php_version: '8.3.1', cron: { mode: 'wp-cron', overdue_events: 0, oldest_overdue_seconds: 0 }, environment: i === 0 ? 'staging' : 'production', multisite: false };
+      assert.is((await send(token, heartbeatBody({ site_url: `https://scraped${i}.example.com`, ...health }))).statusCode, 200);
       assert.is((await send(token, heartbeatBody({ site_url: 'not a url' }))).statusCode, 400);
     }
     assert.is((await send('bot_unknownunknownunknown1234', heartbeatBody())).statusCode, 401);
@@ -158,6 +162,11 @@ if (run) {
     );
     await eventually('the heartbeats in a rate()', async () =>
       ((await scalarOf(ctx, `sum(rate(${METRIC.heartbeats}{result="accepted"}[1m]))`)) ?? 0) > 0 ? true : undefined,
+    );
+    // The site-health gauges reuse their summary for a minute (SITE_HEALTH_CACHE_MS), on the app's clock too: move it on.
+    ctx.clock.advance(SITE_HEALTH_CACHE_MS + 1000);
+    await eventually('the site-health gauges', async () =>
+      ((await scalarOf(ctx, `max(${METRIC.sitesByPhpBranch}{version="8.3"})`)) ?? 0) >= 3 ? true : undefined,
     );
   }
 
@@ -189,7 +198,7 @@ if (run) {
   });
 
   test('the heartbeat rate, latency and connection panels return data', async (ctx) => {
-    const mustHaveData = ['Heartbeat rate by result', 'Heartbeat latency', 'Connections by status', 'Stale connections'];
+    const mustHaveData = ['Heartbeat rate by result', 'Heartbeat latency', 'Connections by status', 'Stale connections', 'Sites needing attention, by kind', 'PHP versions (connected sites)', 'WP-Cron modes (connected sites)'];
     for (const { title, expr } of panelQueries().filter((q) => mustHaveData.includes(q.title))) {
       const answer = await promQuery(ctx, expr);
       const result = (answer.data?.result ?? []) as { metric: Record<string, string>; value: [number, string] }[];

@@ -325,12 +325,24 @@ it('with WP_ENVIRONMENT_TYPE=staging, not_production shows on the bot page after
     assert.is(ctx.heartbeats.at(-1)!.body.environment, 'staging');
     // and the owner sees it
     assert.ok((await attentionOnBotPage(ctx)).includes('not_production'));
+    // the heartbeat's answer told the site too: Site Health, the settings page and WP-CLI list the same item
+    const health = await ctx.site.task('site-health');
+    assert.is(health.attention.status, 'recommended', JSON.stringify(health.attention));
+    assert.match(health.attention.description, /data-kind="not_production"/);
+    const settings = await ctx.admin.request('/wp-admin/options-general.php?page=agentdesk');
+    assert.match(settings.text, /id="agentdesk-attention"[\s\S]*data-kind="not_production"/);
+    const status = await ctx.site.cli('status');
+    assert.ok(/\n  - \[not_production\] WordPress reports this site as a "staging" environment/.test(status.output), status.output);
+    // and the newer release the service serves (this suite's service announces 99.0.0), as automatic update news
+    assert.match(status.output, /Plugin release: 99\.0\.0 is available \(this site runs \d+\.\d+\.\d+\)/);
   } finally {
     ctx.site.setExtraConfig('');
   }
   await ctx.site.task('cron');
-  // back on production, the item is gone with the next heartbeat
+  // back on production, the item is gone with the next heartbeat, here and on the site
   assert.not.ok((await attentionOnBotPage(ctx)).includes('not_production'));
+  assert.not.match((await ctx.site.task('site-health')).attention.description, 'not_production');
+  assert.not.match((await ctx.site.cli('status')).output, 'not_production');
 });
 
 it('with DISABLE_WP_CRON and nothing running due events for over an hour, cron_disabled shows on the bot page after one heartbeat', async (ctx) => {

@@ -292,6 +292,7 @@ switch ( $agentdesk_task ) {
 		agentdesk_e2e_out(
 			array(
 				'test'  => isset( $agentdesk_tests['direct']['agentdesk_connection'] ) ? call_user_func( $agentdesk_tests['direct']['agentdesk_connection']['test'] ) : null,
+				'attention' => isset( $agentdesk_tests['direct']['agentdesk_attention'] ) ? call_user_func( $agentdesk_tests['direct']['agentdesk_attention']['test'] ) : null,
 				'debug' => isset( $agentdesk_info['agentdesk-chatbot'] ) ? $agentdesk_info['agentdesk-chatbot'] : null,
 			)
 		);

@@ -584,6 +584,25 @@ class AgentDesk_Admin {
 				</tr>
 			</table>
 
+			<?php
+			$agentdesk_items = AgentDesk_Attention::items();
+			$agentdesk_newer = AgentDesk_Attention::newer_release();
+			if ( array() !== $agentdesk_items || '' !== $agentdesk_newer ) :
+				?>
+			<h2><?php esc_html_e( 'Needs attention', 'agentdesk-chatbot' ); ?></h2>
+			<div id="agentdesk-attention">
+				<?php if ( '' !== $agentdesk_newer ) : ?>
+				<p id="agentdesk-newer-release">
+					<?php
+					/* translators: 1: the newer version, 2: this plugin's version. */
+					echo esc_html( sprintf( __( 'AgentDesk plugin %1$s is available; this site runs %2$s.', 'agentdesk-chatbot' ), $agentdesk_newer, AGENTDESK_VERSION ) );
+					?>
+				</p>
+				<?php endif; ?>
+				<?php echo AgentDesk_Attention::html_list(); // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- escaped in html_list(). ?>
+			</div>
+			<?php endif; ?>
+
 			<?php if ( '' !== $this->api->token() ) : ?>
 			<form action="<?php echo esc_url( admin_url( 'admin-post.php' ) ); ?>" method="post" id="agentdesk-test-form">
 				<input type="hidden" name="action" value="<?php echo esc_attr( self::TEST_ACTION ); ?>" />

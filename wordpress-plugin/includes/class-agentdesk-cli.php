@@ -54,7 +54,8 @@ class AgentDesk_CLI {
 	}
 
 	/**
-	 * Shows the connection: token (by prefix), API URL, last heartbeat and next event.
+	 * Shows the connection: token (by prefix), API URL, last heartbeat and next event; then what
+	 * AgentDesk's last answer said needs this site's care, and a newer plugin release if it serves one.
 	 *
 	 * ## EXAMPLES
 	 *
@@ -74,7 +75,7 @@ class AgentDesk_CLI {
 			'Last attempt: ' . ( null === $last ? 'none' : $last['result'] . ' (HTTP ' . (int) $last['code'] . ')' ),
 			'Next heartbeat: ' . ( $next ? gmdate( 'Y-m-d H:i:s', (int) $next ) . ' UTC' . ( AgentDesk_Heartbeat::overdue_seconds() > 0 ? ' (overdue)' : '' ) : 'not scheduled' ),
 		);
-		foreach ( $lines as $line ) {
+		foreach ( array_merge( $lines, AgentDesk_Attention::lines() ) as $line ) {
 			WP_CLI::line( $line );
 		}
 	}

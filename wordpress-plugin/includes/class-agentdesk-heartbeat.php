@@ -164,6 +164,8 @@ class AgentDesk_Heartbeat {
 			case 'ok':
 				// The seed's option: local time of the last accepted heartbeat.
 				update_option( 'agentdesk_last_heartbeat', current_time( 'mysql' ) );
+				// What AgentDesk says needs this site's care, if its answer says (Site Health, settings, WP-CLI).
+				AgentDesk_Attention::store( $answer['data'] );
 				if ( false !== get_option( self::PAUSED_OPTION ) ) {
 					delete_option( self::PAUSED_OPTION );
 				}
@@ -297,7 +299,7 @@ class AgentDesk_Heartbeat {
 	 */
 	public function disconnect() {
 		$this->deactivate_site();
-		foreach ( array( 'agentdesk_api_token', 'agentdesk_bot', self::PAUSED_OPTION, self::RESULT_OPTION, 'agentdesk_last_heartbeat' ) as $option ) {
+		foreach ( array( 'agentdesk_api_token', 'agentdesk_bot', self::PAUSED_OPTION, self::RESULT_OPTION, 'agentdesk_last_heartbeat', AgentDesk_Attention::OPTION ) as $option ) {
 			delete_option( $option );
 		}
 		delete_transient( self::RETRY_TRANSIENT );

@@ -53,6 +53,10 @@ class AgentDesk_Site_Health {
 			'label' => __( 'AgentDesk connection', 'agentdesk-chatbot' ),
 			'test'  => array( $this, 'run_test' ),
 		);
+		$tests['direct']['agentdesk_attention'] = array(
+			'label' => __( 'AgentDesk: what needs attention', 'agentdesk-chatbot' ),
+			'test'  => array( $this, 'run_attention_test' ),
+		);
 		return $tests;
 	}
 
@@ -113,6 +117,49 @@ class AgentDesk_Site_Health {
 	}
 
 	/**
+	 * The attention items AgentDesk's last heartbeat answer listed (outdated plugin, WordPress or
+	 * PHP, WP-Cron problems, not production), and a newer plugin release; the same items as the
+	 * AgentDesk dashboard and the settings page.
+	 *
+	 * @return array The Site Health result.
+	 */
+	public function run_attention_test() {
+		$items  = AgentDesk_Attention::items();
+		$newer  = AgentDesk_Attention::newer_release();
+		$result = array(
+			'label'       => __( 'AgentDesk sees nothing that needs attention', 'agentdesk-chatbot' ),
+			'status'      => 'good',
+			'badge'       => array(
+				'label' => __( 'AgentDesk', 'agentdesk-chatbot' ),
+				'color' => 'blue',
+			),
+			'description' => '<p>' . esc_html__( 'The last heartbeat answer from AgentDesk listed nothing for this site.', 'agentdesk-chatbot' ) . '</p>',
+			'actions'     => '<p><a href="' . esc_url( admin_url( 'options-general.php?page=agentdesk' ) ) . '">' . esc_html__( 'Open the AgentDesk settings', 'agentdesk-chatbot' ) . '</a></p>',
+			'test'        => 'agentdesk_attention',
+		);
+		if ( null === AgentDesk_Attention::stored() ) {
+			$result['description'] = '<p>' . esc_html__( 'AgentDesk has not listed what needs attention for this site yet (no heartbeat answer that carries it).', 'agentdesk-chatbot' ) . '</p>';
+			return $result;
+		}
+		if ( array() === $items && '' === $newer ) {
+			return $result;
+		}
+		$result['status']         = 'recommended';
+		$result['badge']['color'] = 'orange';
+		$result['label']          = array() === $items
+			? __( 'A newer AgentDesk plugin is available', 'agentdesk-chatbot' )
+			/* translators: %d: how many items. */
+			: sprintf( _n( 'AgentDesk lists %d thing that needs attention', 'AgentDesk lists %d things that need attention', count( $items ), 'agentdesk-chatbot' ), count( $items ) );
+		$description = AgentDesk_Attention::html_list();
+		if ( '' !== $newer ) {
+			/* translators: 1: the newer version, 2: this plugin's version. */
+			$description = '<p>' . esc_html( sprintf( __( 'AgentDesk plugin %1$s is available; this site runs %2$s.', 'agentdesk-chatbot' ), $newer, AGENTDESK_VERSION ) ) . '</p>' . $description;
+		}
+		$result['description'] = $description;
+		return $result;
+	}
+
+	/**
 	 * When AgentDesk last accepted a heartbeat (Unix time), 0 if never.
 	 *
 	 * @return int
@@ -151,6 +198,7 @@ class AgentDesk_Site_Health {
 				'last_heartbeat' => $field( __( 'Last accepted heartbeat', 'agentdesk-chatbot' ), 0 === $ok_at ? __( 'never', 'agentdesk-chatbot' ) : gmdate( 'c', $ok_at ) ),
 				'last_result'    => $field( __( 'Last attempt', 'agentdesk-chatbot' ), null === $last ? __( 'none', 'agentdesk-chatbot' ) : sprintf( '%s (HTTP %d) %s', $last['result'], (int) $last['code'], gmdate( 'c', (int) $last['time'] ) ) ),
 				'next_event'     => $field( __( 'Next heartbeat event', 'agentdesk-chatbot' ), $next ? gmdate( 'c', (int) $next ) : __( 'not scheduled', 'agentdesk-chatbot' ) ),
+				'attention'      => $field( __( 'Needs attention', 'agentdesk-chatbot' ), implode( ', ', wp_list_pluck( AgentDesk_Attention::items(), 'kind' ) ) ),
 				'wp_cron'        => $field( __( 'WP-Cron', 'agentdesk-chatbot' ), defined( 'DISABLE_WP_CRON' ) && DISABLE_WP_CRON ? __( 'disabled (DISABLE_WP_CRON)', 'agentdesk-chatbot' ) : __( 'enabled', 'agentdesk-chatbot' ) ),
 			),
 		);
