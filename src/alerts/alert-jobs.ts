@@ -14,6 +14,8 @@ import type { AlertLog } from '../mail/alert-types.ts';
 import type { Metrics } from '../metrics.ts';
 import { pruneProbes } from '../db/probes.ts';
 import { createDigestJob, DIGEST_JOB_INTERVAL_MS, type DigestJobDeps } from '../attention/digest-job.ts';
+import { createMonthlyReports } from '../reports/monthly-reports.ts';
+import { createUptimeReports } from '../reports/uptime-reports.ts';
 
 /** How often the delivery worker looks for due mails between sweeps (retries, other instances' mails). */
 export const DELIVERY_INTERVAL_MS = 10_000;
@@ -49,6 +51,8 @@ export async function startAlertJobs(deps: AlertJobsDeps) {
     log.warn({}, 'PROBE_ALLOW_PRIVATE=true: outbound requests (site probes, webhooks, Slack) may reach loopback and private addresses; for tests and intranets only');
   }
   if (!config.probe) log.info({}, 'PROBE=off: silent sites are flagged stale at their deadline without a nudge');
+
+  const monthlyReports = createMonthlyReports({ db, reports: createUptimeReports({ db, now }) });
 
   const inFlight = new Set<Promise<unknown>>();
   const track = <T>(promise: Promise<T>): Promise<T> => {
@@ -117,6 +121,9 @@ export async function startAlertJobs(deps: AlertJobsDeps) {
         // The instance that swept also keeps the heartbeat history bounded (an hour's rows at a time).
         await pruneHeartbeatHistory(db, now());
         await pruneProbes(db, now());
+        // ... and queues the monthly uptime reports once a month is over (docs/reports.md "By mail").
+        const reportsQueued = await monthlyReports.queueDue(now());
+        if (reportsQueued > 0) log.info({ reportsQueued }, 'monthly uptime reports queued');
       }
     } catch (error) {
       log.error({ err: error }, 'sweep failed');

@@ -22,6 +22,7 @@ const EVENT: Record<OutboxRow['kind'], WebhookEvent | undefined> = {
   incident: undefined,
   signup_confirmation: undefined,
   maintenance_ending: undefined,
+  uptime_report: undefined,
   contact_verification: undefined,
 };
 

@@ -19,8 +19,10 @@ const clientSchema = {
     bot_count: { type: 'integer', description: 'How many sites are under this client' },
     status_page: { type: 'boolean', description: 'Whether a status page link is live' },
     status_page_shows_urls: { type: 'boolean' },
+    report_monthly: { type: 'boolean', description: "Whether last month's uptime report is mailed on the 1st" },
+    report_channel_id: { type: ['string', 'null'], description: 'The email contact it goes to; null: the account email' },
   },
-  required: ['id', 'name', 'created_at', 'bot_count', 'status_page', 'status_page_shows_urls'],
+  required: ['id', 'name', 'created_at', 'bot_count', 'status_page', 'status_page_shows_urls', 'report_monthly', 'report_channel_id'],
 } as const;
 
 const nameBody = { type: 'object', properties: { name: text({ maxLength: 200 }) }, required: ['name'] } as const;
@@ -121,6 +123,20 @@ export async function clientRoutes(app: FastifyInstance, deps: { clients: Client
       await clients.revokeStatusPage(request.owner!.id, request.params.id);
       return { success: true };
     },
+  );
+
+  app.put<IdParams & { Body: unknown }>(
+    '/api/clients/:id/report',
+    owner("Mail the client's uptime report of the month just over on the 1st, to your account email or an email contact", {
+      params: idParams,
+      body: {
+        type: 'object',
+        properties: { monthly: { type: 'boolean' }, channel_id: { type: ['string', 'null'], maxLength: 100, description: 'One of your email contacts; null: your account email' } },
+        required: ['monthly'],
+      },
+      response: { 200: clientSchema, 400: errorSchema, ...ownerErrors },
+    }),
+    async (request) => clientToJson(await clients.setReport(request.owner!.id, request.params.id, request.body)),
   );
 
   app.post<IdParams & { Body: unknown }>(

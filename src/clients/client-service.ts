@@ -11,6 +11,7 @@ import {
   listClientBots,
   listOwnedClientsAfter,
   renameClient,
+  setReportSettings,
   setStatusPageKey,
   type ClientRow,
 } from '../db/clients.ts';
@@ -51,6 +52,8 @@ export function clientToJson(client: ClientRow) {
     bot_count: client.bot_count,
     status_page: client.has_status_page,
     status_page_shows_urls: client.status_page_shows_urls,
+    report_monthly: client.report_monthly,
+    report_channel_id: client.report_channel_id,
   };
 }
 
@@ -112,6 +115,20 @@ export function createClientService({ db, bots, maintenance, publicUrl, now = ()
       if (!(await setStatusPageKey(db, ownerId, clientId, key.hash, showUrls === true))) throw new NotFoundError('Client not found');
       const paths = statusPagePaths(key.value);
       return { url: `${publicUrl}${paths.page}`, badge_url: `${publicUrl}${paths.badge}`, json_url: `${publicUrl}${paths.json}` };
+    },
+
+    /**
+     * The monthly report mail (`{monthly, channel_id?}`): on or off, and to the account email
+     * (`channel_id` null or absent) or to one of the owner's email contacts.
+     */
+    async setReport(ownerId: string, clientId: string, input: unknown): Promise<ClientRow> {
+      const fields = body(input);
+      if (typeof fields.monthly !== 'boolean') throw new ValidationError('monthly must be true or false');
+      const channelId = fields.channel_id ?? null;
+      if (channelId !== null && typeof channelId !== 'string') throw new ValidationError('channel_id must be one of your email contacts’ ids, or null for your account email');
+      await owned(ownerId, clientId);
+      if (!(await setReportSettings(db, ownerId, clientId, { monthly: fields.monthly, channelId }))) throw new NotFoundError('Email contact not found');
+      return owned(ownerId, clientId);
     },
 
     /** Revokes the link: the page, its badge and its JSON answer 404 from now on. */

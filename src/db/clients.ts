@@ -12,9 +12,12 @@ export interface ClientRow {
   has_status_page: boolean;
   status_page_shows_urls: boolean;
   bot_count: number;
+  report_monthly: boolean;
+  report_channel_id: string | null;
 }
 
 const CLIENT_COLUMNS = `c.id, c.user_id, c.name, c.created_at, c.status_page_key_hash IS NOT NULL AS has_status_page, c.status_page_shows_urls,
+  c.report_monthly, c.report_channel_id,
   (SELECT count(*)::int FROM bots b WHERE b.client_id = c.id) AS bot_count`;
 
 export async function insertClient(db: Queryable, ownerId: string, name: string, now: Date): Promise<ClientRow> {
@@ -105,5 +108,49 @@ export async function findClientByStatusKey(db: Queryable, keyHash: string): Pro
 export async function listClientBots(db: Queryable, ownerId: string, clientId: string): Promise<BotRow[]> {
   if (!isUuid(clientId)) return [];
   const { rows } = await db.query<BotRow>(`SELECT ${BOT_COLUMNS} FROM bots WHERE user_id = $1 AND client_id = $2 ORDER BY created_at, id`, [ownerId, clientId]);
+  return rows;
+}
+
+/**
+ * The monthly report settings of the owner's client. A contact must be one of the owner's email
+ * channels; false when the client (or that channel) is not the owner's.
+ */
+export async function setReportSettings(db: Queryable, ownerId: string, clientId: string, settings: { monthly: boolean; channelId: string | null }): Promise<boolean> {
+  if (!isUuid(clientId) || (settings.channelId !== null && !isUuid(settings.channelId))) return false;
+  const { rowCount } = await db.query(
+    `UPDATE clients SET report_monthly = $3, report_channel_id = $4
+     WHERE id = $1 AND user_id = $2
+       AND ($4::uuid IS NULL OR EXISTS (SELECT 1 FROM alert_channels ch WHERE ch.id = $4 AND ch.user_id = $2 AND ch.kind = 'email'))`,
+    [clientId, ownerId, settings.monthly, settings.channelId],
+  );
+  return rowCount > 0;
+}
+
+export interface DueReportRow {
+  client_id: string;
+  user_id: string;
+  timezone: string;
+  client_name: string;
+  /** The month just over in the owner's time zone, "YYYY-MM". */
+  month: string;
+  report_channel_id: string | null;
+}
+
+/**
+ * The clients whose monthly report is due at `now` and not queued yet: opted in, and in their
+ * owner's time zone it is the 1st to the 3rd of a month (a service down on the 1st catches up),
+ * with no outbox row for the month just over (the key is src/domain/alert-keys.ts uptimeReportKey).
+ */
+export async function selectDueMonthlyReports(db: Queryable, now: Date, limit: number): Promise<DueReportRow[]> {
+  const { rows } = await db.query<DueReportRow>(
+    `SELECT c.id AS client_id, c.user_id, u.timezone, c.name AS client_name, d.month, c.report_channel_id
+     FROM clients c JOIN users u ON u.id = c.user_id
+     CROSS JOIN LATERAL (SELECT ($1::timestamptz AT TIME ZONE u.timezone) AS local_now) l
+     CROSS JOIN LATERAL (SELECT to_char(l.local_now - interval '1 month', 'YYYY-MM') AS month) d
+     WHERE c.report_monthly AND extract(day FROM l.local_now) <= 3
+       AND NOT EXISTS (SELECT 1 FROM alert_outbox o WHERE o.dedupe_key = 'uptime_report:' || c.id || ':' || d.month)
+     ORDER BY c.id LIMIT $2`,
+    [now, limit],
+  );
   return rows;
 }

@@ -39,6 +39,8 @@ export interface NewOutboxMail {
   kind: OutboxKind;
   userId?: string;
   toAddress?: string;
+  /** A row for one of the owner's channels (delivered by its channel); none: the owner's own mail. */
+  channelId?: string | null;
   payload: unknown;
   status: 'held' | 'pending';
   incidentId?: number | null;
@@ -48,10 +50,10 @@ export interface NewOutboxMail {
 /** Enqueues one mail; undefined when a mail with this dedupe key already exists. */
 export async function enqueueMail(tx: Queryable, mail: NewOutboxMail): Promise<number | undefined> {
   const { rows } = await tx.query<{ id: number }>(
-    `INSERT INTO alert_outbox (dedupe_key, kind, user_id, to_address, payload, status, incident_id, next_attempt_at, created_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)
+    `INSERT INTO alert_outbox (dedupe_key, kind, user_id, to_address, payload, status, incident_id, next_attempt_at, created_at, channel_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9)
      ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`,
-    [mail.dedupeKey, mail.kind, mail.userId ?? null, mail.toAddress ?? null, JSON.stringify(mail.payload), mail.status, mail.incidentId ?? null, mail.now],
+    [mail.dedupeKey, mail.kind, mail.userId ?? null, mail.toAddress ?? null, JSON.stringify(mail.payload), mail.status, mail.incidentId ?? null, mail.now, mail.channelId ?? null],
   );
   return rows[0]?.id;
 }

@@ -25,3 +25,23 @@ export interface SitePayload {
   /** When the sweep decided to announce this site (the delay metric counts from here). */
   decided_at?: string;
 }
+
+/** One site's (or the totals') monthly figures as an uptime report mail carries them (docs/reports.md). */
+export interface UptimeFiguresPayload {
+  uptime_percent: number | null;
+  downtime_seconds: number;
+  maintenance_seconds: number;
+  unknown_seconds: number;
+  longest_outage_seconds: number;
+  mttr_seconds: number | null;
+  incidents: Array<{ start: string; end: string | null; downtime_seconds: number; diagnosis: Diagnosis | null }>;
+}
+
+/** The payload of a client's monthly uptime report mail: the report's JSON and the client's name. */
+export interface UptimeReportPayload {
+  client_name: string;
+  month: string;
+  time_zone: string;
+  sites: Array<{ name: string; figures: UptimeFiguresPayload }>;
+  totals: UptimeFiguresPayload;
+}

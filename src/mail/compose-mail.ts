@@ -9,7 +9,8 @@ import { REMINDERS_STOP_AFTER_MS } from '../domain/alert-rules.ts';
 import { DIAGNOSES, DIAGNOSIS_ADVICE, isDiagnosis, type Diagnosis } from '../domain/probe-diagnosis.ts';
 import type { EmailName, EmailTemplates } from './email-templates.ts';
 import { LINK_LIFETIME_MS, signLink } from './signed-links.ts';
-import type { SitePayload } from './alert-types.ts';
+import type { SitePayload, UptimeReportPayload } from './alert-types.ts';
+import { DIAGNOSIS_WORDS } from '../domain/public-status.ts';
 import { ATTENTION_KIND_LABELS, type AttentionDigestPayload, type DigestPayloadItem } from '../domain/attention-digest.ts';
 import type { AttentionKind } from '../domain/attention.ts';
 
@@ -56,6 +57,7 @@ const TEMPLATE: Record<OutboxRow['kind'], EmailName> = {
   contact_verification: 'contact-verification',
   signup_confirmation: 'signup-confirmation',
   attention: 'attention-digest',
+  uptime_report: 'uptime-report',
 };
 
 /** "5 Jan 2026, 10:02 (Europe/Paris)"; an unknown time zone falls back to UTC. */
@@ -104,6 +106,7 @@ export function composeMail(deps: ComposeDeps, row: OutboxRow, recipient: Recipi
 
   if (!recipient) throw new Error(`outbox mail ${row.id} has no recipient`);
   if (row.kind === 'contact_verification') return contactVerification(deps, row, recipient, now, { messageId, fileName });
+  if (row.kind === 'uptime_report') return uptimeReport(deps, row, recipient, now, { messageId, fileName });
   const zone = recipient.timezone || 'UTC';
   const unsubscribeUrl = `${base}/alerts/unsubscribe?t=${signLink(deps.secret, { action: 'unsubscribe', userId: recipient.id }, now)}`;
   const ownerHeaders = {
@@ -202,6 +205,50 @@ function contactVerification(deps: ComposeDeps, row: OutboxRow, owner: Recipient
   const token = signLink(deps.secret, { action: 'verify_contact', userId: owner.id, channelId: row.channel_id!, address }, now);
   const rendered = deps.templates.render('contact-verification', { ownerEmail: owner.email, address, confirmUrl: `${base}/alerts/confirm-contact?t=${token}` });
   return { from: deps.mailFrom, to: address, ...rendered, ...ids, headers: { 'Auto-Submitted': 'auto-generated' } };
+}
+
+/**
+ * A client's monthly uptime report (docs/reports.md "By mail"): the figures were computed when the
+ * month was over and travel in the row. To a contact (the client) it carries no owner link.
+ */
+function uptimeReport(deps: ComposeDeps, row: OutboxRow, owner: RecipientRow, now: Date, ids: { messageId: string; fileName: string }): MailMessage {
+  const base = deps.publicUrl.replace(/\/+$/, '');
+  const report = row.payload as unknown as UptimeReportPayload;
+  const duration = (seconds: number | null) => (seconds === null ? '-' : formatDuration(seconds * 1000));
+  const percent = (value: number | null) => (value === null ? 'no data' : `${value} %`);
+  const figures = (name: string, f: UptimeReportPayload['totals']) => ({
+    name,
+    uptime: percent(f.uptime_percent),
+    down: duration(f.downtime_seconds),
+    maintenance: duration(f.maintenance_seconds),
+    unknown: duration(f.unknown_seconds),
+    incidents: f.incidents.length,
+    longest: duration(f.longest_outage_seconds),
+    mttr: duration(f.mttr_seconds),
+  });
+  const contact = row.payload.contact === true;
+  const unsubscribeUrl = `${base}/alerts/unsubscribe?t=${signLink(deps.secret, { action: 'unsubscribe', userId: owner.id }, now)}`;
+  const rendered = deps.templates.render('uptime-report', {
+    clientName: report.client_name,
+    month: report.month,
+    timeZone: report.time_zone,
+    totals: figures('All sites', report.totals),
+    sites: report.sites.map((site) => figures(site.name, site.figures)),
+    incidents: report.sites.flatMap((site) =>
+      site.figures.incidents.map((incident) => ({
+        site: site.name,
+        start: formatInZone(new Date(incident.start), report.time_zone),
+        end: incident.end ? formatInZone(new Date(incident.end), report.time_zone) : 'still down at the end of the month',
+        down: duration(incident.downtime_seconds),
+        diagnosis: incident.diagnosis ? DIAGNOSIS_WORDS[incident.diagnosis] : 'not checked',
+      })),
+    ),
+    unsubscribeUrl: contact ? null : unsubscribeUrl,
+  });
+  const headers: Record<string, string> = contact
+    ? { 'Auto-Submitted': 'auto-generated' }
+    : { 'List-Unsubscribe': `<${unsubscribeUrl}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click', 'Auto-Submitted': 'auto-generated' };
+  return { from: deps.mailFrom, to: owner.email, ...rendered, ...ids, headers };
 }
 
 const RESULT_WORDS: Record<string, string> = {

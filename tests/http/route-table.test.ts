@@ -93,6 +93,7 @@ const BODIES: Record<string, Record<string, string>> = {
   'PUT /api/clients/:id': { name: 'taken over' },
   'POST /api/clients/:id/maintenance': { minutes: '60' },
   'POST /api/clients/:id/mute': { muted_until: '2030-01-01T00:00:00Z' },
+  'PUT /api/clients/:id/report': { monthly: 'true' },
 };
 
 type Ctx = Awaited<ReturnType<typeof buildTestApp>> & {
