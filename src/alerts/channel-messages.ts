@@ -19,6 +19,7 @@ const EVENT: Record<OutboxRow['kind'], WebhookEvent | undefined> = {
   test: 'test',
   incident: undefined,
   signup_confirmation: undefined,
+  account_invitation: undefined,
   maintenance_ending: undefined,
   contact_verification: undefined,
 };

@@ -53,6 +53,7 @@ const TEMPLATE: Record<OutboxRow['kind'], EmailName> = {
   maintenance_ending: 'maintenance-ending',
   contact_verification: 'contact-verification',
   signup_confirmation: 'signup-confirmation',
+  account_invitation: 'account-invitation',
 };
 
 /** "5 Jan 2026, 10:02 (Europe/Paris)"; an unknown time zone falls back to UTC. */
@@ -96,6 +97,21 @@ export function composeMail(deps: ComposeDeps, row: OutboxRow, recipient: Recipi
       validFor: formatDuration(LINK_LIFETIME_MS.confirm_signup),
     };
     const rendered = deps.templates.render('signup-confirmation', data);
+    return { from: deps.mailFrom, to: row.to_address!, ...rendered, messageId, headers: { 'Auto-Submitted': 'auto-generated' }, fileName };
+  }
+
+  if (row.kind === 'account_invitation') {
+    // Signed when sent, like the sign-up link: the outbox row holds no credential.
+    const p = row.payload as { account_id: string; invitation_id: string; account_name: string; role: string; invited_by: string | null };
+    const data = {
+      email: row.to_address,
+      accountName: p.account_name,
+      role: p.role,
+      invitedBy: p.invited_by,
+      acceptUrl: `${base}/invitations/accept?t=${signLink(deps.secret, { action: 'accept_invitation', userId: p.account_id, invitationId: p.invitation_id }, now)}`,
+      validFor: formatDuration(LINK_LIFETIME_MS.accept_invitation),
+    };
+    const rendered = deps.templates.render('account-invitation', data);
     return { from: deps.mailFrom, to: row.to_address!, ...rendered, messageId, headers: { 'Auto-Submitted': 'auto-generated' }, fileName };
   }
 

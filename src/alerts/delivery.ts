@@ -49,7 +49,7 @@ export function createDelivery(deps: DeliveryDeps) {
   const batchSize = deps.batchSize ?? 50;
   const count = (kind: string, result: string) => {
     deps.metrics?.alertEmails.inc({ kind, result });
-    if (kind !== 'incident' && kind !== 'signup_confirmation') deps.metrics?.notifications?.inc({ channel_kind: 'email', kind, result });
+    if (kind !== 'incident' && kind !== 'signup_confirmation' && kind !== 'account_invitation') deps.metrics?.notifications?.inc({ channel_kind: 'email', kind, result });
   };
 
   return {

@@ -7,8 +7,9 @@ import { hasControlCharacters } from '../domain/text.ts';
 
 // verify_contact: an email contact's confirmation; confirm_signup: the link of a SIGNUP=verify
 // sign-up mail; resend_confirmation: the log-in page's "send the link again" button, handed out
-// only after the right password (src/accounts/signup-confirmation.ts).
-export type LinkAction = 'mute' | 'unsubscribe' | 'verify_contact' | 'confirm_signup' | 'resend_confirmation';
+// only after the right password (src/accounts/signup-confirmation.ts); accept_invitation: an
+// invitation to join an account (userId names the account, invitationId the invitation).
+export type LinkAction = 'mute' | 'unsubscribe' | 'verify_contact' | 'confirm_signup' | 'resend_confirmation' | 'accept_invitation';
 
 export interface LinkClaims {
   action: LinkAction;
@@ -17,6 +18,8 @@ export interface LinkClaims {
   /** verify_contact: the contact, and the address the link was sent to (it confirms only that one). */
   channelId?: string;
   address?: string;
+  /** accept_invitation: the invitation (single use: it is marked accepted). */
+  invitationId?: string;
   /** Expiry, in seconds since the epoch. */
   exp: number;
   /** Makes each issued token unique (single-use links are remembered by their hash). */
@@ -38,9 +41,10 @@ export const LINK_LIFETIME_MS: Record<LinkAction, number> = {
   verify_contact: 7 * 86_400_000,
   confirm_signup: 7 * 86_400_000,
   resend_confirmation: 30 * 60_000,
+  accept_invitation: 7 * 86_400_000,
 };
 
-const ACTIONS: readonly unknown[] = ['mute', 'unsubscribe', 'verify_contact', 'confirm_signup', 'resend_confirmation'] satisfies LinkAction[];
+const ACTIONS: readonly unknown[] = ['mute', 'unsubscribe', 'verify_contact', 'confirm_signup', 'resend_confirmation', 'accept_invitation'] satisfies LinkAction[];
 
 function mac(secret: string, data: string): Buffer {
   const key = createHmac('sha256', secret).update('agentdesk alert links v1').digest();
@@ -87,7 +91,7 @@ export function verifyLink(secret: string, token: unknown, now: Date): LinkVerif
   return { ok: true, claims, useKey: useKey(body, signature) };
 }
 
-const CLAIM_KEYS = new Set(['action', 'userId', 'botId', 'channelId', 'address', 'exp', 'nonce']);
+const CLAIM_KEYS = new Set(['action', 'userId', 'botId', 'channelId', 'address', 'invitationId', 'exp', 'nonce']);
 /** The longest address a contact may have (RFC 5321's path limit). */
 const MAX_ADDRESS_LENGTH = 254;
 /** Issuing instances may run a little ahead of this one; no link lives longer than this past now. */
@@ -104,7 +108,7 @@ function shapedClaims(value: unknown, now: Date): LinkClaims | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
   const claims = value as Record<string, unknown>;
   if (!Object.keys(claims).every((key) => CLAIM_KEYS.has(key))) return undefined;
-  const { action, userId, botId, channelId, address, exp, nonce } = claims;
+  const { action, userId, botId, channelId, address, invitationId, exp, nonce } = claims;
   if (!ACTIONS.includes(action)) return undefined;
   if (typeof userId !== 'string' || !isUuid(userId)) return undefined;
   if (botId !== undefined && (typeof botId !== 'string' || !isUuid(botId))) return undefined;
@@ -112,6 +116,7 @@ function shapedClaims(value: unknown, now: Date): LinkClaims | undefined {
   if (channelId !== undefined && (typeof channelId !== 'string' || !isUuid(channelId))) return undefined;
   if (address !== undefined && (typeof address !== 'string' || address.length > MAX_ADDRESS_LENGTH || hasControlCharacters(address))) return undefined;
   if ((action === 'verify_contact') !== (channelId !== undefined && address !== undefined)) return undefined;
+  if ((action === 'accept_invitation') !== (typeof invitationId === 'string' && isUuid(invitationId))) return undefined;
   if (typeof exp !== 'number' || !Number.isSafeInteger(exp) || exp <= 0 || exp * 1000 > now.getTime() + LONGEST_LIFETIME_MS) return undefined;
   if (typeof nonce !== 'string' || !NONCE.test(nonce)) return undefined;
   return {
@@ -119,6 +124,7 @@ function shapedClaims(value: unknown, now: Date): LinkClaims | undefined {
     userId,
     ...(botId === undefined ? {} : { botId }),
     ...(channelId === undefined ? {} : { channelId: channelId as string, address: address as string }),
+    ...(invitationId === undefined ? {} : { invitationId: invitationId as string }),
     exp,
     nonce,
   };

@@ -152,7 +152,7 @@ export async function botRoutes(app: FastifyInstance, { bots, users, sessions, a
       },
     }),
     async (request) => {
-      const list = await bots.listBots(request.owner!.id);
+      const list = await bots.listBots(request.account!.id);
       const pending = await bots.alertPendingUntil(list.map((bot) => bot.id));
       const wanted = request.query.attention;
       const json = list.map((bot) => toJson(bot, pending.get(bot.id)));
@@ -168,7 +168,7 @@ export async function botRoutes(app: FastifyInstance, { bots, users, sessions, a
       response: { 201: botWithTokenSchema, 400: errorSchema, 401: errorSchema, 403: errorSchema },
     }),
     async (request, reply) => {
-      const created = await bots.createBot(request.owner!.id, request.body);
+      const created = await bots.createBot(request.account!.id, request.body);
       reply.code(201).header('Cache-Control', 'no-store');
       return { bot: toJson(created.bot), token: created.token };
     },
@@ -177,7 +177,7 @@ export async function botRoutes(app: FastifyInstance, { bots, users, sessions, a
   app.get<IdParams>(
     '/api/bots/:id',
     owner('Read one of your bots', { params: idParamsSchema, response: { 200: botJsonSchema, ...ownerErrors } }),
-    async (request) => withPendingAlert(await bots.getBot(request.owner!.id, request.params.id)),
+    async (request) => withPendingAlert(await bots.getBot(request.account!.id, request.params.id)),
   );
 
   app.put<IdParams & { Body: Record<string, unknown> }>(
@@ -187,7 +187,7 @@ export async function botRoutes(app: FastifyInstance, { bots, users, sessions, a
       body: updateBotBodySchema,
       response: { 200: botJsonSchema, 400: errorSchema, 403: errorSchema, ...ownerErrors },
     }),
-    async (request) => withPendingAlert(await bots.updateBot(request.owner!.id, request.params.id, request.body)),
+    async (request) => withPendingAlert(await bots.updateBot(request.account!.id, request.params.id, request.body)),
   );
 
   app.delete<IdParams>(
@@ -201,7 +201,7 @@ export async function botRoutes(app: FastifyInstance, { bots, users, sessions, a
       },
     }),
     async (request) => {
-      await bots.deleteBot(request.owner!.id, request.params.id);
+      await bots.deleteBot(request.account!.id, request.params.id);
       return { success: true, message: 'Bot deleted' };
     },
   );
@@ -213,7 +213,7 @@ export async function botRoutes(app: FastifyInstance, { bots, users, sessions, a
       response: { 200: botWithTokenSchema, 403: errorSchema, ...ownerErrors },
     }),
     async (request, reply) => {
-      const rotated = await bots.rotateToken(request.owner!.id, request.params.id);
+      const rotated = await bots.rotateToken(request.account!.id, request.params.id);
       reply.header('Cache-Control', 'no-store');
       return { bot: toJson(rotated.bot), token: rotated.token };
     },

@@ -67,8 +67,22 @@ export async function updateUserPassword(db: Queryable, userId: string, password
   await db.query('UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1', [userId, passwordHash, now]);
 }
 
-export async function insertApiKey(db: Queryable, userId: string, keyHash: string, keyPrefix: string): Promise<void> {
-  await db.query('INSERT INTO api_keys (user_id, key_hash, key_prefix) VALUES ($1, $2, $3)', [userId, keyHash, keyPrefix]);
+/** A key made by userId in an account (default: their own account, whose id is theirs), with a role (default owner). */
+export async function insertApiKey(
+  db: Queryable,
+  userId: string,
+  keyHash: string,
+  keyPrefix: string,
+  scope: { accountId?: string; role?: string; name?: string | null } = {},
+): Promise<void> {
+  await db.query('INSERT INTO api_keys (user_id, key_hash, key_prefix, account_id, role, name) VALUES ($1, $2, $3, $4, $5, $6)', [
+    userId,
+    keyHash,
+    keyPrefix,
+    scope.accountId ?? userId,
+    scope.role ?? 'owner',
+    scope.name ?? null,
+  ]);
 }
 
 /** The owner of an API key, stamping when it was last used (at most once a minute, to spare writes). */

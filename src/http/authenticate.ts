@@ -6,12 +6,14 @@ import type { SessionService } from '../accounts/session-service.ts';
 import type { UserService } from '../accounts/user-service.ts';
 import type { UserRow } from '../db/users.ts';
 import { UnauthorizedError } from '../errors.ts';
+import { authorize } from './authorize.ts';
 
 /** The dashboard's session cookie (HttpOnly, SameSite=Lax, Secure over HTTPS). */
 export const SESSION_COOKIE = 'adk_session';
 
 declare module 'fastify' {
   interface FastifyRequest {
+    /** The person calling (request.account is the account they work in, src/http/authorize.ts). */
     owner?: UserRow;
     /** How request.owner was authenticated. */
     authenticatedBy?: 'api_key' | 'session';
@@ -25,25 +27,30 @@ export function bearerToken(request: FastifyRequest): string | undefined {
   return match?.[1];
 }
 
-/** preHandler that puts the calling owner on request.owner or answers 401. */
+/**
+ * preHandler that puts the calling person on request.owner and their account and role on
+ * request.account, or answers 401; then the route's role check (403).
+ */
 export function requireOwner(users: UserService, sessions?: SessionService) {
   return async function authenticateOwner(request: FastifyRequest, reply: FastifyReply) {
     // Every answer of the owner API is private to its caller: no cache may keep it.
     reply.header('Cache-Control', 'no-store');
     const key = bearerToken(request);
     if (key) {
-      const owner = await users.userForApiKey(key);
-      if (!owner) throw new UnauthorizedError('Invalid API key');
-      request.owner = owner;
+      const caller = await users.callerForApiKey(key);
+      if (!caller) throw new UnauthorizedError('Invalid API key');
+      request.owner = caller.user;
+      request.account = caller.account;
       request.authenticatedBy = 'api_key';
-      return;
+      return authorize(request);
     }
     const cookie = sessions ? request.cookies?.[SESSION_COOKIE] : undefined;
-    const owner = cookie ? await sessions!.userForSession(cookie) : undefined;
-    if (owner) {
-      request.owner = owner;
+    const caller = cookie ? await sessions!.callerForSession(cookie) : undefined;
+    if (caller) {
+      request.owner = caller.user;
+      request.account = caller.account;
       request.authenticatedBy = 'session';
-      return;
+      return authorize(request);
     }
     throw new UnauthorizedError('Authentication required: send Authorization: Bearer adk_… (create a key with `agentdesk create-api-key`)');
   };

@@ -84,6 +84,8 @@ const BODIES: Record<string, Record<string, string>> = {
   'POST /api/maintenance/schedules': { weekday: '1', start: '09:00', minutes: '60' },
   'POST /maintenance/window': { minutes: '60' },
   'POST /maintenance/schedules': { weekday: '1', start: '09:00', minutes: '60' },
+  'PUT /api/members/:id': { role: 'viewer' },
+  'POST /members/:id/role': { role: 'viewer' },
 };
 
 type Ctx = Awaited<ReturnType<typeof buildTestApp>> & {
