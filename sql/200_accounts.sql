@@ -76,6 +76,18 @@ END $$;
 CREATE TRIGGER users_own_account AFTER INSERT ON users
   FOR EACH ROW EXECUTE FUNCTION accounts_for_new_user();
 
+-- An account nobody belongs to any more goes, with everything it owns: deleting a user (how the
+-- operator resolves look-alike accounts, docs/architecture.md "Email addresses") still deletes
+-- their bots when they were alone in their account, as before accounts existed. The last owner
+-- cannot leave through the service, so this happens only when users are deleted.
+CREATE FUNCTION accounts_drop_when_empty() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  DELETE FROM accounts a WHERE a.id = OLD.account_id AND NOT EXISTS (SELECT 1 FROM account_members m WHERE m.account_id = OLD.account_id);
+  RETURN NULL;
+END $$;
+CREATE TRIGGER account_members_drop_empty_account AFTER DELETE ON account_members
+  FOR EACH ROW EXECUTE FUNCTION accounts_drop_when_empty();
+
 -- Invitations: a signed, single-use link mailed through the outbox, good for 7 days.
 CREATE TABLE account_invitations (
   id uuid PRIMARY KEY DEFAULT gen_random_uuid(),

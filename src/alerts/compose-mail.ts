@@ -135,7 +135,7 @@ export function composeMail(deps: ComposeDeps, row: OutboxRow, recipient: Recipi
       reminder: site.reminder ?? null,
       lastReminder: site.reminder !== undefined && (site.reminder + 1) * deps.alertRepeatMs > REMINDERS_STOP_AFTER_MS,
       botUrl: `${base}/bots/${encodeURIComponent(site.id)}`,
-      muteUrl: `${base}/alerts/mute?t=${signLink(deps.secret, { action: 'mute', userId: recipient.id, botId: site.id }, now)}`,
+      muteUrl: `${base}/alerts/mute?t=${signLink(deps.secret, { action: 'mute', userId: recipient.account_id ?? recipient.id, botId: site.id }, now)}`,
       // Mails queued before probing existed, or with PROBE=off, carry no diagnosis: "not probed".
       diagnosis: isDiagnosis(site.diagnosis) ? site.diagnosis : 'not_probed',
       diagnosisKnown: isDiagnosis(site.diagnosis) && site.diagnosis !== 'not_probed',

@@ -106,6 +106,8 @@ export interface RecipientRow {
   name: string | null;
   timezone: string;
   alert_emails: boolean;
+  /** The account whose alert this person receives (mute links act on its bots); absent: the person's own. */
+  account_id?: string;
 }
 
 export async function findRecipients(db: Queryable, userIds: readonly string[]): Promise<Map<string, RecipientRow>> {
@@ -114,6 +116,22 @@ export async function findRecipients(db: Queryable, userIds: readonly string[]):
     userIds,
   ]);
   return new Map(rows.map((r) => [r.id, r]));
+}
+
+/**
+ * Who gets each account's alert mail: its members who opted in (account_members.notify) and did
+ * not unsubscribe (users.alert_emails), by account id.
+ */
+export async function findAccountRecipients(db: Queryable, accountIds: readonly string[]): Promise<Map<string, RecipientRow[]>> {
+  const found = new Map<string, RecipientRow[]>(accountIds.map((id) => [id, []]));
+  if (accountIds.length === 0) return found;
+  const { rows } = await db.query<RecipientRow & { account_id: string }>(
+    `SELECT u.id, u.email, u.name, u.timezone, u.alert_emails, m.account_id FROM account_members m JOIN users u ON u.id = m.user_id
+     WHERE m.account_id = ANY($1::uuid[]) AND m.notify AND u.alert_emails ORDER BY m.account_id, m.created_at, u.id`,
+    [accountIds],
+  );
+  for (const row of rows) found.get(row.account_id)?.push(row);
+  return found;
 }
 
 /** Turns off every alert mail for the owner; false when there is no such user. */
