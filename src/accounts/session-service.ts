@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import type { Database, Queryable } from '../db/database.ts';
 import { deleteExpiredSessions, deleteOtherSessions, deleteSession, findSessionUser, insertSession, setSessionAccount, touchSession } from '../db/sessions.ts';
 import { findUserByEmail, type UserRow } from '../db/users.ts';
-import { findMembership, listMemberships } from '../db/accounts.ts';
+import { findMembership, listMemberships, recreateOwnAccount } from '../db/accounts.ts';
 import type { AccountContext } from '../domain/roles.ts';
 import { ForbiddenError, NotFoundError } from '../errors.ts';
 import { hashSecret, verifyPassword } from './credentials.ts';
@@ -46,7 +46,7 @@ export function createSessionService({ db, now }: SessionServiceDeps) {
     async startSession(user: UserRow, userAgent: string | undefined): Promise<string> {
       const at = now();
       await deleteExpiredSessions(db, user.id, at);
-      return insertNewSession(db, user, await firstAccount(db, user.id), userAgent, at);
+      return insertNewSession(db, user, await firstAccount(db, user, at), userAgent, at);
     },
 
     /**
@@ -57,7 +57,7 @@ export function createSessionService({ db, now }: SessionServiceDeps) {
     rotateAllSessions: (user: UserRow, userAgent: string | undefined, accountId?: string): Promise<string> =>
       db.transaction(async (tx) => {
         await deleteOtherSessions(tx, user.id, null);
-        return insertNewSession(tx, user, accountId ?? (await firstAccount(tx, user.id)), userAgent, now());
+        return insertNewSession(tx, user, accountId ?? (await firstAccount(tx, user, now())), userAgent, now());
       }),
 
     callerForSession,
@@ -76,11 +76,16 @@ export function createSessionService({ db, now }: SessionServiceDeps) {
   };
 }
 
-/** Where a new session starts: the person's own account, else the first they joined. */
-async function firstAccount(db: Queryable, userId: string): Promise<string> {
-  const first = (await listMemberships(db, userId))[0];
-  if (!first) throw new ForbiddenError('This login belongs to no account any more: ask an owner to invite you again');
-  return first.account_id;
+/**
+ * Where a new session starts: the person's own account, else the first they joined; someone who
+ * deleted their only account gets a new one of their own.
+ */
+async function firstAccount(db: Queryable, user: UserRow, now: Date): Promise<string> {
+  const first = (await listMemberships(db, user.id))[0];
+  if (first) return first.account_id;
+  const own = await recreateOwnAccount(db, user, now);
+  if (!own) throw new ForbiddenError('This login belongs to no account any more: ask an owner to invite you again');
+  return own;
 }
 
 async function insertNewSession(db: Queryable, user: UserRow, accountId: string, userAgent: string | undefined, at: Date): Promise<string> {

@@ -124,6 +124,35 @@ export async function teamRoutes(app: FastifyInstance, deps: { users: UserServic
     },
   );
 
+  app.put<{ Body: { name: string } }>(
+    '/api/account',
+    {
+      preValidation,
+      config,
+      schema: doc("Rename the account (owners and managers)", { body: fields({ name: text({ maxLength: 200 }) }, ['name']), response: { 200: successAnswer, ...errors } }),
+    },
+    async (request) => {
+      await team.rename(actorOf(request), request.body.name);
+      return { success: true, message: 'Account renamed' };
+    },
+  );
+
+  app.delete<{ Body: { confirm?: string } | undefined }>(
+    '/api/account',
+    {
+      preValidation,
+      config,
+      schema: doc("Delete the account with all its bots, channels, schedules, keys and log (owners only); `confirm` must be the account's name", {
+        body: { type: ['object', 'null'], properties: { confirm: text({ maxLength: 200 }) } },
+        response: { 200: successAnswer, ...errors },
+      }),
+    },
+    async (request) => {
+      await team.deleteAccount(actorOf(request), request.body?.confirm);
+      return { success: true, message: 'Account deleted' };
+    },
+  );
+
   app.get<{ Querystring: { before?: string; limit?: string } }>(
     '/api/audit',
     {

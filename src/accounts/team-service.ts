@@ -5,7 +5,9 @@
 import {
   addMember,
   claimInvitation,
+  deleteAccount,
   deleteInvitation,
+  renameAccount,
   findAccountInvitation,
   findInvitation,
   insertAudit,
@@ -30,7 +32,7 @@ import { isRole, keepsAnOwner, mayManageMember, type AccountContext, type Role }
 import { AUDIT_KEEP_MS } from '../domain/retention.ts';
 import { ConflictError, ForbiddenError, NotFoundError, TooManyRequestsError, ValidationError } from '../errors.ts';
 import type { UserRow } from '../db/users.ts';
-import { validateEmail } from './user-service.ts';
+import { validateEmail, validateName } from './user-service.ts';
 
 export const INVITATION_LIFETIME_MS = 7 * 86_400_000;
 /** One invitation mail per address and account an hour, like a contact's confirmation mail. */
@@ -208,6 +210,21 @@ export function createTeamService({ db, now }: TeamServiceDeps) {
         );
         return { kind: 'joined' as const, accountId: invitation.account_id, accountName: invitation.account_name };
       });
+    },
+
+    async rename(actor: Actor, name: unknown): Promise<void> {
+      const value = validateName(typeof name === 'string' ? name : undefined);
+      if (!value) throw new ValidationError('name must not be empty');
+      await db.transaction(async (tx) => {
+        await renameAccount(tx, actor.account.id, value);
+        await audit(tx, actor, 'account:rename', actor.account.id, { from: actor.account.name, to: value });
+      });
+    },
+
+    /** Deletes the account with everything it owns; the caller types its name to confirm. */
+    async deleteAccount(actor: Actor, confirm: unknown): Promise<void> {
+      if (confirm !== actor.account.name) throw new ValidationError(`type the account's name (${actor.account.name}) in confirm to delete it with all its bots, channels and keys`);
+      await deleteAccount(db, actor.account.id);
     },
 
     /** Records what a request did (src/http/audit-hook.ts). */

@@ -257,6 +257,8 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRouteDeps
       current: { ...current, notify: memberships.find((m) => m.account_id === current.id)?.notify ?? false },
       accounts: memberships.length > 1 ? memberships.map((m) => ({ id: m.account_id, name: m.account_name, role: m.role, current: m.account_id === current.id })) : [],
       keyRoles: ROLES.filter((role) => atLeast(current.role, role)),
+      mayRename: mayDo(current.role, 'account:rename'),
+      mayDelete: mayDo(current.role, 'account:delete'),
       showKeys,
       timezones: TIMEZONES,
       apiKeys,

@@ -33,6 +33,8 @@ const schemas = {
   acceptPage: { querystring: fields({ t: text({ maxLength: 1024 }) }) },
   accept: { body: form({ t: text({ maxLength: 1024 }) }) },
   auditPage: { querystring: fields({ before: text({ maxLength: 20 }) }) },
+  rename: { body: form({ name: text({ maxLength: 200 }) }) },
+  remove: { body: form({ confirm: text({ maxLength: 200 }) }) },
 };
 
 const DONE: Record<string, string> = {
@@ -121,6 +123,17 @@ export async function teamPages(app: FastifyInstance, { team, invitations, sessi
     // The new member lands in the account they joined.
     await sessions.switchAccount(request.cookies[SESSION_COOKIE]!, request.viewer!.id, outcome.accountId);
     return reply.redirect('/bots', 303);
+  });
+
+  app.post<{ Body: Form }>('/account/rename', { schema: schemas.rename, preHandler: [viewer, csrf] }, async (request, reply) => {
+    await team.rename(actorOf(request), request.body?.name);
+    return reply.redirect('/account?saved=1', 303);
+  });
+
+  // Deleting the account ends this session with it (it worked in that account): back to log in.
+  app.post<{ Body: Form }>('/account/delete', { schema: schemas.remove, preHandler: [viewer, csrf] }, async (request, reply) => {
+    await team.deleteAccount(actorOf(request), request.body?.confirm);
+    return reply.redirect('/login', 303);
   });
 
   app.get<{ Querystring: Form }>('/audit', { schema: schemas.auditPage, preHandler: viewer }, async (request, reply) => {

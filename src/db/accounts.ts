@@ -93,6 +93,31 @@ export async function removeMember(db: Queryable, accountId: string, userId: str
   return { keys: keys.rowCount, sessions: sessions.rowCount };
 }
 
+/**
+ * A person who belongs to no account (they deleted theirs) gets an account of their own again,
+ * with their uuid as at sign-up; undefined when that id is taken (their first account lives on
+ * under other owners after they were removed from it).
+ */
+export async function recreateOwnAccount(db: Queryable, user: { id: string; email: string; name: string | null }, now: Date): Promise<string | undefined> {
+  const { rows } = await db.query<{ id: string }>(
+    `INSERT INTO accounts (id, name, created_at) VALUES ($1, left(coalesce(nullif($2, ''), $3), 200), $4) ON CONFLICT (id) DO NOTHING RETURNING id`,
+    [user.id, user.name, user.email, now],
+  );
+  if (!rows[0]) return undefined;
+  await db.query("INSERT INTO account_members (account_id, user_id, role, notify, created_at) VALUES ($1, $1, 'owner', true, $2)", [user.id, now]);
+  return user.id;
+}
+
+export async function renameAccount(db: Queryable, accountId: string, name: string): Promise<void> {
+  await db.query('UPDATE accounts SET name = $2 WHERE id = $1', [accountId, name]);
+}
+
+/** Deletes the account and everything it owns (bots, channels, schedules, keys, sessions in it, its audit log). */
+export async function deleteAccount(db: Queryable, accountId: string): Promise<boolean> {
+  const result = await db.query('DELETE FROM accounts WHERE id = $1', [accountId]);
+  return result.rowCount > 0;
+}
+
 // --- Invitations -------------------------------------------------------------------------------
 
 export interface InvitationRow {

@@ -2,7 +2,7 @@
 // One rule, role × action → allowed, used by every authenticated route through its declared
 // action (src/http/authorize.ts) and by the services that must compare roles (keys, members).
 //
-//   owner    everything, including members of every role;
+//   owner    everything, including members of every role and deleting the account;
 //   manager  everything except owners and managers: invites, re-roles and removes members and viewers;
 //   member   works on sites (maintenance, mute, grace, tests, channels, edits) but does not create
 //            or delete bots or rotate tokens;
@@ -40,6 +40,8 @@ export const ACTIONS = {
   'members:read': 'manager',
   'members:write': 'manager',
   'audit:read': 'manager',
+  'account:rename': 'manager',
+  'account:delete': 'owner',
 } as const satisfies Record<string, Role>;
 
 export type Action = keyof typeof ACTIONS;

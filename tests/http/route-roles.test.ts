@@ -28,6 +28,8 @@ const ALLOWED_ANSWER: Record<string, { status: number; why: string }> = {
   'POST /invitations/accept': { status: 400, why: 'no invitation link given' },
   'POST /channels/:id/test': { status: 409, why: 'an email contact that has not confirmed its address is not sent tests' },
   'POST /api/channels/:id/test': { status: 409, why: 'an email contact that has not confirmed its address is not sent tests' },
+  'DELETE /api/account': { status: 400, why: "no confirm: deleting needs the account's name typed (a right one would end this suite's account)" },
+  'POST /account/delete': { status: 400, why: "no confirm: deleting needs the account's name typed" },
 };
 
 /** Bodies for this suite beyond the shared ones (fields that must be unique are made per call). */
@@ -43,6 +45,8 @@ function bodyFor(key: string, accountId: string): Record<string, unknown> {
     'POST /api/keys': { role: 'viewer' },
     'POST /account/api-keys': { role: 'viewer' },
     'POST /account/switch': { account_id: accountId },
+    'PUT /api/account': { name: 'Agency A' },
+    'POST /account/rename': { name: 'Agency A' },
   };
   return own[key] ?? BODIES[key] ?? {};
 }
@@ -233,6 +237,31 @@ test('the audit log is paged, newest first, and shown to owners and managers onl
   ctx.clock.advance(91 * 86_400_000);
   assert.equal((await call(ctx, ctx.people.manager, 'key', 'GET', '/api/audit', {})).json().entries, []);
   ctx.clock.advance(-91 * 86_400_000);
+});
+
+test("an owner deletes an account: its bots and its members' sessions there go; logging in again gives the owner a new account of their own", async (ctx) => {
+  const founder = await createOwner(ctx.db);
+  const colleague = await createOwner(ctx.db);
+  await addMember(ctx.db, founder.user.id, colleague.user.id, 'manager', ctx.clock.now());
+  await createBotFor(ctx.db, founder.user.id, { name: 'Doomed bot' });
+  const c = await loggedIn(ctx.app, colleague.user.email, colleague.password);
+  await c.post('/account/switch', { account_id: founder.user.id });
+  // a manager may not delete it; a wrong name deletes nothing
+  assert.is((await c.api('DELETE', '/api/account', {}, { 'x-csrf-token': c.csrf! })).statusCode, 403);
+  const wrong = await ctx.app.inject({ method: 'DELETE', url: '/api/account', headers: { authorization: `Bearer ${founder.apiKey}`, 'content-type': 'application/json' }, payload: '{"confirm":"wrong name"}' });
+  assert.is(wrong.statusCode, 400);
+  const name = (await ctx.db.query<{ name: string }>('SELECT name FROM accounts WHERE id = $1', [founder.user.id])).rows[0]!.name;
+  const deleted = await ctx.app.inject({ method: 'DELETE', url: '/api/account', headers: { authorization: `Bearer ${founder.apiKey}`, 'content-type': 'application/json' }, payload: JSON.stringify({ confirm: name }) });
+  assert.is(deleted.statusCode, 200);
+  assert.is((await ctx.db.query("SELECT 1 FROM bots WHERE name = 'Doomed bot'")).rowCount, 0);
+  // the colleague's session in that account is over; the key is gone with the account
+  assert.is((await c.get('/bots')).statusCode, 303);
+  assert.is((await ctx.app.inject({ method: 'GET', url: '/api/bots', headers: { authorization: `Bearer ${founder.apiKey}` } })).statusCode, 401);
+  // the founder logs in again to a new, empty account of their own
+  const again = await loggedIn(ctx.app, founder.user.email, founder.password);
+  const page = await again.get('/bots');
+  assert.is(page.statusCode, 200);
+  assert.not.match(page.body, /Doomed bot/);
 });
 
 test.run();
