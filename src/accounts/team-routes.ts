@@ -125,7 +125,7 @@ export async function teamRoutes(app: FastifyInstance, deps: { users: UserServic
   );
 
   app.put<{ Body: { name: string } }>(
-    '/api/account',
+    '/api/accounts/current',
     {
       preValidation,
       config,
@@ -138,7 +138,7 @@ export async function teamRoutes(app: FastifyInstance, deps: { users: UserServic
   );
 
   app.delete<{ Body: { confirm?: string } | undefined }>(
-    '/api/account',
+    '/api/accounts/current',
     {
       preValidation,
       config,

@@ -1,4 +1,4 @@
-// Creating owners and their API keys, and resolving an API key to its owner.
+// Creating people and their API keys (the CLI), and resolving an API key to its caller.
 import type { Database } from '../db/database.ts';
 import { findUserByEmail, insertUser, type UserRow } from '../db/users.ts';
 import { findApiKeyCaller } from '../db/api-keys.ts';

@@ -116,7 +116,14 @@ function viewerView(user: UserRow | undefined, account: AccountContext | undefin
       timezone: user.timezone,
       account: account && { id: account.id, name: account.name, role: account.role },
       // What the menu offers; the server checks every route anyway (src/http/authorize.ts).
-      can: account && { createBots: mayDo(account.role, 'bots:create'), manageMembers: mayDo(account.role, 'members:read'), readAudit: mayDo(account.role, 'audit:read') },
+      can: account && {
+        createBots: mayDo(account.role, 'bots:create'),
+        editBots: mayDo(account.role, 'bots:edit'),
+        deleteBots: mayDo(account.role, 'bots:delete'),
+        rotateTokens: mayDo(account.role, 'bots:rotate-token'),
+        manageMembers: mayDo(account.role, 'members:read'),
+        readAudit: mayDo(account.role, 'audit:read'),
+      },
     }
   );
 }

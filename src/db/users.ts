@@ -85,21 +85,6 @@ export async function insertApiKey(
   ]);
 }
 
-/** The owner of an API key, stamping when it was last used (at most once a minute, to spare writes). */
-export async function findUserByApiKeyHash(db: Queryable, keyHash: string, now: Date): Promise<UserRow | undefined> {
-  const { rows } = await db.query<UserRow & { key_id: string; last_used_at: Date | null }>(
-    `SELECT u.*, k.id AS key_id, k.last_used_at FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.key_hash = $1`,
-    [keyHash],
-  );
-  const row = rows[0];
-  if (!row) return undefined;
-  if (!row.last_used_at || now.getTime() - row.last_used_at.getTime() > 60_000) {
-    await db.query('UPDATE api_keys SET last_used_at = $2 WHERE id = $1', [row.key_id, now]);
-  }
-  const { key_id: _keyId, last_used_at: _lastUsed, ...user } = row;
-  return user;
-}
-
 export interface RecipientRow {
   id: string;
   email: string;

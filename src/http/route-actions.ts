@@ -39,8 +39,8 @@ export const ROUTE_ACTIONS: Readonly<Record<string, Action>> = {
   'POST /api/invitations/:id/resend': 'members:write',
   'DELETE /api/invitations/:id': 'members:write',
   'GET /api/audit': 'audit:read',
-  'PUT /api/account': 'account:rename',
-  'DELETE /api/account': 'account:delete',
+  'PUT /api/accounts/current': 'account:rename',
+  'DELETE /api/accounts/current': 'account:delete',
   // Dashboard pages and fragments.
   'GET /account': 'self',
   'POST /account': 'self',

@@ -28,7 +28,7 @@ const ALLOWED_ANSWER: Record<string, { status: number; why: string }> = {
   'POST /invitations/accept': { status: 400, why: 'no invitation link given' },
   'POST /channels/:id/test': { status: 409, why: 'an email contact that has not confirmed its address is not sent tests' },
   'POST /api/channels/:id/test': { status: 409, why: 'an email contact that has not confirmed its address is not sent tests' },
-  'DELETE /api/account': { status: 400, why: "no confirm: deleting needs the account's name typed (a right one would end this suite's account)" },
+  'DELETE /api/accounts/current': { status: 400, why: "no confirm: deleting needs the account's name typed (a right one would end this suite's account)" },
   'POST /account/delete': { status: 400, why: "no confirm: deleting needs the account's name typed" },
 };
 
@@ -45,7 +45,7 @@ function bodyFor(key: string, accountId: string): Record<string, unknown> {
     'POST /api/keys': { role: 'viewer' },
     'POST /account/api-keys': { role: 'viewer' },
     'POST /account/switch': { account_id: accountId },
-    'PUT /api/account': { name: 'Agency A' },
+    'PUT /api/accounts/current': { name: 'Agency A' },
     'POST /account/rename': { name: 'Agency A' },
   };
   return own[key] ?? BODIES[key] ?? {};
@@ -247,11 +247,11 @@ test("an owner deletes an account: its bots and its members' sessions there go; 
   const c = await loggedIn(ctx.app, colleague.user.email, colleague.password);
   await c.post('/account/switch', { account_id: founder.user.id });
   // a manager may not delete it; a wrong name deletes nothing
-  assert.is((await c.api('DELETE', '/api/account', {}, { 'x-csrf-token': c.csrf! })).statusCode, 403);
-  const wrong = await ctx.app.inject({ method: 'DELETE', url: '/api/account', headers: { authorization: `Bearer ${founder.apiKey}`, 'content-type': 'application/json' }, payload: '{"confirm":"wrong name"}' });
+  assert.is((await c.api('DELETE', '/api/accounts/current', {}, { 'x-csrf-token': c.csrf! })).statusCode, 403);
+  const wrong = await ctx.app.inject({ method: 'DELETE', url: '/api/accounts/current', headers: { authorization: `Bearer ${founder.apiKey}`, 'content-type': 'application/json' }, payload: '{"confirm":"wrong name"}' });
   assert.is(wrong.statusCode, 400);
   const name = (await ctx.db.query<{ name: string }>('SELECT name FROM accounts WHERE id = $1', [founder.user.id])).rows[0]!.name;
-  const deleted = await ctx.app.inject({ method: 'DELETE', url: '/api/account', headers: { authorization: `Bearer ${founder.apiKey}`, 'content-type': 'application/json' }, payload: JSON.stringify({ confirm: name }) });
+  const deleted = await ctx.app.inject({ method: 'DELETE', url: '/api/accounts/current', headers: { authorization: `Bearer ${founder.apiKey}`, 'content-type': 'application/json' }, payload: JSON.stringify({ confirm: name }) });
   assert.is(deleted.statusCode, 200);
   assert.is((await ctx.db.query("SELECT 1 FROM bots WHERE name = 'Doomed bot'")).rowCount, 0);
   // the colleague's session in that account is over; the key is gone with the account
