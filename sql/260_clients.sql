@@ -2,7 +2,8 @@
 -- for, share a status page per client by secret link, and report per client.
 CREATE TABLE clients (
   id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
-  user_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  -- The owning account (docs/architecture.md "Accounts": owned rows keep the column name user_id).
+  user_id uuid NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
   name text NOT NULL CHECK (char_length(name) BETWEEN 1 AND 100),
   -- The status page's secret link: only its SHA-256 is kept; NULL = no page (or revoked).
   status_page_key_hash text UNIQUE,

@@ -9,6 +9,9 @@ import { createUserService } from './accounts/user-service.ts';
 import { createBotService } from './bots/bot-service.ts';
 import { createApiKeyService } from './accounts/api-key-service.ts';
 import { apiKeyRoutes } from './accounts/api-key-routes.ts';
+import { createTeamService } from './accounts/team-service.ts';
+import { teamRoutes } from './accounts/team-routes.ts';
+import { registerAuditHook } from './http/audit-hook.ts';
 import { createHeartbeatService } from './heartbeats/heartbeat-service.ts';
 import { answerFrameworkError, registerErrorHandler } from './http/error-handler.ts';
 import { RequestLogController } from './http/request-logging.ts';
@@ -155,6 +158,10 @@ export async function buildApp(deps: AppDeps) {
   await app.register(statusPageRoutes, { pages: createStatusPageService({ db, bots, reports, now }), render });
   const apiKeys = createApiKeyService({ db });
   await app.register(apiKeyRoutes, { users, sessions, keys: apiKeys });
+  // Accounts with several people: members, invitations, the audit log (docs/dashboard.md "Accounts, members and roles").
+  const team = createTeamService({ db, now });
+  registerAuditHook(app, team);
+  await app.register(teamRoutes, { users, sessions, team });
   await app.register(pluginRoutes, { plugin, publicUrl: config.publicUrl });
   await app.register(widgetRoutes);
   // Outside the dashboard's scope: the same for every reader, they need no session or CSRF secret.
@@ -178,6 +185,7 @@ export async function buildApp(deps: AppDeps) {
     now,
     channels,
     keys: apiKeys,
+    team,
   });
 
   // Defined once here; the alert jobs (started by main.ts) and tests record into app.alertMetrics.

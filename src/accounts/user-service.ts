@@ -1,8 +1,11 @@
-// Creating owners and their API keys, and resolving an API key to its owner.
+// Creating people and their API keys (the CLI), and resolving an API key to its caller.
 import type { Database } from '../db/database.ts';
-import { findUserByApiKeyHash, findUserByEmail, insertApiKey, insertUser, type UserRow } from '../db/users.ts';
+import { findUserByEmail, insertUser, type UserRow } from '../db/users.ts';
+import { findApiKeyCaller } from '../db/api-keys.ts';
+import { lowerOf, type AccountContext } from '../domain/roles.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
-import { hashPassword, hashSecret, isApiKeyShape, issueApiKey } from './credentials.ts';
+import { hashPassword, hashSecret, isApiKeyShape } from './credentials.ts';
+import { issueKeyFor, type KeyRequest } from './api-key-service.ts';
 import { textFault } from '../domain/text.ts';
 import { parseEmail } from '../domain/email-address.ts';
 import { queueConfirmationMail } from './signup-confirmation.ts';
@@ -85,19 +88,23 @@ export function createUserService({ db, now }: UserServiceDeps) {
       }
     },
 
-    /** Issues a personal API key; the key itself is returned once and only its hash is kept. */
-    async createApiKey(ownerEmail: string): Promise<string> {
+    /**
+     * The CLI's key: made by the owner in the account given (default: their first, their own),
+     * with a role no higher than theirs there; the key itself is returned once and only its hash is kept.
+     */
+    async createApiKey(ownerEmail: string, request: KeyRequest = {}, accountId?: string): Promise<string> {
       const email = validateEmail(ownerEmail, 'owner');
       const owner = await findUserByEmail(db, email);
       if (!owner) throw new NotFoundError(`No user with email ${email}`);
-      const key = issueApiKey();
-      await insertApiKey(db, owner.id, key.hash, key.prefix);
-      return key.value;
+      return (await issueKeyFor(db, owner.id, accountId, request)).key;
     },
 
-    async userForApiKey(key: string): Promise<UserRow | undefined> {
+    /** Who calls with this key: its maker, and the key's account with the key's role (never above the maker's today). */
+    async callerForApiKey(key: string): Promise<{ user: UserRow; account: AccountContext } | undefined> {
       if (!isApiKeyShape(key)) return undefined;
-      return findUserByApiKeyHash(db, hashSecret(key), now());
+      const found = await findApiKeyCaller(db, hashSecret(key), now());
+      if (!found) return undefined;
+      return { user: found.user, account: { id: found.key.account_id, name: found.key.account_name, role: lowerOf(found.key.role, found.memberRole) } };
     },
   };
 }

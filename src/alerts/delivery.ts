@@ -14,7 +14,7 @@
 // applies the same rules to HTTP answers.
 import type { Database } from '../db/database.ts';
 import { claimDueMails, finishAttempt } from '../db/outbox.ts';
-import { findRecipients } from '../db/users.ts';
+import { findAccountRecipients } from '../db/users.ts';
 import { DEFAULT_LEASE_MS, isPermanentSendFailure, MAX_SEND_ATTEMPTS, retryDelayMs } from '../domain/alert-rules.ts';
 import { observeSentDigest, type AlertMetrics } from '../observability/alert-metrics.ts';
 import type { ChannelDelivery } from '../channels/channel-delivery.ts';
@@ -47,7 +47,7 @@ export function createDelivery(deps: DeliveryDeps) {
   const batchSize = deps.batchSize ?? 50;
   const count = (kind: string, result: string) => {
     deps.metrics?.alertEmails.inc({ kind, result });
-    if (kind !== 'incident' && kind !== 'signup_confirmation') deps.metrics?.notifications?.inc({ channel_kind: 'email', kind, result });
+    if (kind !== 'incident' && kind !== 'signup_confirmation' && kind !== 'account_invitation') deps.metrics?.notifications?.inc({ channel_kind: 'email', kind, result });
   };
 
   return {
@@ -58,7 +58,8 @@ export function createDelivery(deps: DeliveryDeps) {
       for (;;) {
         const claimed = (await claimDueMails(deps.db, now, leaseMs, batchSize, deps.channels !== undefined)).filter((row) => !seen.has(row.id));
         if (claimed.length === 0) return result;
-        const recipients = await findRecipients(deps.db, [...new Set(claimed.flatMap((row) => (row.user_id ? [row.user_id] : [])))]);
+        // An account's mail goes to each member who opted in and did not unsubscribe (docs/alerts.md "Who is told").
+        const recipients = await findAccountRecipients(deps.db, [...new Set(claimed.flatMap((row) => (row.user_id ? [row.user_id] : [])))]);
         for (const row of claimed) {
           seen.add(row.id);
           if (row.channel_id) {
@@ -66,15 +67,16 @@ export function createDelivery(deps: DeliveryDeps) {
             result[outcome === 'retry' ? 'retried' : outcome]++;
             continue;
           }
-          const recipient = row.user_id ? recipients.get(row.user_id) : undefined;
-          if (row.user_id && (!recipient || !recipient.alert_emails)) {
+          const people = row.user_id ? (recipients.get(row.user_id) ?? []) : [undefined];
+          if (people.length === 0) {
             await finishAttempt(deps.db, row.id, row.attempts, { status: 'dropped', at: now, error: 'owner unsubscribed' });
             result.dropped++;
             count(row.kind, 'dropped');
             continue;
           }
           try {
-            await deps.transport.send(composeMail(deps.compose, row, recipient, now));
+            // One message per person (their own unsubscribe link); a retry sends to all of them again.
+            for (const person of people) await deps.transport.send(composeMail(deps.compose, row, person, now));
           } catch (error) {
             const err = error as Error & { responseCode?: number; code?: string };
             const message = `${err.code ? `${err.code}: ` : ''}${err.message}`.slice(0, 1000);

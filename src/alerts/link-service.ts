@@ -5,6 +5,8 @@ import type { Database } from '../db/database.ts';
 import { findBotName, muteOwnedBot } from '../db/bots.ts';
 import { findChannel, markContactVerified } from '../db/channels.ts';
 import { claimLinkUse } from '../db/link-uses.ts';
+import { insertAudit } from '../db/accounts.ts';
+import { AUDIT_KEEP_MS } from '../domain/retention.ts';
 import { findUserById, unsubscribeOwner } from '../db/users.ts';
 import { verifyLink, type LinkAction, type LinkClaims } from '../mail/signed-links.ts';
 import { addDigestOptOut } from '../db/attention-digests.ts';
@@ -68,6 +70,12 @@ export function createLinkService({ db, secret, now }: LinkServiceDeps) {
         if (botName === undefined) return { kind: 'not_found' };
         if (!(await claimLinkUse(tx, useKey, at, new Date(claims.exp * 1000)))) return { kind: 'used' };
         const bot = await muteOwnedBot(tx, claims.userId, claims.botId!, new Date(at.getTime() + MUTE_FOR_MS), at);
+        // The audit log names the link, not a person: whoever holds a mail's link may use it.
+        await insertAudit(
+          tx,
+          { accountId: claims.userId, at, actorUserId: null, actorEmail: null, via: 'link', action: 'bots:mute', target: claims.botId!, details: { until: bot!.muted_until } },
+          AUDIT_KEEP_MS,
+        );
         return { kind: 'muted', botName, until: bot!.muted_until! };
       });
     },

@@ -70,6 +70,6 @@ export async function digestRoutes(app: FastifyInstance, deps: { digest: DigestS
       body: { type: 'object', properties: { attention_events: {} }, required: ['attention_events'], additionalProperties: false },
       response: { 200: channelSchema, 400: errorSchema, ...ownerErrors },
     }),
-    async (request) => digest.setChannel(request.owner!.id, request.params.id, request.body.attention_events),
+    async (request) => digest.setChannel(request.account!.id, request.params.id, request.body.attention_events),
   );
 }

@@ -151,7 +151,7 @@ export async function botRoutes(app: FastifyInstance, { bots, users, sessions, a
     }),
     async (request) => {
       const { limit, cursor, status, q, attention: wanted, client_id: clientId } = request.query;
-      const page = await bots.listBotsAfter(request.owner!.id, {
+      const page = await bots.listBotsAfter(request.account!.id, {
         limit,
         cursor,
         status,
@@ -171,7 +171,7 @@ export async function botRoutes(app: FastifyInstance, { bots, users, sessions, a
       response: { 201: botWithTokenSchema, 400: errorSchema, 401: errorSchema, 403: errorSchema },
     }),
     async (request, reply) => {
-      const created = await bots.createBot(request.owner!.id, request.body);
+      const created = await bots.createBot(request.account!.id, request.body);
       reply.code(201).header('Cache-Control', 'no-store');
       return { bot: toJson(created.bot), token: created.token };
     },
@@ -180,7 +180,7 @@ export async function botRoutes(app: FastifyInstance, { bots, users, sessions, a
   app.get<IdParams>(
     '/api/bots/:id',
     owner('Read one of your bots', { params: idParamsSchema, response: { 200: botJsonSchema, ...ownerErrors } }),
-    async (request) => withPendingAlert(await bots.getBot(request.owner!.id, request.params.id)),
+    async (request) => withPendingAlert(await bots.getBot(request.account!.id, request.params.id)),
   );
 
   app.put<IdParams & { Body: Record<string, unknown> }>(
@@ -190,7 +190,7 @@ export async function botRoutes(app: FastifyInstance, { bots, users, sessions, a
       body: updateBotBodySchema,
       response: { 200: botJsonSchema, 400: errorSchema, 403: errorSchema, ...ownerErrors },
     }),
-    async (request) => withPendingAlert(await bots.updateBot(request.owner!.id, request.params.id, request.body)),
+    async (request) => withPendingAlert(await bots.updateBot(request.account!.id, request.params.id, request.body)),
   );
 
   app.delete<IdParams>(
@@ -204,7 +204,7 @@ export async function botRoutes(app: FastifyInstance, { bots, users, sessions, a
       },
     }),
     async (request) => {
-      await bots.deleteBot(request.owner!.id, request.params.id);
+      await bots.deleteBot(request.account!.id, request.params.id);
       return { success: true, message: 'Bot deleted' };
     },
   );
@@ -216,7 +216,7 @@ export async function botRoutes(app: FastifyInstance, { bots, users, sessions, a
       response: { 200: botWithTokenSchema, 403: errorSchema, ...ownerErrors },
     }),
     async (request, reply) => {
-      const rotated = await bots.rotateToken(request.owner!.id, request.params.id);
+      const rotated = await bots.rotateToken(request.account!.id, request.params.id);
       reply.header('Cache-Control', 'no-store');
       return { bot: toJson(rotated.bot), token: rotated.token };
     },

@@ -16,7 +16,7 @@
 import type { Database } from '../db/database.ts';
 import { clearChannelError, findChannelById, recordChannelError, selectStillStaleBots, type ChannelRow } from '../db/channels.ts';
 import { finishAttempt, type OutboxRow } from '../db/outbox.ts';
-import { findRecipients } from '../db/users.ts';
+import { findAccountRecipients, findRecipients } from '../db/users.ts';
 import { isPermanentSendFailure, MAX_SEND_ATTEMPTS, retryDelayMs } from '../domain/alert-rules.ts';
 import { mayReceiveAlerts, verificationOf } from '../domain/channel-sends.ts';
 import type { SafeRequester } from '../outbound/safe-request.ts';
@@ -73,14 +73,19 @@ export function createChannelDelivery(deps: ChannelDeliveryDeps) {
   }
 
   async function sendEmail(channel: ChannelRow, row: OutboxRow, now: Date): Promise<Attempt | 'unsubscribed'> {
-    const recipient = (await findRecipients(deps.db, [channel.user_id])).get(channel.user_id);
+    // The account email goes to each member who opted in (docs/alerts.md "Who is told"); a contact's mail names the owner.
+    const people = channel.is_account
+      ? ((await findAccountRecipients(deps.db, [channel.user_id])).get(channel.user_id) ?? [])
+      : [(await findRecipients(deps.db, [channel.user_id])).get(channel.user_id)];
+    const recipient = people[0];
     // The owner's unsubscribe stops alerts, not the confirmation a contact needs.
     if (!recipient || (!recipient.alert_emails && row.kind !== 'contact_verification')) return 'unsubscribed';
-    const mail = composeMail(deps.compose, { ...row, payload: { ...row.payload, channel_name: channel.name, contact: !channel.is_account } }, recipient, now);
+    const compose = (person: typeof recipient) =>
+      composeMail(deps.compose, { ...row, payload: { ...row.payload, channel_name: channel.name, contact: !channel.is_account } }, person, now);
     // A contact is not the owner: the owner's unsubscribe header would switch off the owner's mails.
-    const message = channel.is_account ? mail : { ...mail, to: channel.target!, headers: { 'Auto-Submitted': 'auto-generated' } };
+    const messages = channel.is_account ? people.map((person) => compose(person!)) : [{ ...compose(recipient), to: channel.target!, headers: { 'Auto-Submitted': 'auto-generated' } }];
     try {
-      await deps.transport.send(message);
+      for (const message of messages) await deps.transport.send(message);
       return { ok: true };
     } catch (error) {
       const err = error as Error & { responseCode?: number; code?: string };

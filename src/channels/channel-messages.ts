@@ -21,6 +21,7 @@ const EVENT: Record<OutboxRow['kind'], WebhookEvent | undefined> = {
   attention: 'attention',
   incident: undefined,
   signup_confirmation: undefined,
+  account_invitation: undefined,
   maintenance_ending: undefined,
   uptime_report: undefined,
   contact_verification: undefined,

@@ -85,7 +85,7 @@ export async function channelRoutes(app: FastifyInstance, deps: { channels: Chan
     owner('List your alert channels (the account email first)', {
       response: { 200: { type: 'object', properties: { channels: { type: 'array', items: channelJsonSchema } }, required: ['channels'] }, 401: errorSchema },
     }),
-    async (request) => ({ channels: await channels.list(request.owner!.id) }),
+    async (request) => ({ channels: await channels.list(request.account!.id) }),
   );
 
   app.post<{ Body: Record<string, unknown> }>(
@@ -107,7 +107,7 @@ export async function channelRoutes(app: FastifyInstance, deps: { channels: Chan
       },
     }),
     async (request, reply) => {
-      const created = await channels.create(request.owner!.id, request.body);
+      const created = await channels.create(request.account!.id, request.body);
       reply.code(201).header('Cache-Control', 'no-store');
       return created;
     },
@@ -116,7 +116,7 @@ export async function channelRoutes(app: FastifyInstance, deps: { channels: Chan
   app.get<IdParams>(
     '/api/channels/:id',
     owner('Read one of your alert channels', { params: idParams, response: { 200: channelJsonSchema, ...ownerErrors } }),
-    async (request) => channels.get(request.owner!.id, request.params.id),
+    async (request) => channels.get(request.account!.id, request.params.id),
   );
 
   app.put<IdParams & { Body: Record<string, unknown> }>(
@@ -126,7 +126,7 @@ export async function channelRoutes(app: FastifyInstance, deps: { channels: Chan
       body: updateBody,
       response: { 200: { ...channelJsonSchema, properties: { ...channelJsonSchema.properties, confirmation: confirmationSchema } }, 400: errorSchema, ...ownerErrors },
     }),
-    async (request) => channels.update(request.owner!.id, request.params.id, request.body),
+    async (request) => channels.update(request.account!.id, request.params.id, request.body),
   );
 
   app.delete<IdParams>(
@@ -140,7 +140,7 @@ export async function channelRoutes(app: FastifyInstance, deps: { channels: Chan
       },
     }),
     async (request) => {
-      await channels.remove(request.owner!.id, request.params.id);
+      await channels.remove(request.account!.id, request.params.id);
       return { success: true, message: 'Channel deleted' };
     },
   );
@@ -163,7 +163,7 @@ export async function channelRoutes(app: FastifyInstance, deps: { channels: Chan
         429: retryAnswer('A test of this channel in the last minute, or ten tests of the account in the last hour'),
       },
     }),
-    async (request) => channels.test(request.owner!.id, request.params.id),
+    async (request) => channels.test(request.account!.id, request.params.id),
   );
 
   app.post<IdParams>(
@@ -179,7 +179,7 @@ export async function channelRoutes(app: FastifyInstance, deps: { channels: Chan
       },
     }),
     async (request, reply) => {
-      const { message } = await channels.resendConfirmation(request.owner!.id, request.params.id);
+      const { message } = await channels.resendConfirmation(request.account!.id, request.params.id);
       reply.code(202);
       return { success: true, message };
     },

@@ -16,7 +16,7 @@ export const USAGE = `Usage: agentdesk <command> [options]
 Commands:
   create-user --email E --password P [--name N] [--timezone TZ] [--admin]
   create-bot --owner E --name N [--language L] [--welcome-message M]
-  create-api-key --owner E
+  create-api-key --owner E [--role owner|manager|member|viewer] [--name N] [--account ID]
   report --owner E --month YYYY-MM [--client ID | --bot ID] [--format json|csv|html]
   migrate
 
@@ -48,7 +48,7 @@ function parse(argv: string[], options: Options, required: string[]) {
 export type Command =
   | { name: 'create-user'; email: string; password: string; displayName?: string; timezone?: string; admin: boolean }
   | { name: 'create-bot'; owner: string; botName: string; language?: string; welcomeMessage?: string }
-  | { name: 'create-api-key'; owner: string }
+  | { name: 'create-api-key'; owner: string; role?: string; keyName?: string; account?: string }
   | { name: 'report'; owner: string; month: string; bot?: string; client?: string; format: ReportFormat }
   | { name: 'migrate' };
 
@@ -85,8 +85,10 @@ export function parseCommand(argv: string[]): Command {
         welcomeMessage: v['welcome-message'] as string | undefined,
       };
     }
-    case 'create-api-key':
-      return { name: command, owner: parse(rest, { owner: { type: 'string' } }, ['owner']).owner as string };
+    case 'create-api-key': {
+      const v = parse(rest, { owner: { type: 'string' }, role: { type: 'string' }, name: { type: 'string' }, account: { type: 'string' } }, ['owner']);
+      return { name: command, owner: v.owner as string, role: v.role as string | undefined, keyName: v.name as string | undefined, account: v.account as string | undefined };
+    }
     case 'report': {
       const v = parse(
         rest,
@@ -129,7 +131,7 @@ export async function runCommand(deps: CommandDeps, command: Command): Promise<R
       return { id: bot.id, name: bot.name, token, widget_key: bot.widget_key };
     }
     case 'create-api-key':
-      return { key: await createUserService(deps).createApiKey(command.owner) };
+      return { key: await createUserService(deps).createApiKey(command.owner, { role: command.role, name: command.keyName }, command.account) };
     case 'report': {
       const parsed = parseEmail(command.owner, 'owner');
       if (!parsed.ok) throw new ValidationError(parsed.message);

@@ -57,7 +57,7 @@ export async function clientRoutes(app: FastifyInstance, deps: { clients: Client
       },
     }),
     async (request) => {
-      const page = await clients.list(request.owner!.id, request.query);
+      const page = await clients.list(request.account!.id, request.query);
       return { clients: page.clients.map(clientToJson), next_cursor: page.nextCursor };
     },
   );
@@ -70,27 +70,27 @@ export async function clientRoutes(app: FastifyInstance, deps: { clients: Client
     }),
     async (request, reply) => {
       reply.code(201);
-      return clientToJson(await clients.create(request.owner!.id, request.body));
+      return clientToJson(await clients.create(request.account!.id, request.body));
     },
   );
 
   app.get<IdParams>(
     '/api/clients/:id',
     owner('Read one of your clients', { params: idParams, response: { 200: clientSchema, ...ownerErrors } }),
-    async (request) => clientToJson(await clients.get(request.owner!.id, request.params.id)),
+    async (request) => clientToJson(await clients.get(request.account!.id, request.params.id)),
   );
 
   app.put<IdParams & { Body: unknown }>(
     '/api/clients/:id',
     owner('Rename one of your clients', { params: idParams, body: nameBody, response: { 200: clientSchema, 400: errorSchema, ...ownerErrors } }),
-    async (request) => clientToJson(await clients.rename(request.owner!.id, request.params.id, request.body)),
+    async (request) => clientToJson(await clients.rename(request.account!.id, request.params.id, request.body)),
   );
 
   app.delete<IdParams>(
     '/api/clients/:id',
     owner('Delete one of your clients; its sites stay, without a client', { params: idParams, response: { 200: successAnswer, ...ownerErrors } }),
     async (request) => {
-      await clients.remove(request.owner!.id, request.params.id);
+      await clients.remove(request.account!.id, request.params.id);
       return { success: true };
     },
   );
@@ -112,7 +112,7 @@ export async function clientRoutes(app: FastifyInstance, deps: { clients: Client
     }),
     async (request, reply) => {
       reply.code(201).header('Cache-Control', 'no-store');
-      return clients.createStatusPage(request.owner!.id, request.params.id, request.body);
+      return clients.createStatusPage(request.account!.id, request.params.id, request.body);
     },
   );
 
@@ -120,7 +120,7 @@ export async function clientRoutes(app: FastifyInstance, deps: { clients: Client
     '/api/clients/:id/status-page',
     owner('Revoke the status page link: the page, badge and JSON answer 404 from now on', { params: idParams, response: { 200: successAnswer, ...ownerErrors } }),
     async (request) => {
-      await clients.revokeStatusPage(request.owner!.id, request.params.id);
+      await clients.revokeStatusPage(request.account!.id, request.params.id);
       return { success: true };
     },
   );
@@ -136,7 +136,7 @@ export async function clientRoutes(app: FastifyInstance, deps: { clients: Client
       },
       response: { 200: clientSchema, 400: errorSchema, ...ownerErrors },
     }),
-    async (request) => clientToJson(await clients.setReport(request.owner!.id, request.params.id, request.body)),
+    async (request) => clientToJson(await clients.setReport(request.account!.id, request.params.id, request.body)),
   );
 
   app.post<IdParams & { Body: unknown }>(
@@ -147,7 +147,7 @@ export async function clientRoutes(app: FastifyInstance, deps: { clients: Client
       response: { 200: { type: 'object', properties: { ...changed.properties, until: { type: ['string', 'null'], format: 'date-time' } }, required: ['changed', 'until'] }, 400: errorSchema, ...ownerErrors },
     }),
     async (request) => {
-      const opened = await clients.openMaintenance(request.owner!.id, request.params.id, request.body);
+      const opened = await clients.openMaintenance(request.account!.id, request.params.id, request.body);
       return { changed: opened.changed, until: opened.until?.toISOString() ?? null };
     },
   );
@@ -155,7 +155,7 @@ export async function clientRoutes(app: FastifyInstance, deps: { clients: Client
   app.delete<IdParams>(
     '/api/clients/:id/maintenance',
     owner('End the maintenance of every site of the client', { params: idParams, response: { 200: changed, ...ownerErrors } }),
-    async (request) => clients.endMaintenance(request.owner!.id, request.params.id),
+    async (request) => clients.endMaintenance(request.account!.id, request.params.id),
   );
 
   app.post<IdParams & { Body: unknown }>(
@@ -165,6 +165,6 @@ export async function clientRoutes(app: FastifyInstance, deps: { clients: Client
       body: { type: 'object', properties: { muted_until: { type: ['string', 'null'], format: 'date-time' } }, required: ['muted_until'] },
       response: { 200: changed, 400: errorSchema, ...ownerErrors },
     }),
-    async (request) => clients.mute(request.owner!.id, request.params.id, request.body),
+    async (request) => clients.mute(request.account!.id, request.params.id, request.body),
   );
 }

@@ -9,6 +9,8 @@ import type { AccountService } from '../accounts/account-service.ts';
 import type { ApiKeyService } from '../accounts/api-key-service.ts';
 import type { SessionService } from '../accounts/session-service.ts';
 import type { UserService } from '../accounts/user-service.ts';
+import type { TeamService } from '../accounts/team-service.ts';
+import { atLeast, mayDo, ROLES } from '../domain/roles.ts';
 import type { ConfirmOutcome, SignupConfirmation } from '../alerts/signup-links.ts';
 import type { DigestSettingsService } from '../attention/digest-settings-service.ts';
 import type { Config } from '../config.ts';
@@ -36,6 +38,7 @@ export interface AccountRouteDeps {
   sessions: SessionService;
   accounts: AccountService;
   keys: ApiKeyService;
+  team: TeamService;
   render: PageRenderer;
   loginLimits: LoginLimits;
   confirmations: SignupConfirmation;
@@ -56,6 +59,9 @@ const schemas = {
   logout: { body: form() },
   accountPage: { querystring: fields({ saved: text({ maxLength: 10 }), password: text({ maxLength: 20 }), revoked: text({ maxLength: 10 }), keys_revoked: text({ maxLength: 10 }) }) },
   action: { body: form() },
+  newKey: { body: form({ name: text({ maxLength: 100 }), role: text({ maxLength: 20 }) }) },
+  switchAccount: { body: form({ account_id: text({ maxLength: 100 }) }) },
+  notify: { body: form({ notify: text({ maxLength: 10 }) }) },
   account: { body: form({ name: text({ maxLength: 200 }), timezone: text({ maxLength: 100 }), alert_emails: text({ maxLength: 10 }) }) },
   password: { body: form({ current_password: password, new_password: password, confirm_password: password }) },
   confirmPage: { querystring: fields({ t: text({ maxLength: 1024 }) }) },
@@ -67,7 +73,7 @@ export const SIGNUP_EMAIL_REFUSED = 'This email address cannot be used for a new
 const TIMEZONES = ['UTC', ...Intl.supportedValuesOf('timeZone').filter((zone) => zone !== 'UTC')];
 
 export async function accountRoutes(app: FastifyInstance, deps: AccountRouteDeps) {
-  const { config, users, sessions, accounts, keys, render, loginLimits, confirmations, now } = deps;
+  const { config, users, sessions, accounts, keys, team, render, loginLimits, confirmations, now } = deps;
   const csrf = app.csrfProtection;
   const perIp = { rateLimit: { max: loginLimits.perIp, timeWindow: loginLimits.windowMs } };
   const failedLogins = createFailureCounter({ max: loginLimits.perEmail, windowMs: loginLimits.windowMs, now });
@@ -233,14 +239,30 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRouteDeps
   const viewer = requireViewer(sessions);
   const accountPage = async (request: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> = {}) => {
     const user = request.viewer!;
-    const apiKeys = (await keys.list(user.id)).map((key) => ({
-      id: key.id,
-      prefix: key.key_prefix,
-      created: formatExact(key.created_at, user.timezone),
-      lastUsed: key.last_used_at ? formatExact(key.last_used_at, user.timezone) : null,
-    }));
+    const current = request.account!;
+    // Keys are for members and above (a viewer changes nothing); members see and revoke their own.
+    const showKeys = mayDo(current.role, 'keys:read');
+    const apiKeys = showKeys
+      ? (await keys.list(current.id)).map((key) => ({
+          id: key.id,
+          prefix: key.key_prefix,
+          name: key.name,
+          role: key.role,
+          createdBy: key.created_by,
+          mayRevoke: key.user_id === user.id || atLeast(current.role, 'manager'),
+          created: formatExact(key.created_at, user.timezone),
+          lastUsed: key.last_used_at ? formatExact(key.last_used_at, user.timezone) : null,
+        }))
+      : [];
+    const memberships = await team.accountsOf(user.id);
     return render.page(request, reply, 'account', {
       account: { email: user.email, name: user.name, timezone: user.timezone, alertEmails: user.alert_emails },
+      current: { ...current, notify: memberships.find((m) => m.account_id === current.id)?.notify ?? false },
+      accounts: memberships.length > 1 ? memberships.map((m) => ({ id: m.account_id, name: m.account_name, role: m.role, current: m.account_id === current.id })) : [],
+      keyRoles: ROLES.filter((role) => atLeast(current.role, role)),
+      mayRename: mayDo(current.role, 'account:rename'),
+      mayDelete: mayDo(current.role, 'account:delete'),
+      showKeys,
       timezones: TIMEZONES,
       apiKeys,
       digest: deps.digest ? await deps.digest.form(user) : null,
@@ -290,21 +312,34 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRouteDeps
     failedLogins.reset(failures);
     // The old password may be known, and so may a session id issued under it: every session ends,
     // and this browser continues under a new id (session fixation and stolen cookies alike).
-    const token = await sessions.rotateAllSessions(user, request.headers['user-agent']);
+    const token = await sessions.rotateAllSessions(user, request.headers['user-agent'], request.account!.id);
     reply.setCookie(SESSION_COOKIE, token, sessionCookieOptions(request, config));
     // Keys issued under the old password go too.
     const revoked = await keys.revokeAll(user.id);
     return reply.redirect(`/account?password=changed${revoked ? `&keys_revoked=${revoked}` : ''}`, 303);
   });
 
-  app.post('/account/api-keys', { schema: schemas.action, preHandler: [viewer, csrf] }, async (request, reply) => {
-    const issued = await keys.issue(request.viewer!.id);
+  app.post<{ Body: Form }>('/account/api-keys', { schema: schemas.newKey, preHandler: [viewer, csrf] }, async (request, reply) => {
+    const body = request.body ?? {};
+    const issued = await keys.issue(request.viewer!.id, request.account!, { name: body.name, role: body.role || undefined });
     reply.code(201);
-    return accountPage(request, reply, { newKey: issued.key });
+    return accountPage(request, reply, { newKey: issued.key, newKeyRole: issued.role });
   });
 
   app.post<{ Params: { id: string } }>('/account/api-keys/:id/revoke', { schema: schemas.action, preHandler: [viewer, csrf] }, async (request, reply) => {
-    await keys.revoke(request.viewer!.id, request.params.id);
+    await keys.revoke(request.viewer!.id, request.account!, request.params.id);
     return reply.redirect('/account?revoked=1', 303);
+  });
+
+  // The account switcher: this browser's session now works in another account the person belongs to.
+  app.post<{ Body: Form }>('/account/switch', { schema: schemas.switchAccount, preHandler: [viewer, csrf] }, async (request, reply) => {
+    await sessions.switchAccount(request.cookies[SESSION_COOKIE]!, request.viewer!.id, request.body?.account_id ?? '');
+    return reply.redirect('/bots', 303);
+  });
+
+  // This member's opt-in to the account's alert mail.
+  app.post<{ Body: Form }>('/account/notify', { schema: schemas.notify, preHandler: [viewer, csrf] }, async (request, reply) => {
+    await team.setNotify({ user: request.viewer!, account: request.account!, via: 'session' }, request.body?.notify === 'on');
+    return reply.redirect('/account?saved=1', 303);
   });
 }

@@ -120,8 +120,8 @@ export async function botPages(app: FastifyInstance, deps: BotPageDeps) {
     const query = parseListQuery(request.query, { maxPage: MAX_PAGE, attention: deps.attention !== undefined });
     const filter = { status: query.status, search: query.q };
     const { bots: rows, total } = query.attention
-      ? await needingAttention(request.viewer!.id, filter, query.attention, pageWindow(query.page, PAGE_SIZE))
-      : await bots.listBotsPage(request.viewer!.id, { ...filter, ...pageWindow(query.page, PAGE_SIZE) });
+      ? await needingAttention(request.account!.id, filter, query.attention, pageWindow(query.page, PAGE_SIZE))
+      : await bots.listBotsPage(request.account!.id, { ...filter, ...pageWindow(query.page, PAGE_SIZE) });
     const at = now();
     const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
     return {
@@ -161,7 +161,7 @@ export async function botPages(app: FastifyInstance, deps: BotPageDeps) {
   app.post<{ Body: Form }>('/bots', { schema: schemas.botForm, preHandler: [viewer, csrf] }, async (request, reply) => {
     const body = request.body ?? {};
     try {
-      const created = await bots.createBot(request.viewer!.id, botFieldsFromForm(body, { checkboxes: false }));
+      const created = await bots.createBot(request.account!.id, botFieldsFromForm(body, { checkboxes: false }));
       reply.code(201);
       return tokenPage(request, reply, created, false);
     } catch (error) {
@@ -174,7 +174,7 @@ export async function botPages(app: FastifyInstance, deps: BotPageDeps) {
   /** The bot with its last 7 days: what the bot page and its activity fragment show. */
   const activityData = async (request: FastifyRequest<IdParams>) => {
     const at = now();
-    const { bot, hours, events, mails } = await bots.history(request.viewer!.id, request.params.id, chartStart(at));
+    const { bot, hours, events, mails } = await bots.history(request.account!.id, request.params.id, chartStart(at));
     return {
       bot: await pageBotView(bot, at, zone(request)),
       attention: (deps.attention?.itemsFor(bot) ?? []).map((item) => attentionView(item, at, zone(request))),
@@ -199,22 +199,22 @@ export async function botPages(app: FastifyInstance, deps: BotPageDeps) {
   );
 
   app.get<IdParams>('/bots/:id/status', { preHandler: viewer }, async (request, reply) => {
-    const bot = await bots.getBot(request.viewer!.id, request.params.id);
+    const bot = await bots.getBot(request.account!.id, request.params.id);
     return render.fragment(reply, 'bot-status', { bot: await pageBotView(bot, now(), zone(request)), pluginDownloadUrl });
   });
 
   app.get<IdParams>('/bots/:id/edit', { preHandler: viewer }, async (request, reply) => {
-    const bot = botView(await bots.getBot(request.viewer!.id, request.params.id), now(), zone(request));
+    const bot = botView(await bots.getBot(request.account!.id, request.params.id), now(), zone(request));
     return render.page(request, reply, 'bot-edit', { bot, form: { ...bot, welcome_message: bot.welcomeMessage, stale_grace_minutes: bot.graceMinutes } });
   });
 
   app.post<IdParams & { Body: Form }>('/bots/:id/edit', { schema: schemas.botForm, preHandler: [viewer, csrf] }, async (request, reply) => {
     const body = request.body ?? {};
     try {
-      await bots.updateBot(request.viewer!.id, request.params.id, botFieldsFromForm(body, { checkboxes: true }));
+      await bots.updateBot(request.account!.id, request.params.id, botFieldsFromForm(body, { checkboxes: true }));
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
-      const bot = botView(await bots.getBot(request.viewer!.id, request.params.id), now(), zone(request));
+      const bot = botView(await bots.getBot(request.account!.id, request.params.id), now(), zone(request));
       reply.code(400);
       return render.page(request, reply, 'bot-edit', {
         bot,
@@ -226,30 +226,30 @@ export async function botPages(app: FastifyInstance, deps: BotPageDeps) {
   });
 
   app.get<IdParams>('/bots/:id/delete', { preHandler: viewer }, async (request, reply) => {
-    const bot = botView(await bots.getBot(request.viewer!.id, request.params.id), now(), zone(request));
+    const bot = botView(await bots.getBot(request.account!.id, request.params.id), now(), zone(request));
     return render.page(request, reply, 'bot-delete', { bot });
   });
 
   app.post<IdParams>('/bots/:id/delete', { schema: schemas.action, preHandler: [viewer, csrf] }, async (request, reply) => {
-    await bots.deleteBot(request.viewer!.id, request.params.id);
+    await bots.deleteBot(request.account!.id, request.params.id);
     return reply.redirect('/bots?deleted=1', 303);
   });
 
   app.post<IdParams>('/bots/:id/rotate-token', { schema: schemas.action, preHandler: [viewer, csrf] }, async (request, reply) =>
-    tokenPage(request, reply, await bots.rotateToken(request.viewer!.id, request.params.id), true),
+    tokenPage(request, reply, await bots.rotateToken(request.account!.id, request.params.id), true),
   );
 
   app.post<IdParams & { Body: Form }>('/bots/:id/mute', { schema: schemas.mute, preHandler: [viewer, csrf] }, async (request, reply) => {
     const choice = request.body?.duration;
     const option = MUTE_OPTIONS.find((candidate) => candidate.value === choice);
     if (!option && choice !== 'off') throw new ValidationError('choose how long to mute alerts');
-    await bots.muteBot(request.viewer!.id, request.params.id, option ? new Date(now().getTime() + option.ms) : null);
+    await bots.muteBot(request.account!.id, request.params.id, option ? new Date(now().getTime() + option.ms) : null);
     return reply.redirect(`/bots/${request.params.id}`, 303);
   });
 
   app.post<IdParams & { Body: Form }>('/bots/:id/grace', { schema: schemas.grace, preHandler: [viewer, csrf] }, async (request, reply) => {
     try {
-      await bots.updateBot(request.viewer!.id, request.params.id, { stale_grace_seconds: graceSeconds(request.body?.stale_grace_minutes) });
+      await bots.updateBot(request.account!.id, request.params.id, { stale_grace_seconds: graceSeconds(request.body?.stale_grace_minutes) });
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
       reply.code(400);

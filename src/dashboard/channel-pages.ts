@@ -66,11 +66,11 @@ export async function channelPages(app: FastifyInstance, deps: { channels: Chann
   });
 
   const listPage = async (request: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> = {}) =>
-    render.page(request, reply, 'channels', { title: 'Alert channels', channels: (await channels.list(request.viewer!.id)).map(view), ...extra });
+    render.page(request, reply, 'channels', { title: 'Alert channels', channels: (await channels.list(request.account!.id)).map(view), ...extra });
 
   const channelPage = async (request: FastifyRequest<IdParams>, reply: FastifyReply, extra: Record<string, unknown> = {}) => {
     const zone = request.viewer!.timezone;
-    const { channel, deliveries, bots, confirmationSentAt } = await channels.detail(request.viewer!.id, request.params.id);
+    const { channel, deliveries, bots, confirmationSentAt } = await channels.detail(request.account!.id, request.params.id);
     const resendAt = confirmationSentAt ? new Date(confirmationSentAt.getTime() + SEND_LIMITS.verification.perChannelMs) : null;
     return render.page(request, reply, 'channel', {
       title: channel.name,
@@ -108,7 +108,7 @@ export async function channelPages(app: FastifyInstance, deps: { channels: Chann
     return orError(
       reply,
       async () => {
-        const created = await channels.create(request.viewer!.id, { kind: body.kind, name: body.name, target: body.target, escalate_after: body.escalate_after || null });
+        const created = await channels.create(request.account!.id, { kind: body.kind, name: body.name, target: body.target, escalate_after: body.escalate_after || null });
         reply.code(201);
         // The webhook secret is on this page only.
         return listPage(request, reply, { created: created.channel, newSecret: created.secret, confirmation: created.confirmation });
@@ -129,7 +129,7 @@ export async function channelPages(app: FastifyInstance, deps: { channels: Chann
     return orError(
       reply,
       async () => {
-        const updated = await channels.update(request.viewer!.id, request.params.id, changes);
+        const updated = await channels.update(request.account!.id, request.params.id, changes);
         return channelPage(request, reply, { saved: true, confirmation: updated.confirmation });
       },
       (message) => channelPage(request, reply, { error: message }),
@@ -140,7 +140,7 @@ export async function channelPages(app: FastifyInstance, deps: { channels: Chann
     orError(
       reply,
       async () => {
-        await channels.remove(request.viewer!.id, request.params.id);
+        await channels.remove(request.account!.id, request.params.id);
         return reply.redirect('/channels?deleted=1', 303);
       },
       (message) => channelPage(request, reply, { error: message }),
@@ -151,7 +151,7 @@ export async function channelPages(app: FastifyInstance, deps: { channels: Chann
     orError(
       reply,
       async () => {
-        const { message } = await channels.resendConfirmation(request.viewer!.id, request.params.id);
+        const { message } = await channels.resendConfirmation(request.account!.id, request.params.id);
         reply.code(202);
         return channelPage(request, reply, { resent: message });
       },
@@ -165,7 +165,7 @@ export async function channelPages(app: FastifyInstance, deps: { channels: Chann
     return orError(
       reply,
       async () => {
-        const result = await channels.test(request.viewer!.id, request.params.id);
+        const result = await channels.test(request.account!.id, request.params.id);
         return show({ ...result, ok: result.result === 'sent' });
       },
       // Not sent (unconfirmed address, or a limit): said beside the button, with the refusal's status.

@@ -16,6 +16,9 @@ import { digestPages } from './digest-pages.ts';
 import { accountRoutes, DEFAULT_LOGIN_LIMITS, type LoginLimits } from './account-routes.ts';
 import { createSignupConfirmation } from '../alerts/signup-links.ts';
 import { botPages } from './bot-pages.ts';
+import { teamPages } from './team-pages.ts';
+import type { TeamService } from '../accounts/team-service.ts';
+import { createInvitationLinks } from '../alerts/invitation-links.ts';
 import { channelPages } from './channel-pages.ts';
 import type { ChannelService } from '../channels/channel-service.ts';
 import { fleetRoutes } from './fleet-routes.ts';
@@ -46,6 +49,8 @@ export interface DashboardDeps extends DashboardOptions {
   now: () => Date;
   /** The API keys of the account pages (the same service as the owner API's). */
   keys: ApiKeyService;
+  /** Members, invitations and the audit log (the same service as the owner API's). */
+  team: TeamService;
   /** The alert channels: their pages appear when given. */
   channels?: ChannelService;
   /** Attention items: the bot page's "Needs attention" card and the list's filter appear when given. */
@@ -71,6 +76,7 @@ export async function dashboardRoutes(app: FastifyInstance, deps: DashboardDeps)
     sessions,
     accounts: createAccountService({ db, now }),
     keys: deps.keys,
+    team: deps.team,
     render,
     loginLimits: deps.loginLimits ?? DEFAULT_LOGIN_LIMITS,
     confirmations: createSignupConfirmation({ db, now, secret: () => app.serverSecret.ensure() }),
@@ -78,6 +84,8 @@ export async function dashboardRoutes(app: FastifyInstance, deps: DashboardDeps)
     digest: deps.digest,
   });
   if (deps.digest) await app.register(digestPages, { digest: deps.digest, sessions });
+  const invitations = createInvitationLinks({ team: deps.team, secret: () => app.serverSecret.ensure(), now });
+  await app.register(teamPages, { team: deps.team, invitations, sessions, render, now });
   await app.register(botPages, { config, bots, sessions, render, now, pluginDownloadUrl, attention: deps.attention });
   if (deps.channels) await app.register(channelPages, { channels: deps.channels, sessions, render });
   if (deps.maintenance) await app.register(maintenancePages, { maintenance: deps.maintenance, sessions, render });

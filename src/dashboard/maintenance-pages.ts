@@ -26,7 +26,7 @@ export async function maintenancePages(app: FastifyInstance, { maintenance, sess
     '/bots/:id/maintenance',
     { schema: { hide: true, body: form({ minutes: text({ maxLength: 10 }), reason: text({ maxLength: 1000 }) }) }, preHandler: [viewer, csrf] },
     async (request, reply) => {
-      await maintenance.openForBot(request.viewer!.id, request.params.id, { minutes: request.body?.minutes, reason: request.body?.reason });
+      await maintenance.openForBot(request.account!.id, request.params.id, { minutes: request.body?.minutes, reason: request.body?.reason });
       return reply.redirect(`/bots/${request.params.id}`, 303);
     },
   );
@@ -34,7 +34,7 @@ export async function maintenancePages(app: FastifyInstance, { maintenance, sess
   // The maintenance page: weekly windows (list, add, delete) and a window for all the owner's bots.
   type Form = { Body: Record<string, string | undefined> };
   const maintenancePage = async (request: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> = {}) => {
-    const ownerId = request.viewer!.id;
+    const ownerId = request.account!.id;
     const schedules = await maintenance.schedules(ownerId);
     const bots = await maintenance.botChoices(ownerId);
     const names = new Map(bots.map((bot) => [bot.id, bot.name]));
@@ -66,7 +66,7 @@ export async function maintenancePages(app: FastifyInstance, { maintenance, sess
     '/maintenance/window',
     { schema: { hide: true, body: form({ minutes: text({ maxLength: 10 }), reason: text({ maxLength: 1000 }) }) }, preHandler: [viewer, csrf] },
     async (request, reply) =>
-      fromForm(request, reply, () => maintenance.openForOwner(request.viewer!.id, { minutes: request.body?.minutes, reason: request.body?.reason }), 'window'),
+      fromForm(request, reply, () => maintenance.openForOwner(request.account!.id, { minutes: request.body?.minutes, reason: request.body?.reason }), 'window'),
   );
   app.post<Form>(
     '/maintenance/schedules',
@@ -79,21 +79,21 @@ export async function maintenancePages(app: FastifyInstance, { maintenance, sess
     },
     async (request, reply) => {
       const body = request.body ?? {};
-      return fromForm(request, reply, () => maintenance.addSchedule(request.viewer!.id, { weekday: body.weekday, start: body.start, minutes: body.minutes, bot_id: body.bot_id, reason: body.reason }), 'added');
+      return fromForm(request, reply, () => maintenance.addSchedule(request.account!.id, { weekday: body.weekday, start: body.start, minutes: body.minutes, bot_id: body.bot_id, reason: body.reason }), 'added');
     },
   );
   app.post<IdParams>('/maintenance/schedules/:id/delete', { schema: { hide: true, body: form() }, preHandler: [viewer, csrf] }, async (request, reply) => {
-    await maintenance.removeSchedule(request.viewer!.id, request.params.id);
+    await maintenance.removeSchedule(request.account!.id, request.params.id);
     return reply.redirect('/maintenance?done=deleted', 303);
   });
 
   app.post('/maintenance/end', { schema: { hide: true, body: form() }, preHandler: [viewer, csrf] }, async (request, reply) => {
-    const { botIds } = await maintenance.endForOwner(request.viewer!.id, {});
+    const { botIds } = await maintenance.endForOwner(request.account!.id, {});
     return reply.redirect(`/maintenance?done=${botIds.length > 0 ? 'ended' : 'none'}`, 303);
   });
 
   app.post<IdParams>('/bots/:id/maintenance/end', { schema: { hide: true, body: form() }, preHandler: [viewer, csrf] }, async (request, reply) => {
-    const { ended } = await maintenance.endForBot(request.viewer!.id, request.params.id);
+    const { ended } = await maintenance.endForBot(request.account!.id, request.params.id);
     return reply.redirect(`/bots/${request.params.id}?maintenance=${ended ? 'ended' : 'none'}`, 303);
   });
 }

@@ -6,6 +6,8 @@ import { SESSION_TTL_MS } from '../accounts/session-service.ts';
 import type { Config } from '../config.ts';
 import type { UserRow } from '../db/users.ts';
 import { SESSION_COOKIE } from '../http/authenticate.ts';
+import { authorize } from '../http/authorize.ts';
+import { mayDo, type AccountContext } from '../domain/roles.ts';
 import { isHttps } from './web-plugins.ts';
 
 declare module 'fastify' {
@@ -25,20 +27,27 @@ export function sessionCookieOptions(request: FastifyRequest, config: Config) {
   return { path: '/', httpOnly: true, sameSite: 'lax' as const, secure: isHttps(request, config), maxAge: SESSION_TTL_MS / 1000 };
 }
 
-/** Resolves the session cookie (if any) to request.viewer. */
+/** Resolves the session cookie (if any) to request.viewer (the person) and request.account. */
 export function loadViewer(sessions: SessionService) {
   return async function loadSessionViewer(request: FastifyRequest) {
     const token = request.cookies[SESSION_COOKIE];
-    if (token) request.viewer = await sessions.userForSession(token);
+    const caller = token ? await sessions.callerForSession(token) : undefined;
+    if (caller) {
+      request.viewer = caller.user;
+      request.account = caller.account;
+    }
   };
 }
 
-/** preHandler for pages: without a session, browsers go to the login page (and come back after). */
+/**
+ * preHandler for pages: without a session, browsers go to the login page (and come back after);
+ * with one, the route's role check (403).
+ */
 export function requireViewer(sessions: SessionService) {
   const load = loadViewer(sessions);
   return async function requireSessionViewer(request: FastifyRequest, reply: FastifyReply) {
     await load(request);
-    if (request.viewer) return;
+    if (request.viewer) return authorize(request);
     const next = request.method === 'GET' ? `?next=${encodeURIComponent(request.url)}` : '';
     // htmx follows redirects inside fetch; HX-Redirect makes it load the login page as a whole page.
     if (request.headers['hx-request']) return reply.header('HX-Redirect', `/login${next}`).code(204).send();
@@ -78,7 +87,7 @@ export function createPageRenderer({ config, pollSeconds }: Pick<PageDeps, 'conf
       const csrf = request.server.serverSecret.current() ? reply.generateCsrf({ secure: isHttps(request, config) } as never) : undefined;
       reply.header('Cache-Control', 'no-store');
       const title = data.title ?? (data.bot as { name?: string } | undefined)?.name ?? PAGE_TITLES[template];
-      return reply.view(`pages/${template}.hbs`, { ...data, title, viewer: viewerView(request.viewer), csrf, pollSeconds }, { layout: 'layouts/main.hbs' });
+      return reply.view(`pages/${template}.hbs`, { ...data, title, viewer: viewerView(request.viewer, request.account), csrf, pollSeconds }, { layout: 'layouts/main.hbs' });
     },
     /**
      * A page that is the same for every reader (the legal pages): no viewer, no CSRF token and no
@@ -98,6 +107,23 @@ export function createPageRenderer({ config, pollSeconds }: Pick<PageDeps, 'conf
 
 export type PageRenderer = ReturnType<typeof createPageRenderer>;
 
-function viewerView(user: UserRow | undefined) {
-  return user && { email: user.email, name: user.name, isAdmin: user.role === 'admin', timezone: user.timezone };
+function viewerView(user: UserRow | undefined, account: AccountContext | undefined) {
+  return (
+    user && {
+      email: user.email,
+      name: user.name,
+      isAdmin: user.role === 'admin',
+      timezone: user.timezone,
+      account: account && { id: account.id, name: account.name, role: account.role },
+      // What the menu offers; the server checks every route anyway (src/http/authorize.ts).
+      can: account && {
+        createBots: mayDo(account.role, 'bots:create'),
+        editBots: mayDo(account.role, 'bots:edit'),
+        deleteBots: mayDo(account.role, 'bots:delete'),
+        rotateTokens: mayDo(account.role, 'bots:rotate-token'),
+        manageMembers: mayDo(account.role, 'members:read'),
+        readAudit: mayDo(account.role, 'audit:read'),
+      },
+    }
+  );
 }

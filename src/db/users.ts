@@ -67,23 +67,22 @@ export async function updateUserPassword(db: Queryable, userId: string, password
   await db.query('UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1', [userId, passwordHash, now]);
 }
 
-export async function insertApiKey(db: Queryable, userId: string, keyHash: string, keyPrefix: string): Promise<void> {
-  await db.query('INSERT INTO api_keys (user_id, key_hash, key_prefix) VALUES ($1, $2, $3)', [userId, keyHash, keyPrefix]);
-}
-
-/** The owner of an API key, stamping when it was last used (at most once a minute, to spare writes). */
-export async function findUserByApiKeyHash(db: Queryable, keyHash: string, now: Date): Promise<UserRow | undefined> {
-  const { rows } = await db.query<UserRow & { key_id: string; last_used_at: Date | null }>(
-    `SELECT u.*, k.id AS key_id, k.last_used_at FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.key_hash = $1`,
-    [keyHash],
-  );
-  const row = rows[0];
-  if (!row) return undefined;
-  if (!row.last_used_at || now.getTime() - row.last_used_at.getTime() > 60_000) {
-    await db.query('UPDATE api_keys SET last_used_at = $2 WHERE id = $1', [row.key_id, now]);
-  }
-  const { key_id: _keyId, last_used_at: _lastUsed, ...user } = row;
-  return user;
+/** A key made by userId in an account (default: their own account, whose id is theirs), with a role (default owner). */
+export async function insertApiKey(
+  db: Queryable,
+  userId: string,
+  keyHash: string,
+  keyPrefix: string,
+  scope: { accountId?: string; role?: string; name?: string | null } = {},
+): Promise<void> {
+  await db.query('INSERT INTO api_keys (user_id, key_hash, key_prefix, account_id, role, name) VALUES ($1, $2, $3, $4, $5, $6)', [
+    userId,
+    keyHash,
+    keyPrefix,
+    scope.accountId ?? userId,
+    scope.role ?? 'owner',
+    scope.name ?? null,
+  ]);
 }
 
 export interface RecipientRow {
@@ -92,6 +91,8 @@ export interface RecipientRow {
   name: string | null;
   timezone: string;
   alert_emails: boolean;
+  /** The account whose alert this person receives (mute links act on its bots); absent: the person's own. */
+  account_id?: string;
 }
 
 export async function findRecipients(db: Queryable, userIds: readonly string[]): Promise<Map<string, RecipientRow>> {
@@ -100,6 +101,22 @@ export async function findRecipients(db: Queryable, userIds: readonly string[]):
     userIds,
   ]);
   return new Map(rows.map((r) => [r.id, r]));
+}
+
+/**
+ * Who gets each account's alert mail: its members who opted in (account_members.notify) and did
+ * not unsubscribe (users.alert_emails), by account id.
+ */
+export async function findAccountRecipients(db: Queryable, accountIds: readonly string[]): Promise<Map<string, RecipientRow[]>> {
+  const found = new Map<string, RecipientRow[]>(accountIds.map((id) => [id, []]));
+  if (accountIds.length === 0) return found;
+  const { rows } = await db.query<RecipientRow & { account_id: string }>(
+    `SELECT u.id, u.email, u.name, u.timezone, u.alert_emails, m.account_id FROM account_members m JOIN users u ON u.id = m.user_id
+     WHERE m.account_id = ANY($1::uuid[]) AND m.notify AND u.alert_emails ORDER BY m.account_id, m.created_at, u.id`,
+    [accountIds],
+  );
+  for (const row of rows) found.get(row.account_id)?.push(row);
+  return found;
 }
 
 /** Turns off every alert mail for the owner; false when there is no such user. */

@@ -4,7 +4,7 @@
 // (tests/domain/alert-keys.test.ts pins them); a new shape is a new function, never an edit.
 
 /** Every kind of outbox row; the database's CHECK constraint on alert_outbox.kind allows exactly these. */
-export const ALERT_KINDS = ['stale', 'recovery', 'reminder', 'incident', 'maintenance_ending', 'test', 'contact_verification', 'signup_confirmation', 'attention', 'uptime_report'] as const;
+export const ALERT_KINDS = ['stale', 'recovery', 'reminder', 'incident', 'maintenance_ending', 'test', 'contact_verification', 'signup_confirmation', 'attention', 'uptime_report', 'account_invitation'] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 
 /** The kinds a sweep queues about sites (each carries notifications: which bot, which episode). */
@@ -18,7 +18,7 @@ export type GroupedKind = (typeof GROUPED_KINDS)[number];
 export const isGroupedKind = (kind: string): kind is GroupedKind => (GROUPED_KINDS as readonly string[]).includes(kind);
 
 /** The kinds counted by alert_emails_total (mails that go to an address of their own, not a channel's buttons). */
-export const ALERT_EMAIL_KINDS = ['stale', 'recovery', 'reminder', 'incident', 'maintenance_ending', 'signup_confirmation', 'attention', 'uptime_report'] as const satisfies readonly AlertKind[];
+export const ALERT_EMAIL_KINDS = ['stale', 'recovery', 'reminder', 'incident', 'maintenance_ending', 'signup_confirmation', 'attention', 'uptime_report', 'account_invitation'] as const satisfies readonly AlertKind[];
 
 /** The kinds counted by notifications_total (what a channel delivers). */
 export const NOTIFICATION_KINDS = [...SITE_ALERT_KINDS, 'test', 'attention'] as const satisfies readonly AlertKind[];
@@ -70,6 +70,11 @@ export function uptimeReportKey(clientId: string, month: string): string {
 /** A sign-up confirmation mail: one per send (the resend throttle lives elsewhere). */
 export function signupConfirmationKey(userId: string, now: Date): string {
   return `signup_confirmation:${userId}:${now.toISOString()}`;
+}
+
+/** An invitation mail to join an account: one per invitation per sending. */
+export function accountInvitationKey(invitationId: string, now: Date): string {
+  return `account_invitation:${invitationId}:${now.toISOString()}`;
 }
 
 /** An email contact's confirmation mail: every request is its own row (a random id). */

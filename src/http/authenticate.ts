@@ -4,12 +4,15 @@
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import type { UserRow } from '../db/users.ts';
 import { UnauthorizedError } from '../errors.ts';
+import { authorize } from './authorize.ts';
+import type { AccountContext } from '../domain/roles.ts';
 
 /** The dashboard's session cookie (HttpOnly, SameSite=Lax, Secure over HTTPS). */
 export const SESSION_COOKIE = 'adk_session';
 
 declare module 'fastify' {
   interface FastifyRequest {
+    /** The person calling (request.account is the account they work in, src/http/authorize.ts). */
     owner?: UserRow;
     /** How request.owner was authenticated. */
     authenticatedBy?: 'api_key' | 'session';
@@ -23,33 +26,44 @@ export function bearerToken(request: FastifyRequest): string | undefined {
   return match?.[1];
 }
 
-/** What authentication asks of the accounts services (src/accounts/user-service.ts, session-service.ts), so http does not import them. */
-export interface OwnerLookup {
-  userForApiKey(key: string): Promise<UserRow | undefined>;
-}
-export interface SessionLookup {
-  userForSession(token: string): Promise<UserRow | undefined>;
+/** The person calling and the account they work in, with their role there. */
+export interface Caller {
+  user: UserRow;
+  account: AccountContext;
 }
 
-/** preHandler that puts the calling owner on request.owner or answers 401. */
+/** What authentication asks of the accounts services (src/accounts/user-service.ts, session-service.ts), so http does not import them. */
+export interface OwnerLookup {
+  callerForApiKey(key: string): Promise<Caller | undefined>;
+}
+export interface SessionLookup {
+  callerForSession(token: string): Promise<Caller | undefined>;
+}
+
+/**
+ * preHandler that puts the calling person on request.owner and their account and role on
+ * request.account, or answers 401; then the route's role check (403).
+ */
 export function requireOwner(users: OwnerLookup, sessions?: SessionLookup) {
   return async function authenticateOwner(request: FastifyRequest, reply: FastifyReply) {
     // Every answer of the owner API is private to its caller: no cache may keep it.
     reply.header('Cache-Control', 'no-store');
     const key = bearerToken(request);
     if (key) {
-      const owner = await users.userForApiKey(key);
-      if (!owner) throw new UnauthorizedError('Invalid API key');
-      request.owner = owner;
+      const caller = await users.callerForApiKey(key);
+      if (!caller) throw new UnauthorizedError('Invalid API key');
+      request.owner = caller.user;
+      request.account = caller.account;
       request.authenticatedBy = 'api_key';
-      return;
+      return authorize(request);
     }
     const cookie = sessions ? request.cookies?.[SESSION_COOKIE] : undefined;
-    const owner = cookie ? await sessions!.userForSession(cookie) : undefined;
-    if (owner) {
-      request.owner = owner;
+    const caller = cookie ? await sessions!.callerForSession(cookie) : undefined;
+    if (caller) {
+      request.owner = caller.user;
+      request.account = caller.account;
       request.authenticatedBy = 'session';
-      return;
+      return authorize(request);
     }
     throw new UnauthorizedError('Authentication required: send Authorization: Bearer adk_… (create a key with `agentdesk create-api-key`)');
   };

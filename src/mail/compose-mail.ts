@@ -58,6 +58,7 @@ const TEMPLATE: Record<OutboxRow['kind'], EmailName> = {
   signup_confirmation: 'signup-confirmation',
   attention: 'attention-digest',
   uptime_report: 'uptime-report',
+  account_invitation: 'account-invitation',
 };
 
 /** "5 Jan 2026, 10:02 (Europe/Paris)"; an unknown time zone falls back to UTC. */
@@ -104,6 +105,21 @@ export function composeMail(deps: ComposeDeps, row: OutboxRow, recipient: Recipi
     return { from: deps.mailFrom, to: row.to_address!, ...rendered, messageId, headers: { 'Auto-Submitted': 'auto-generated' }, fileName };
   }
 
+  if (row.kind === 'account_invitation') {
+    // Signed when sent, like the sign-up link: the outbox row holds no credential.
+    const p = row.payload as { account_id: string; invitation_id: string; account_name: string; role: string; invited_by: string | null };
+    const data = {
+      email: row.to_address,
+      accountName: p.account_name,
+      role: p.role,
+      invitedBy: p.invited_by,
+      acceptUrl: `${base}/invitations/accept?t=${signLink(deps.secret, { action: 'accept_invitation', userId: p.account_id, invitationId: p.invitation_id }, now)}`,
+      validFor: formatDuration(LINK_LIFETIME_MS.accept_invitation),
+    };
+    const rendered = deps.templates.render('account-invitation', data);
+    return { from: deps.mailFrom, to: row.to_address!, ...rendered, messageId, headers: { 'Auto-Submitted': 'auto-generated' }, fileName };
+  }
+
   if (!recipient) throw new Error(`outbox mail ${row.id} has no recipient`);
   if (row.kind === 'contact_verification') return contactVerification(deps, row, recipient, now, { messageId, fileName });
   if (row.kind === 'uptime_report') return uptimeReport(deps, row, recipient, now, { messageId, fileName });
@@ -136,7 +152,7 @@ export function composeMail(deps: ComposeDeps, row: OutboxRow, recipient: Recipi
       reminder: site.reminder ?? null,
       lastReminder: site.reminder !== undefined && (site.reminder + 1) * deps.alertRepeatMs > REMINDERS_STOP_AFTER_MS,
       botUrl: `${base}/bots/${encodeURIComponent(site.id)}`,
-      muteUrl: `${base}/alerts/mute?t=${signLink(deps.secret, { action: 'mute', userId: recipient.id, botId: site.id }, now)}`,
+      muteUrl: `${base}/alerts/mute?t=${signLink(deps.secret, { action: 'mute', userId: recipient.account_id ?? recipient.id, botId: site.id }, now)}`,
       // Mails queued before probing existed, or with PROBE=off, carry no diagnosis: "not probed".
       diagnosis: isDiagnosis(site.diagnosis) ? site.diagnosis : 'not_probed',
       diagnosisKnown: isDiagnosis(site.diagnosis) && site.diagnosis !== 'not_probed',

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
 
 export const EMAIL_TEMPLATES_DIR = fileURLToPath(new URL('../../views/emails/', import.meta.url));
-export const EMAIL_NAMES = ['stale-digest', 'recovery', 'reminder', 'incident', 'maintenance-ending', 'channel-test', 'contact-verification', 'signup-confirmation', 'attention-digest', 'uptime-report'] as const;
+export const EMAIL_NAMES = ['stale-digest', 'recovery', 'reminder', 'incident', 'maintenance-ending', 'channel-test', 'contact-verification', 'signup-confirmation', 'attention-digest', 'uptime-report', 'account-invitation'] as const;
 export type EmailName = (typeof EMAIL_NAMES)[number];
 
 export interface RenderedEmail {

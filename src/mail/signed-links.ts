@@ -8,8 +8,9 @@ import { ATTENTION_KINDS, type AttentionKind } from '../domain/attention.ts';
 
 // verify_contact: an email contact's confirmation; confirm_signup: the link of a SIGNUP=verify
 // sign-up mail; resend_confirmation: the log-in page's "send the link again" button, handed out
-// only after the right password (src/accounts/signup-confirmation.ts).
-export type LinkAction = 'mute' | 'unsubscribe' | 'verify_contact' | 'confirm_signup' | 'resend_confirmation' | 'attention_off';
+// only after the right password (src/accounts/signup-confirmation.ts); accept_invitation: an
+// invitation to join an account (userId names the account, invitationId the invitation).
+export type LinkAction = 'mute' | 'unsubscribe' | 'verify_contact' | 'confirm_signup' | 'resend_confirmation' | 'attention_off' | 'accept_invitation';
 
 export interface LinkClaims {
   action: LinkAction;
@@ -20,6 +21,8 @@ export interface LinkClaims {
   address?: string;
   /** attention_off: the kind of attention item the weekly digest stops mentioning. */
   kind?: AttentionKind;
+  /** accept_invitation: the invitation (single use: it is marked accepted). */
+  invitationId?: string;
   /** Expiry, in seconds since the epoch. */
   exp: number;
   /** Makes each issued token unique (single-use links are remembered by their hash). */
@@ -42,9 +45,10 @@ export const LINK_LIFETIME_MS: Record<LinkAction, number> = {
   confirm_signup: 7 * 86_400_000,
   resend_confirmation: 30 * 60_000,
   attention_off: 90 * 86_400_000,
+  accept_invitation: 7 * 86_400_000,
 };
 
-const ACTIONS: readonly unknown[] = ['mute', 'unsubscribe', 'verify_contact', 'confirm_signup', 'resend_confirmation', 'attention_off'] satisfies LinkAction[];
+const ACTIONS: readonly unknown[] = ['mute', 'unsubscribe', 'verify_contact', 'confirm_signup', 'resend_confirmation', 'attention_off', 'accept_invitation'] satisfies LinkAction[];
 
 function mac(secret: string, data: string): Buffer {
   const key = createHmac('sha256', secret).update('agentdesk alert links v1').digest();
@@ -91,7 +95,7 @@ export function verifyLink(secret: string, token: unknown, now: Date): LinkVerif
   return { ok: true, claims, useKey: useKey(body, signature) };
 }
 
-const CLAIM_KEYS = new Set(['action', 'userId', 'botId', 'channelId', 'address', 'kind', 'exp', 'nonce']);
+const CLAIM_KEYS = new Set(['action', 'userId', 'botId', 'channelId', 'address', 'kind', 'invitationId', 'exp', 'nonce']);
 /** The longest address a contact may have (RFC 5321's path limit). */
 const MAX_ADDRESS_LENGTH = 254;
 /** Issuing instances may run a little ahead of this one; no link lives longer than this past now. */
@@ -108,7 +112,7 @@ function shapedClaims(value: unknown, now: Date): LinkClaims | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
   const claims = value as Record<string, unknown>;
   if (!Object.keys(claims).every((key) => CLAIM_KEYS.has(key))) return undefined;
-  const { action, userId, botId, channelId, address, kind, exp, nonce } = claims;
+  const { action, userId, botId, channelId, address, kind, invitationId, exp, nonce } = claims;
   if (!ACTIONS.includes(action)) return undefined;
   if (typeof userId !== 'string' || !isUuid(userId)) return undefined;
   if (botId !== undefined && (typeof botId !== 'string' || !isUuid(botId))) return undefined;
@@ -118,6 +122,7 @@ function shapedClaims(value: unknown, now: Date): LinkClaims | undefined {
   if ((action === 'verify_contact') !== (channelId !== undefined && address !== undefined)) return undefined;
   if ((action === 'attention_off') !== (kind !== undefined)) return undefined;
   if (kind !== undefined && !(ATTENTION_KINDS as readonly unknown[]).includes(kind)) return undefined;
+  if ((action === 'accept_invitation') !== (typeof invitationId === 'string' && isUuid(invitationId))) return undefined;
   if (typeof exp !== 'number' || !Number.isSafeInteger(exp) || exp <= 0 || exp * 1000 > now.getTime() + LONGEST_LIFETIME_MS) return undefined;
   if (typeof nonce !== 'string' || !NONCE.test(nonce)) return undefined;
   return {
@@ -126,6 +131,7 @@ function shapedClaims(value: unknown, now: Date): LinkClaims | undefined {
     ...(botId === undefined ? {} : { botId }),
     ...(channelId === undefined ? {} : { channelId: channelId as string, address: address as string }),
     ...(kind === undefined ? {} : { kind: kind as AttentionKind }),
+    ...(invitationId === undefined ? {} : { invitationId: invitationId as string }),
     exp,
     nonce,
   };

@@ -152,7 +152,7 @@ export async function maintenanceRoutes(app: FastifyInstance, { maintenance, use
       response: { 200: untilAnswer, 400: errorSchema, 403: errorSchema, ...ownerErrors },
     }),
     async (request) => {
-      const { until } = await maintenance.openForBot(request.owner!.id, request.params.id, request.body);
+      const { until } = await maintenance.openForBot(request.account!.id, request.params.id, request.body);
       return { until: until.toISOString() };
     },
   );
@@ -166,7 +166,7 @@ export async function maintenanceRoutes(app: FastifyInstance, { maintenance, use
       { params: idParamsSchema, response: { 200: endAnswer, 403: errorSchema, ...ownerErrors } },
     ),
     async (request) => {
-      const { ended } = await maintenance.endForBot(request.owner!.id, request.params.id);
+      const { ended } = await maintenance.endForBot(request.account!.id, request.params.id);
       return { success: true, ended, message: ended ? ENDED_MESSAGE : NOTHING_TO_END_MESSAGE };
     },
   );
@@ -188,7 +188,7 @@ export async function maintenanceRoutes(app: FastifyInstance, { maintenance, use
       },
     }),
     async (request) => {
-      const { until, botIds } = await maintenance.openForOwner(request.owner!.id, request.body);
+      const { until, botIds } = await maintenance.openForOwner(request.account!.id, request.body);
       return { until: until.toISOString(), bot_ids: botIds };
     },
   );
@@ -222,7 +222,7 @@ export async function maintenanceRoutes(app: FastifyInstance, { maintenance, use
     '/api/maintenance/end',
     { ...endMany, preValidation: [...endMany.preValidation, noBodyMeansAll] },
     async (request) => {
-      const { botIds } = await maintenance.endForOwner(request.owner!.id, request.body);
+      const { botIds } = await maintenance.endForOwner(request.account!.id, request.body);
       return { bot_ids: botIds, message: endedCount(botIds.length) };
     },
   );
@@ -232,7 +232,7 @@ export async function maintenanceRoutes(app: FastifyInstance, { maintenance, use
     owner('List your weekly maintenance windows', {
       response: { 200: { type: 'object', properties: { schedules: { type: 'array', items: scheduleSchema } }, required: ['schedules'] }, 401: errorSchema },
     }),
-    async (request) => ({ schedules: await maintenance.schedules(request.owner!.id) }),
+    async (request) => ({ schedules: await maintenance.schedules(request.account!.id) }),
   );
 
   app.post<{ Body: unknown }>(
@@ -252,7 +252,7 @@ export async function maintenanceRoutes(app: FastifyInstance, { maintenance, use
       response: { 201: scheduleSchema, 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema },
     }),
     async (request, reply) => {
-      const schedule = await maintenance.addSchedule(request.owner!.id, request.body);
+      const schedule = await maintenance.addSchedule(request.account!.id, request.body);
       reply.code(201);
       return schedule;
     },
@@ -265,7 +265,7 @@ export async function maintenanceRoutes(app: FastifyInstance, { maintenance, use
       response: { 200: successAnswer, 403: errorSchema, ...ownerErrors },
     }),
     async (request) => {
-      await maintenance.removeSchedule(request.owner!.id, request.params.id);
+      await maintenance.removeSchedule(request.account!.id, request.params.id);
       return { success: true, message: 'Weekly maintenance window deleted' };
     },
   );

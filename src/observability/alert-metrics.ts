@@ -20,7 +20,7 @@ export interface AlertMetricsDeps {
 export function registerAlertMetrics(registry: client.Registry, deps: AlertMetricsDeps) {
   const alertEmails = new client.Counter({
     name: METRIC.alertEmails,
-    help: 'Alert emails by kind (stale, recovery, reminder, incident, maintenance_ending, signup_confirmation, attention, uptime_report) and delivery result (sent, retry, failed, dropped).',
+    help: 'Alert emails by kind (stale, recovery, reminder, incident, maintenance_ending, signup_confirmation, attention, uptime_report, account_invitation) and delivery result (sent, retry, failed, dropped).',
     labelNames: ['kind', 'result'] as const,
     registers: [registry],
   });

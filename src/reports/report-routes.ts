@@ -36,7 +36,7 @@ export async function reportRoutes(app: FastifyInstance, deps: { reports: Uptime
     },
     async (request, reply) => {
       const { month, bot_id: botId, client_id: clientId, format } = request.query;
-      const report = await deps.reports.forOwner(request.owner!.id, month, { botId, clientId });
+      const report = await deps.reports.forOwner(request.account!.id, month, { botId, clientId });
       reply.header('Cache-Control', 'private, no-store');
       if (format === 'json') return reportJson(report);
       if (format === 'csv') reply.header('Content-Disposition', `attachment; filename="uptime-${report.month}.csv"`);

@@ -44,7 +44,7 @@ process.on('beforeExit', () => {
 });
 
 export async function resetAlertData(db: Database): Promise<void> {
-  await db.exec(`TRUNCATE users, alert_incidents, alert_link_uses, probe_hosts CASCADE;
+  await db.exec(`TRUNCATE users, accounts, alert_incidents, alert_link_uses, probe_hosts CASCADE;
     DELETE FROM service_state WHERE key IN ('ingest_alive_at', 'ingest_resumed_at');`);
 }
 

@@ -1,0 +1,31 @@
+// The audit log's one writer for what routes do (docs/dashboard.md "Audit log"): after a request
+// that changed something in an account answered with success, one entry names who (the person,
+// and whether by session or API key), the route's action (src/http/route-actions.ts), the thing
+// (its :id) and the route. Member changes are written by the team service itself, inside their
+// transaction, with their details. A failed write is logged and never changes the answer.
+import type { FastifyInstance } from 'fastify';
+import type { TeamService } from '../accounts/team-service.ts';
+import { actorOf } from './authorize.ts';
+
+/** Actions written here; members:* are written by the team service, reads and `self` are not changes of the account. */
+const AUDITED = /^(bots|maintenance|channels|keys):/;
+
+export function registerAuditHook(app: FastifyInstance, team: TeamService) {
+  app.addHook('onResponse', async (request, reply) => {
+    const action = request.routeOptions.config?.action;
+    if (!action || !AUDITED.test(action) || !request.account || reply.statusCode >= 400) return;
+    if (request.method === 'GET' || request.method === 'HEAD') return;
+    if (!request.owner && !request.viewer) return;
+    const id = (request.params as { id?: unknown } | undefined)?.id;
+    try {
+      await team.record(
+        actorOf(request),
+        action,
+        typeof id === 'string' ? id : null,
+        { route: `${request.method} ${request.routeOptions.url}` },
+      );
+    } catch (error) {
+      request.log.warn({ err: error, action }, 'audit entry not written');
+    }
+  });
+}
