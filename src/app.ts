@@ -150,9 +150,11 @@ export async function buildApp(deps: AppDeps) {
   await app.register(digestRoutes, { digest, users, sessions });
   const maintenance = createMaintenanceService({ db, now, quotas: config.quotas });
   await app.register(maintenanceRoutes, { maintenance, users, sessions });
+  // Alert channels; "Send a test" delivers through the same path as the outbox worker.
+  const channels = createChannelService({ db, now, quotas: config.quotas, delivery: appChannelDelivery(app, { config, db, metrics, now }) });
   const reports = createUptimeReports({ db, now });
   await app.register(reportRoutes, { reports, users, sessions });
-  const clients = createClientService({ db, bots, maintenance, publicUrl: config.publicUrl, now, quotas: config.quotas });
+  const clients = createClientService({ db, bots, channels, maintenance, publicUrl: config.publicUrl, now, quotas: config.quotas });
   await app.register(clientRoutes, { clients, users, sessions });
   // Public like the legal pages: no session, no cookies (docs/clients.md "Status pages").
   await app.register(statusPageRoutes, { pages: createStatusPageService({ db, bots, reports, now }), render });
@@ -167,8 +169,6 @@ export async function buildApp(deps: AppDeps) {
   // Outside the dashboard's scope: the same for every reader, they need no session or CSRF secret.
   await app.register(legalPages, { config, render });
   await app.register(docsRoutes);
-  // Alert channels; "Send a test" delivers through the same path as the outbox worker.
-  const channels = createChannelService({ db, now, quotas: config.quotas, delivery: appChannelDelivery(app, { config, db, metrics, now }) });
   await app.register(dashboardRoutes, {
     latestPluginVersion,
     attention,

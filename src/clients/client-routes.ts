@@ -159,6 +159,16 @@ export async function clientRoutes(app: FastifyInstance, deps: { clients: Client
   );
 
   app.post<IdParams & { Body: unknown }>(
+    '/api/clients/:id/channels',
+    owner("Make these alert channels cover every site of the client too (a channel for all sites already does)", {
+      params: idParams,
+      body: { type: 'object', properties: { channel_ids: { type: 'array', items: { type: 'string', maxLength: 100 }, minItems: 1, maxItems: 50 } }, required: ['channel_ids'] },
+      response: { 200: changed, 400: errorSchema, ...ownerErrors },
+    }),
+    async (request) => clients.coverWithChannels(request.account!.id, request.params.id, request.body),
+  );
+
+  app.post<IdParams & { Body: unknown }>(
     '/api/clients/:id/mute',
     owner("Mute (or unmute, with null) the owner alerts of every site of the client", {
       params: idParams,

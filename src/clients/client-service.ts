@@ -3,6 +3,7 @@
 import { issueStatusPageKey } from '../accounts/credentials.ts';
 import { createWithinQuota } from '../accounts/quotas.ts';
 import type { BotService } from '../bots/bot-service.ts';
+import type { ChannelService } from '../channels/channel-service.ts';
 import type { Database } from '../db/database.ts';
 import {
   deleteClient,
@@ -24,6 +25,7 @@ import type { MaintenanceService } from '../maintenance/maintenance-service.ts';
 export interface ClientServiceDeps {
   db: Database;
   bots: BotService;
+  channels: ChannelService;
   maintenance: MaintenanceService;
   /** Where the status page links point (PUBLIC_URL). */
   publicUrl: string;
@@ -57,7 +59,7 @@ export function clientToJson(client: ClientRow) {
   };
 }
 
-export function createClientService({ db, bots, maintenance, publicUrl, now = () => new Date(), quotas = DEFAULT_QUOTAS }: ClientServiceDeps) {
+export function createClientService({ db, bots, channels, maintenance, publicUrl, now = () => new Date(), quotas = DEFAULT_QUOTAS }: ClientServiceDeps) {
   const name = (value: unknown) => {
     const parsed = parseClientName(value);
     if (!parsed.ok) throw new ValidationError(parsed.message);
@@ -149,6 +151,31 @@ export function createClientService({ db, bots, maintenance, publicUrl, now = ()
       const ids = await siteIds(ownerId, clientId);
       if (ids.length === 0) return { changed: 0 };
       return { changed: (await maintenance.endForOwner(ownerId, { bot_ids: ids })).botIds.length };
+    },
+
+    /**
+     * Makes each listed channel (`{channel_ids}`) of the owner cover every site of the client as
+     * well ("this Slack channel gets client X"); a channel that covers all sites already does. The
+     * sites the channel covered stay covered. How many channels changed. A site added to the client
+     * later is not added to the channels by itself.
+     */
+    async coverWithChannels(ownerId: string, clientId: string, input: unknown): Promise<{ changed: number }> {
+      const channelIds = body(input).channel_ids;
+      if (!Array.isArray(channelIds) || channelIds.length === 0 || channelIds.length > 50 || !channelIds.every((id) => typeof id === 'string')) {
+        throw new ValidationError('channel_ids must be a list of 1 to 50 of your channels’ ids');
+      }
+      const sites = await siteIds(ownerId, clientId);
+      // All checked first (another owner's channel is a 404), so nothing is half applied.
+      const listed = await Promise.all([...new Set(channelIds as string[])].map((id) => channels.get(ownerId, id)));
+      let changed = 0;
+      for (const channel of listed) {
+        if (channel.bots === 'all') continue;
+        const covered = new Set(channel.bots);
+        if (sites.every((id) => covered.has(id))) continue;
+        await channels.update(ownerId, channel.id, { bots: [...new Set([...channel.bots, ...sites])] });
+        changed++;
+      }
+      return { changed };
     },
 
     /** Mutes (`{muted_until: ISO time | null}`) the owner alerts of every site of the client; how many. */

@@ -38,6 +38,7 @@ export const ROUTE_ACTIONS: Readonly<Record<string, Action>> = {
   'POST /api/clients/:id/maintenance': 'maintenance:write',
   'DELETE /api/clients/:id/maintenance': 'maintenance:write',
   'POST /api/clients/:id/mute': 'bots:mute',
+  'POST /api/clients/:id/channels': 'channels:write',
   'GET /api/reports/uptime': 'read',
   'GET /api/attention/digest': 'self',
   'PUT /api/attention/digest': 'self',

@@ -96,6 +96,21 @@ test("bulk actions change exactly the client's sites and say how many", async (c
   assert.is(badMinutes.statusCode, 400);
 });
 
+test("a channel chosen for a client covers its sites as well, and says how many channels changed", async (ctx) => {
+  const { owner, client, shop, blog, other } = await ownerWithClient(ctx);
+  const hook = (await call(ctx, owner.apiKey, 'POST', '/api/channels', { kind: 'webhook', name: 'Ops hook', target: 'https://hooks.example.com/x', bots: [other.id] })).json();
+  assert.equal(hook.channel.bots, [other.id]);
+  const account = (await call(ctx, owner.apiKey, 'GET', '/api/channels')).json().channels.find((c: { is_account: boolean }) => c.is_account);
+  const covered = await call(ctx, owner.apiKey, 'POST', `/api/clients/${client.id}/channels`, { channel_ids: [hook.channel.id, account.id] });
+  assert.is(covered.statusCode, 200, covered.body);
+  // the hook changed; the account email covers all sites already
+  assert.is(covered.json().changed, 1);
+  const after = (await call(ctx, owner.apiKey, 'GET', `/api/channels/${hook.channel.id}`)).json();
+  assert.equal([...after.bots].sort(), [other.id, shop.id, blog.id].sort());
+  // again: nothing left to change
+  assert.is((await call(ctx, owner.apiKey, 'POST', `/api/clients/${client.id}/channels`, { channel_ids: [hook.channel.id] })).json().changed, 0);
+});
+
 test("another owner's client is a 404 on every route, and cannot take their sites", async (ctx) => {
   const { client, shop } = await ownerWithClient(ctx);
   const stranger = await createOwner(ctx.db);
@@ -109,6 +124,7 @@ test("another owner's client is a 404 on every route, and cannot take their site
     ['POST', `/api/clients/${client.id}/maintenance`, { minutes: 30 }],
     ['DELETE', `/api/clients/${client.id}/maintenance`],
     ['POST', `/api/clients/${client.id}/mute`, { muted_until: null }],
+    ['POST', `/api/clients/${client.id}/channels`, { channel_ids: ['00000000-0000-4000-8000-000000000000'] }],
     ['GET', `/api/reports/uptime?month=2026-11&client_id=${client.id}`],
   ] as Array<[Method, string, unknown?]>) {
     const response = await call(ctx, stranger.apiKey, method, url, body);

@@ -84,4 +84,6 @@ export const BODIES: Record<string, Record<string, string>> = {
   'POST /api/clients/:id/maintenance': { minutes: '60' },
   'POST /api/clients/:id/mute': { muted_until: '2030-01-01T00:00:00Z' },
   'PUT /api/clients/:id/report': { monthly: 'true' },
+  'PUT /api/attention/digest': { hour: '9' },
+  'POST /account/attention-digest': { weekday: '1', hour: '9' },
 };

@@ -11,9 +11,10 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { issueApiKey } from '../../src/accounts/credentials.ts';
 import { addMember, upsertInvitation } from '../../src/db/accounts.ts';
-import { insertChannel } from '../../src/db/channels.ts';
+import { insertChannel, listChannels } from '../../src/db/channels.ts';
 import { insertSchedule } from '../../src/db/maintenance.ts';
 import { insertApiKey } from '../../src/db/users.ts';
+import { insertClient } from '../../src/db/clients.ts';
 import { mayDo, ROLES, type Action, type Role } from '../../src/domain/roles.ts';
 import { buildTestApp, createBotFor, createOwner } from '../helpers/app.ts';
 import { loggedIn, type Browser } from '../helpers/dashboard.ts';
@@ -30,7 +31,11 @@ const ALLOWED_ANSWER: Record<string, { status: number; why: string }> = {
   'POST /api/channels/:id/test': { status: 409, why: 'an email contact that has not confirmed its address is not sent tests' },
   'DELETE /api/accounts/current': { status: 400, why: "no confirm: deleting needs the account's name typed (a right one would end this suite's account)" },
   'POST /account/delete': { status: 400, why: "no confirm: deleting needs the account's name typed" },
+  'GET /api/reports/uptime': { status: 400, why: 'the month is a required query parameter, and the route table carries no query' },
 };
+
+/** One of account A's channels, for the bodies that name one (set before the tests). */
+let accountAChannel = '';
 
 /** Bodies for this suite beyond the shared ones (fields that must be unique are made per call). */
 function bodyFor(key: string, accountId: string): Record<string, unknown> {
@@ -47,6 +52,8 @@ function bodyFor(key: string, accountId: string): Record<string, unknown> {
     'POST /account/switch': { account_id: accountId },
     'PUT /api/accounts/current': { name: 'Agency A' },
     'POST /account/rename': { name: 'Agency A' },
+    'POST /api/clients/:id/channels': { channel_ids: [accountAChannel] },
+    'PUT /api/attention/digest/channels/:id': { attention_events: true },
   };
   return own[key] ?? BODIES[key] ?? {};
 }
@@ -77,6 +84,7 @@ test.before(async (ctx) => {
     await insertApiKey(ctx.db, person.user.id, key.hash, key.prefix, { accountId: ctx.accountA, role });
     ctx.people[role] = { userId: person.user.id, email: person.user.email, browser, key: key.value };
   }
+  accountAChannel = (await listChannels(ctx.db, ctx.accountA))[0]!.id;
   const other = await createOwner(ctx.db);
   ctx.accountB = other.user.id;
   ctx.bPerson = { userId: other.user.id, email: other.user.email, browser: await loggedIn(ctx.app, other.user.email, other.password), key: other.apiKey };
@@ -98,6 +106,11 @@ async function freshId(ctx: Ctx, url: string, accountId: string, maker: string):
     await insertApiKey(ctx.db, maker, key.hash, key.prefix, { accountId, role: 'viewer' });
     const { rows } = await ctx.db.query<{ id: string }>('SELECT id FROM api_keys WHERE key_hash = $1', [key.hash]);
     return rows[0]!.id;
+  }
+  if (url.includes('/clients/')) return (await insertClient(ctx.db, accountId, 'Fresh client', now)).id;
+  if (url.includes('/attention/digest/channels/')) {
+    const target = `https://hooks.example.com/${Math.random().toString(36).slice(2)}`;
+    return (await insertChannel(ctx.db, accountId, { kind: 'webhook', name: 'Hook', target, secret: 'whsec_test', botIds: null, escalateAfterSeconds: null, enabled: true }, now)).id;
   }
   if (url.includes('/channels/')) {
     const target = `contact-${Math.random().toString(36).slice(2)}@example.test`;
