@@ -47,6 +47,8 @@ import { createChannelService } from './alerts/channel-service.ts';
 import { appChannelDelivery } from './alerts/alert-pipeline.ts';
 import { createMaintenanceService } from './maintenance/maintenance-service.ts';
 import { maintenanceRoutes } from './maintenance/maintenance-routes.ts';
+import { createConnectService } from './connect/connect-service.ts';
+import { connectRoutes } from './connect/connect-routes.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -100,7 +102,7 @@ export async function buildApp(deps: AppDeps) {
 
   const users = createUserService({ db, now });
   const bots = createBotService({ db, now, quotas: config.quotas });
-  const heartbeats = createHeartbeatService({ db, now, writeConcurrency: config.heartbeatWriteConcurrency });
+  const heartbeats = createHeartbeatService({ db, now, writeConcurrency: config.heartbeatWriteConcurrency, staleAfterMs: config.staleAfterMs });
   const sessions = createSessionService({ db, now });
   // Heartbeats already received are written before the database closes.
   app.addHook('onClose', async () => heartbeats.drain());
@@ -127,6 +129,9 @@ export async function buildApp(deps: AppDeps) {
   const apiKeys = createApiKeyService({ db });
   await app.register(apiKeyRoutes, { users, sessions, keys: apiKeys });
   await app.register(pluginRoutes, { plugin, publicUrl: config.publicUrl });
+  // One-click connect: the site's exchange and disconnect here, the owner's approval page in the dashboard.
+  const connect = createConnectService({ db, bots, now });
+  await app.register(connectRoutes, { connect });
   await app.register(widgetRoutes);
   // Outside the dashboard's scope: the same for every reader, they need no session or CSRF secret.
   await app.register(legalPages, { config, render });
@@ -148,6 +153,7 @@ export async function buildApp(deps: AppDeps) {
     now,
     channels,
     keys: apiKeys,
+    connect,
   });
 
   // Defined once here; the alert jobs (started by main.ts) and tests record into app.alertMetrics.
