@@ -376,7 +376,7 @@ class AgentDesk_Admin {
 	 *
 	 * @return array{label: string, class: string, message: string}
 	 */
-	private function status() {
+	public function status() {
 		$paused = get_option( AgentDesk_Heartbeat::PAUSED_OPTION );
 		$last   = AgentDesk_Heartbeat::last_result();
 		if ( '' === $this->api->token() ) {
@@ -556,6 +556,8 @@ class AgentDesk_Admin {
 					</td>
 				</tr>
 			</table>
+
+			<?php do_action( 'agentdesk_settings_connection' ); ?>
 
 			<?php if ( '' !== $this->api->token() ) : ?>
 			<form action="<?php echo esc_url( admin_url( 'admin-post.php' ) ); ?>" method="post" id="agentdesk-test-form">

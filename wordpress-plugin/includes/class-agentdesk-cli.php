@@ -198,7 +198,7 @@ class AgentDesk_CLI {
 	}
 
 	/**
-	 * Tells AgentDesk the plugin is inactive, then forgets the token and stops the heartbeat.
+	 * Tells AgentDesk the site disconnects, then forgets the token and stops the heartbeat.
 	 *
 	 * ## EXAMPLES
 	 *
@@ -209,7 +209,10 @@ class AgentDesk_CLI {
 			WP_CLI::error( 'The token is set by AGENTDESK_API_TOKEN in wp-config.php; remove it there.' );
 			return;
 		}
-		$this->heartbeat->disconnect();
+		$answer = $this->heartbeat->disconnect();
+		if ( null !== $answer && 'ok' !== $answer['result'] ) {
+			WP_CLI::warning( 'AgentDesk was not told: ' . AgentDesk_API::explain( $answer ) );
+		}
 		WP_CLI::success( 'Disconnected from AgentDesk: the token is removed and no heartbeat is scheduled.' );
 	}
 }
