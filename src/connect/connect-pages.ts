@@ -41,6 +41,9 @@ export async function connectPages(app: FastifyInstance, { connect, sessions, re
   const viewer = requireViewer(sessions);
 
   app.get<{ Querystring: Form }>('/connect', { schema: schemas.page, preHandler: viewer }, async (request, reply) => {
+    // Reached through htmx (the log-in form, boosted, followed its redirect here): a whole page
+    // load instead, so the browser applies this page's own CSP (allowFormActionTo) to its form.
+    if (request.headers['hx-request']) return reply.header('HX-Redirect', request.url).code(204).send();
     const { request: site, bots, newBotName } = await connect.approvalFor(request.viewer!.id, request.query);
     allowFormActionTo(reply, new URL(site.returnUrl).origin);
     const cancel = new URL(site.returnUrl);

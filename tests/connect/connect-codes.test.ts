@@ -64,6 +64,12 @@ test('the approval page names the site, offers a new bot named after it and the 
   assert.match(String(page.headers['content-security-policy']), "form-action 'self' https://shop.example.com");
 });
 
+test('reached through htmx (a boosted log-in form), the approval page asks for a whole page load, so its own CSP applies', async (ctx) => {
+  const response = await ctx.b.get(query(), { 'hx-request': 'true' });
+  assert.is(response.statusCode, 204);
+  assert.is(response.headers['hx-redirect'], query());
+});
+
 test('a return_url on another origin, a missing state or a bad site URL is a 400 that says so', async (ctx) => {
   const foreign = await ctx.b.get(query({ return_url: 'https://evil.example.net/collect' }));
   assert.is(foreign.statusCode, 400);
