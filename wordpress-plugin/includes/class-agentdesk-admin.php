@@ -557,8 +557,6 @@ class AgentDesk_Admin {
 				</tr>
 			</table>
 
-			<?php do_action( 'agentdesk_settings_connection' ); ?>
-
 			<?php if ( '' !== $this->api->token() ) : ?>
 			<form action="<?php echo esc_url( admin_url( 'admin-post.php' ) ); ?>" method="post" id="agentdesk-test-form">
 				<input type="hidden" name="action" value="<?php echo esc_attr( self::TEST_ACTION ); ?>" />
@@ -566,6 +564,8 @@ class AgentDesk_Admin {
 				<?php submit_button( __( 'Send heartbeat now', 'agentdesk-chatbot' ), 'secondary', 'agentdesk-test', false ); ?>
 			</form>
 			<?php endif; ?>
+
+			<?php do_action( 'agentdesk_settings_connection' ); ?>
 
 			<form action="<?php echo esc_url( admin_url( 'options.php' ) ); ?>" method="post">
 				<?php
