@@ -50,6 +50,23 @@ test('a disconnected site gets no stale mail past STALE_AFTER, while a silent co
   assert.not.match(list.body, 'Silent blog');
 });
 
+test('a stale site that disconnects gets no recovery mail and no reminder', async ({ h, smtp }) => {
+  const owner = await createOwner(h.db);
+  const site = await h.connectedBot(owner.user.id, 'Went quiet');
+  h.clock.advance(STALE_AFTER_MS + MINUTE);
+  await h.sweepAndDeliver();
+  // the stale mail went out
+  assert.is(smtp.received.length, 1);
+  assert.is((await disconnect(h, site.token)).statusCode, 200);
+  await h.sweepAndDeliver();
+  h.clock.advance(2 * 24 * 60 * MINUTE);
+  await h.sweepAndDeliver();
+  // neither "back again" nor a reminder: the site said it left
+  assert.is(smtp.received.length, 1);
+  const { rows } = await h.db.query<{ closed_to_status: string | null }>('SELECT closed_to_status FROM alert_episodes WHERE bot_id = $1', [site.bot.id]);
+  assert.equal(rows.map((row) => row.closed_to_status), ['disconnected']);
+});
+
 test('the next heartbeat reconnects a disconnected site; disconnecting twice writes one event', async ({ h }) => {
   const { owner, b } = await ownerWithBrowser(h);
   const site = await h.connectedBot(owner.user.id, 'Back again');
