@@ -206,6 +206,38 @@ it('a copy with another home_url, or a staging copy, sends nothing and says whos
   assert.is((await serviceBot(ctx))[0]!.beats, 3);
 });
 
+it('notices: a failed heartbeat with its reason, an overdue one and WP-Cron off with copyable crontab lines; dismissible, and gone once fixed', async (ctx) => {
+  const { page } = ctx;
+  // the service unreachable: the next heartbeat fails, and every admin page says why
+  await ctx.site.task('set-option', { name: 'agentdesk_api_url', value: `http://${SERVICE_HOST}:1/api` });
+  await ctx.site.task('cron');
+  await page.goto(`${ctx.site.url}/wp-admin/`);
+  assert.match(await text(page, '#agentdesk-notice-heartbeat'), 'The last AgentDesk heartbeat failed: Could not reach AgentDesk');
+  await Promise.all([page.waitForURL(`${ctx.site.url}/wp-admin/`), page.click('#agentdesk-notice-heartbeat a.agentdesk-dismiss')]);
+  // dismissed for this administrator
+  assert.is(await page.locator('#agentdesk-notice-heartbeat').count(), 0);
+  await ctx.site.task('set-option', { name: 'agentdesk_api_url', value: '' });
+  await ctx.site.task('cron');
+  // fixed: the notice does not come back
+  await page.goto(`${ctx.site.url}/wp-admin/`);
+  assert.is(await page.locator('#agentdesk-notice-heartbeat').count(), 0);
+
+  // DISABLE_WP_CRON and nothing has run the due heartbeat for two hours
+  await ctx.site.task('make-overdue', { seconds: 7200 });
+  try {
+    await page.goto(`${ctx.site.url}/wp-admin/`);
+    assert.match(await text(page, '#agentdesk-notice-heartbeat'), 'The AgentDesk heartbeat is overdue by 2 hours');
+    assert.match(await text(page, '#agentdesk-notice-cron'), 'WP-Cron is disabled on this site');
+    assert.is(await page.inputValue('#agentdesk-crontab-http'), `*/5 * * * * curl -fsS -o /dev/null '${ctx.site.url}/wp-cron.php?doing_wp_cron'`);
+    assert.match(await page.inputValue('#agentdesk-crontab-cli'), "&& wp cron event run --due-now --quiet");
+  } finally {
+    await ctx.site.task('make-overdue', { seconds: -300 });
+  }
+  await page.goto(`${ctx.site.url}/wp-admin/`);
+  assert.is(await page.locator('#agentdesk-notice-cron').count(), 0);
+  assert.is(await page.locator('#agentdesk-notice-heartbeat').count(), 0);
+});
+
 it('`wp agentdesk disconnect` tells the service too', async (ctx) => {
   const out = await ctx.site.cli('disconnect');
   assert.is(out.exit, 0, out.output);

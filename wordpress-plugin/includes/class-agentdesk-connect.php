@@ -30,6 +30,9 @@ class AgentDesk_Connect {
 	/** User meta (with the site's id appended): the state of this user's connect in progress. */
 	const STATE_META = 'agentdesk_connect_state_';
 
+	/** User meta (with the site's id appended): what this user's last connect or disconnect did, shown once. */
+	const RESULT_META = 'agentdesk_connect_result_';
+
 	/** Option: the address and environment type the site was connected on. */
 	const CONNECTED_ON_OPTION = 'agentdesk_connected_on';
 
@@ -159,13 +162,13 @@ class AgentDesk_Connect {
 	 * @param string $message The words shown.
 	 */
 	private static function finish( $kind, $message ) {
-		set_transient(
-			'agentdesk_connect_result_' . get_current_user_id(),
+		update_user_meta(
+			get_current_user_id(),
+			self::RESULT_META . get_current_blog_id(),
 			array(
 				'kind'    => $kind,
 				'message' => $message,
-			),
-			5 * MINUTE_IN_SECONDS
+			)
 		);
 		wp_safe_redirect( self::settings_url( array( 'agentdesk-connect' => '1' ) ) );
 		exit;
@@ -307,10 +310,10 @@ class AgentDesk_Connect {
 		if ( ! isset( $_GET['agentdesk-connect'] ) ) {
 			return null;
 		}
-		$key    = 'agentdesk_connect_result_' . get_current_user_id();
-		$result = get_transient( $key );
-		delete_transient( $key );
-		return is_array( $result ) ? $result : null;
+		$key    = self::RESULT_META . get_current_blog_id();
+		$result = get_user_meta( get_current_user_id(), $key, true );
+		delete_user_meta( get_current_user_id(), $key );
+		return is_array( $result ) && isset( $result['kind'], $result['message'] ) ? $result : null;
 	}
 
 	/**
