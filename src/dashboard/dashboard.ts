@@ -22,7 +22,7 @@ import type { PageRenderer } from './session-hooks.ts';
 import { limitRouteBodies } from '../http/body-limit.ts';
 import { registerUtf8FormParser } from '../http/utf8-input.ts';
 import type { ConnectService } from '../connect/connect-service.ts';
-import { connectPages } from '../connect/connect-pages.ts';
+import { connectPages } from './connect-pages.ts';
 
 export const DASHBOARD_BODY_LIMIT = 64 * 1024;
 

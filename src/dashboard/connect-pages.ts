@@ -4,9 +4,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { SessionService } from '../accounts/session-service.ts';
 import { fields, form, text } from '../http/text-schemas.ts';
-import { requireViewer, type PageRenderer } from '../dashboard/session-hooks.ts';
-import { NEW_BOT, type ConnectService } from './connect-service.ts';
-import { STATUS_LABELS } from '../dashboard/view-models.ts';
+import { requireViewer, type PageRenderer } from './session-hooks.ts';
+import { NEW_BOT, type ConnectService } from '../connect/connect-service.ts';
+import { STATUS_LABELS } from './view-models.ts';
 import { effectiveStatus } from '../domain/connection-status.ts';
 
 export interface ConnectPageDeps {
