@@ -180,7 +180,11 @@ it('a copy with another home_url, or a staging copy, sends nothing and says whos
   writeFileSync(clone, `<?php\nadd_filter( 'option_home', function () { return '${copyHome}'; }, 100 );\n`);
   const before = heartbeatRequests(ctx);
   await ctx.site.task('cron');
-  await ctx.site.cli('heartbeat');
+  const refused = await ctx.site.cli('heartbeat');
+  // WP-CLI says why it sends nothing
+  assert.is(refused.exit, 1);
+  assert.match(refused.output, `This looks like a copy of ${ctx.site.url}`);
+  assert.match((await ctx.site.cli('status')).output, `Copy of: ${ctx.site.url} (nothing is sent)`);
   // neither WP-Cron nor WP-CLI asked WordPress for a heartbeat request
   assert.is(heartbeatRequests(ctx), before);
   assert.is((await serviceBot(ctx))[0]!.beats, 2);

@@ -271,6 +271,8 @@ class AgentDesk_API {
 					__( 'Could not reach AgentDesk (%s). Check the API URL; your site may also be offline or blocking outgoing requests. The plugin will try again automatically.', 'agentdesk-chatbot' ),
 					isset( $answer['detail'] ) ? $answer['detail'] : ''
 				);
+			case 'copy':
+				return AgentDesk_Connect::copy_message( isset( $answer['detail'] ) ? $answer['detail'] : '' );
 			case 'not_configured':
 				return __( 'No AgentDesk API URL is set. Enter the API URL of your AgentDesk service below.', 'agentdesk-chatbot' );
 			case 'rejected':

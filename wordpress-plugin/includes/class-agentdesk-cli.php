@@ -73,6 +73,7 @@ class AgentDesk_CLI {
 			'Last accepted heartbeat: ' . ( is_string( $ok_at ) && '' !== $ok_at ? $ok_at : 'never' ),
 			'Last attempt: ' . ( null === $last ? 'none' : $last['result'] . ' (HTTP ' . (int) $last['code'] . ')' ),
 			'Next heartbeat: ' . ( $next ? gmdate( 'Y-m-d H:i:s', (int) $next ) . ' UTC' . ( AgentDesk_Heartbeat::overdue_seconds() > 0 ? ' (overdue)' : '' ) : 'not scheduled' ),
+			'Copy of: ' . ( '' === AgentDesk_Connect::copy_of() ? 'no' : AgentDesk_Connect::copy_of() . ' (nothing is sent)' ),
 		);
 		foreach ( $lines as $line ) {
 			WP_CLI::line( $line );
