@@ -10,7 +10,7 @@ import { bindBotToSite, claimConnectCode, disconnectBotByToken, findConnectCode,
 import {
   botNameForSite,
   codeRefusal,
-  connectRedirect,
+  connectReturn,
   CONNECT_CODE_TTL_MS,
   isConnectCodeShape,
   parseConnectRequest,
@@ -71,7 +71,7 @@ export function createConnectService({ db, bots, now }: ConnectServiceDeps) {
         createdAt: at,
         expiresAt: new Date(at.getTime() + CONNECT_CODE_TTL_MS),
       });
-      return { redirect: connectRedirect(request.returnUrl, code, request.state), botId: bot.id };
+      return { redirect: connectReturn(request.returnUrl, { code, state: request.state }), botId: bot.id };
     },
 
     /**

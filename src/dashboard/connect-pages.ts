@@ -8,6 +8,7 @@ import { requireViewer, type PageRenderer } from './session-hooks.ts';
 import { NEW_BOT, type ConnectService } from '../connect/connect-service.ts';
 import { STATUS_LABELS } from './view-models.ts';
 import { effectiveStatus } from '../domain/connection-status.ts';
+import { connectReturn } from '../domain/connect.ts';
 
 export interface ConnectPageDeps {
   connect: ConnectService;
@@ -46,15 +47,12 @@ export async function connectPages(app: FastifyInstance, { connect, sessions, re
     if (request.headers['hx-request']) return reply.header('HX-Redirect', request.url).code(204).send();
     const { request: site, bots, newBotName } = await connect.approvalFor(request.viewer!.id, request.query);
     allowFormActionTo(reply, new URL(site.returnUrl).origin);
-    const cancel = new URL(site.returnUrl);
-    cancel.searchParams.set('error', 'access_denied');
-    cancel.searchParams.set('state', site.state);
     return render.page(request, reply, 'connect', {
       title: 'Connect a site',
       site,
       newBotName,
-      cancelUrl: cancel.href,
-      // A site connected before is offered first: reconnecting it keeps its history.
+      cancelUrl: connectReturn(site.returnUrl, { error: 'access_denied', state: site.state }),
+      // The bot this site reported to before is preselected: reconnecting it keeps its history.
       bots: bots.map((bot) => {
         const status = effectiveStatus(bot);
         return { id: bot.id, name: bot.name, siteUrl: bot.wordpress_site_url, badge: STATUS_LABELS[status], status, checked: bot.wordpress_site_url === site.siteUrl };

@@ -35,11 +35,10 @@ export function parseConnectRequest(input: { site_url?: unknown; return_url?: un
   return { ok: true, value: { siteUrl: site.value, returnUrl: returned.value, state: input.state } };
 }
 
-/** Where the approval sends the browser: return_url with `code` and `state` appended. */
-export function connectRedirect(returnUrl: string, code: string, state: string): string {
+/** return_url with `fields` appended (its own query kept): where the approval page sends the browser back. */
+export function connectReturn(returnUrl: string, fields: Record<string, string>): string {
   const url = new URL(returnUrl);
-  url.searchParams.set('code', code);
-  url.searchParams.set('state', state);
+  for (const [name, value] of Object.entries(fields)) url.searchParams.set(name, value);
   return url.href;
 }
 

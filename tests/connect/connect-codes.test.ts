@@ -62,6 +62,13 @@ test('the approval page names the site, offers a new bot named after it and the 
   assert.match(page.body, 'A new bot named <strong>shop.example.com</strong>');
   assert.match(page.body, 'Existing helper');
   assert.match(String(page.headers['content-security-policy']), "form-action 'self' https://shop.example.com");
+  // Cancel goes back to the site with the state and no code
+  const cancel = (/<a href="([^"]+)" id="connect-cancel"/.exec(page.body)?.[1] ?? '').replace(/&#x3D;/g, '=').replace(/&amp;/g, '&');
+  const back = new URL(cancel);
+  assert.is(back.searchParams.get('error'), 'access_denied');
+  assert.is(back.searchParams.get('state'), STATE);
+  assert.is(back.searchParams.get('code'), null);
+  assert.is(back.searchParams.get('action'), 'agentdesk_connect_return');
 });
 
 test('reached through htmx (a boosted log-in form), the approval page asks for a whole page load, so its own CSP applies', async (ctx) => {
