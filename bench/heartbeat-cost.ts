@@ -63,7 +63,8 @@ async function round(db: Database, tokens: string[], at: Date): Promise<void> {
       at,
       health,
     }));
-    await recordHeartbeats(db, writes);
+    // STALE_AFTER's default: the copy check runs as in the service.
+    await recordHeartbeats(db, writes, { staleAfterMs: 600_000 });
   }
 }
 

@@ -100,7 +100,7 @@ export function fleetDashboard(): Dashboard {
   builder.withRow(new RowBuilder('Fleet'));
   builder
     .withPanel(
-      timeseries('Connections by status', 'Bots by connection status (never, connected, stale, deactivated, disabled).', 'short')
+      timeseries('Connections by status', 'Bots by connection status (never, connected, stale, deactivated, disconnected, disabled).', 'short')
         .withTarget(query(`max by (status) (${METRIC.connections}${sel()})`, '{{status}}'))
         .min(0),
     )

@@ -61,6 +61,8 @@ import { clientRoutes } from './clients/client-routes.ts';
 import { createClientService } from './clients/client-service.ts';
 import { statusPageRoutes } from './clients/status-page-routes.ts';
 import { createStatusPageService } from './clients/status-page-service.ts';
+import { createConnectService } from './connect/connect-service.ts';
+import { connectRoutes } from './connect/connect-routes.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -116,7 +118,7 @@ export async function buildApp(deps: AppDeps) {
 
   const users = createUserService({ db, now });
   const bots = createBotService({ db, now, quotas: config.quotas });
-  const heartbeats = createHeartbeatService({ db, now, writeConcurrency: config.heartbeatWriteConcurrency });
+  const heartbeats = createHeartbeatService({ db, now, writeConcurrency: config.heartbeatWriteConcurrency, staleAfterMs: config.staleAfterMs });
   const sessions = createSessionService({ db, now });
   // Heartbeats already received are written before the database closes.
   app.addHook('onClose', async () => heartbeats.drain());
@@ -165,6 +167,9 @@ export async function buildApp(deps: AppDeps) {
   registerAuditHook(app, team);
   await app.register(teamRoutes, { users, sessions, team });
   await app.register(pluginRoutes, { plugin, publicUrl: config.publicUrl });
+  // One-click connect: the site's exchange and disconnect here, the owner's approval page in the dashboard.
+  const connect = createConnectService({ db, bots, now });
+  await app.register(connectRoutes, { connect });
   await app.register(widgetRoutes);
   // Outside the dashboard's scope: the same for every reader, they need no session or CSRF secret.
   await app.register(legalPages, { config, render });
@@ -186,6 +191,7 @@ export async function buildApp(deps: AppDeps) {
     channels,
     keys: apiKeys,
     team,
+    connect,
   });
 
   // Defined once here; the alert jobs (started by main.ts) and tests record into app.alertMetrics.

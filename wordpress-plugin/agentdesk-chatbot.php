@@ -38,6 +38,8 @@ require_once AGENTDESK_PLUGIN_DIR . 'includes/class-agentdesk-site-facts.php';
 require_once AGENTDESK_PLUGIN_DIR . 'includes/class-agentdesk-attention.php';
 require_once AGENTDESK_PLUGIN_DIR . 'includes/class-agentdesk-heartbeat.php';
 require_once AGENTDESK_PLUGIN_DIR . 'includes/class-agentdesk-admin.php';
+require_once AGENTDESK_PLUGIN_DIR . 'includes/class-agentdesk-connect.php';
+require_once AGENTDESK_PLUGIN_DIR . 'includes/class-agentdesk-notices.php';
 require_once AGENTDESK_PLUGIN_DIR . 'includes/class-agentdesk-widget.php';
 require_once AGENTDESK_PLUGIN_DIR . 'includes/class-agentdesk-site-health.php';
 require_once AGENTDESK_PLUGIN_DIR . 'includes/class-agentdesk-updater.php'; // Direct build only.
@@ -70,7 +72,10 @@ function agentdesk_chatbot_init() {
 	( new AgentDesk_Updater( $plugin['api'] ) )->register(); // Direct build only.
 	( new AgentDesk_Site_Health( $plugin['api'] ) )->register();
 	if ( is_admin() ) {
-		( new AgentDesk_Admin( $plugin['api'], $plugin['validator'], $plugin['heartbeat'] ) )->register();
+		$admin = new AgentDesk_Admin( $plugin['api'], $plugin['validator'], $plugin['heartbeat'] );
+		$admin->register();
+		( new AgentDesk_Connect( $plugin['api'], $plugin['validator'], $plugin['heartbeat'] ) )->register();
+		( new AgentDesk_Notices( $plugin['api'], $admin ) )->register();
 	}
 	if ( defined( 'WP_CLI' ) && WP_CLI && class_exists( 'WP_CLI' ) ) {
 		require_once AGENTDESK_PLUGIN_DIR . 'includes/class-agentdesk-cli.php';

@@ -21,9 +21,13 @@ function agentdesk_chatbot_uninstall_site() {
 		'agentdesk_paused',
 		'agentdesk_bot',
 		'agentdesk_attention',
+		'agentdesk_connected_on',
 	);
-	// Per-user state: the dismissed paused notice.
+	// Per-user state: the dismissed paused notice; this site's connect in progress, its result and dismissed notices.
 	delete_metadata( 'user', 0, 'agentdesk_dismissed_pause', '', true );
+	delete_metadata( 'user', 0, 'agentdesk_connect_state_' . get_current_blog_id(), '', true );
+	delete_metadata( 'user', 0, 'agentdesk_connect_result_' . get_current_blog_id(), '', true );
+	delete_metadata( 'user', 0, 'agentdesk_dismissed_notices_' . get_current_blog_id(), '', true );
 	foreach ( $options as $option ) {
 		delete_option( $option );
 	}

@@ -48,6 +48,8 @@ export function botToJson(bot: MaintainedBot, alertPendingUntil: Date | null = n
     stale_grace_seconds: bot.stale_grace_seconds,
     muted_until: bot.muted_until?.toISOString() ?? null,
     site_url_changed_at: bot.site_url_changed_at?.toISOString() ?? null,
+    wordpress_clone_url: bot.wordpress_clone_url,
+    wordpress_clone_seen_at: bot.wordpress_clone_seen_at?.toISOString() ?? null,
     // What the last probe found (docs/alerts.md "Nudge and probe"), while the site is stale; null otherwise.
     diagnosis: currentDiagnosis(bot),
     diagnosis_detail: currentDiagnosis(bot) ? bot.diagnosis_detail : null,

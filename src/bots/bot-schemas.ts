@@ -53,6 +53,8 @@ export const botJsonSchema = {
     stale_grace_seconds: { type: 'integer' },
     muted_until: nullable('string', { format: 'date-time' }),
     site_url_changed_at: nullable('string', { format: 'date-time' }),
+    wordpress_clone_url: nullable('string', { description: 'A copy of the site reporting with this token while the site itself still reports; it changes nothing else' }),
+    wordpress_clone_seen_at: nullable('string', { format: 'date-time', description: "The copy's last heartbeat" }),
     diagnosis: {
       type: ['string', 'null'],
       enum: [...DIAGNOSES, null],

@@ -55,7 +55,7 @@ const password = text({ maxLength: 1024 });
 const schemas = {
   loginPage: { querystring: fields({ next: text({ maxLength: 2000 }) }) },
   login: { body: form({ email, password, next: text({ maxLength: 2000 }) }) },
-  signup: { body: form({ email, password, name: text({ maxLength: 200 }), timezone: text({ maxLength: 100 }) }) },
+  signup: { body: form({ email, password, name: text({ maxLength: 200 }), timezone: text({ maxLength: 100 }), next: text({ maxLength: 2000 }) }) },
   logout: { body: form() },
   accountPage: { querystring: fields({ saved: text({ maxLength: 10 }), password: text({ maxLength: 20 }), revoked: text({ maxLength: 10 }), keys_revoked: text({ maxLength: 10 }) }) },
   action: { body: form() },
@@ -136,9 +136,10 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRouteDeps
     return startSession(request, reply, user, next);
   });
 
-  app.get('/signup', async (request, reply) => {
+  // ?next= as on log-in: a site owner connecting a site (GET /connect) signs up and comes back.
+  app.get<{ Querystring: Form }>('/signup', { schema: schemas.loginPage }, async (request, reply) => {
     if (!signupOpen) reply.code(403);
-    return render.page(request, reply, 'signup', { signupOpen, timezones: TIMEZONES, timezone: 'UTC' });
+    return render.page(request, reply, 'signup', { signupOpen, timezones: TIMEZONES, timezone: 'UTC', next: safeNext(request.query.next) });
   });
 
   app.post<{ Body: Form }>('/signup', { schema: schemas.signup, preHandler: csrf, config: perIp }, async (request, reply) => {
@@ -161,7 +162,7 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRouteDeps
           message: `We sent a link to ${user.email}. Open it to confirm your address, then log in. The link works for a week.`,
         });
       }
-      return await startSession(request, reply, user, '/bots');
+      return await startSession(request, reply, user, safeNext(body.next));
     } catch (error) {
       if (!(error instanceof AppError) || error.statusCode >= 500) throw error;
       // A taken email is not confirmed as registered: the same 400 and words as any address that
@@ -175,6 +176,7 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRouteDeps
         name: body.name,
         timezone: body.timezone,
         timezones: TIMEZONES,
+        next: safeNext(body.next),
       });
     }
   });

@@ -26,6 +26,8 @@ import { createFleetService } from './fleet-service.ts';
 import type { PageRenderer } from './session-hooks.ts';
 import { limitRouteBodies } from '../http/body-limit.ts';
 import { registerUtf8FormParser } from '../http/utf8-input.ts';
+import type { ConnectService } from '../connect/connect-service.ts';
+import { connectPages } from './connect-pages.ts';
 
 export const DASHBOARD_BODY_LIMIT = 64 * 1024;
 
@@ -59,6 +61,8 @@ export interface DashboardDeps extends DashboardOptions {
   digest?: DigestSettingsService;
   /** Maintenance windows: the maintenance page and the bot page's window forms appear when given. */
   maintenance?: MaintenanceService;
+  /** One-click connect: the approval page GET/POST /connect appears when given. */
+  connect?: ConnectService;
 }
 
 export async function dashboardRoutes(app: FastifyInstance, deps: DashboardDeps) {
@@ -89,5 +93,6 @@ export async function dashboardRoutes(app: FastifyInstance, deps: DashboardDeps)
   await app.register(botPages, { config, bots, sessions, render, now, pluginDownloadUrl, attention: deps.attention });
   if (deps.channels) await app.register(channelPages, { channels: deps.channels, sessions, render });
   if (deps.maintenance) await app.register(maintenancePages, { maintenance: deps.maintenance, sessions, render });
+  if (deps.connect) await app.register(connectPages, { connect: deps.connect, sessions, render });
   await app.register(fleetRoutes, { fleet: createFleetService({ db, latestPluginVersion: deps.latestPluginVersion, now, attentionContext: deps.attention?.context }), sessions, render, now });
 }

@@ -7,5 +7,6 @@ export function createHandlebars(): typeof Handlebars {
   const hbs = Handlebars.create();
   hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
   hbs.registerHelper('json', (value: unknown) => JSON.stringify(value));
+  hbs.registerHelper('urlencode', (value: unknown) => encodeURIComponent(typeof value === 'string' ? value : ''));
   return hbs;
 }

@@ -39,6 +39,7 @@ export const STATUS_LABELS: Record<ConnectionStatus, { icon: string; label: stri
   connected: { icon: '✅', label: 'Connected' },
   stale: { icon: '🟠', label: 'Stale' },
   deactivated: { icon: '⏸', label: 'Plugin deactivated' },
+  disconnected: { icon: '🔌', label: 'Disconnected' },
   disabled: { icon: '⛔', label: 'Bot disabled' },
 };
 
@@ -81,6 +82,7 @@ export function botView(bot: MaintainedBot, now: Date, timeZone: string) {
     lastSync: moment(bot.wordpress_last_activity, now, timeZone),
     statusChanged: moment(bot.status_changed_at, now, timeZone),
     siteUrlChanged: moment(bot.site_url_changed_at, now, timeZone),
+    clone: bot.wordpress_clone_url ? { url: bot.wordpress_clone_url, href: safeHref(bot.wordpress_clone_url), seen: moment(bot.wordpress_clone_seen_at, now, timeZone) } : null,
     createdAt: moment(bot.created_at, now, timeZone),
     graceSeconds: bot.stale_grace_seconds,
     graceMinutes: Math.round(bot.stale_grace_seconds / 60),
@@ -118,7 +120,9 @@ export function eventView(event: ConnectionEventRow, now: Date, timeZone: string
         ? `${label(event.from_status)} → ${label(event.to_status)}`
         : event.kind === 'probe'
           ? probeEventText(details)
-          : `Reported from a new site URL: ${String(details.from ?? '?')} → ${String(details.to ?? '?')}`,
+          : event.kind === 'site_clone'
+            ? `A copy of the site reported with this token: ${String(details.copy ?? '?')} (the bot stays with ${String(details.site_url ?? '?')})`
+            : `Reported from a new site URL: ${String(details.from ?? '?')} → ${String(details.to ?? '?')}`,
     reason: event.reason.replace(/_/g, ' '),
   };
 }

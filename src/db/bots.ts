@@ -32,6 +32,9 @@ export interface BotRow {
   stale_grace_seconds: number;
   muted_until: Date | null;
   site_url_changed_at: Date | null;
+  /** A second site reporting with this token while the first still reports (a copy), and when it last did. */
+  wordpress_clone_url: string | null;
+  wordpress_clone_seen_at: Date | null;
   /** The last probe's diagnosis (docs/alerts.md "Nudge and probe"); meaningful only while stale (see currentDiagnosis). */
   diagnosis: string | null;
   diagnosis_detail: string | null;
@@ -63,7 +66,7 @@ export interface BotRow {
 export const BOT_COLUMNS = `id, user_id, name, description, token_prefix, widget_key, language, model, personality,
   welcome_message, is_active, is_trained, created_at, updated_at, wordpress_connected, wordpress_site_url,
   wordpress_plugin_version, wordpress_wp_version, wordpress_last_activity, connection_status, status_changed_at,
-  stale_grace_seconds, muted_until, site_url_changed_at, diagnosis, diagnosis_detail, last_probe_at, probe_woke_at,
+  stale_grace_seconds, muted_until, site_url_changed_at, wordpress_clone_url, wordpress_clone_seen_at, diagnosis, diagnosis_detail, last_probe_at, probe_woke_at,
   maintenance_until AS one_off_maintenance_until, maintenance_reason, wordpress_php_version, wordpress_cron_mode, wordpress_cron_overdue_events,
   wordpress_cron_oldest_overdue_seconds, wordpress_environment, wordpress_multisite, wordpress_plugin_version_since,
   wordpress_wp_version_since, wordpress_php_version_since, wordpress_cron_mode_since, wordpress_environment_since, client_id`;
@@ -163,6 +166,16 @@ function sinceSql(column: string, value: string): string {
     WHEN b.${column} IS DISTINCT FROM ${value} OR b.${column}_since IS NULL THEN bot.at ELSE b.${column}_since END`;
 }
 
+export interface HeartbeatWriteOptions {
+  /**
+   * STALE_AFTER: a heartbeat from another site URL while the bot's own site reported within this
+   * (plus the bot's grace) comes from a copy of the site. It is recorded as the bot's clone and
+   * changes nothing else, so the site URL does not flip between the two. Absent: every new URL is
+   * taken as the site's new address.
+   */
+  staleAfterMs?: number;
+}
+
 export interface HeartbeatOutcome {
   botId: string;
   isActive: boolean;
@@ -177,9 +190,15 @@ export interface HeartbeatOutcome {
  *   3. write a status event only where the status really changes, a site_url_changed event where
  *      the URL differs from the last one;
  *   4. bump the hourly heartbeat counts.
+ * A heartbeat from a copy of the site (HeartbeatWriteOptions) only records the copy's URL and time
+ * (and a site_clone event the first time that URL is seen).
  * Returns the outcome per token hash; a token with no bot is absent from the map.
  */
-export async function recordHeartbeats(db: Queryable, writes: readonly HeartbeatWrite[]): Promise<Map<string, HeartbeatOutcome>> {
+export async function recordHeartbeats(
+  db: Queryable,
+  writes: readonly HeartbeatWrite[],
+  options: HeartbeatWriteOptions = {},
+): Promise<Map<string, HeartbeatOutcome>> {
   const { rows } = await db.query<{ token_hash: string; id: string; is_active: boolean }>(
     `WITH input AS (
        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[],
@@ -187,10 +206,21 @@ export async function recordHeartbeats(db: Queryable, writes: readonly Heartbeat
          AS i(token_hash, site_url, plugin_version, wp_version, status, reason, at,
               php_version, cron_mode, cron_overdue_events, cron_oldest_overdue_seconds, environment, multisite)
      ), bot AS (
-       SELECT b.id, b.is_active, b.connection_status, b.wordpress_site_url, i.*
+       SELECT b.id, b.is_active, b.connection_status, b.wordpress_site_url, b.wordpress_clone_url, i.*,
+              coalesce($14::double precision IS NOT NULL AND b.wordpress_site_url <> i.site_url AND b.connection_status = 'connected'
+                AND b.wordpress_last_activity > i.at - make_interval(secs => $14::double precision + b.stale_grace_seconds), false) AS clone
        FROM bots b JOIN input i ON i.token_hash = b.token_hash
        ORDER BY b.id
        FOR UPDATE OF b
+     ), clone_seen AS (
+       UPDATE bots b SET wordpress_clone_url = bot.site_url, wordpress_clone_seen_at = bot.at
+       FROM bot WHERE b.id = bot.id AND bot.is_active AND bot.clone
+       RETURNING b.id
+     ), clone_event AS (
+       INSERT INTO connection_events (bot_id, occurred_at, kind, reason, details)
+       SELECT bot.id, bot.at, 'site_clone', 'heartbeat_from_copy',
+              jsonb_build_object('site_url', bot.wordpress_site_url, 'copy', bot.site_url)
+       FROM bot JOIN clone_seen ON clone_seen.id = bot.id WHERE bot.wordpress_clone_url IS DISTINCT FROM bot.site_url
      ), updated AS (
        UPDATE bots b SET
          -- On the right-hand side b.* is the row as it was before this heartbeat.
@@ -213,7 +243,7 @@ export async function recordHeartbeats(db: Queryable, writes: readonly Heartbeat
          wordpress_connected = (bot.status = 'connected'),
          status_changed_at = CASE WHEN bot.connection_status <> bot.status THEN bot.at ELSE b.status_changed_at END,
          site_url_changed_at = CASE WHEN bot.wordpress_site_url <> bot.site_url THEN bot.at ELSE b.site_url_changed_at END
-       FROM bot WHERE b.id = bot.id AND bot.is_active
+       FROM bot WHERE b.id = bot.id AND bot.is_active AND NOT bot.clone
        RETURNING b.id
      ), status_event AS (
        INSERT INTO connection_events (bot_id, occurred_at, kind, from_status, to_status, reason)
@@ -239,6 +269,7 @@ export async function recordHeartbeats(db: Queryable, writes: readonly Heartbeat
       writes.map((w) => w.reason),
       writes.map((w) => w.at),
       ...healthColumns(writes),
+      options.staleAfterMs === undefined ? null : options.staleAfterMs / 1000,
     ],
     // Prepared once per connection: planning this statement cost more PostgreSQL CPU than running
     // it for a small batch (docs/SCALING.md).
@@ -271,7 +302,7 @@ export interface ConnectionEventRow {
   id: number;
   bot_id: string;
   occurred_at: Date;
-  kind: 'status' | 'site_url_changed' | 'probe';
+  kind: 'status' | 'site_url_changed' | 'probe' | 'site_clone';
   from_status: string | null;
   to_status: string | null;
   reason: string;

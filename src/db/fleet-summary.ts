@@ -77,7 +77,7 @@ export async function readFleetSummary(db: Queryable, query: FleetSummaryQuery =
     [query.topVersions ?? null],
   );
 
-  const connections: Record<ConnectionStatus, number> = { never: 0, connected: 0, stale: 0, deactivated: 0, disabled: 0 };
+  const connections: Record<ConnectionStatus, number> = { never: 0, connected: 0, stale: 0, deactivated: 0, disconnected: 0, disabled: 0 };
   const versions: Record<VersionKind, VersionCount[]> = { connected_plugin: [], connected_wp: [], reported_plugin: [], reported_wp: [] };
   for (const row of rows) {
     const count = Number(row.n);

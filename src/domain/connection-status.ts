@@ -1,10 +1,10 @@
 // Connection status rules (docs/contract.md "Connection status"), as pure functions: no I/O, `now` always passed in.
 
-export type StoredStatus = 'never' | 'connected' | 'stale' | 'deactivated';
+export type StoredStatus = 'never' | 'connected' | 'stale' | 'deactivated' | 'disconnected';
 /** What owners and metrics see: the stored status, or "disabled" when the bot is switched off. */
 export type ConnectionStatus = StoredStatus | 'disabled';
 
-export const CONNECTION_STATUSES: readonly ConnectionStatus[] = ['never', 'connected', 'stale', 'deactivated', 'disabled'];
+export const CONNECTION_STATUSES: readonly ConnectionStatus[] = ['never', 'connected', 'stale', 'deactivated', 'disconnected', 'disabled'];
 
 export interface StatusChange {
   to: StoredStatus;
@@ -15,6 +15,9 @@ export interface StatusChange {
 export function statusAfterHeartbeat(isActive: boolean): StatusChange {
   return isActive ? { to: 'connected', reason: 'heartbeat' } : { to: 'deactivated', reason: 'plugin_deactivated' };
 }
+
+/** The status a plugin's disconnect puts a bot in (its token is removed from the site). */
+export const STATUS_AFTER_DISCONNECT: StatusChange = { to: 'disconnected', reason: 'plugin_disconnected' };
 
 export function effectiveStatus(bot: { is_active: boolean; connection_status: StoredStatus }): ConnectionStatus {
   return bot.is_active ? bot.connection_status : 'disabled';

@@ -23,17 +23,19 @@ export interface HeartbeatServiceDeps {
    * PostgreSQL's cost per heartbeat falls with batch size (docs/SCALING.md, "Write concurrency").
    */
   writeConcurrency?: number;
+  /** STALE_AFTER: within it, a heartbeat from another site URL is a copy's (recordHeartbeats). */
+  staleAfterMs?: number;
 }
 
 
-export function createHeartbeatService({ db, now, writeConcurrency = 1 }: HeartbeatServiceDeps) {
+export function createHeartbeatService({ db, now, writeConcurrency = 1, staleAfterMs }: HeartbeatServiceDeps) {
   const batcher = createWriteBatcher<HeartbeatWrite, HeartbeatOutcome | undefined>({
     keyOf: (write) => write.tokenHash,
     // An outage fails everyone anyway; any other refusal is split until it fails only its own item.
     isItemFault: (error) => !(error instanceof DatabaseUnavailableError),
     maxInFlight: writeConcurrency,
     flush: async (writes) => {
-      const outcomes = await recordHeartbeats(db, writes);
+      const outcomes = await recordHeartbeats(db, writes, { staleAfterMs });
       return writes.map((write) => outcomes.get(write.tokenHash));
     },
   });

@@ -77,6 +77,9 @@ export const ROUTE_ACTIONS: Readonly<Record<string, Action>> = {
   'GET /invitations/accept': 'self',
   'POST /invitations/accept': 'self',
   'GET /audit': 'audit:read',
+  // One-click connect: approving makes a bot or gives one a new token.
+  'GET /connect': 'read',
+  'POST /connect': 'bots:rotate-token',
   'GET /bots': 'read',
   'GET /bots/list': 'read',
   'GET /bots/new': 'bots:create',

@@ -101,7 +101,7 @@ export function registerFleetMetrics(registry: client.Registry, deps: FleetMetri
 
   new client.Gauge({
     name: METRIC.connections,
-    help: 'Bots by connection status (never, connected, stale, deactivated, disabled), from the database.',
+    help: 'Bots by connection status (never, connected, stale, deactivated, disconnected, disabled), from the database.',
     labelNames: ['status'] as const,
     registers: [registry],
     async collect() {

@@ -139,7 +139,11 @@ export async function createAlertHarness(options: {
   });
   const { sweep, delivery, channels, compose, transport, probeWorker } = pipeline;
 
-  const heartbeat = (token: string, body: Record<string, unknown> = {}) => postHeartbeat(app, token, heartbeatBody(body));
+  // A site reports from the address it connected from (connectedBot): from another one within
+  // STALE_AFTER it would be a copy of the site (docs/contract.md "Connection status").
+  const sites = new Map<string, string>();
+  const heartbeat = (token: string, body: Record<string, unknown> = {}) =>
+    postHeartbeat(app, token, heartbeatBody({ ...(sites.has(token) ? { site_url: sites.get(token) } : {}), ...body }));
 
   return {
     db,
@@ -163,7 +167,8 @@ export async function createAlertHarness(options: {
     /** A bot that has just sent a heartbeat (so it is connected), for a new or given owner. */
     async connectedBot(ownerId: string, name: string, site = `https://${name.toLowerCase().replace(/\W+/g, '-')}.example.com`) {
       const { bot, token } = await createBotFor(db, ownerId, { name });
-      const response = await heartbeat(token, { site_url: site });
+      sites.set(token, site);
+      const response = await heartbeat(token);
       if (response.statusCode !== 200) throw new Error(`heartbeat failed: ${response.body}`);
       return { bot, token };
     },

@@ -12,7 +12,7 @@ test.before(async (ctx) => {
   ctx.db = await testDatabase();
 });
 
-const STORED: StoredStatus[] = ['never', 'connected', 'stale', 'deactivated'];
+const STORED: StoredStatus[] = ['never', 'connected', 'stale', 'deactivated', 'disconnected'];
 
 test('the SQL fragment and the WHERE form give every bot the status the domain gives it', async ({ db }) => {
   const { user } = await createOwner(db);

@@ -75,7 +75,7 @@ test('the kept counts equal a GROUP BY over bots through inserts, heartbeats, fl
   assert.equal(await groupedFromCounts(db), await groupedFromBots(db));
   const summary = await readFleetSummary(db);
   // the summary read through the counts tells the same story
-  assert.equal(summary.connections, { never: 0, connected: 0, stale: 1, deactivated: 1, disabled: 1 });
+  assert.equal(summary.connections, { never: 0, connected: 0, stale: 1, deactivated: 1, disconnected: 0, disabled: 1 });
   assert.equal(summary.reportedPluginVersions, [
     { version: '1.1.0', count: 2 },
     { version: '1.2.0', count: 1 },

@@ -89,9 +89,11 @@ test('a stale bot that reports again becomes connected with a stale→connected 
   assert.equal([latest?.from_status, latest?.to_status], ['stale', 'connected']);
 });
 
-test('a heartbeat from a different site URL is recorded as an event and flags the bot', async (ctx) => {
+test('a heartbeat from a different site URL, once the old one is silent past STALE_AFTER, is recorded as an event and flags the bot', async (ctx) => {
   const { user, bot, token } = await newBot(ctx);
   await send(ctx, token, heartbeatBody({ site_url: 'https://one.example' }));
+  // (within STALE_AFTER it would be a copy of the site: tests/connect/disconnect-and-copies.test.ts)
+  ctx.clock.advance(11 * 60_000);
   await send(ctx, token, heartbeatBody({ site_url: 'https://two.example' }));
   const events = await listConnectionEvents(ctx.db, bot.id);
   const moved = events.find((e) => e.kind === 'site_url_changed');

@@ -26,7 +26,7 @@ test.before(async (ctx) => {
   const bot = async (name: string) => (await createBotFor(ctx.db, owner.user.id, { name })).token;
   const send = (token: string, body: Record<string, unknown> = {}) => postHeartbeat(ctx.app, token, heartbeatBody(body));
   // Two never connected, three connected, two stale (flipped by the sweep), one silent but not yet
-  // swept, one deactivated, one disabled after it connected.
+  // swept, one deactivated, one disconnected, one disabled after it connected.
   await bot('Never A');
   await bot('Never B');
   const stale = [await bot('Stale C'), await bot('Stale D')];
@@ -39,6 +39,9 @@ test.before(async (ctx) => {
   await send(silent, { plugin_version: '1.1.0' });
   for (const name of ['Connected G', 'Connected H', 'Connected I']) await send(await bot(name), { plugin_version: '1.1.0' });
   await send(await bot('Deactivated J'), { is_active: false });
+  const disconnected = await bot('Disconnected K');
+  await send(disconnected);
+  await ctx.app.inject({ method: 'POST', url: '/api/bots/wordpress-disconnect', headers: { 'x-bot-token': disconnected } });
   // Silent F is now past its threshold, but no sweep has run since.
   ctx.clock.advance(STALE_AFTER_MS + 60_000);
   ctx.admin = await loggedIn(ctx.app, admin.user.email, admin.password);
@@ -80,10 +83,10 @@ test('/metrics and /admin/fleet count every status alike on the same bots', asyn
     assert.is(metrics[status], page.counts[status], status);
   }
   // and the counts are the fleet as built: the silent, unswept bot is still connected on both
-  assert.equal(page.counts, { never: 2, connected: 4, stale: 2, deactivated: 1, disabled: 1 });
-  // the stale gauge is the stale status, and both count all ten bots
+  assert.equal(page.counts, { never: 2, connected: 4, stale: 2, deactivated: 1, disconnected: 1, disabled: 1 });
+  // the stale gauge is the stale status, and both count all eleven bots
   assert.is(metrics.staleGauge, page.counts.stale);
-  assert.is(page.total, 10);
+  assert.is(page.total, 11);
 });
 
 test.run();

@@ -72,8 +72,9 @@ test('agrees with itself on the version: header, AGENTDESK_VERSION and readme St
 test('readme: an External services section saying what is sent, when and to whom, and Tested up to what CI runs', () => {
   const readme = readFileSync(path.join(pluginDir, 'readme.txt'), 'utf8');
   const services = (/== External services ==\n([\s\S]*?)\n== /.exec(readme)?.[1] ?? '').replace(/\s+/g, ' ');
-  // the heartbeat's four fields, the update check, the widget loaded by every visitor, before-consent silence
-  for (const words of ["site's address", 'plugin version', 'WordPress version', 'whether the plugin is active', 'Update check', 'widget script', "IP address", 'Nothing is sent before an administrator saves a bot API token', 'wp agentdesk maintenance <minutes> [--reason=<text>]', 'the reason exactly as typed (free text', 'requests your site\'s `wp-cron.php`', 'AgentDesk-Probe']) {
+  // the heartbeat's four fields, the update check, the widget loaded by every visitor, before-consent
+  // silence, the maintenance call and the probe, the connect flow's calls and the disconnect call
+  for (const words of ["site's address", 'plugin version', 'WordPress version', 'whether the plugin is active', 'Update check', 'widget script', "IP address", 'Nothing is sent before an administrator connects the site or saves a bot API token', 'wp agentdesk maintenance <minutes> [--reason=<text>]', 'the reason exactly as typed (free text', 'requests your site\'s `wp-cron.php`', 'AgentDesk-Probe', '/connect', '/api/connect/token', '/api/bots/wordpress-disconnect']) {
     assert.match(services, words);
   }
   // terms and privacy links

@@ -11,6 +11,7 @@ import type { Database } from '../../src/db/database.ts';
 import { createBotFor, createOwner, testConfig } from '../helpers/app.ts';
 import { testDatabase } from '../helpers/database.ts';
 import { whenAvailable } from '../helpers/system.ts';
+import { loggedIn } from '../helpers/dashboard.ts';
 import { startWordPress, wordpressUnavailable, type WordPressSite } from './wordpress-site.ts';
 
 interface Ctx {
@@ -19,6 +20,7 @@ interface Ctx {
   apiUrl: string;
   site: WordPressSite;
   ownerId: string;
+  owner: { email: string; password: string };
   /** One bot per site of the network, by blog id. */
   bots: Map<number, { bot: BotRow; token: string }>;
   heartbeats: { token: string; body: Record<string, unknown> }[];
@@ -45,7 +47,9 @@ test.before(async (ctx) => {
   });
   await ctx.app.listen({ host: '127.0.0.1', port: 0 });
   ctx.apiUrl = `http://127.0.0.1:${(ctx.app.server.address() as AddressInfo).port}/api`;
-  ctx.ownerId = (await createOwner(ctx.db)).user.id;
+  const owner = await createOwner(ctx.db);
+  ctx.ownerId = owner.user.id;
+  ctx.owner = { email: owner.user.email, password: owner.password };
   ctx.bots = new Map();
   ctx.site = await startWordPress({ apiUrl: ctx.apiUrl, variant: 'wporg' });
 });
@@ -115,6 +119,46 @@ it('a sub-site administrator cannot change the API URL; a super admin can', asyn
   // the network's super admin may (a public address)
   assert.is(superAdmin.saved, attacker);
   await ctx.site.task('set-option', { blog_id: 2, name: 'agentdesk_api_url', value: '' });
+});
+
+it('a sub-site connects on its own with one click: its own address, state and token; the other sites keep theirs', async (ctx) => {
+  // (php -S has no multisite rewrites, so /second/wp-admin/ is driven from PHP: the same handlers the buttons reach)
+  const second = `${ctx.site.url}/second`;
+  await ctx.site.task('set-option', { blog_id: 2, name: 'agentdesk_api_token', value: '' });
+  const started = await ctx.site.task('connect-flow', { blog_id: 2, step: 'start' });
+  const approval = new URL(started.location);
+  // the service is asked for this sub-site, and the browser is to come back to this sub-site's admin
+  assert.is(approval.searchParams.get('site_url'), second);
+  assert.is(approval.searchParams.get('return_url'), `${second}/wp-admin/admin-post.php?action=agentdesk_connect_return`);
+
+  const owner = await loggedIn(ctx.app, ctx.owner.email, ctx.owner.password);
+  assert.is((await owner.get(approval.pathname + approval.search)).statusCode, 200);
+  const approved = await owner.post('/connect', {
+    site_url: second,
+    return_url: approval.searchParams.get('return_url')!,
+    state: approval.searchParams.get('state')!,
+    bot_id: ctx.bots.get(2)!.bot.id,
+  });
+  assert.is(approved.statusCode, 303);
+  const query = Object.fromEntries(new URL(approved.headers.location as string).searchParams);
+  // the state is kept per site: the same way back on site 3 is refused, and site 3 is untouched
+  const elsewhere = await ctx.site.task('connect-flow', { blog_id: 3, step: 'return', query });
+  assert.match(elsewhere.result.message, 'was not started from this page');
+  assert.is(elsewhere.options.agentdesk_api_token, ctx.bots.get(3)!.token);
+
+  const returned = await ctx.site.task('connect-flow', { blog_id: 2, step: 'return', query });
+  assert.is(returned.result.kind, 'success', JSON.stringify(returned.result));
+  // site 2 stored a new token for its bot and reported with it, from its own address
+  const token = returned.options.agentdesk_api_token as string;
+  assert.is.not(token, ctx.bots.get(2)!.token);
+  const first = ctx.heartbeats.at(-1)!;
+  assert.is(first.token, token);
+  assert.is(first.body.site_url, second);
+  ctx.bots.get(2)!.token = token;
+  assert.is(await statusOf(ctx, 2), 'connected');
+  // the other sites keep their own tokens
+  const state = await ctx.site.task('network-state');
+  for (const blogId of [1, 3]) assert.is(state.sites[blogId].options.agentdesk_api_token, ctx.bots.get(blogId)!.token, `site ${blogId}`);
 });
 
 it('the WordPress.org build never asks the service for updates, even with a token saved', async (ctx) => {

@@ -320,6 +320,12 @@ async function attentionOnBotPage(ctx: Ctx): Promise<string[]> {
 it('with WP_ENVIRONMENT_TYPE=staging, not_production shows on the bot page after one heartbeat', async (ctx) => {
   ctx.site.setExtraConfig("define( 'WP_ENVIRONMENT_TYPE', 'staging' );");
   try {
+    const before = ctx.heartbeats.length;
+    await ctx.site.task('cron');
+    // connected as a production site, it now looks like a staging copy: silent (docs/wordpress-plugin.md "Copies of a site")
+    assert.is(ctx.heartbeats.length, before);
+    // connected again as the staging site it is, it reports
+    assert.is((await ctx.site.cli('connect', ctx.token)).exit, 0);
     await ctx.site.task('cron');
     // the heartbeat said so
     assert.is(ctx.heartbeats.at(-1)!.body.environment, 'staging');
@@ -564,10 +570,10 @@ it('WP-CLI: wp agentdesk status, heartbeat, disconnect, connect <token>, mainten
   assert.is(ctx.heartbeats.length, before + 1);
 
   const disconnect = await ctx.site.cli('disconnect');
-  // a last is_active:false, then the token and schedule are gone
+  // the service is told (POST /bots/wordpress-disconnect, no heartbeat), then the token and schedule are gone
   assert.is(disconnect.exit, 0, disconnect.output);
-  assert.is(ctx.heartbeats.at(-1)!.body.is_active, false);
-  assert.is((await serviceBot(ctx))?.connection_status, 'deactivated');
+  assert.is(ctx.heartbeats.length, before + 1);
+  assert.is((await serviceBot(ctx))?.connection_status, 'disconnected');
   const gone = await ctx.site.task('state');
   assert.is(gone.options.agentdesk_api_token, undefined);
   assert.is(gone.next, false);
@@ -575,7 +581,7 @@ it('WP-CLI: wp agentdesk status, heartbeat, disconnect, connect <token>, mainten
   // without a token nothing is sent, and the command says why
   assert.is(idle.exit, 1);
   assert.match(idle.output, 'No bot API token is saved');
-  assert.is(ctx.heartbeats.length, before + 2);
+  assert.is(ctx.heartbeats.length, before + 1);
 
   const wrong = await ctx.site.cli('connect', `bot_${'z'.repeat(43)}`);
   // a token the service does not know is refused and not stored

@@ -269,6 +269,46 @@ switch ( $agentdesk_task ) {
 		agentdesk_e2e_out( agentdesk_e2e_state() );
 		break;
 
+	case 'connect-flow':
+		// What the administrator's browser does on one site of the network: the Connect button
+		// (step "start") or the way back from the service (step "return", with its query). The
+		// redirect each ends with is caught and returned instead of sent.
+		switch_to_blog( $agentdesk_args['blog_id'] );
+		wp_set_current_user( 1 );
+		$agentdesk_plugin   = agentdesk_chatbot();
+		$agentdesk_connect  = new AgentDesk_Connect( $agentdesk_plugin['api'], $agentdesk_plugin['validator'], $agentdesk_plugin['heartbeat'] );
+		$agentdesk_location = null;
+		add_filter(
+			'wp_redirect',
+			function ( $location ) use ( &$agentdesk_location ) {
+				$agentdesk_location = $location;
+				throw new RuntimeException( 'redirected' );
+			},
+			1000
+		);
+		try {
+			if ( 'start' === $agentdesk_args['step'] ) {
+				$_REQUEST['_wpnonce'] = wp_create_nonce( AgentDesk_Connect::START_ACTION );
+				$agentdesk_connect->handle_start();
+			} else {
+				$_GET = $agentdesk_args['query'];
+				$agentdesk_connect->handle_return();
+			}
+		} catch ( RuntimeException $agentdesk_redirected ) {
+			// The handler's redirect: its location is the result.
+		}
+		agentdesk_e2e_out(
+			array(
+				'location' => $agentdesk_location,
+				'result'   => get_user_meta( 1, AgentDesk_Connect::RESULT_META . get_current_blog_id(), true ),
+			) + agentdesk_e2e_state()
+		);
+		break;
+
+	case 'network-state':
+		agentdesk_e2e_out( agentdesk_e2e_sites() );
+		break;
+
 	case 'update-check':
 		// What wp_update_plugins() does after asking WordPress.org: store the update_plugins
 		// transient, which runs the pre_set_site_transient_update_plugins filters.

@@ -403,7 +403,7 @@ class AgentDesk_Admin {
 	 *
 	 * @return array{label: string, class: string, message: string}
 	 */
-	private function status() {
+	public function status() {
 		$paused = get_option( AgentDesk_Heartbeat::PAUSED_OPTION );
 		$last   = AgentDesk_Heartbeat::last_result();
 		if ( '' === $this->api->token() ) {
@@ -610,6 +610,8 @@ class AgentDesk_Admin {
 				<?php submit_button( __( 'Send heartbeat now', 'agentdesk-chatbot' ), 'secondary', 'agentdesk-test', false ); ?>
 			</form>
 			<?php endif; ?>
+
+			<?php do_action( 'agentdesk_settings_connection' ); ?>
 
 			<form action="<?php echo esc_url( admin_url( 'options.php' ) ); ?>" method="post">
 				<?php

@@ -243,7 +243,7 @@ class AgentDesk_API {
 	 *
 	 * @return array{result: string, code: int, data: array, retry_after: int, detail: string}|null
 	 */
-	private function refused_url() {
+	public function refused_url() {
 		if ( ! $this->url_is_saved() ) {
 			return null;
 		}
@@ -422,6 +422,8 @@ class AgentDesk_API {
 				);
 			case 'url_refused':
 				return isset( $answer['detail'] ) ? self::clip( $answer['detail'] ) : '';
+			case 'copy':
+				return AgentDesk_Connect::copy_message( isset( $answer['detail'] ) ? $answer['detail'] : '' );
 			case 'not_configured':
 				return __( 'No AgentDesk API URL is set. Enter the API URL of your AgentDesk service below.', 'agentdesk-chatbot' );
 			case 'rejected':

@@ -74,6 +74,7 @@ class AgentDesk_CLI {
 			'Last accepted heartbeat: ' . ( is_string( $ok_at ) && '' !== $ok_at ? $ok_at : 'never' ),
 			'Last attempt: ' . ( null === $last ? 'none' : $last['result'] . ' (HTTP ' . (int) $last['code'] . ')' ),
 			'Next heartbeat: ' . ( $next ? gmdate( 'Y-m-d H:i:s', (int) $next ) . ' UTC' . ( AgentDesk_Heartbeat::overdue_seconds() > 0 ? ' (overdue)' : '' ) : 'not scheduled' ),
+			'Copy of: ' . ( '' === AgentDesk_Connect::copy_of() ? 'no' : AgentDesk_Connect::copy_of() . ' (nothing is sent)' ),
 		);
 		foreach ( array_merge( $lines, AgentDesk_Attention::lines() ) as $line ) {
 			WP_CLI::line( $line );
@@ -199,7 +200,7 @@ class AgentDesk_CLI {
 	}
 
 	/**
-	 * Tells AgentDesk the plugin is inactive, then forgets the token and stops the heartbeat.
+	 * Tells AgentDesk the site disconnects, then forgets the token and stops the heartbeat.
 	 *
 	 * ## EXAMPLES
 	 *
@@ -210,7 +211,10 @@ class AgentDesk_CLI {
 			WP_CLI::error( 'The token is set by AGENTDESK_API_TOKEN in wp-config.php; remove it there.' );
 			return;
 		}
-		$this->heartbeat->disconnect();
+		$answer = $this->heartbeat->disconnect();
+		if ( null !== $answer && 'ok' !== $answer['result'] ) {
+			WP_CLI::warning( 'AgentDesk was not told: ' . AgentDesk_API::explain( $answer ) );
+		}
 		WP_CLI::success( 'Disconnected from AgentDesk: the token is removed and no heartbeat is scheduled.' );
 	}
 }

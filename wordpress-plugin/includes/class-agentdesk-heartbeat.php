@@ -129,6 +129,17 @@ class AgentDesk_Heartbeat {
 	 * @return array An answer of AgentDesk_API::describe().
 	 */
 	public function send( $is_active = true, $token = null, $timeout = AgentDesk_API::TIMEOUT ) {
+		$copy_of = AgentDesk_Connect::copy_of();
+		if ( '' !== $copy_of ) {
+			// A copy of the site (another address, or a staging copy) stays silent under the original's token.
+			return array(
+				'result'      => 'copy',
+				'code'        => 0,
+				'data'        => array(),
+				'retry_after' => 0,
+				'detail'      => $copy_of,
+			);
+		}
 		$token  = null === $token ? $this->api->token() : $token;
 		$body   = array(
 			'site_url'       => home_url(),
@@ -281,6 +292,7 @@ class AgentDesk_Heartbeat {
 			);
 		}
 		update_option( 'agentdesk_bot', $validation['bot'] );
+		AgentDesk_Connect::remember_site();
 		delete_option( self::PAUSED_OPTION );
 		delete_transient( self::RETRY_TRANSIENT );
 		$heartbeat = $this->send( true, $token );
@@ -294,15 +306,25 @@ class AgentDesk_Heartbeat {
 	}
 
 	/**
-	 * Disconnects the site: a last heartbeat saying inactive (when one would be accepted), then
-	 * the saved token, bot and state are removed and the event cleared.
+	 * Disconnects the site: tells AgentDesk (POST /bots/wordpress-disconnect, when it would be
+	 * accepted and this is not a copy of another site), then the saved token, bot and state are
+	 * removed and the event cleared.
+	 *
+	 * @return array|null AgentDesk's answer, or null when nothing was sent.
 	 */
 	public function disconnect() {
-		$this->deactivate_site();
+		$this->unschedule();
+		$answer = null;
+		$token  = $this->api->token();
+		if ( '' !== $token && ! get_option( self::PAUSED_OPTION ) && '' === AgentDesk_Connect::copy_of() ) {
+			$answer = $this->api->post( '/bots/wordpress-disconnect', $token, null, 3 );
+		}
 		foreach ( array( 'agentdesk_api_token', 'agentdesk_bot', self::PAUSED_OPTION, self::RESULT_OPTION, 'agentdesk_last_heartbeat', AgentDesk_Attention::OPTION ) as $option ) {
 			delete_option( $option );
 		}
+		AgentDesk_Connect::forget_site();
 		delete_transient( self::RETRY_TRANSIENT );
+		return $answer;
 	}
 
 	/**
