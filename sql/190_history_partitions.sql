@@ -1,5 +1,5 @@
 -- History by time (docs/SCALING.md "History partitioned by time"): heartbeat_hours and site_probes
--- become tables range-partitioned by day, connection_events by month. Pruning then drops a whole
+-- become tables range-partitioned by day, connection_events and alert_outbox by month. Pruning then drops a whole
 -- partition (src/db/history-partitions.ts) instead of deleting row by row.
 --
 -- In place and without copying rows: each existing table is renamed, a partitioned table of the
@@ -19,7 +19,14 @@
 --     deletes both its events and its episodes through their own bot_id keys;
 --   site_probes' key becomes (id, created_at); its two "one probe per silence / per reminder"
 --     indexes can no longer be unique across days, so insertProbes (src/db/probes.ts) checks them
---     itself under a transaction lock (exact, and safe through a transaction pooler).
+--     itself under a transaction lock (exact, and safe through a transaction pooler);
+--   alert_outbox's key becomes (id, created_at) and its dedupe key can no longer be a unique index
+--     (it would have to contain created_at, and then it would not stop a second mail queued later):
+--     enqueueing (src/db/outbox.ts) serialises on a transaction lock and skips a key that exists in
+--     any partition, as exact. alert_notifications.outbox_id loses its foreign key (it would have
+--     to carry created_at); a trigger keeps its ON DELETE CASCADE (a deleted channel or account
+--     takes its mails' notifications along), and notifications are only ever written with the ids
+--     their mails' INSERT returned, in the same transaction.
 
 CREATE FUNCTION pg_temp.adopt_old_table(parent text, old text, col text, step text) RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
@@ -88,3 +95,44 @@ CREATE INDEX site_probes_lease_idx ON site_probes (locked_until) WHERE status = 
 CREATE INDEX site_probes_open_idx ON site_probes (bot_id) WHERE status <> 'done';
 CREATE INDEX site_probes_incident_idx ON site_probes (incident_id) WHERE incident_id IS NOT NULL;
 SELECT pg_temp.adopt_old_table('site_probes', 'site_probes_old', 'created_at', 'day');
+
+-- alert_outbox: by month of `created_at`. Not by delivery: created_at never changes, so no row ever
+-- moves between partitions (an UPDATE that moves a row makes a concurrent UPDATE of it fail instead
+-- of re-checking it). The rows still to send are found through the partial indexes on status, which
+-- only they are in: whatever the partitions hold, delivery reads a handful of index entries.
+ALTER TABLE alert_notifications DROP CONSTRAINT alert_notifications_outbox_id_fkey;
+ALTER TABLE alert_outbox RENAME TO alert_outbox_old;
+ALTER TABLE alert_outbox_old DROP CONSTRAINT alert_outbox_pkey;
+ALTER TABLE alert_outbox_old DROP CONSTRAINT alert_outbox_dedupe_key_key;
+ALTER INDEX alert_outbox_due_idx RENAME TO alert_outbox_old_due_idx;
+ALTER INDEX alert_outbox_sending_idx RENAME TO alert_outbox_old_sending_idx;
+ALTER INDEX alert_outbox_held_idx RENAME TO alert_outbox_old_held_idx;
+ALTER INDEX alert_outbox_user_idx RENAME TO alert_outbox_old_user_idx;
+ALTER INDEX alert_outbox_channel_idx RENAME TO alert_outbox_old_channel_idx;
+ALTER INDEX alert_outbox_open_group_idx RENAME TO alert_outbox_old_open_group_idx;
+ALTER INDEX alert_outbox_group_window_idx RENAME TO alert_outbox_old_group_window_idx;
+
+CREATE TABLE alert_outbox (LIKE alert_outbox_old INCLUDING DEFAULTS INCLUDING CONSTRAINTS) PARTITION BY RANGE (created_at);
+ALTER SEQUENCE alert_outbox_id_seq OWNED BY alert_outbox.id;
+ALTER TABLE alert_outbox ADD PRIMARY KEY (id, created_at);
+ALTER TABLE alert_outbox ADD FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE;
+ALTER TABLE alert_outbox ADD FOREIGN KEY (incident_id) REFERENCES alert_incidents (id);
+ALTER TABLE alert_outbox ADD FOREIGN KEY (channel_id) REFERENCES alert_channels (id) ON DELETE CASCADE;
+CREATE INDEX alert_outbox_dedupe_idx ON alert_outbox (dedupe_key);
+CREATE INDEX alert_outbox_due_idx ON alert_outbox (next_attempt_at) WHERE status = 'pending';
+CREATE INDEX alert_outbox_sending_idx ON alert_outbox (locked_until) WHERE status = 'sending';
+CREATE INDEX alert_outbox_held_idx ON alert_outbox (incident_id) WHERE status = 'held';
+CREATE INDEX alert_outbox_user_idx ON alert_outbox (user_id, created_at);
+CREATE INDEX alert_outbox_channel_idx ON alert_outbox (channel_id, id DESC) WHERE channel_id IS NOT NULL;
+CREATE INDEX alert_outbox_open_group_idx ON alert_outbox (group_key) WHERE group_key IS NOT NULL AND status = 'held';
+CREATE INDEX alert_outbox_group_window_idx ON alert_outbox (next_attempt_at) WHERE group_key IS NOT NULL AND status = 'held' AND incident_id IS NULL;
+
+CREATE FUNCTION alert_outbox_forget_notifications() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  DELETE FROM alert_notifications WHERE outbox_id = OLD.id;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER alert_outbox_notifications_cascade AFTER DELETE ON alert_outbox
+  FOR EACH ROW EXECUTE FUNCTION alert_outbox_forget_notifications();
+
+SELECT pg_temp.adopt_old_table('alert_outbox', 'alert_outbox_old', 'created_at', 'month');

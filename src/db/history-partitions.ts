@@ -16,11 +16,16 @@ import {
 import { HEARTBEAT_HISTORY_DAYS, PROBE_HISTORY_DAYS } from '../domain/retention.ts';
 import type { Database, Queryable } from './database.ts';
 
-/** The partitioned history tables. Connection events are kept as long as their bot (docs/privacy). */
+/**
+ * The partitioned history tables. Connection events are kept as long as their bot, and alert
+ * records as long as their account (the privacy page says so): those two get partitions ahead but
+ * are never pruned here.
+ */
 export const HISTORY_TABLES: readonly HistoryTable[] = [
   { table: 'heartbeat_hours', column: 'hour', step: 'day', ahead: 3, keepDays: HEARTBEAT_HISTORY_DAYS },
   { table: 'site_probes', column: 'created_at', step: 'day', ahead: 3, keepDays: PROBE_HISTORY_DAYS },
   { table: 'connection_events', column: 'occurred_at', step: 'month', ahead: 1, keepDays: null },
+  { table: 'alert_outbox', column: 'created_at', step: 'month', ahead: 1, keepDays: null },
 ];
 
 /** Storage settings of a new partition (a partitioned table has none of its own). */
