@@ -28,6 +28,35 @@
 --     takes its mails' notifications along), and notifications are only ever written with the ids
 --     their mails' INSERT returned, in the same transaction.
 
+-- Sets a table aside as <table>_old (each of its indexes <table>_x becoming <table>_old_x) and
+-- creates the partitioned table of the same name and columns in its place, with primary key `pkey`
+-- (its sequence, if any, moves to the new table). The old primary key is dropped when the new one
+-- differs (it must contain the partition column); attaching the old table builds the new one on it.
+CREATE FUNCTION pg_temp.partition_in_place(tbl text, col text, pkey text) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+  idx text;
+  old_key text;
+  seq text;
+BEGIN
+  EXECUTE format('ALTER TABLE %I RENAME TO %I', tbl, tbl || '_old');
+  FOR idx IN SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = (tbl || '_old')::regclass LOOP
+    EXECUTE format('ALTER INDEX %I RENAME TO %I', idx, tbl || '_old' || substr(idx, length(tbl) + 1));
+  END LOOP;
+  SELECT string_agg(a.attname, ', ' ORDER BY k.n) INTO old_key
+  FROM pg_index i, unnest(i.indkey) WITH ORDINALITY AS k(attnum, n), pg_attribute a
+  WHERE i.indrelid = (tbl || '_old')::regclass AND i.indisprimary AND a.attrelid = i.indrelid AND a.attnum = k.attnum;
+  IF old_key IS DISTINCT FROM pkey THEN
+    EXECUTE format('ALTER TABLE %I DROP CONSTRAINT %I', tbl || '_old', tbl || '_old_pkey');
+  END IF;
+  EXECUTE format('CREATE TABLE %I (LIKE %I INCLUDING DEFAULTS INCLUDING CONSTRAINTS) PARTITION BY RANGE (%I)', tbl, tbl || '_old', col);
+  SELECT pg_get_serial_sequence(tbl || '_old', 'id') INTO seq FROM pg_attribute
+  WHERE attrelid = (tbl || '_old')::regclass AND attname = 'id' AND NOT attisdropped;
+  IF seq IS NOT NULL THEN
+    EXECUTE format('ALTER SEQUENCE %s OWNED BY %I.id', seq, tbl);
+  END IF;
+  EXECUTE format('ALTER TABLE %I ADD PRIMARY KEY (%s)', tbl, pkey);
+END $$;
+
 CREATE FUNCTION pg_temp.adopt_old_table(parent text, old text, col text, step text) RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
   newest timestamptz;
@@ -47,47 +76,26 @@ BEGIN
 END $$;
 
 -- heartbeat_hours: by day of `hour`.
-ALTER TABLE heartbeat_hours RENAME TO heartbeat_hours_old;
-ALTER INDEX heartbeat_hours_pkey RENAME TO heartbeat_hours_old_pkey;
-ALTER INDEX heartbeat_hours_hour_idx RENAME TO heartbeat_hours_old_hour_idx;  -- its DELETE pruning, until it is dropped
-CREATE TABLE heartbeat_hours (LIKE heartbeat_hours_old INCLUDING DEFAULTS INCLUDING CONSTRAINTS) PARTITION BY RANGE (hour);
-ALTER TABLE heartbeat_hours ADD PRIMARY KEY (bot_id, hour);
-ALTER TABLE heartbeat_hours ADD FOREIGN KEY (bot_id) REFERENCES bots (id) ON DELETE CASCADE;
+SELECT pg_temp.partition_in_place('heartbeat_hours', 'hour', 'bot_id, hour');
+ALTER TABLE heartbeat_hours ADD CONSTRAINT heartbeat_hours_bot_id_fkey FOREIGN KEY (bot_id) REFERENCES bots (id) ON DELETE CASCADE;
 SELECT pg_temp.adopt_old_table('heartbeat_hours', 'heartbeat_hours_old', 'hour', 'day');
 -- HOT hourly counts (sql/090_heartbeat_write_cost.sql): fillfactor is a partition's setting.
 ALTER TABLE heartbeat_hours_default SET (fillfactor = 50);
 
 -- connection_events: by month of `occurred_at` (kept as long as the bot exists).
 ALTER TABLE alert_episodes DROP CONSTRAINT alert_episodes_id_fkey;
-ALTER TABLE connection_events RENAME TO connection_events_old;
-ALTER TABLE connection_events_old DROP CONSTRAINT connection_events_pkey;
-ALTER INDEX connection_events_bot_idx RENAME TO connection_events_old_bot_idx;
-ALTER INDEX connection_events_unprocessed_from_stale_idx RENAME TO connection_events_old_unprocessed_from_stale_idx;
-CREATE TABLE connection_events (LIKE connection_events_old INCLUDING DEFAULTS INCLUDING CONSTRAINTS) PARTITION BY RANGE (occurred_at);
-ALTER SEQUENCE connection_events_id_seq OWNED BY connection_events.id;
-ALTER TABLE connection_events ADD PRIMARY KEY (id, occurred_at);
-ALTER TABLE connection_events ADD FOREIGN KEY (bot_id) REFERENCES bots (id) ON DELETE CASCADE;
+SELECT pg_temp.partition_in_place('connection_events', 'occurred_at', 'id, occurred_at');
+ALTER TABLE connection_events ADD CONSTRAINT connection_events_bot_id_fkey FOREIGN KEY (bot_id) REFERENCES bots (id) ON DELETE CASCADE;
 CREATE INDEX connection_events_bot_idx ON connection_events (bot_id, occurred_at DESC);
 CREATE INDEX connection_events_unprocessed_from_stale_idx ON connection_events (id)
   WHERE alert_processed_at IS NULL AND kind = 'status' AND from_status = 'stale';
 SELECT pg_temp.adopt_old_table('connection_events', 'connection_events_old', 'occurred_at', 'month');
 
 -- site_probes: by day of `created_at` (pruned by it, as before).
-ALTER TABLE site_probes RENAME TO site_probes_old;
-ALTER TABLE site_probes_old DROP CONSTRAINT site_probes_pkey;
-ALTER INDEX site_probes_deadline_key RENAME TO site_probes_old_deadline_key;
-ALTER INDEX site_probes_reminder_key RENAME TO site_probes_old_reminder_key;
-ALTER INDEX site_probes_due_idx RENAME TO site_probes_old_due_idx;
-ALTER INDEX site_probes_lease_idx RENAME TO site_probes_old_lease_idx;
-ALTER INDEX site_probes_open_idx RENAME TO site_probes_old_open_idx;
-ALTER INDEX site_probes_incident_idx RENAME TO site_probes_old_incident_idx;
-ALTER INDEX site_probes_created_idx RENAME TO site_probes_old_created_idx;  -- its DELETE pruning, until it is dropped
-CREATE TABLE site_probes (LIKE site_probes_old INCLUDING DEFAULTS INCLUDING CONSTRAINTS) PARTITION BY RANGE (created_at);
-ALTER SEQUENCE site_probes_id_seq OWNED BY site_probes.id;
-ALTER TABLE site_probes ADD PRIMARY KEY (id, created_at);
-ALTER TABLE site_probes ADD FOREIGN KEY (bot_id) REFERENCES bots (id) ON DELETE CASCADE;
-ALTER TABLE site_probes ADD FOREIGN KEY (episode_id) REFERENCES alert_episodes (id) ON DELETE CASCADE;
-ALTER TABLE site_probes ADD FOREIGN KEY (incident_id) REFERENCES alert_incidents (id);
+SELECT pg_temp.partition_in_place('site_probes', 'created_at', 'id, created_at');
+ALTER TABLE site_probes ADD CONSTRAINT site_probes_bot_id_fkey FOREIGN KEY (bot_id) REFERENCES bots (id) ON DELETE CASCADE;
+ALTER TABLE site_probes ADD CONSTRAINT site_probes_episode_id_fkey FOREIGN KEY (episode_id) REFERENCES alert_episodes (id) ON DELETE CASCADE;
+ALTER TABLE site_probes ADD CONSTRAINT site_probes_incident_id_fkey FOREIGN KEY (incident_id) REFERENCES alert_incidents (id);
 CREATE INDEX site_probes_deadline_idx ON site_probes (bot_id, last_activity) WHERE purpose = 'deadline';
 CREATE INDEX site_probes_reminder_idx ON site_probes (episode_id, reminder) WHERE purpose = 'reminder';
 CREATE INDEX site_probes_due_idx ON site_probes (next_attempt_at) WHERE status = 'pending';
@@ -101,23 +109,11 @@ SELECT pg_temp.adopt_old_table('site_probes', 'site_probes_old', 'created_at', '
 -- of re-checking it). The rows still to send are found through the partial indexes on status, which
 -- only they are in: whatever the partitions hold, delivery reads a handful of index entries.
 ALTER TABLE alert_notifications DROP CONSTRAINT alert_notifications_outbox_id_fkey;
-ALTER TABLE alert_outbox RENAME TO alert_outbox_old;
-ALTER TABLE alert_outbox_old DROP CONSTRAINT alert_outbox_pkey;
-ALTER TABLE alert_outbox_old DROP CONSTRAINT alert_outbox_dedupe_key_key;
-ALTER INDEX alert_outbox_due_idx RENAME TO alert_outbox_old_due_idx;
-ALTER INDEX alert_outbox_sending_idx RENAME TO alert_outbox_old_sending_idx;
-ALTER INDEX alert_outbox_held_idx RENAME TO alert_outbox_old_held_idx;
-ALTER INDEX alert_outbox_user_idx RENAME TO alert_outbox_old_user_idx;
-ALTER INDEX alert_outbox_channel_idx RENAME TO alert_outbox_old_channel_idx;
-ALTER INDEX alert_outbox_open_group_idx RENAME TO alert_outbox_old_open_group_idx;
-ALTER INDEX alert_outbox_group_window_idx RENAME TO alert_outbox_old_group_window_idx;
-
-CREATE TABLE alert_outbox (LIKE alert_outbox_old INCLUDING DEFAULTS INCLUDING CONSTRAINTS) PARTITION BY RANGE (created_at);
-ALTER SEQUENCE alert_outbox_id_seq OWNED BY alert_outbox.id;
-ALTER TABLE alert_outbox ADD PRIMARY KEY (id, created_at);
-ALTER TABLE alert_outbox ADD FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE;
-ALTER TABLE alert_outbox ADD FOREIGN KEY (incident_id) REFERENCES alert_incidents (id);
-ALTER TABLE alert_outbox ADD FOREIGN KEY (channel_id) REFERENCES alert_channels (id) ON DELETE CASCADE;
+SELECT pg_temp.partition_in_place('alert_outbox', 'created_at', 'id, created_at');
+ALTER TABLE alert_outbox_old DROP CONSTRAINT alert_outbox_old_dedupe_key_key;
+ALTER TABLE alert_outbox ADD CONSTRAINT alert_outbox_user_id_fkey FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE;
+ALTER TABLE alert_outbox ADD CONSTRAINT alert_outbox_incident_id_fkey FOREIGN KEY (incident_id) REFERENCES alert_incidents (id);
+ALTER TABLE alert_outbox ADD CONSTRAINT alert_outbox_channel_id_fkey FOREIGN KEY (channel_id) REFERENCES alert_channels (id) ON DELETE CASCADE;
 CREATE INDEX alert_outbox_dedupe_idx ON alert_outbox (dedupe_key);
 CREATE INDEX alert_outbox_due_idx ON alert_outbox (next_attempt_at) WHERE status = 'pending';
 CREATE INDEX alert_outbox_sending_idx ON alert_outbox (locked_until) WHERE status = 'sending';
