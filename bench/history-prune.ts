@@ -33,7 +33,7 @@ async function openDatabase(): Promise<{ db: Database; where: string; close(): P
       process.exit(2);
     }
     const scratch = await openScratchDatabase(serverUrl);
-    const version = (await scratch.db.query<{ v: string }>('SHOW server_version')).rows[0]!.v;
+    const version = (await scratch.db.query<{ v: string }>('SELECT current_setting($$server_version$$) AS v')).rows[0]!.v;
     return { db: scratch.db, where: `PostgreSQL ${version} of DATABASE_URL (WAL counts every client of that server)`, close: () => scratch.drop() };
   }
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'agentdesk-history-'));
