@@ -1,10 +1,13 @@
 // Benchmark for docs/SCALING.md "History partitioned by time": the hourly heartbeat counts of
 // BENCH_BOTS bots (default 1,000,000) for BENCH_HOURS hours of one day (default 6, so that a
-// million bots fit in ten minutes here; a full day is 24) plus one hour of the next day, stored twice on the same data in one scratch database:
+// million bots fit in ten minutes here; a full day is 24) plus one hour of the next day, stored
+// twice on the same data in one scratch database:
 //   - the table as it was before partitioning (sql/001 + sql/090: one table, fillfactor 50, primary
 //     key and the index on `hour` its DELETE pruning used), pruned by that DELETE, then VACUUM;
 //   - the partitioned heartbeat_hours of today's migrations, pruned by maintainHistoryPartitions
 //     (a DROP of the day's partition).
+// The database is first filled as it was before partitioning (with one connection event per bot)
+// and upgraded by migration 190, which is timed too.
 // Prints both tables' sizes, each pruning's time and WAL, and the ratios.
 //
 // Without DATABASE_URL it runs on an embedded PostgreSQL of its own (a throw-away DATA_DIR, unix

@@ -123,9 +123,13 @@ CREATE INDEX alert_outbox_channel_idx ON alert_outbox (channel_id, id DESC) WHER
 CREATE INDEX alert_outbox_open_group_idx ON alert_outbox (group_key) WHERE group_key IS NOT NULL AND status = 'held';
 CREATE INDEX alert_outbox_group_window_idx ON alert_outbox (next_attempt_at) WHERE group_key IS NOT NULL AND status = 'held' AND incident_id IS NULL;
 
+-- Not for rows moving from the default partition into a new one (src/db/history-partitions.ts sets
+-- agentdesk.moving_rows for that transaction): they are deleted there and inserted again.
 CREATE FUNCTION alert_outbox_forget_notifications() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  DELETE FROM alert_notifications WHERE outbox_id = OLD.id;
+  IF current_setting('agentdesk.moving_rows', true) IS DISTINCT FROM 'on' THEN
+    DELETE FROM alert_notifications WHERE outbox_id = OLD.id;
+  END IF;
   RETURN NULL;
 END $$;
 CREATE TRIGGER alert_outbox_notifications_cascade AFTER DELETE ON alert_outbox

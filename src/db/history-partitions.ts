@@ -75,6 +75,8 @@ async function createPartition(db: Database, spec: HistoryTable, p: DatedPartiti
     if (rows[0]?.present) return false;
     const [table, partition, column] = [ident(spec.table), ident(p.name), ident(spec.column)];
     await tx.query(`CREATE TABLE ${partition} (LIKE ${table} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)${PARTITION_STORAGE[spec.table] ?? ''}`);
+    // A moved row is not a deleted one: the outbox's cascade to notifications stays out of it (sql/190).
+    await tx.query("SET LOCAL agentdesk.moving_rows = 'on'");
     await tx.query(
       `WITH moved AS (DELETE FROM ${ident(defaultPartitionName(spec.table))} WHERE ${column} >= $1 AND ${column} < $2 RETURNING *)
        INSERT INTO ${partition} SELECT * FROM moved`,

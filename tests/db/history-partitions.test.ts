@@ -49,6 +49,14 @@ const hoursIn = async (db: Database) =>
 test('an insert before any dated partition exists lands in the default partition, and moves into its day when that is created', async (ctx) => {
   const { rows } = await countAt(ctx.db, ctx.botId, '2026-03-12T05:00:00Z');
   assert.is(rows[0]!.partition, 'heartbeat_hours_default');
+  // a mail queued then too, with the notification it carries
+  const { rows: events } = await ctx.db.query<{ id: number }>(
+    "INSERT INTO connection_events (bot_id, occurred_at, kind, from_status, to_status, reason) VALUES ($1, $2, 'status', 'connected', 'stale', 'no_heartbeat') RETURNING id",
+    [ctx.botId, NOW],
+  );
+  await ctx.db.query('INSERT INTO alert_episodes (id, bot_id, opened_at, last_seen_at) VALUES ($1, $2, $3, $3)', [events[0]!.id, ctx.botId, NOW]);
+  const mail = await ctx.db.transaction((tx) => enqueueMail(tx, { dedupeKey: 'stale:moved', kind: 'stale', userId: ctx.userId, payload: { sites: [] }, status: 'pending', now: NOW }));
+  await ctx.db.query("INSERT INTO alert_notifications (dedupe_key, kind, bot_id, episode_id, outbox_id) VALUES ('n:moved', 'stale', $1, $2, $3)", [ctx.botId, events[0]!.id, mail]);
   const result = await maintainHistoryPartitions(ctx.db, NOW);
   assert.equal(result.failed, []);
   // the current period and those ahead: days for the hourly counts and probes, months for events and mails
@@ -67,6 +75,14 @@ test('an insert before any dated partition exists lands in the default partition
     'alert_outbox_p202604',
   ]);
   assert.equal(await hoursIn(ctx.db), [['2026-03-12T05:00:00.000Z', 'heartbeat_hours_p20260312']]);
+  // the mail moved into its month, its notification with it (moving is not deleting)
+  const { rows: moved } = await ctx.db.query<{ partition: string; notifications: number }>(
+    `SELECT o.tableoid::regclass::text AS partition, (SELECT count(*)::int FROM alert_notifications n WHERE n.outbox_id = o.id) AS notifications
+     FROM alert_outbox o WHERE o.dedupe_key = 'stale:moved'`,
+  );
+  assert.equal(moved, [{ partition: 'alert_outbox_p202603', notifications: 1 }]);
+  const { rows: event } = await ctx.db.query<{ partition: string }>('SELECT tableoid::regclass::text AS partition FROM connection_events WHERE id = $1', [events[0]!.id]);
+  assert.equal(event, [{ partition: 'connection_events_p202603' }]);
   // a second run has nothing to do
   const again = await maintainHistoryPartitions(ctx.db, NOW);
   assert.equal([again.created, again.dropped, again.failed], [[], [], []]);
