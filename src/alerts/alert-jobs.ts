@@ -4,7 +4,6 @@
 // delivery worker. stop() waits for a run in progress.
 import cron from 'node-cron';
 import type { Config } from '../config.ts';
-import { pruneHeartbeatHistory } from '../db/bots.ts';
 import type { Database } from '../db/database.ts';
 import type { ServerSecret } from '../http/server-secret.ts';
 import type { AlertMetrics } from '../observability/alert-metrics.ts';
@@ -12,7 +11,8 @@ import { createAlertPipeline } from './alert-pipeline.ts';
 import { INGEST_ALIVE_INTERVAL_MS, markIngestAlive } from './ingest-liveness.ts';
 import type { AlertLog } from '../mail/alert-types.ts';
 import type { Metrics } from '../metrics.ts';
-import { pruneProbes } from '../db/probes.ts';
+import { pruneProbeHosts } from '../db/probes.ts';
+import { maintainHistoryPartitions } from '../db/history-partitions.ts';
 import { createDigestJob, DIGEST_JOB_INTERVAL_MS, type DigestJobDeps } from '../attention/digest-job.ts';
 import { createMonthlyReports } from '../reports/monthly-reports.ts';
 import { createUptimeReports } from '../reports/uptime-reports.ts';
@@ -61,10 +61,18 @@ export async function startAlertJobs(deps: AlertJobsDeps) {
     return promise;
   };
 
+  const maintainHistory = async () => {
+    const result = await maintainHistoryPartitions(db, now());
+    if (result.created.length || result.dropped.length) log.info({ created: result.created, dropped: result.dropped }, 'history partitions maintained');
+    for (const failure of result.failed) log.warn({ partition: failure.partition, error: failure.error }, 'history partition change failed; tried again at the next sweep');
+  };
+
   const stampAlive = async () => {
     if (await markIngestAlive(db, now())) log.warn({}, 'ingest resumes after downtime: stale timers restart now');
   };
   await stampAlive();
+  // The dated partitions exist from the start (a fresh migration leaves only the default ones).
+  await maintainHistory().catch((error: Error) => log.warn({ err: error }, 'history partitions not maintained'));
 
   let probing: Promise<unknown> | undefined;
   const probe = () => {
@@ -118,9 +126,9 @@ export async function startAlertJobs(deps: AlertJobsDeps) {
         if (result.flipped || result.recoveryMails || result.reminderMails || result.incidentClosed || result.probesQueued || result.woke || result.groupsClosed) {
           log.info({ ...result }, 'sweep done');
         }
-        // The instance that swept also keeps the heartbeat history bounded (an hour's rows at a time).
-        await pruneHeartbeatHistory(db, now());
-        await pruneProbes(db, now());
+        // The instance that swept also keeps the history bounded: partitions ahead, whole days dropped.
+        await maintainHistory();
+        await pruneProbeHosts(db, now());
         // ... and queues the monthly uptime reports once a month is over (docs/reports.md "By mail").
         const reportsQueued = await monthlyReports.queueDue(now());
         if (reportsQueued > 0) log.info({ reportsQueued }, 'monthly uptime reports queued');

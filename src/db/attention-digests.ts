@@ -1,6 +1,7 @@
 // Plain SQL for the weekly "needs attention" digest (docs/attention.md, "The weekly digest"): the
 // owners whose digest may be due, their sites' facts, the last digest decided for each (locked, so
 // two instances decide a week once), the digest rows in the outbox, and the owner's settings.
+import { enqueueMail } from './outbox.ts';
 import type { AttentionFacts, AttentionKind } from '../domain/attention.ts';
 import type { AttentionDigestPayload, DigestSettings } from '../domain/attention-digest.ts';
 import type { Queryable } from './database.ts';
@@ -100,12 +101,9 @@ export async function enqueueDigest(
   row: { dedupeKey: string; userId: string; channelId: string | null; payload: AttentionDigestPayload },
   now: Date,
 ): Promise<boolean> {
-  const result = await tx.query(
-    `INSERT INTO alert_outbox (dedupe_key, kind, user_id, channel_id, payload, status, next_attempt_at, created_at)
-     VALUES ($1, 'attention', $2, $3, $4::jsonb, 'pending', $5, $5) ON CONFLICT (dedupe_key) DO NOTHING`,
-    [row.dedupeKey, row.userId, row.channelId, JSON.stringify(row.payload), now],
-  );
-  return result.rowCount > 0;
+  // The outbox's one way in for a keyed row: its lock keeps the key once across partitions.
+  const id = await enqueueMail(tx, { dedupeKey: row.dedupeKey, kind: 'attention', userId: row.userId, channelId: row.channelId, payload: row.payload, status: 'pending', now });
+  return id !== undefined;
 }
 
 export async function selectDigestSettings(db: Queryable, userId: string): Promise<DigestSettings | undefined> {

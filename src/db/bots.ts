@@ -1,7 +1,6 @@
 // Plain SQL for bots, their connection events and hourly heartbeat counts, and the bot and owner
 // columns the alert statements share.
 import { CONNECTION_STATUSES, type ConnectionStatus, type StoredStatus } from '../domain/connection-status.ts';
-import { HEARTBEAT_HISTORY_DAYS } from '../domain/retention.ts';
 import { NO_SITE_HEALTH, type SiteHealth } from '../domain/heartbeat-input.ts';
 import type { Queryable } from './database.ts';
 
@@ -291,12 +290,6 @@ function healthColumns(writes: readonly HeartbeatWrite[]): unknown[][] {
   ];
 }
 
-/** Deletes hourly counts older than the history window; returns how many rows went. */
-export async function pruneHeartbeatHistory(db: Queryable, now: Date): Promise<number> {
-  const cutoff = new Date(now.getTime() - HEARTBEAT_HISTORY_DAYS * 86_400_000);
-  const { rowCount } = await db.query('DELETE FROM heartbeat_hours WHERE hour < $1', [cutoff]);
-  return rowCount;
-}
 
 export interface ConnectionEventRow {
   id: number;

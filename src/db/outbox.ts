@@ -47,12 +47,27 @@ export interface NewOutboxMail {
   now: Date;
 }
 
-/** Enqueues one mail; undefined when a mail with this dedupe key already exists. */
+/** Names "queueing outbox rows" for pg_advisory_xact_lock (lockOutboxQueue). */
+const OUTBOX_QUEUE_LOCK = 7_402_113_010;
+
+/**
+ * Serialises enqueueing until this transaction ends, so a dedupe-key check after it sees every row
+ * committed before. alert_outbox is partitioned by month (sql/190_history_partitions.sql): no
+ * unique index spans the partitions, so this lock and `NOT EXISTS` keep a key once across all of
+ * them, exactly, and through a transaction pooler. Call it inside the transaction that enqueues.
+ */
+async function lockOutboxQueue(tx: Queryable): Promise<void> {
+  await tx.query('SELECT pg_advisory_xact_lock($1)', [OUTBOX_QUEUE_LOCK]);
+}
+
+/** Enqueues one mail; undefined when a mail with this dedupe key already exists. Inside a transaction. */
 export async function enqueueMail(tx: Queryable, mail: NewOutboxMail): Promise<number | undefined> {
+  await lockOutboxQueue(tx);
   const { rows } = await tx.query<{ id: number }>(
     `INSERT INTO alert_outbox (dedupe_key, kind, user_id, to_address, payload, status, incident_id, next_attempt_at, created_at, channel_id)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9)
-     ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`,
+     SELECT $1::text, $2::text, $3::uuid, $4::text, $5::jsonb, $6::text, $7::bigint, $8::timestamptz, $8::timestamptz, $9::uuid
+     WHERE NOT EXISTS (SELECT 1 FROM alert_outbox WHERE dedupe_key = $1::text)
+     RETURNING id`,
     [mail.dedupeKey, mail.kind, mail.userId ?? null, mail.toAddress ?? null, JSON.stringify(mail.payload), mail.status, mail.incidentId ?? null, mail.now, mail.channelId ?? null],
   );
   return rows[0]?.id;
@@ -76,7 +91,8 @@ export interface NewOutboxRow extends NewOwnerMail {
  * Enqueues many outbox rows of one kind, then the notifications each carries (two statements).
  * A row whose dedupe key exists is skipped with its notifications; a notification whose dedupe key
  * (bot, episode, kind, channel) exists raises a unique violation, rolling the whole sweep back: a
- * bot is never announced twice for the same thing. Returns how many rows were enqueued.
+ * bot is never announced twice for the same thing. Returns how many rows were enqueued. Inside a
+ * transaction (lockOutboxQueue).
  */
 export async function enqueueOutboxRows(
   tx: Queryable,
@@ -87,11 +103,15 @@ export async function enqueueOutboxRows(
   now: Date,
 ): Promise<number> {
   if (rows.length === 0) return 0;
+  await lockOutboxQueue(tx);
   const { rows: inserted } = await tx.query<{ id: number; dedupe_key: string }>(
     `INSERT INTO alert_outbox (dedupe_key, kind, user_id, channel_id, payload, status, incident_id, next_attempt_at, created_at)
-     SELECT t.key, $6, t.user_id, t.channel_id, t.payload::jsonb, $7, $8, t.not_before, $9
-     FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::text[], $5::timestamptz[]) AS t(key, user_id, channel_id, payload, not_before)
-     ON CONFLICT (dedupe_key) DO NOTHING
+     SELECT d.key, $6, d.user_id, d.channel_id, d.payload::jsonb, $7, $8, d.not_before, $9
+     FROM (SELECT DISTINCT ON (t.key) t.*
+           FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::text[], $5::timestamptz[]) WITH ORDINALITY AS t(key, user_id, channel_id, payload, not_before, n)
+           WHERE NOT EXISTS (SELECT 1 FROM alert_outbox o WHERE o.dedupe_key = t.key)
+           ORDER BY t.key, t.n) d
+     ORDER BY d.n
      RETURNING id, dedupe_key`,
     [
       rows.map((r) => r.dedupeKey),

@@ -1,7 +1,6 @@
 // Plain SQL for site probes (docs/alerts.md "Nudge and probe"): the site_probes queue, the per-host limit, and the
 // diagnosis columns on bots and alert_episodes. Sweep functions take the sweep's transaction.
 import type { ProbeAnswer, ProbeResult } from '../domain/probe-diagnosis.ts';
-import { PROBE_HISTORY_DAYS } from '../domain/retention.ts';
 import type { Queryable } from './database.ts';
 
 export interface ProbeRow {
@@ -64,17 +63,32 @@ export interface NewProbe {
   reminder?: number;
 }
 
+/** Names "queueing site probes" for pg_advisory_xact_lock (insertProbes). */
+const PROBE_QUEUE_LOCK = 7_402_113_050;
+
+/** A probe exists for the same silence (deadline) or the same reminder of the episode (reminder). */
+const SAME_PROBE = {
+  deadline: "p.purpose = 'deadline' AND p.bot_id = t.bot_id AND p.last_activity = t.last_activity",
+  reminder: "p.purpose = 'reminder' AND p.episode_id = t.episode_id AND p.reminder = t.reminder",
+} as const;
+
 /**
  * Queues probes; a probe that exists for the same silence (deadline) or the same reminder is kept
- * as it is. Returns the ids of the probes really queued.
+ * as it is. Returns the ids of the probes really queued. Run it inside a transaction: site_probes
+ * is partitioned by day, so no unique index spans the days; queueing is serialised by a
+ * transaction lock instead, and the check after it sees every probe committed before
+ * (exact across instances, and safe through a transaction pooler).
  */
 export async function insertProbes(tx: Queryable, purpose: 'deadline' | 'reminder', probes: readonly NewProbe[], incidentId: number | null, now: Date): Promise<number[]> {
   if (probes.length === 0) return [];
+  await tx.query('SELECT pg_advisory_xact_lock($1)', [PROBE_QUEUE_LOCK]);
+  const key = purpose === 'deadline' ? 't.bot_id, t.last_activity' : 't.episode_id, t.reminder';
   const { rows } = await tx.query<{ id: number }>(
     `INSERT INTO site_probes (bot_id, purpose, last_activity, url, episode_id, reminder, incident_id, next_attempt_at, created_at)
-     SELECT t.bot_id, $6, t.last_activity, t.url, t.episode_id, t.reminder, $7, $8, $8
+     SELECT DISTINCT ON (${key}) t.bot_id, $6, t.last_activity, t.url, t.episode_id, t.reminder, $7, $8, $8
      FROM unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::bigint[], $5::int[]) AS t(bot_id, last_activity, url, episode_id, reminder)
-     ON CONFLICT DO NOTHING RETURNING id`,
+     WHERE NOT EXISTS (SELECT 1 FROM site_probes p WHERE ${SAME_PROBE[purpose]})
+     RETURNING id`,
     [
       probes.map((p) => p.botId),
       probes.map((p) => p.lastActivity),
@@ -277,15 +291,9 @@ export async function recordProbeAnswer(db: Queryable, id: number, attempt: numb
 }
 
 /**
- * Keeps the probe tables bounded (an idle site is nudged after every silence): deletes probes older
- * than PROBE_HISTORY_DAYS and host slots older than an hour, a bounded batch at a time.
+ * Keeps the host slots bounded: slots older than an hour go. (Probes themselves go a day's
+ * partition at a time after PROBE_HISTORY_DAYS: src/db/history-partitions.ts.)
  */
-export async function pruneProbes(db: Queryable, now: Date, batch = 10_000): Promise<number> {
-  const cutoff = new Date(now.getTime() - PROBE_HISTORY_DAYS * 86_400_000);
-  const { rowCount } = await db.query(
-    'DELETE FROM site_probes WHERE id IN (SELECT id FROM site_probes WHERE created_at < $1 ORDER BY id LIMIT $2)',
-    [cutoff, batch],
-  );
+export async function pruneProbeHosts(db: Queryable, now: Date): Promise<void> {
   await db.query("DELETE FROM probe_hosts WHERE last_probe_at < $1::timestamptz - interval '1 hour'", [now]);
-  return rowCount;
 }

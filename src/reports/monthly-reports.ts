@@ -19,15 +19,18 @@ export function createMonthlyReports({ db, reports }: { db: Database; reports: U
       let queued = 0;
       for (const due of await selectDueMonthlyReports(db, now, REPORTS_PER_RUN)) {
         const report = await reports.forOwner(due.user_id, due.month, { clientId: due.client_id });
-        const id = await enqueueMail(db, {
-          dedupeKey: uptimeReportKey(due.client_id, due.month),
-          kind: 'uptime_report',
-          userId: due.user_id,
-          channelId: due.report_channel_id,
-          payload: { client_name: due.client_name, ...reportJson(report) },
-          status: 'pending',
-          now,
-        });
+        // In a transaction: the outbox's lock on keyed rows holds until the row is in.
+        const id = await db.transaction((tx) =>
+          enqueueMail(tx, {
+            dedupeKey: uptimeReportKey(due.client_id, due.month),
+            kind: 'uptime_report',
+            userId: due.user_id,
+            channelId: due.report_channel_id,
+            payload: { client_name: due.client_name, ...reportJson(report) },
+            status: 'pending',
+            now,
+          }),
+        );
         if (id !== undefined) queued++;
       }
       return queued;

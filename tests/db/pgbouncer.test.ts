@@ -103,6 +103,17 @@ if (suiteCanRun(NAME, missingPgBouncer())) {
     assert.is(rows[0]!.overlaps, 0);
     // prepared statements were turned off because PgBouncer answered, not because one failed
     assert.match(ctx.service.stdout(), /prepared statements off: DATABASE_PREPARED=auto and a connection pooler answers/);
+    // the history partitions were created through the pooler (today's and the days ahead), and every
+    // acknowledged heartbeat is in a dated partition, none left in the default one
+    const { rows: partitions } = await ctx.direct.query<{ dated: number; in_default: number }>(
+      `SELECT (SELECT count(*)::int FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+               WHERE i.inhparent = 'heartbeat_hours'::regclass AND c.relname ~ '_p[0-9]{8}$') AS dated,
+              (SELECT count(*)::int FROM heartbeat_hours_default) AS in_default`,
+    );
+    assert.ok(partitions[0]!.dated >= 4, `${partitions[0]!.dated} dated partitions`);
+    assert.is(partitions[0]!.in_default, 0);
+    assert.match(ctx.service.stdout(), /history partitions maintained/);
+    assert.not.match(ctx.service.stdout(), /history partition change failed|history partitions not maintained/);
   });
 
   test.run();

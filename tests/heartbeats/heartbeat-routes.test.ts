@@ -1,7 +1,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { buildTestApp, createBotFor, createOwner, heartbeatBody, postHeartbeat } from '../helpers/app.ts';
-import { findOwnedBot, listConnectionEvents, pruneHeartbeatHistory } from '../../src/db/bots.ts';
+import { findOwnedBot, listConnectionEvents } from '../../src/db/bots.ts';
+import { maintainHistoryPartitions } from '../../src/db/history-partitions.ts';
 import { openPgDatabase } from '../../src/db/pg-driver.ts';
 
 type Ctx = Awaited<ReturnType<typeof buildTestApp>>;
@@ -283,10 +284,10 @@ history('pruning keeps the last eight days of hourly counts and drops older ones
   await send(ctx, token, heartbeatBody());
   ctx.clock.advance(9 * 86_400_000);
   await send(ctx, token, heartbeatBody());
-  const removed = await pruneHeartbeatHistory(ctx.db, ctx.clock.now());
+  const pruned = await maintainHistoryPartitions(ctx.db, ctx.clock.now());
   const { rows } = await ctx.db.query<{ hour: Date }>('SELECT hour FROM heartbeat_hours WHERE bot_id = $1', [bot.id]);
   // the nine-day-old hour is gone, the current one stays
-  assert.ok(removed >= 1);
+  assert.ok(pruned.deletedRows + pruned.dropped.length >= 1);
   assert.is(rows.length, 1);
   assert.ok(rows[0]!.hour.getTime() > ctx.clock.now().getTime() - 3_600_000);
 });

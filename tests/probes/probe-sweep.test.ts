@@ -7,7 +7,8 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createSweep, probeLeaseMs, sweepSettings } from '../../src/alerts/sweep.ts';
 import { listConnectionEvents } from '../../src/db/bots.ts';
-import { claimDueProbes, pruneProbes } from '../../src/db/probes.ts';
+import { claimDueProbes, pruneProbeHosts } from '../../src/db/probes.ts';
+import { maintainHistoryPartitions } from '../../src/db/history-partitions.ts';
 import { createSafeRequester, type Resolver } from '../../src/outbound/safe-request.ts';
 import { outboundSettings } from '../../src/outbound/outbound-settings.ts';
 import { createProbeWorker, type ProbeWorker } from '../../src/probes/probe-worker.ts';
@@ -406,10 +407,14 @@ test('probes and host slots are pruned once older than the reminders they could 
   const count = async () => (await ctx.h.db.query<{ n: number }>('SELECT (SELECT count(*) FROM site_probes) + (SELECT count(*) FROM probe_hosts) AS n')).rows[0]!.n;
   // a probe and its host slot
   assert.is(Number(await count()), 2);
-  await pruneProbes(ctx.h.db, new Date(ctx.h.clock.now().getTime() + 7 * DAY));
+  const prune = async (at: Date) => {
+    await maintainHistoryPartitions(ctx.h.db, at);
+    await pruneProbeHosts(ctx.h.db, at);
+  };
+  await prune(new Date(ctx.h.clock.now().getTime() + 7 * DAY));
   // kept for the week of reminders (the host slot, an hour old, goes)
   assert.is(Number(await count()), 1);
-  await pruneProbes(ctx.h.db, new Date(ctx.h.clock.now().getTime() + 9 * DAY));
+  await prune(new Date(ctx.h.clock.now().getTime() + 9 * DAY));
   // then gone
   assert.is(Number(await count()), 0);
 });
