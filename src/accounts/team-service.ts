@@ -28,7 +28,9 @@ import type { Database, Queryable } from '../db/database.ts';
 import { enqueueMail } from '../db/outbox.ts';
 import { accountInvitationKey } from '../domain/alert-keys.ts';
 import { emailKey } from '../domain/email-address.ts';
-import { isRole, keepsAnOwner, mayManageMember, type AccountContext, type Role } from '../domain/roles.ts';
+import { isRole, keepsAnOwner, mayManageMember, type AccountContext, type Actor, type Role } from '../domain/roles.ts';
+
+export type { Actor };
 import { AUDIT_KEEP_MS } from '../domain/retention.ts';
 import { ConflictError, ForbiddenError, NotFoundError, TooManyRequestsError, ValidationError } from '../errors.ts';
 import type { UserRow } from '../db/users.ts';
@@ -43,12 +45,6 @@ export interface TeamServiceDeps {
   now: () => Date;
 }
 
-/** Who acts, for the audit log and the role rules. */
-export interface Actor {
-  user: Pick<UserRow, 'id' | 'email'>;
-  account: AccountContext;
-  via: AuditEntry['via'];
-}
 
 export type AcceptOutcome =
   | { kind: 'invalid' }

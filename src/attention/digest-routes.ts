@@ -67,7 +67,7 @@ export async function digestRoutes(app: FastifyInstance, deps: { digest: DigestS
     '/api/attention/digest/channels/:id',
     owner('Turn the weekly `attention` event of a webhook or Slack channel on or off', {
       params: { type: 'object', properties: { id: { type: 'string', maxLength: 100 } }, required: ['id'] },
-      body: { type: 'object', properties: { attention_events: {} }, required: ['attention_events'], additionalProperties: false },
+      body: { type: 'object', properties: { attention_events: { type: 'boolean' } }, required: ['attention_events'], additionalProperties: false },
       response: { 200: channelSchema, 400: errorSchema, ...ownerErrors },
     }),
     async (request) => digest.setChannel(request.account!.id, request.params.id, request.body.attention_events),

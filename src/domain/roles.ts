@@ -77,3 +77,10 @@ export interface AccountContext {
   name: string;
   role: Role;
 }
+
+/** Who acts, for the audit log and the role rules: the person, the account they work in, and how they came. */
+export interface Actor {
+  user: { id: string; email: string };
+  account: AccountContext;
+  via: 'session' | 'api_key' | 'link' | 'cli';
+}

@@ -4,13 +4,18 @@
 // (its :id) and the route. Member changes are written by the team service itself, inside their
 // transaction, with their details. A failed write is logged and never changes the answer.
 import type { FastifyInstance } from 'fastify';
-import type { TeamService } from '../accounts/team-service.ts';
+import type { Actor } from '../domain/roles.ts';
 import { actorOf } from './authorize.ts';
+
+/** What the hook asks of the team service (src/accounts/team-service.ts), so http does not import it. */
+export interface AuditRecorder {
+  record(actor: Actor, action: string, target: string | null, details: Record<string, unknown> | null): Promise<unknown>;
+}
 
 /** Actions written here; members:* are written by the team service, reads and `self` are not changes of the account. */
 const AUDITED = /^(bots|maintenance|channels|keys):/;
 
-export function registerAuditHook(app: FastifyInstance, team: TeamService) {
+export function registerAuditHook(app: FastifyInstance, team: AuditRecorder) {
   app.addHook('onResponse', async (request, reply) => {
     const action = request.routeOptions.config?.action;
     if (!action || !AUDITED.test(action) || !request.account || reply.statusCode >= 400) return;

@@ -5,7 +5,7 @@
 import type { FastifyRequest } from 'fastify';
 import { ACTIONS, isAction, mayDo, type AccountContext, type Action } from '../domain/roles.ts';
 import { ForbiddenError, UnauthorizedError } from '../errors.ts';
-import type { Actor } from '../accounts/team-service.ts';
+import type { Actor } from '../domain/roles.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {

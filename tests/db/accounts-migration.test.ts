@@ -56,7 +56,8 @@ test('a database filled the old way: accounts with the same ids, owners, the own
     // the owned tables now point at accounts
     const fks = await db.query<{ table: string; target: string }>(
       `SELECT conrelid::regclass::text AS table, confrelid::regclass::text AS target FROM pg_constraint
-       WHERE contype = 'f' AND conname IN ('bots_user_id_fkey', 'alert_channels_user_id_fkey', 'maintenance_schedules_user_id_fkey', 'channel_sends_user_id_fkey', 'alert_outbox_user_id_fkey')
+       WHERE contype = 'f' AND conparentid = 0 -- a partitioned table's own key, not its partitions' copies
+         AND conname IN ('bots_user_id_fkey', 'alert_channels_user_id_fkey', 'maintenance_schedules_user_id_fkey', 'channel_sends_user_id_fkey', 'alert_outbox_user_id_fkey')
        ORDER BY 1`,
     );
     assert.ok(fks.rows.length === 5 && fks.rows.every((row) => row.target === 'accounts'), JSON.stringify(fks.rows));

@@ -89,5 +89,8 @@ export const BODIES: Record<string, Record<string, string>> = {
   'POST /api/clients/:id/mute': { muted_until: '2030-01-01T00:00:00Z' },
   'PUT /api/clients/:id/report': { monthly: 'true' },
   'PUT /api/attention/digest': { hour: '9' },
+  'POST /api/clients/:id/channels': { channel_ids: '00000000-0000-4000-8000-000000000000' },
+  'POST /connect': { site_url: 'https://shop.example.com', return_url: 'https://shop.example.com/wp-admin/admin-post.php', state: 'abcdefghijklmnopqrstuvwx', bot_id: 'new' },
+  'PUT /api/attention/digest/channels/:id': { attention_events: 'true' },
   'POST /account/attention-digest': { weekday: '1', hour: '9' },
 };
