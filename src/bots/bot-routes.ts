@@ -8,7 +8,7 @@ import type { MaintainedBot } from './bot-maintenance.ts';
 import { effectiveStatus } from '../domain/connection-status.ts';
 import { csrfForCookieAuth, requireOwner } from '../http/authenticate.ts';
 import { sendError } from '../http/error-handler.ts';
-import { errorAnswer, errorSchema, ownerErrors, ownerSecurity, successAnswer, unavailableAnswer } from '../http/schemas.ts';
+import { errorAnswer, errorSchema, ownerErrors, ownerSecurity, pageQuerySchema, successAnswer, unavailableAnswer } from '../http/schemas.ts';
 import { botToJson } from './bot-json.ts';
 import { botJsonSchema, botListQuerySchema, botWithTokenSchema, createBotBodySchema, idParamsSchema, updateBotBodySchema, type BotListQuery } from './bot-schemas.ts';
 import type { BotService } from './bot-service.ts';
@@ -181,6 +181,48 @@ export async function botRoutes(app: FastifyInstance, { bots, users, sessions, a
     '/api/bots/:id',
     owner('Read one of your bots', { params: idParamsSchema, response: { 200: botJsonSchema, ...ownerErrors } }),
     async (request) => withPendingAlert(await bots.getBot(request.account!.id, request.params.id)),
+  );
+
+  app.get<IdParams & { Querystring: { limit: number; cursor?: string } }>(
+    '/api/bots/:id/events',
+    owner("Read one of your bots' connection events (status changes, probes, address changes), newest first, one page at a time", {
+      params: idParamsSchema,
+      querystring: pageQuerySchema,
+      response: {
+        200: {
+          type: 'object',
+          properties: {
+            events: {
+              type: 'array',
+              items: {
+                type: 'object',
+                properties: {
+                  id: { type: 'integer' },
+                  occurred_at: { type: 'string', format: 'date-time' },
+                  kind: { type: 'string' },
+                  from_status: { type: ['string', 'null'] },
+                  to_status: { type: ['string', 'null'] },
+                  reason: { type: 'string' },
+                  details: { type: ['object', 'null'], additionalProperties: true },
+                },
+                required: ['id', 'occurred_at', 'kind', 'reason'],
+              },
+            },
+            next_cursor: { type: ['string', 'null'] },
+          },
+          required: ['events', 'next_cursor'],
+        },
+        400: errorSchema,
+        ...ownerErrors,
+      },
+    }),
+    async (request) => {
+      const page = await bots.events(request.account!.id, request.params.id, request.query);
+      return {
+        events: page.events.map((event) => ({ ...event, id: Number(event.id), occurred_at: event.occurred_at.toISOString() })),
+        next_cursor: page.nextCursor,
+      };
+    },
   );
 
   app.put<IdParams & { Body: Record<string, unknown> }>(

@@ -2,12 +2,11 @@
 // and @fastify/swagger turns them into /docs/openapi.json. botJsonSchema lists every field of
 // botToJson (tests check the two agree, since the serializer drops unknown fields).
 import { CONNECTION_STATUSES, type ConnectionStatus } from '../domain/connection-status.ts';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../domain/list-cursor.ts';
 import { MAX_GRACE_SECONDS } from '../domain/bot-input.ts';
 import { DIAGNOSES } from '../domain/probe-diagnosis.ts';
 import { CRON_MODES } from '../domain/heartbeat-input.ts';
 import { ATTENTION_KINDS, type AttentionFilter } from '../domain/attention.ts';
-import { errorSchema } from '../http/schemas.ts';
+import { errorSchema, pageQuerySchema } from '../http/schemas.ts';
 import { nullableText, text } from '../http/text-schemas.ts';
 
 const nullable = (type: string, extra: Record<string, unknown> = {}) => ({ type: [type, 'null'], ...extra });
@@ -147,8 +146,7 @@ export interface BotListQuery {
 export const botListQuerySchema = {
   type: 'object',
   properties: {
-    limit: { type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE, description: `Bots per page (1–${MAX_PAGE_SIZE})` },
-    cursor: text({ maxLength: 200, description: "The previous page's next_cursor" }),
+    ...pageQuerySchema.properties,
     status: { type: 'string', enum: [...CONNECTION_STATUSES], description: 'Only the bots with this status' },
     q: text({ maxLength: 100, description: 'Only the bots whose name or site address contains this text' }),
     client_id: { type: 'string', format: 'uuid', description: 'Only the sites of this client' },

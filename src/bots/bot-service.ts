@@ -3,7 +3,7 @@
 // widget key. Owner isolation is enforced here: every owner lookup is by owner and id together.
 import { hashSecret, isBotTokenShape, isWidgetKeyShape, issueBotToken, issueWidgetKey } from '../accounts/credentials.ts';
 import type { Database, Queryable } from '../db/database.ts';
-import { findBotByTokenHash, findBotByWidgetKey, findOwnedBot, insertBot, listConnectionEvents, muteOwnedBot, type BotRow } from '../db/bots.ts';
+import { findBotByTokenHash, findBotByWidgetKey, findOwnedBot, insertBot, listConnectionEvents, listConnectionEventsBefore, muteOwnedBot, type BotRow, type ConnectionEventRow } from '../db/bots.ts';
 import {
   deleteOwnedBot,
   listHeartbeatHours,
@@ -25,7 +25,7 @@ import { parseEmail } from '../domain/email-address.ts';
 import { DEFAULT_QUOTAS, type Quotas } from '../domain/quotas.ts';
 import { createWithinQuota } from '../accounts/quotas.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
-import { decodeCursor, encodeCursor, type ListPosition } from '../domain/list-cursor.ts';
+import { BAD_CURSOR_MESSAGE, decodeCursor, encodeCursor, pageOf, type ListPosition } from '../domain/list-cursor.ts';
 import type { ConnectionStatus } from '../domain/connection-status.ts';
 
 export interface BotPageRequest {
@@ -114,7 +114,7 @@ export function createBotService({ db, now = () => new Date(), quotas = DEFAULT_
       let after: ListPosition | undefined;
       if (page.cursor !== undefined) {
         after = decodeCursor(page.cursor);
-        if (!after) throw new ValidationError('cursor is not one this API returned as next_cursor; start again without it');
+        if (!after) throw new ValidationError(BAD_CURSOR_MESSAGE);
       }
       const keep = page.keep ?? (() => true);
       const chunk = page.keep ? Math.max(page.limit + 1, KEEP_SCAN_CHUNK) : page.limit + 1;
@@ -174,6 +174,16 @@ export function createBotService({ db, now = () => new Date(), quotas = DEFAULT_
 
     async deleteBot(ownerId: string, botId: string): Promise<void> {
       if (!(await deleteOwnedBot(db, ownerId, botId))) throw new NotFoundError('Bot not found');
+    },
+
+    /** One page of the bot's connection events, newest first, and the next page's cursor (null on the last). */
+    async events(ownerId: string, botId: string, page: { limit: number; cursor?: string }): Promise<{ events: ConnectionEventRow[]; nextCursor: string | null }> {
+      const before = page.cursor === undefined ? undefined : decodeCursor(page.cursor, 'serial');
+      if (page.cursor !== undefined && !before) throw new ValidationError(BAD_CURSOR_MESSAGE);
+      const bot = await findOwnedBot(db, ownerId, botId);
+      if (!bot) throw new NotFoundError('Bot not found');
+      const { rows, nextCursor } = pageOf(await listConnectionEventsBefore(db, bot.id, { before, limit: page.limit + 1 }), page.limit);
+      return { events: rows.map((row) => row.event), nextCursor };
     },
 
     /** Issues a new token; the old one stops working at once. The new one is returned once. */

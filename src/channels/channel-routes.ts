@@ -5,7 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { SessionService } from '../accounts/session-service.ts';
 import type { UserService } from '../accounts/user-service.ts';
-import { errorSchema, ownerErrors, ownerSecurity } from '../http/schemas.ts';
+import { errorSchema, ownerErrors, ownerSecurity, pageQuerySchema } from '../http/schemas.ts';
 import { csrfForCookieAuth, requireOwner } from '../http/authenticate.ts';
 import { text } from '../http/text-schemas.ts';
 import { errorAnswer, retryAnswer, successAnswer } from '../http/schemas.ts';
@@ -80,12 +80,20 @@ export async function channelRoutes(app: FastifyInstance, deps: { channels: Chan
     schema: { tags: ['channels'], summary, security: ownerSecurity, ...schema },
   });
 
-  app.get(
+  app.get<{ Querystring: { limit: number; cursor?: string } }>(
     '/api/channels',
-    owner('List your alert channels (the account email first)', {
-      response: { 200: { type: 'object', properties: { channels: { type: 'array', items: channelJsonSchema } }, required: ['channels'] }, 401: errorSchema },
+    owner('List your alert channels, oldest first (the account email is the first), one page at a time', {
+      querystring: pageQuerySchema,
+      response: {
+        200: { type: 'object', properties: { channels: { type: 'array', items: channelJsonSchema }, next_cursor: { type: ['string', 'null'] } }, required: ['channels', 'next_cursor'] },
+        400: errorSchema,
+        401: errorSchema,
+      },
     }),
-    async (request) => ({ channels: await channels.list(request.account!.id) }),
+    async (request) => {
+      const page = await channels.listPage(request.account!.id, request.query);
+      return { channels: page.channels, next_cursor: page.nextCursor };
+    },
   );
 
   app.post<{ Body: Record<string, unknown> }>(

@@ -4,6 +4,7 @@
 // An email contact is sent a confirmation mail when it is added or its address changes, and gets
 // nothing else (tests included) until it confirms; tests and confirmation mails are throttled
 // (src/domain/channel-sends.ts), the check and its record in one transaction under a per-owner lock.
+import { BAD_CURSOR_MESSAGE, decodeCursor, pageOf } from '../domain/list-cursor.ts';
 import type { Database, Queryable } from '../db/database.ts';
 import {
   deleteChannel,
@@ -14,6 +15,7 @@ import {
   insertChannel,
   listChannelDeliveries,
   listChannels,
+  listChannelsAfter,
   updateChannel,
   type ChannelRow,
 } from '../db/channels.ts';
@@ -148,6 +150,15 @@ export function createChannelService({ db, delivery, now = () => new Date(), quo
     async list(ownerId: string): Promise<ChannelJson[]> {
       const email = await accountEmail(ownerId);
       return (await listChannels(db, ownerId)).map((channel) => channelToJson(channel, email));
+    },
+
+    /** One page of the account's channels, oldest first (the account email is made first), and the next page's cursor. */
+    async listPage(ownerId: string, page: { limit: number; cursor?: string }): Promise<{ channels: ChannelJson[]; nextCursor: string | null }> {
+      const after = page.cursor === undefined ? undefined : decodeCursor(page.cursor);
+      if (page.cursor !== undefined && !after) throw new ValidationError(BAD_CURSOR_MESSAGE);
+      const { rows, nextCursor } = pageOf(await listChannelsAfter(db, ownerId, { after, limit: page.limit + 1 }), page.limit);
+      const email = await accountEmail(ownerId);
+      return { channels: rows.map((row) => channelToJson(row.channel, email)), nextCursor };
     },
 
     async get(ownerId: string, id: string): Promise<ChannelJson> {

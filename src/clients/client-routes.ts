@@ -5,9 +5,8 @@ import type { FastifyInstance } from 'fastify';
 import type { SessionService } from '../accounts/session-service.ts';
 import type { UserService } from '../accounts/user-service.ts';
 import { csrfForCookieAuth, requireOwner } from '../http/authenticate.ts';
-import { errorSchema, ownerErrors, ownerSecurity, successAnswer } from '../http/schemas.ts';
+import { errorSchema, ownerErrors, ownerSecurity, pageQuerySchema, successAnswer } from '../http/schemas.ts';
 import { text } from '../http/text-schemas.ts';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../domain/list-cursor.ts';
 import { clientToJson, type ClientService } from './client-service.ts';
 
 const clientSchema = {
@@ -43,13 +42,7 @@ export async function clientRoutes(app: FastifyInstance, deps: { clients: Client
   app.get<{ Querystring: { limit: number; cursor?: string } }>(
     '/api/clients',
     owner('List your clients, oldest first, one page at a time', {
-      querystring: {
-        type: 'object',
-        properties: {
-          limit: { type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE },
-          cursor: text({ maxLength: 200, description: "The previous page's next_cursor" }),
-        },
-      },
+      querystring: pageQuerySchema,
       response: {
         200: { type: 'object', properties: { clients: { type: 'array', items: clientSchema }, next_cursor: { type: ['string', 'null'] } }, required: ['clients', 'next_cursor'] },
         400: errorSchema,

@@ -17,7 +17,7 @@ import {
   type ClientRow,
 } from '../db/clients.ts';
 import { parseClientName } from '../domain/client-input.ts';
-import { decodeCursor, encodeCursor, type ListPosition } from '../domain/list-cursor.ts';
+import { BAD_CURSOR_MESSAGE, decodeCursor, pageOf } from '../domain/list-cursor.ts';
 import { DEFAULT_QUOTAS, type Quotas } from '../domain/quotas.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import type { MaintenanceService } from '../maintenance/maintenance-service.ts';
@@ -86,14 +86,10 @@ export function createClientService({ db, bots, channels, maintenance, publicUrl
 
     /** One page of the owner's clients, oldest first, and the next page's cursor (null on the last). */
     async list(ownerId: string, page: { limit: number; cursor?: string }): Promise<{ clients: ClientRow[]; nextCursor: string | null }> {
-      let after: ListPosition | undefined;
-      if (page.cursor !== undefined) {
-        after = decodeCursor(page.cursor);
-        if (!after) throw new ValidationError('cursor is not one this API returned as next_cursor; start again without it');
-      }
-      const rows = await listOwnedClientsAfter(db, ownerId, { after, limit: page.limit + 1 });
-      const shown = rows.slice(0, page.limit);
-      return { clients: shown.map((row) => row.client), nextCursor: rows.length > page.limit ? encodeCursor(shown[shown.length - 1]!.position) : null };
+      const after = page.cursor === undefined ? undefined : decodeCursor(page.cursor);
+      if (page.cursor !== undefined && !after) throw new ValidationError(BAD_CURSOR_MESSAGE);
+      const { rows, nextCursor } = pageOf(await listOwnedClientsAfter(db, ownerId, { after, limit: page.limit + 1 }), page.limit);
+      return { clients: rows.map((row) => row.client), nextCursor };
     },
 
     async rename(ownerId: string, clientId: string, input: unknown): Promise<ClientRow> {

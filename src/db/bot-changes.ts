@@ -1,5 +1,6 @@
 // Plain SQL for what owners do to their bots (edit, delete, rotate the token, mute) and the
 // paginated, filtered list of the dashboard. Every statement is scoped by owner and id together.
+import { pastPosition, positionColumn, withPositions } from './keyset.ts';
 import type { ConnectionStatus } from '../domain/connection-status.ts';
 import type { ListPosition } from '../domain/list-cursor.ts';
 import { BOT_COLUMNS, effectiveStatusIs, isUuid, type BotRow } from './bots.ts';
@@ -128,17 +129,14 @@ export interface BotKeysetFilter extends Pick<BotListFilter, 'status' | 'search'
  */
 export async function listOwnedBotsAfter(db: Queryable, ownerId: string, filter: BotKeysetFilter): Promise<Array<{ bot: BotRow; position: ListPosition }>> {
   const { where, params } = ownedBotsWhere(ownerId, filter);
-  if (filter.after) {
-    params.push(filter.after.createdAtMicros, filter.after.id);
-    where.push(`(created_at, id) > ('epoch'::timestamptz + $${params.length - 1}::bigint * interval '1 microsecond', $${params.length}::uuid)`);
-  }
+  const past = pastPosition(params, 'created_at', filter.after, '>');
   params.push(filter.limit);
   const { rows } = await db.query<BotRow & { list_position_us: string }>(
-    `SELECT ${BOT_COLUMNS}, (extract(epoch FROM created_at) * 1000000)::bigint::text AS list_position_us
-     FROM bots WHERE ${where.join(' AND ')} ORDER BY created_at, id LIMIT $${params.length}`,
+    `SELECT ${BOT_COLUMNS}, ${positionColumn('created_at')}
+     FROM bots WHERE ${where.join(' AND ')} ${past} ORDER BY created_at, id LIMIT $${params.length}`,
     params,
   );
-  return rows.map(({ list_position_us, ...bot }) => ({ bot, position: { createdAtMicros: list_position_us, id: bot.id } }));
+  return withPositions(rows).map(({ row, position }) => ({ bot: row, position }));
 }
 
 export interface HeartbeatHour {

@@ -1,5 +1,7 @@
 // Plain SQL for bots, their connection events and hourly heartbeat counts, and the bot and owner
 // columns the alert statements share.
+import { pastPosition, positionColumn, withPositions } from './keyset.ts';
+import type { ListPosition } from '../domain/list-cursor.ts';
 import { CONNECTION_STATUSES, type ConnectionStatus, type StoredStatus } from '../domain/connection-status.ts';
 import { NO_SITE_HEALTH, type SiteHealth } from '../domain/heartbeat-input.ts';
 import type { Queryable } from './database.ts';
@@ -308,6 +310,25 @@ export async function listConnectionEvents(db: Queryable, botId: string, limit =
     [botId, limit],
   );
   return rows;
+}
+
+/**
+ * Up to `limit` of the bot's events before `before`, newest first, each with its position (the
+ * API's paged event list; the cursor's id is the event's, as text).
+ */
+export async function listConnectionEventsBefore(
+  db: Queryable,
+  botId: string,
+  page: { before?: ListPosition; limit: number },
+): Promise<Array<{ event: ConnectionEventRow; position: ListPosition }>> {
+  const params: unknown[] = [botId, page.limit];
+  const past = pastPosition(params, 'occurred_at', page.before, '<', 'bigint');
+  const { rows } = await db.query<ConnectionEventRow & { list_position_us: string }>(
+    `SELECT id, bot_id, occurred_at, kind, from_status, to_status, reason, details, ${positionColumn('occurred_at')}
+     FROM connection_events WHERE bot_id = $1 ${past} ORDER BY occurred_at DESC, id DESC LIMIT $2`,
+    params,
+  );
+  return withPositions(rows).map(({ row, position }) => ({ event: row, position }));
 }
 
 /** The bot and owner facts an alert mail needs, and whether they may be mailed at all. */

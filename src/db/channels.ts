@@ -1,6 +1,8 @@
 // Plain SQL for alert channels (docs/alerts.md "Channels"): an owner's list, one channel (always by owner and id, so
 // another owner's channel is simply not found), the channels that cover a set of owners for the
 // sweep, the stale alerts each channel actually announced, and the deliveries of one channel.
+import { pastPosition, positionColumn, withPositions } from './keyset.ts';
+import type { ListPosition } from '../domain/list-cursor.ts';
 import { randomUUID } from 'node:crypto';
 import { channelTestKey, contactVerificationKey } from '../domain/alert-keys.ts';
 import type { Queryable } from './database.ts';
@@ -41,6 +43,20 @@ export interface NewChannel {
 export async function listChannels(db: Queryable, userId: string): Promise<ChannelRow[]> {
   const { rows } = await db.query<ChannelRow>('SELECT * FROM alert_channels WHERE user_id = $1 ORDER BY is_account DESC, created_at, id', [userId]);
   return rows;
+}
+
+/** Where a channel sorts in the paged list: the account email first (at the epoch), the others by creation. */
+const CHANNEL_SORT_AT = `CASE WHEN is_account THEN 'epoch'::timestamptz ELSE created_at END`;
+
+/** Up to `limit` of the account's channels after `after`, the account email first and then oldest first, each with its position. */
+export async function listChannelsAfter(db: Queryable, userId: string, page: { after?: ListPosition; limit: number }): Promise<Array<{ channel: ChannelRow; position: ListPosition }>> {
+  const params: unknown[] = [userId, page.limit];
+  const past = pastPosition(params, CHANNEL_SORT_AT, page.after, '>');
+  const { rows } = await db.query<ChannelRow & { list_position_us: string }>(
+    `SELECT *, ${positionColumn(CHANNEL_SORT_AT)} FROM alert_channels WHERE user_id = $1 ${past} ORDER BY ${CHANNEL_SORT_AT}, id LIMIT $2`,
+    params,
+  );
+  return withPositions(rows).map(({ row, position }) => ({ channel: row, position }));
 }
 
 export async function findChannel(db: Queryable, userId: string, id: string): Promise<ChannelRow | undefined> {

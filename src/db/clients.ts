@@ -1,5 +1,6 @@
 // Plain SQL for an owner's clients (docs/clients.md): the rows, which sites each holds, and the
 // status page's secret link (kept as a SHA-256 only). Every statement is scoped by owner.
+import { pastPosition, positionColumn, withPositions } from './keyset.ts';
 import type { ListPosition } from '../domain/list-cursor.ts';
 import { BOT_COLUMNS, isUuid, type BotRow } from './bots.ts';
 import type { Queryable } from './database.ts';
@@ -46,17 +47,13 @@ export async function listOwnedClientsAfter(
   page: { after?: ListPosition; limit: number },
 ): Promise<Array<{ client: ClientRow; position: ListPosition }>> {
   const params: unknown[] = [ownerId, page.limit];
-  let after = '';
-  if (page.after) {
-    params.push(page.after.createdAtMicros, page.after.id);
-    after = `AND (c.created_at, c.id) > ('epoch'::timestamptz + $3::bigint * interval '1 microsecond', $4::uuid)`;
-  }
+  const past = pastPosition(params, 'c.created_at', page.after, '>');
   const { rows } = await db.query<ClientRow & { list_position_us: string }>(
-    `SELECT ${CLIENT_COLUMNS}, (extract(epoch FROM c.created_at) * 1000000)::bigint::text AS list_position_us
-     FROM clients c WHERE c.user_id = $1 ${after} ORDER BY c.created_at, c.id LIMIT $2`,
+    `SELECT ${CLIENT_COLUMNS}, ${positionColumn('c.created_at')}
+     FROM clients c WHERE c.user_id = $1 ${past} ORDER BY c.created_at, c.id LIMIT $2`,
     params,
   );
-  return rows.map(({ list_position_us, ...client }) => ({ client, position: { createdAtMicros: list_position_us, id: client.id } }));
+  return withPositions(rows).map(({ row, position }) => ({ client: row, position }));
 }
 
 export async function renameClient(db: Queryable, ownerId: string, clientId: string, name: string): Promise<boolean> {

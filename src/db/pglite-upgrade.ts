@@ -72,7 +72,11 @@ async function copyEverything(source: PgliteSource, tx: Queryable): Promise<numb
   // Rows arrive table by table in any order: foreign keys are not checked while copying a
   // database that already satisfied them.
   await tx.exec('SET LOCAL session_replication_role = replica');
-  const { rows: tables } = await tx.query<{ name: string }>("SELECT quote_ident(tablename) AS name FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename");
+  // A partitioned table is copied through its parent (rows find their partitions), never partition by partition.
+  const { rows: tables } = await tx.query<{ name: string }>(
+    `SELECT quote_ident(c.relname) AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition ORDER BY c.relname`,
+  );
   if (tables.length) await tx.exec(`TRUNCATE ${tables.map((t) => t.name).join(', ')}`);
   let copied = 0;
   for (const { name } of tables) {

@@ -10,6 +10,7 @@ export const ROUTE_ACTIONS: Readonly<Record<string, Action>> = {
   'GET /api/bots': 'read',
   'POST /api/bots': 'bots:create',
   'GET /api/bots/:id': 'read',
+  'GET /api/bots/:id/events': 'read',
   'PUT /api/bots/:id': 'bots:edit',
   'DELETE /api/bots/:id': 'bots:delete',
   'POST /api/bots/:id/rotate-token': 'bots:rotate-token',

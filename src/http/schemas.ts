@@ -1,6 +1,8 @@
 // JSON schemas every feature's routes share: the error body of docs/contract.md "Heartbeat API" and small helpers for
 // documenting answers in /docs/openapi.json.
 
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../domain/list-cursor.ts';
+
 /** Every error body: `{"success":false,"message":…}`. */
 export const errorSchema = {
   type: 'object',
@@ -32,3 +34,12 @@ export const ownerSecurity: Array<Record<string, string[]>> = [{ bearerKey: [] }
 
 /** The errors every owner API route may answer: not authenticated, or not theirs. */
 export const ownerErrors = { 401: errorSchema, 404: errorSchema } as const;
+
+/** The query of every paged list (docs/contract.md "Paged lists"): `limit` and the previous page's `next_cursor`. */
+export const pageQuerySchema = {
+  type: 'object',
+  properties: {
+    limit: { type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE, description: `Items per page (1–${MAX_PAGE_SIZE})` },
+    cursor: { type: 'string', maxLength: 200, pattern: '^[A-Za-z0-9_-]*$', description: "The previous page's next_cursor" },
+  },
+} as const;
