@@ -2,7 +2,7 @@
 /**
  * Plugin Name:       AgentDesk Chatbot
  * Description:       Shows your AgentDesk chat bot on your site and keeps AgentDesk informed that the plugin is connected.
- * Version:           1.2.0
+ * Version:           1.3.0
  * Requires at least: 6.1
  * Requires PHP:      7.4
  * Author:            AgentDesk
@@ -19,7 +19,7 @@ if ( ! defined( 'ABSPATH' ) ) {
 }
 
 // Must match the "Version" header above: the service's /api/wordpress/plugin/info reads that header.
-define( 'AGENTDESK_VERSION', '1.2.0' );
+define( 'AGENTDESK_VERSION', '1.3.0' );
 define( 'AGENTDESK_PLUGIN_FILE', __FILE__ );
 define( 'AGENTDESK_PLUGIN_DIR', plugin_dir_path( __FILE__ ) );
 
