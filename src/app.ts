@@ -107,7 +107,7 @@ export async function buildApp(deps: AppDeps) {
 
   await app.register(metricsRoutes, { metrics, token: config.metricsToken });
   await app.register(healthRoutes, { pendingMigrations: () => pendingMigrations(db) });
-  await app.register(heartbeatRoutes, { heartbeats, metrics, ratePerMinute: config.heartbeatRateLimit });
+  await app.register(heartbeatRoutes, { heartbeats, metrics, ratePerMinute: config.heartbeatRateLimit, now });
   const plugin = createPluginPackage(deps.pluginDir ?? DEFAULT_PLUGIN_DIR, `${config.publicUrl}/api`);
   const latestPluginVersion = deps.dashboard?.latestPluginVersion ?? currentPluginVersion(plugin, app);
   // Attention items judge sites against the shipped version tables, or RELEASES_URL's newer copy.
