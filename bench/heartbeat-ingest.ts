@@ -17,8 +17,9 @@
 //   npm run bench:ingest                                                              (embedded PostgreSQL, the default)
 //   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm run bench:ingest   (that server)
 // Options: BENCH_SECONDS (default 10), BENCH_CONNECTIONS (default 50), BENCH_BOTS (default 30000),
-// BENCH_CPU_PROF=dir (a V8 CPU profile of the service, written there when it stops); any other
-// variable is passed to the service (e.g. LOG_LEVEL=warn to compare).
+// BENCH_CPU_PROF=dir (a V8 CPU profile of the service, written there when it stops), BENCH_BUILD=dir
+// (measure another compiled build, e.g. of the previous commit, in a folder beside build/); any
+// other variable is passed to the service (e.g. LOG_LEVEL=warn to compare).
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -37,6 +38,8 @@ const botCount = Number(process.env.BENCH_BOTS ?? 30_000);
 const serverUrl = process.env.DATABASE_URL;
 /** With BENCH_CPU_PROF=dir, the service runs with --cpu-prof and leaves its profile there at exit. */
 const cpuProfileDir = process.env.BENCH_CPU_PROF;
+/** With BENCH_BUILD=dir (a folder beside build/, compiled from another commit), that build is measured instead. */
+const otherBuild = process.env.BENCH_BUILD;
 
 /**
  * CPU time (ms) used so far by the given processes and by the PostgreSQL backends serving the
@@ -126,10 +129,10 @@ async function main() {
     processes.push(bare.child);
     // npm start's command line (package.json "start"), with production defaults: only where to
     // listen and which database are set here, plus whatever the caller passed.
-    const { BENCH_SECONDS: _s, BENCH_CONNECTIONS: _c, BENCH_BOTS: _b, BENCH_CPU_PROF: _p, DATABASE_URL: _d, ...callerEnv } = process.env;
+    const { BENCH_SECONDS: _s, BENCH_CONNECTIONS: _c, BENCH_BOTS: _b, BENCH_CPU_PROF: _p, BENCH_BUILD: _o, DATABASE_URL: _d, ...callerEnv } = process.env;
     const profile = cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(cpuProfileDir)}`] : [];
     const service = await startProcess(
-      [...profile, ...SERVICE_ARGS],
+      [...profile, ...SERVICE_ARGS.map((arg) => (otherBuild ? arg.replace(/^(\.\/)?build\//, `$1${otherBuild}/`) : arg))],
       { ...callerEnv, NODE_ENV: 'production', HOST: '127.0.0.1', PORT: '0', DATA_DIR: dataDir, ...databaseEnv },
       SERVICE_READY,
     );
@@ -142,7 +145,7 @@ async function main() {
     const bareRoute: LoadPhase = { url: `http://127.0.0.1:${bare.match[1]}/bare`, connections, duration: seconds, tokens };
     const heartbeat: LoadPhase = { url: `${base}/api/bots/wordpress-heartbeat`, connections, duration: seconds, tokens };
 
-    console.log(`${serverUrl ? 'PostgreSQL of DATABASE_URL' : 'embedded PostgreSQL'}, ${connections} connections, ${seconds}s per phase, ${botCount} bots; service as npm start runs it (LOG_LEVEL ${process.env.LOG_LEVEL ?? 'info'}); load from a separate process; load average ${os.loadavg().map((n) => n.toFixed(1)).join(' ')}`);
+    console.log(`${serverUrl ? 'PostgreSQL of DATABASE_URL' : 'embedded PostgreSQL'}, ${connections} connections, ${seconds}s per phase, ${botCount} bots; service as npm start runs it${otherBuild ? ` from ${otherBuild}/` : ''} (LOG_LEVEL ${process.env.LOG_LEVEL ?? 'info'}); load from a separate process; load average ${os.loadavg().map((n) => n.toFixed(1)).join(' ')}`);
     await run({ ...bareRoute, duration: 2 }); // warm-up
     const bareRate = await runMeasured(bareRoute, bare.child.pid!);
     await run({ url: `${base}/healthz`, connections, duration: 2 });
@@ -173,7 +176,10 @@ async function main() {
       `CPU per request: bare POST ${bareRate.nodeUs.toFixed(0)} µs; steady-state heartbeat ${ingest.nodeUs.toFixed(0)} µs in Node (target ≤ 60) ` +
         `+ ${ingest.postgresUs.toFixed(0)} µs in PostgreSQL (target ≤ 50); Node CPU ratio bare / heartbeat ${(bareRate.nodeUs / Math.max(1, ingest.nodeUs)).toFixed(2)}`,
     );
-    console.log(`bare POST offered the heartbeat's rate (${bareAtIngestRate.rps.toFixed(0)} req/s): ${bareAtIngestRate.nodeUs.toFixed(0)} µs per request, the floor at that rate`);
+    console.log(
+      `bare POST offered the heartbeat's rate (${bareAtIngestRate.rps.toFixed(0)} req/s): ${bareAtIngestRate.nodeUs.toFixed(0)} µs per request, the floor at that rate; ` +
+        `the heartbeat's own Node CPU above it ${(ingest.nodeUs - bareAtIngestRate.nodeUs).toFixed(0)} µs`,
+    );
     console.log(`in-app /healthz CPU per request: ${inApp.nodeUs.toFixed(0)} µs`);
     // The load generator runs on the same cores: a rate is bounded by the CPU of all three.
     console.log(`load generator CPU per request: bare ${bareRate.loadUs.toFixed(0)} µs, heartbeat ${ingest.loadUs.toFixed(0)} µs`);
