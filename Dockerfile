@@ -1,20 +1,16 @@
 # syntax=docker/dockerfile:1
-# AgentDesk service image. Stage 1 installs production dependencies from the lockfile (TypeScript
-# among them: the service is compiled); stage 2 compiles src/ into build/ (scripts/build-server.mjs);
-# stage 3 is the runtime: the compiled JavaScript run by plain node (as `npm start` does),
-# OpenTelemetry loaded with --import before the app, a non-root user and a readiness healthcheck.
+# AgentDesk service image. Stage 1 installs production dependencies from the lockfile, whose
+# install scripts run as usual (the embedded PostgreSQL's among them), and npm's "prepare" compiles
+# src/ into build/ (scripts/build-server.mjs; TypeScript is a production dependency). Stage 2 is the
+# runtime: the compiled JavaScript run by plain node (as `npm start` does), OpenTelemetry loaded with
+# --import before the app, a non-root user and a readiness healthcheck.
 
 FROM node:20-bookworm-slim AS deps
 WORKDIR /app
-COPY package.json package-lock.json ./
-# No lifecycle scripts here: "prepare" compiles src/, which the next stage copies in.
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
-
-FROM deps AS build
-COPY tsconfig.json tsconfig.build.json ./
+COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 COPY scripts/build-server.mjs scripts/
 COPY src src
-RUN node scripts/build-server.mjs --force
+RUN npm ci --omit=dev --no-audit --no-fund
 
 FROM node:20-bookworm-slim AS runtime
 ENV NODE_ENV=production \
@@ -26,7 +22,7 @@ COPY --from=deps /app/node_modules ./node_modules
 # Everything else the service needs (sql/, views/, public/, releases/, …); .dockerignore keeps
 # tests and local data out.
 COPY . .
-COPY --from=build /app/build ./build
+COPY --from=deps /app/build ./build
 RUN mkdir -p /data && chown node:node /data
 # The official image's unprivileged user. With DATABASE_URL unset it also runs the embedded
 # PostgreSQL (data in /data/postgres, a unix socket there, no TCP port); as root it would use a
