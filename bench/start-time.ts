@@ -2,7 +2,8 @@
 // the compiled start (`npm start`: node build/main.js) against the TypeScript sources run through
 // tsx (`npm run dev`, the old `npm start`), alternated in one run on one scratch database of the
 // PostgreSQL server of DATABASE_URL, so both pay the same noise of a shared machine.
-//   - ready: from spawning node to the first 200 of /healthz (polled every 10 ms);
+//   - ready: from spawning node to the first 200 of /healthz (polled every 10 ms once the start
+//     banner names the port);
 //   - RSS: the process's resident memory (VmRSS) after 3 s idle once ready.
 // The database is migrated by a first, unmeasured start, so no measured start applies migrations.
 //
@@ -35,23 +36,26 @@ function rssMb(pid: number): number {
 }
 
 async function startOnce(kind: Kind, env: NodeJS.ProcessEnv): Promise<{ readyMs: number; rssMb: number }> {
-  const port = 20_000 + Math.floor(Math.random() * 20_000);
   const started = performance.now();
-  const child = spawn(process.execPath, [...STARTS[kind]], { cwd: root, env: { ...env, PORT: String(port) }, stdio: 'ignore' });
+  const child = spawn(process.execPath, [...STARTS[kind]], { cwd: root, env: { ...env, PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  let output = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
   try {
+    // The port is in the start banner (PORT=0); ready is the first 200 of /healthz there.
     for (;;) {
-      if (child.exitCode !== null) throw new Error(`${kind} start exited ${child.exitCode} (port ${port} taken?)`);
-      if (performance.now() - started > 60_000) throw new Error(`${kind} start not ready in 60 s`);
-      const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then((response) => response.ok, () => false);
-      if (ok) break;
+      if (child.exitCode !== null) throw new Error(`${kind} start exited ${child.exitCode}:\n${output}`);
+      if (performance.now() - started > 60_000) throw new Error(`${kind} start not ready in 60 s:\n${output}`);
+      const port = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(output)?.[1];
+      if (port && (await fetch(`http://127.0.0.1:${port}/healthz`).then((response) => response.ok, () => false))) break;
       await sleep(10);
     }
     const readyMs = performance.now() - started;
     await sleep(3000);
     return { readyMs, rssMb: rssMb(child.pid!) };
   } finally {
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
     await exited;
   }
 }
