@@ -1,8 +1,10 @@
 // Runs one autocannon phase in its own process, so the load generator does not share the server's
 // event loop (it still shares the machine's cores, as any local load tool would).
-// stdin: { url, connections, duration, overallRate?, tokens? } as JSON — with tokens, POST
-// heartbeats rotating over them; without, GET url. stdout: the phase's figures as JSON, with the
-// load generator's own CPU time (it shares the machine's cores with what it measures).
+// stdin: { url, connections, duration, amount?, overallRate?, tokens? } as JSON — with tokens, POST
+// heartbeats rotating over them (the same request for the service and the bare baseline); without,
+// GET url. With amount, the phase ends after that many requests instead of after duration.
+// stdout: the phase's figures as JSON, with the load generator's own CPU time (it shares the
+// machine's cores with what it measures).
 import fs from 'node:fs';
 import autocannon from 'autocannon';
 
@@ -16,6 +18,7 @@ autocannon(
     url: phase.url,
     connections: phase.connections,
     duration: phase.duration,
+    amount: phase.amount,
     overallRate: phase.overallRate,
     requests: phase.tokens
       ? [

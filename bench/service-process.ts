@@ -5,16 +5,19 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildIsCurrent, buildServer } from '../scripts/build-server.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
-/** `npm start`'s command line (package.json "start"), as arguments to node. */
-export const SERVICE_ARGS = ['--import', 'tsx', '--import', './src/telemetry.ts', 'src/main.ts'];
+/** `npm start`'s command line (package.json "start"), as arguments to node: the compiled service. */
+export const SERVICE_ARGS = ['--import', './build/telemetry.js', 'build/main.js'];
 /** The service's start banner, with the URL it listens on. */
 export const SERVICE_READY = /listening on (http:\/\/127\.0\.0\.1:\d+)/;
 
 /** Starts a child process and resolves with it once `ready` matches its output file. */
 export async function startProcess(args: string[], env: NodeJS.ProcessEnv, ready: RegExp): Promise<{ child: ChildProcess; match: RegExpExecArray; logFile: string }> {
+  // As `npm start`'s prestart does: compile src/ first when build/ is missing or older.
+  if (args.includes(SERVICE_ARGS.at(-1)!) && !buildIsCurrent()) buildServer();
   const logFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'agentdesk-bench-')), 'out.log');
   const out = fs.openSync(logFile, 'w');
   const child = spawn(process.execPath, args, { cwd: root, env, stdio: ['ignore', out, out] });

@@ -14,13 +14,13 @@ import { teamRoutes } from './accounts/team-routes.ts';
 import { registerAuditHook } from './http/audit-hook.ts';
 import { createHeartbeatService } from './heartbeats/heartbeat-service.ts';
 import { answerFrameworkError, registerErrorHandler } from './http/error-handler.ts';
-import { RequestLogController } from './http/request-logging.ts';
+import { lazyChildLoggersFor, RequestLogController } from './http/request-logging.ts';
 import { serverOptions } from './http/server-options.ts';
 import { withLogRedaction } from './http/log-redaction.ts';
 import { recordRouteTable } from './http/route-table.ts';
 import { registerAuthFailureLimit } from './http/auth-failure-limit.ts';
 import { refuseNonUtf8QueryStrings, registerUtf8JsonParser } from './http/utf8-input.ts';
-import { heartbeatRoutes } from './heartbeats/heartbeat-routes.ts';
+import { HEARTBEAT_PATH, heartbeatRoutes } from './heartbeats/heartbeat-routes.ts';
 import { botRoutes } from './bots/bot-routes.ts';
 import { healthRoutes } from './http/health-routes.ts';
 import { pendingMigrations } from './db/migrate.ts';
@@ -93,6 +93,8 @@ export async function buildApp(deps: AppDeps) {
   const app = Fastify({
     logger: withLogRedaction(deps.logger ?? { level: config.logLevel, mixin: traceLogFields }),
     logController: new RequestLogController(),
+    // The heartbeat logs failures only: its requests make their child logger when they log.
+    childLoggerFactory: lazyChildLoggersFor([HEARTBEAT_PATH]),
     frameworkErrors: answerFrameworkError,
     ...serverOptions(config),
   });
@@ -134,7 +136,7 @@ export async function buildApp(deps: AppDeps) {
   versionTables.start();
   app.addHook('onClose', async () => versionTables.stop());
   const attention = createAttentionService({ tables: versionTables, latestPluginVersion, now });
-  await app.register(heartbeatRoutes, { heartbeats, metrics, ratePerMinute: config.heartbeatRateLimit, attention });
+  await app.register(heartbeatRoutes, { heartbeats, metrics, ratePerMinute: config.heartbeatRateLimit, now, attention });
   registerSiteHealthMetrics(metrics.registry, {
     db,
     context: attention.context,

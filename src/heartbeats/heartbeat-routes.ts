@@ -1,7 +1,9 @@
 // POST /api/bots/wordpress-heartbeat (docs/contract.md "Heartbeat API"). Thin: rate limit, call the service, map its result.
-import type { FastifyInstance } from 'fastify';
-import { hashedBotToken, perBotToken } from '../accounts/token-rate-key.ts';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { hashedBotToken } from '../accounts/token-rate-key.ts';
+import { TooManyRequestsError } from '../errors.ts';
 import { sendBotTokenRefusal } from '../http/error-handler.ts';
+import { createWindowLimit } from '../http/window-limit.ts';
 import type { HeartbeatResultLabel, Metrics } from '../metrics.ts';
 import type { HeartbeatService } from './heartbeat-service.ts';
 import { heartbeatRouteSchema } from './heartbeat-schema.ts';
@@ -14,6 +16,7 @@ export interface HeartbeatRouteDeps {
   heartbeats: HeartbeatService;
   metrics: Metrics;
   ratePerMinute: number;
+  now: () => Date;
   /** The attention rules: the answer tells the plugin its items and the release served (docs/attention.md, "In WordPress"). */
   attention?: Pick<AttentionService, 'answerFor' | 'latestPluginVersion'>;
 }
@@ -28,7 +31,18 @@ function resultLabel(statusCode: number): HeartbeatResultLabel {
   return 'invalid_body';
 }
 
-export async function heartbeatRoutes(app: FastifyInstance, { heartbeats, metrics, ratePerMinute, attention }: HeartbeatRouteDeps) {
+/** The rate-limit key: the token's hash (the limiter's memory holds no secret), or without a token the address. */
+function rateKey(request: FastifyRequest): string {
+  const token = hashedBotToken(request);
+  return token ? token.hash : `ip:${request.ip}`;
+}
+
+export async function heartbeatRoutes(app: FastifyInstance, { heartbeats, metrics, ratePerMinute, now, attention }: HeartbeatRouteDeps) {
+  // Per token, in memory: a plain counter in place of @fastify/rate-limit on the hot path, whose
+  // async hook, three x-ratelimit-* headers on every answer and shared 5,000-key LRU (a fleet
+  // rotating more tokens than that evicted one on every heartbeat) cost Node CPU per heartbeat
+  // (docs/SCALING.md "CPU per heartbeat").
+  const limit = createWindowLimit({ max: ratePerMinute, windowMs: 60_000, now });
   app.post(
     HEARTBEAT_PATH,
     {
@@ -44,19 +58,16 @@ export async function heartbeatRoutes(app: FastifyInstance, { heartbeats, metric
         logFailuresOnly: true,
         // Made-up tokens count against the caller's address (src/http/auth-failure-limit.ts).
         limitAuthFailures: true,
-        rateLimit: {
-          max: ratePerMinute,
-          timeWindow: 60_000,
-          keyGenerator: perBotToken('hb'),
-          errorResponseBuilder: (_request, context) => ({
-            statusCode: 429,
-            message: `Too many heartbeats for this token: at most ${context.max} a minute, retry in ${context.after}`,
-          }),
-        },
       },
-      onResponse: async (request, reply) => {
+      onRequest: (request, _reply, done) => {
+        const wait = limit.take(rateKey(request));
+        if (wait === 0) return done();
+        done(new TooManyRequestsError(`Too many heartbeats for this token: at most ${ratePerMinute} a minute, retry in ${wait} seconds`, wait));
+      },
+      onResponse: (_request, reply, done) => {
         metrics.heartbeats.inc({ result: resultLabel(reply.statusCode) });
         metrics.heartbeatDuration.observe(reply.elapsedTime / 1000);
+        done();
       },
     },
     async (request, reply) => {

@@ -8,13 +8,16 @@ import { errorAnswer, retryAnswer } from './schemas.ts';
 
 /** Adds the latency hook; call it on the root instance so it sees every route. */
 export function observeHttpRequests(app: FastifyInstance, metrics: Metrics) {
-  app.addHook('onResponse', async (request, reply) => {
+  // A callback hook, not an async one: it runs for every request, and a promise per request is a
+  // measurable share of a heartbeat's CPU (docs/SCALING.md "CPU per heartbeat").
+  app.addHook('onResponse', (request, reply, done) => {
     // The route pattern, never the raw URL: ids in paths would make one series per bot.
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.httpDuration.observe(
       { method: request.method, route, status_code: String(reply.statusCode) },
       reply.elapsedTime / 1000,
     );
+    done();
   });
 }
 

@@ -4,7 +4,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 
-export const WIDGET_SCRIPT_FILE = new URL('./widget.js', import.meta.url);
+// Through src/ so that the compiled module (build/plugin/, see tsconfig.build.json) finds it too.
+export const WIDGET_SCRIPT_FILE = new URL('../../src/plugin/widget.js', import.meta.url);
 
 export async function widgetRoutes(app: FastifyInstance) {
   const source = readFileSync(WIDGET_SCRIPT_FILE, 'utf8');

@@ -1,6 +1,10 @@
 import { Writable } from 'node:stream';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import Fastify, { type FastifyBaseLogger } from 'fastify';
+import type { IncomingMessage } from 'node:http';
+import { HEARTBEAT_PATH } from '../../src/heartbeats/heartbeat-routes.ts';
+import { lazyChildLoggersFor } from '../../src/http/request-logging.ts';
 import { buildTestApp, createBotFor, createOwner, postHeartbeat } from '../helpers/app.ts';
 
 type Ctx = Awaited<ReturnType<typeof buildTestApp>> & { lines: Array<Record<string, any>> };
@@ -51,6 +55,37 @@ test('every other route logs its request and its answer as Fastify does', async 
     ctx.lines.map((line) => line.msg),
     ['incoming request', 'request completed'],
   );
+});
+
+test('a heartbeat request makes its child logger only when it logs; other requests at once', async () => {
+  const lines: Array<Record<string, unknown>> = [];
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(JSON.parse(chunk.toString()));
+      done();
+    },
+  });
+  const app = Fastify({ logger: { level: 'info', stream } });
+  let made = 0;
+  const parent = Object.create(app.log) as FastifyBaseLogger;
+  parent.child = (bindings, options) => {
+    made++;
+    return app.log.child(bindings, options);
+  };
+  const factory = lazyChildLoggersFor([HEARTBEAT_PATH]);
+  const request = (url: string) => ({ url }) as IncomingMessage;
+  const heartbeatLog = factory.call(app, parent, { reqId: 'req-1' }, {}, request(HEARTBEAT_PATH));
+  // nothing made for a heartbeat that has not logged
+  assert.is(made, 0);
+  heartbeatLog.warn({ res: { statusCode: 401 } }, 'request completed');
+  heartbeatLog.info('again');
+  // made once, on the first line, which carries the request id
+  assert.is(made, 1);
+  assert.equal(lines.map((line) => [line.reqId, line.msg]), [['req-1', 'request completed'], ['req-1', 'again']]);
+  // any other path: at once, as Fastify does
+  factory.call(app, parent, { reqId: 'req-2' }, {}, request('/healthz'));
+  assert.is(made, 2);
+  await app.close();
 });
 
 test.run();

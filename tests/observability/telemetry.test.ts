@@ -1,61 +1,30 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { otlpEnv, startOtlpReceiver, type ExportedSpan, type OtlpReceiver } from '../helpers/otlp-receiver.ts';
 import { startService, type ServiceProcess } from '../helpers/service-process.ts';
 
 // An OTLP/HTTP receiver on a loopback port collects what the service exports (JSON encoding).
-interface ExportedSpan {
-  traceId: string;
-  spanId: string;
-  parentSpanId?: string;
-  name: string;
-  kind: number;
-  scope: string;
-}
-
 interface Ctx {
-  receiver: http.Server;
+  receiver: OtlpReceiver;
   spans: ExportedSpan[];
   service: ServiceProcess;
 }
 const test = suite<Ctx>('telemetry');
 
 test.before(async (ctx) => {
-  ctx.spans = [];
-  ctx.receiver = http.createServer((request, response) => {
-    let body = '';
-    request.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
-    request.on('end', () => {
-      if (request.url === '/v1/traces') {
-        const payload = JSON.parse(body) as {
-          resourceSpans: { scopeSpans: { scope: { name: string }; spans: Omit<ExportedSpan, 'scope'>[] }[] }[];
-        };
-        for (const resource of payload.resourceSpans) {
-          for (const scoped of resource.scopeSpans) for (const span of scoped.spans) ctx.spans.push({ ...span, scope: scoped.scope.name });
-        }
-      }
-      response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-    });
-  });
-  await new Promise<void>((resolve) => ctx.receiver.listen(0, '127.0.0.1', resolve));
-  const { port } = ctx.receiver.address() as AddressInfo;
+  ctx.receiver = await startOtlpReceiver();
+  ctx.spans = ctx.receiver.spans;
   try {
-    ctx.service = await startService({
-      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
-      OTEL_BSP_SCHEDULE_DELAY: '100',
-      OTEL_METRICS_EXPORTER: 'none',
-      OTEL_LOGS_EXPORTER: 'none',
-    });
+    ctx.service = await startService(otlpEnv(ctx.receiver));
   } catch (error) {
     // Without the service there is nothing to test; close the receiver so the run does not hang.
-    await new Promise((resolve) => ctx.receiver.close(resolve));
+    await ctx.receiver.close();
     throw error;
   }
 });
 test.after(async (ctx) => {
   await ctx.service?.stop();
-  await new Promise((resolve) => ctx.receiver.close(resolve));
+  await ctx.receiver.close();
 });
 
 async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 15_000): Promise<T> {
