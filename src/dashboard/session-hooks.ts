@@ -119,6 +119,7 @@ function viewerView(user: UserRow | undefined, account: AccountContext | undefin
       can: account && {
         createBots: mayDo(account.role, 'bots:create'),
         editBots: mayDo(account.role, 'bots:edit'),
+        workOnSites: mayDo(account.role, 'maintenance:write'),
         deleteBots: mayDo(account.role, 'bots:delete'),
         rotateTokens: mayDo(account.role, 'bots:rotate-token'),
         manageMembers: mayDo(account.role, 'members:read'),
