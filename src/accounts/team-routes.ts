@@ -153,6 +153,22 @@ export async function teamRoutes(app: FastifyInstance, deps: { users: UserServic
     },
   );
 
+  app.post<{ Body: { confirm?: string } | undefined }>(
+    '/api/accounts/current/leave',
+    {
+      preValidation,
+      config,
+      schema: doc("Leave the account you work in: your sessions there end and the keys you made there are revoked; `confirm` must be the account's name (the last owner cannot leave)", {
+        body: { type: ['object', 'null'], properties: { confirm: text({ maxLength: 200 }) } },
+        response: { 200: successAnswer, ...errors },
+      }),
+    },
+    async (request) => {
+      await team.leave(actorOf(request), request.body?.confirm);
+      return { success: true, message: 'You left the account' };
+    },
+  );
+
   app.get<{ Querystring: { before?: string; limit?: string } }>(
     '/api/audit',
     {

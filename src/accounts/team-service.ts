@@ -180,6 +180,21 @@ export function createTeamService({ db, now }: TeamServiceDeps) {
       });
     },
 
+    /**
+     * The person leaves the account they work in (`confirm` is its name, as deleting asks): their
+     * sessions there end and the keys they made there are revoked. The last owner cannot leave.
+     */
+    async leave(actor: Actor, confirm: unknown): Promise<void> {
+      if (confirm !== actor.account.name) throw new ValidationError(`type the account's name (${actor.account.name}) in confirm to leave it`);
+      await db.transaction(async (tx) => {
+        const me = await lockMember(tx, actor.account.id, actor.user.id);
+        if (!me) throw new NotFoundError('Member not found');
+        if (!keepsAnOwner(me.owners, me.role, undefined)) throw new ConflictError('An account keeps at least one owner: make someone else an owner first');
+        const ended = await removeMember(tx, actor.account.id, actor.user.id);
+        await audit(tx, actor, 'members:leave', actor.user.id, { role: me.role, keys_revoked: ended.keys });
+      });
+    },
+
     /** This member's opt-in to the account's alert mail. */
     async setNotify(actor: Actor, notify: boolean): Promise<void> {
       await db.transaction(async (tx) => {

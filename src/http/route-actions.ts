@@ -58,6 +58,7 @@ export const ROUTE_ACTIONS: Readonly<Record<string, Action>> = {
   'GET /api/audit': 'audit:read',
   'PUT /api/accounts/current': 'account:rename',
   'DELETE /api/accounts/current': 'account:delete',
+  'POST /api/accounts/current/leave': 'self',
   // Dashboard pages and fragments.
   'GET /account': 'self',
   'POST /account': 'self',

@@ -29,6 +29,7 @@ const ALLOWED_ANSWER: Record<string, { status: number; why: string }> = {
   'POST /invitations/accept': { status: 400, why: 'no invitation link given' },
   'POST /channels/:id/test': { status: 409, why: 'an email contact that has not confirmed its address is not sent tests' },
   'POST /api/channels/:id/test': { status: 409, why: 'an email contact that has not confirmed its address is not sent tests' },
+  'POST /api/accounts/current/leave': { status: 400, why: "no confirm: leaving needs the account's name typed (a right one would take this suite's people out)" },
   'DELETE /api/accounts/current': { status: 400, why: "no confirm: deleting needs the account's name typed (a right one would end this suite's account)" },
   'POST /account/delete': { status: 400, why: "no confirm: deleting needs the account's name typed" },
   'GET /connect': { status: 400, why: 'the plugin sends site_url, return_url and state; the route table carries no query' },
