@@ -31,11 +31,13 @@ function inviteLinkIn(text: string): string {
   return match[1]!;
 }
 
-async function signUp(h: AlertHarness, email: string) {
+async function signUp(h: AlertHarness, email: string, next?: string) {
   const b = browser(h.app);
   await b.get('/signup');
-  const response = await b.post('/signup', { email, password: PASSWORD, timezone: 'UTC' });
+  const response = await b.post('/signup', { email, password: PASSWORD, timezone: 'UTC', ...(next ? { next } : {}) });
   assert.is(response.statusCode, 303, response.body.slice(0, 300));
+  // back where the log-in page's "Create an account" link said to come back to
+  if (next) assert.is(response.headers.location, next);
   return b;
 }
 
@@ -65,7 +67,11 @@ test('an invited colleague signs up, accepts once, sees the bots; removal ends t
   assert.is(anonymous.statusCode, 303);
   assert.match(String(anonymous.headers.location), /^\/login\?next=%2Finvitations%2Faccept/);
 
-  const colleague = await signUp(h, 'colleague@example.com');
+  // the log-in page's "Create an account" link carries the way back; signing up comes back to the invitation
+  const loginPage = await browser(h.app).get(String(anonymous.headers.location));
+  const next = decodeURIComponent(/href="\/signup\?next=([^"]+)"/.exec(loginPage.body)![1]!);
+  assert.ok(next.startsWith('/invitations/accept?t='), next);
+  const colleague = await signUp(h, 'colleague@example.com', next);
   // a fresh account of their own: not the agency's bots yet
   assert.not.match((await colleague.get('/bots')).body, /Agency site/);
   const page = await colleague.get(link);
