@@ -51,7 +51,7 @@ export async function digestRoutes(app: FastifyInstance, deps: { digest: DigestS
   });
 
   app.get('/api/attention/digest', owner('Read your weekly "needs attention" digest settings', { response: { 200: settingsSchema, 401: errorSchema } }), async (request) =>
-    digest.get(request.owner!),
+    digest.get(request.account!.id),
   );
 
   app.put<{ Body: Record<string, unknown> }>(
@@ -60,7 +60,7 @@ export async function digestRoutes(app: FastifyInstance, deps: { digest: DigestS
       body: updateBody,
       response: { 200: settingsSchema, 400: errorSchema, 401: errorSchema },
     }),
-    async (request) => digest.update(request.owner!, request.body),
+    async (request) => digest.update(request.account!.id, request.body),
   );
 
   app.put<{ Params: { id: string }; Body: { attention_events?: unknown } }>(

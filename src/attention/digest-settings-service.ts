@@ -1,9 +1,12 @@
-// An owner's weekly digest settings (docs/attention.md, "The weekly digest"): the weekday and local
-// hour it comes at, the kinds they opted out of, and which webhook and Slack channels take the
-// `attention` event. Used by the API (digest-routes.ts) and the account page alike.
+// An account's weekly digest settings (docs/attention.md, "The weekly digest"): the weekday and
+// local hour (in the account's time zone) it comes at, the kinds it opted out of, and which webhook
+// and Slack channels take the `attention` event. They are kept on the row of the user whose id is
+// the account's (docs/architecture.md "Accounts"), which is where the digest job reads them.
+// Used by the API (digest-routes.ts) and the account page alike.
 import type { Database } from '../db/database.ts';
 import { listChannelAttention, selectDigestSettings, setChannelAttention, updateDigestSettings } from '../db/attention-digests.ts';
 import { isUuid } from '../db/bots.ts';
+import { findUserById } from '../db/users.ts';
 import { ATTENTION_KINDS } from '../domain/attention.ts';
 import { ATTENTION_KIND_LABELS, parseDigestSettings, WEEKDAY_NAMES, type DigestSettings, type DigestSettingsInput } from '../domain/attention-digest.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
@@ -25,23 +28,29 @@ export function digestSettingsJson(settings: DigestSettings, timezone: string, c
 }
 
 export function createDigestSettingsService({ db, now }: DigestSettingsDeps) {
-  async function current(userId: string): Promise<DigestSettings> {
-    const settings = await selectDigestSettings(db, userId);
-    if (!settings) throw new NotFoundError('User not found');
+  async function current(accountId: string): Promise<DigestSettings> {
+    const settings = await selectDigestSettings(db, accountId);
+    if (!settings) throw new NotFoundError('Account not found');
     return settings;
   }
+  /** The account's time zone: its founding user's. */
+  async function zoneOf(accountId: string): Promise<string> {
+    const founder = await findUserById(db, accountId);
+    if (!founder) throw new NotFoundError('Account not found');
+    return founder.timezone;
+  }
   return {
-    async get(user: { id: string; timezone: string }) {
-      const [settings, channels] = await Promise.all([current(user.id), listChannelAttention(db, user.id)]);
-      return digestSettingsJson(settings, user.timezone, channels);
+    async get(accountId: string) {
+      const [settings, channels, zone] = await Promise.all([current(accountId), listChannelAttention(db, accountId), zoneOf(accountId)]);
+      return digestSettingsJson(settings, zone, channels);
     },
 
-    async update(user: { id: string; timezone: string }, input: DigestSettingsInput) {
-      const parsed = parseDigestSettings(input, await current(user.id));
+    async update(accountId: string, input: DigestSettingsInput) {
+      const parsed = parseDigestSettings(input, await current(accountId));
       if (!parsed.ok) throw new ValidationError(parsed.message);
-      const saved = await updateDigestSettings(db, user.id, parsed.value, now());
-      if (!saved) throw new NotFoundError('User not found');
-      return digestSettingsJson(saved, user.timezone, await listChannelAttention(db, user.id));
+      const saved = await updateDigestSettings(db, accountId, parsed.value, now());
+      if (!saved) throw new NotFoundError('Account not found');
+      return digestSettingsJson(saved, await zoneOf(accountId), await listChannelAttention(db, accountId));
     },
 
     /** Switches a webhook or Slack channel's `attention` event; 404 for another owner's channel or an email one. */
@@ -53,10 +62,10 @@ export function createDigestSettingsService({ db, now }: DigestSettingsDeps) {
     },
 
     /** What the account page's form shows. */
-    async form(user: { id: string; timezone: string }) {
-      const settings = await current(user.id);
+    async form(accountId: string) {
+      const settings = await current(accountId);
       return {
-        timezone: user.timezone,
+        timezone: await zoneOf(accountId),
         weekdays: WEEKDAY_NAMES.map((name, i) => ({ value: i + 1, name, selected: settings.weekday === i + 1 })),
         hours: Array.from({ length: 24 }, (_, hour) => ({ value: hour, label: `${String(hour).padStart(2, '0')}:00`, selected: settings.hour === hour })),
         kinds: ATTENTION_KINDS.map((kind) => ({ kind, label: ATTENTION_KIND_LABELS[kind], on: !settings.off.includes(kind) })),

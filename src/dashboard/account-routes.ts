@@ -267,7 +267,7 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRouteDeps
       showKeys,
       timezones: TIMEZONES,
       apiKeys,
-      digest: deps.digest ? await deps.digest.form(user) : null,
+      digest: deps.digest ? await deps.digest.form(current.id) : null,
       ...extra,
     });
   };

@@ -22,7 +22,7 @@ export async function digestPages(app: FastifyInstance, { digest, sessions }: { 
       const input = request.body ?? {};
       // An unchecked box is absent from the form: that kind is off.
       const off = ATTENTION_KINDS.filter((kind) => input[`kind_${kind}`] !== 'on');
-      await digest.update(request.viewer!, { weekday: input.weekday, hour: input.hour, off });
+      await digest.update(request.account!.id, { weekday: input.weekday, hour: input.hour, off });
       return reply.redirect('/account?saved=1#attention-digest', 303);
     },
   );
