@@ -9,6 +9,7 @@ import {
   listHeartbeatHours,
   listOwnedBotsAfter,
   listOwnedBotsPage,
+  setOwnedBotsMutedUntil,
   replaceBotToken,
   updateOwnedBot,
   type BotChanges,
@@ -163,6 +164,11 @@ export function createBotService({ db, now = () => new Date(), quotas = DEFAULT_
       });
       if (!bot) throw new NotFoundError('Bot not found');
       return one(bot);
+    },
+
+    /** Sets muted_until (an ISO time, or null to unmute) on these bots, as PUT /api/bots/:id does for one; how many. */
+    async setMutedUntil(ownerId: string, botIds: readonly string[], value: unknown): Promise<number> {
+      return setOwnedBotsMutedUntil(db, ownerId, botIds, parseMutedUntil(value), now());
     },
 
     /** Mutes the bot's owner alerts until `until`, never shortening a longer mute (null unmutes). */

@@ -178,9 +178,7 @@ export function createClientService({ db, bots, channels, maintenance, publicUrl
     async mute(ownerId: string, clientId: string, input: unknown): Promise<{ changed: number }> {
       const mutedUntil = body(input).muted_until;
       if (mutedUntil === undefined) throw new ValidationError('muted_until is required: an ISO 8601 time, or null to unmute');
-      const ids = await siteIds(ownerId, clientId);
-      for (const id of ids) await bots.updateBot(ownerId, id, { muted_until: mutedUntil });
-      return { changed: ids.length };
+      return { changed: await bots.setMutedUntil(ownerId, await siteIds(ownerId, clientId), mutedUntil) };
     },
   };
 }

@@ -51,6 +51,14 @@ export async function updateOwnedBot(db: Queryable, ownerId: string, botId: stri
   return rows[0];
 }
 
+/** Sets muted_until on these bots of the owner in one statement (a client's bulk mute); how many it changed. */
+export async function setOwnedBotsMutedUntil(db: Queryable, ownerId: string, botIds: readonly string[], until: Date | null, now: Date): Promise<number> {
+  const ids = botIds.filter(isUuid);
+  if (ids.length === 0) return 0;
+  const { rowCount } = await db.query('UPDATE bots SET muted_until = $3, updated_at = $4 WHERE user_id = $1 AND id = ANY($2::uuid[])', [ownerId, ids, until, now]);
+  return rowCount;
+}
+
 /** Deletes the owner's bot (its events and history cascade); false when there was none. */
 export async function deleteOwnedBot(db: Queryable, ownerId: string, botId: string): Promise<boolean> {
   if (!isUuid(botId)) return false;
