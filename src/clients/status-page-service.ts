@@ -8,7 +8,7 @@ import type { Queryable } from '../db/database.ts';
 import { findClientByStatusKey } from '../db/clients.ts';
 import { effectiveStatus } from '../domain/connection-status.ts';
 import { badgeState, dayBar, DIAGNOSIS_WORDS, PUBLIC_STATE_WORDS, publicState, type BadgeState, type DayBar, type PublicState } from '../domain/public-status.ts';
-import { lastDays } from '../domain/uptime.ts';
+import { combineUptime, lastDays } from '../domain/uptime.ts';
 import { currentDiagnosis } from '../domain/probe-diagnosis.ts';
 import type { UptimeReports } from '../reports/uptime-reports.ts';
 
@@ -59,8 +59,6 @@ export function createStatusPageService({ db, bots, reports, now = () => new Dat
       const shown = sites.map((site): StatusPageSite => {
         const state = publicState({ status: effectiveStatus(site), maintenanceUntil: site.maintenance_until, lastActivity: site.wordpress_last_activity }, at);
         const figures = daily.get(site.id) ?? [];
-        const up = figures.reduce((sum, day) => sum + day.up_seconds, 0);
-        const down = figures.reduce((sum, day) => sum + day.downtime_seconds, 0);
         return {
           name: site.name,
           url: client.status_page_shows_urls ? site.wordpress_site_url : null,
@@ -69,7 +67,8 @@ export function createStatusPageService({ db, bots, reports, now = () => new Dat
           maintenanceUntil: state === 'maintenance' ? site.maintenance_until : null,
           down: state === 'down' ? { since: site.wordpress_last_activity, diagnosis: DIAGNOSIS_WORDS[currentDiagnosis(site) ?? 'not_probed'] } : null,
           days: days.map((day, i) => ({ start: day.start, bar: dayBar(figures[i]?.up_seconds ?? 0, figures[i]?.downtime_seconds ?? 0), uptimePercent: figures[i]?.uptime_percent ?? null })),
-          uptimePercent: up + down > 0 ? Math.round((up / (up + down)) * 100_000) / 1000 : null,
+          // The 90 days as one figure: the same sum and rounding as a report's totals.
+          uptimePercent: combineUptime(figures).uptime_percent,
         };
       });
       return { clientName: client.name, timeZone: client.timezone, status: badgeState(shown.map((site) => site.state)), updatedAt: at, sites: shown };

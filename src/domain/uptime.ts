@@ -9,6 +9,7 @@
 // unmonitored time count neither way. Pure: the caller passes the history and `now`.
 import { DateTime } from 'luxon';
 import type { Diagnosis } from './probe-diagnosis.ts';
+import { formatDuration } from './duration.ts';
 
 export interface Interval {
   start: Date;
@@ -167,4 +168,28 @@ export function lastDays(now: Date, zone: string, count: number): Interval[] {
     const day = today.minus({ days: count - 1 - i });
     return { start: day.toJSDate(), end: day.plus({ days: 1 }).toJSDate() };
   });
+}
+
+/** Seconds as people read them ("3 hours"), for reports and their mails. */
+export const secondsInWords = (seconds: number): string => formatDuration(seconds * 1000);
+
+/**
+ * One site's (or the totals') figures as a report page or mail shows them: the percentage and the
+ * durations in words; null where there is nothing to say (no data, or no incident that ended), for
+ * each format to fill in its own way.
+ */
+export function uptimeInWords(
+  f: Pick<UptimeFigures, 'uptime_percent' | 'downtime_seconds' | 'maintenance_seconds' | 'unknown_seconds' | 'longest_outage_seconds' | 'mttr_seconds'> & {
+    incidents: readonly unknown[];
+  },
+) {
+  return {
+    uptime: f.uptime_percent === null ? null : `${f.uptime_percent} %`,
+    down: secondsInWords(f.downtime_seconds),
+    maintenance: secondsInWords(f.maintenance_seconds),
+    unknown: secondsInWords(f.unknown_seconds),
+    incidents: f.incidents.length,
+    longest: secondsInWords(f.longest_outage_seconds),
+    mttr: f.mttr_seconds === null ? null : secondsInWords(f.mttr_seconds),
+  };
 }

@@ -11,6 +11,7 @@ import type { EmailName, EmailTemplates } from './email-templates.ts';
 import { LINK_LIFETIME_MS, signLink } from './signed-links.ts';
 import type { SitePayload, UptimeReportPayload } from './alert-types.ts';
 import { DIAGNOSIS_WORDS } from '../domain/public-status.ts';
+import { secondsInWords, uptimeInWords } from '../domain/uptime.ts';
 import { ATTENTION_KIND_LABELS, type AttentionDigestPayload, type DigestPayloadItem } from '../domain/attention-digest.ts';
 import type { AttentionKind } from '../domain/attention.ts';
 
@@ -230,18 +231,10 @@ function contactVerification(deps: ComposeDeps, row: OutboxRow, owner: Recipient
 function uptimeReport(deps: ComposeDeps, row: OutboxRow, owner: RecipientRow, now: Date, ids: { messageId: string; fileName: string }): MailMessage {
   const base = deps.publicUrl.replace(/\/+$/, '');
   const report = row.payload as unknown as UptimeReportPayload;
-  const duration = (seconds: number | null) => (seconds === null ? '-' : formatDuration(seconds * 1000));
-  const percent = (value: number | null) => (value === null ? 'no data' : `${value} %`);
-  const figures = (name: string, f: UptimeReportPayload['totals']) => ({
-    name,
-    uptime: percent(f.uptime_percent),
-    down: duration(f.downtime_seconds),
-    maintenance: duration(f.maintenance_seconds),
-    unknown: duration(f.unknown_seconds),
-    incidents: f.incidents.length,
-    longest: duration(f.longest_outage_seconds),
-    mttr: duration(f.mttr_seconds),
-  });
+  const figures = (name: string, f: UptimeReportPayload['totals']) => {
+    const words = uptimeInWords(f);
+    return { name, ...words, uptime: words.uptime ?? 'no data', mttr: words.mttr ?? '-' };
+  };
   const contact = row.payload.contact === true;
   const unsubscribeUrl = `${base}/alerts/unsubscribe?t=${signLink(deps.secret, { action: 'unsubscribe', userId: owner.id }, now)}`;
   const rendered = deps.templates.render('uptime-report', {
@@ -255,7 +248,7 @@ function uptimeReport(deps: ComposeDeps, row: OutboxRow, owner: RecipientRow, no
         site: site.name,
         start: formatInZone(new Date(incident.start), report.time_zone),
         end: incident.end ? formatInZone(new Date(incident.end), report.time_zone) : 'still down at the end of the month',
-        down: duration(incident.downtime_seconds),
+        down: secondsInWords(incident.downtime_seconds),
         diagnosis: incident.diagnosis ? DIAGNOSIS_WORDS[incident.diagnosis] : 'not checked',
       })),
     ),

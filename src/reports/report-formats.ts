@@ -1,8 +1,7 @@
 // The uptime report as JSON (the API's answer), CSV (one row per site, then the totals) and a
 // self-contained HTML page (the CLI's --format html, fit to attach or print).
 import Handlebars from 'handlebars';
-import { formatDuration } from '../domain/duration.ts';
-import type { Incident, UptimeFigures } from '../domain/uptime.ts';
+import { secondsInWords, uptimeInWords, type Incident, type UptimeFigures } from '../domain/uptime.ts';
 import { DIAGNOSIS_WORDS } from '../domain/public-status.ts';
 import type { UptimeReport } from './uptime-reports.ts';
 
@@ -55,24 +54,17 @@ const page = Handlebars.compile(`<!doctype html>
 <body><h1>Uptime report for {{month}}</h1>
 <p>Times in {{time_zone}}.{{#if partial}} The month is not over: figures up to now.{{/if}} Maintenance and our own outages are left out of the percentage.</p>
 <table><thead><tr><th>Site</th><th>Uptime</th><th>Down</th><th>Maintenance</th><th>Unknown (our outage)</th><th>Incidents</th><th>Longest outage</th><th>MTTR</th></tr></thead><tbody>
-{{#each rows}}<tr><td>{{name}}</td><td>{{percent}}</td><td>{{down}}</td><td>{{maintenance}}</td><td>{{unknown}}</td><td>{{incidents}}</td><td>{{longest}}</td><td>{{mttr}}</td></tr>
+{{#each rows}}<tr><td>{{name}}</td><td>{{uptime}}</td><td>{{down}}</td><td>{{maintenance}}</td><td>{{unknown}}</td><td>{{incidents}}</td><td>{{longest}}</td><td>{{mttr}}</td></tr>
 {{/each}}</tbody></table>
 {{#if incidents}}<h2>Incidents</h2><ul>{{#each incidents}}<li>{{site}}: {{start}} – {{end}}, down {{down}}: {{diagnosis}}</li>{{/each}}</ul>{{/if}}
 </body></html>
 `);
 
 export function reportHtml(report: UptimeReport): string {
-  const duration = (seconds: number | null) => (seconds === null ? '—' : formatDuration(seconds * 1000));
-  const row = (name: string, f: UptimeFigures) => ({
-    name,
-    percent: f.uptime_percent === null ? '—' : `${f.uptime_percent} %`,
-    down: duration(f.downtime_seconds),
-    maintenance: duration(f.maintenance_seconds),
-    unknown: duration(f.unknown_seconds),
-    incidents: f.incidents.length,
-    longest: duration(f.longest_outage_seconds),
-    mttr: duration(f.mttr_seconds),
-  });
+  const row = (name: string, f: UptimeFigures) => {
+    const words = uptimeInWords(f);
+    return { name, ...words, uptime: words.uptime ?? '—', mttr: words.mttr ?? '—' };
+  };
   return page({
     month: report.month,
     time_zone: report.time_zone,
@@ -83,7 +75,7 @@ export function reportHtml(report: UptimeReport): string {
         site: site.name,
         start: incident.start.toISOString(),
         end: incident.end?.toISOString() ?? 'still down',
-        down: duration(incident.downtime_seconds),
+        down: secondsInWords(incident.downtime_seconds),
         diagnosis: incident.diagnosis ? DIAGNOSIS_WORDS[incident.diagnosis] : 'not diagnosed',
       })),
     ),
