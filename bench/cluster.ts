@@ -21,7 +21,8 @@ import { migrate } from '../src/db/migrate.ts';
 import { openPgDatabase } from '../src/db/pg-driver.ts';
 import { selectLeaseTerms, type LeaseTermRow } from '../src/db/sweep-lease.ts';
 import { startHaproxy } from '../tests/helpers/haproxy.ts';
-import { freePort, startPgBouncer } from '../tests/helpers/pgbouncer.ts';
+import { startPgBouncer } from '../tests/helpers/pgbouncer.ts';
+import { freePort } from '../tests/helpers/system.ts';
 import { SERVICE_ARGS, SERVICE_READY, startProcess } from './service-process.ts';
 
 export interface ClusterOptions {

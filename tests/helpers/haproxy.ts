@@ -5,7 +5,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort, waitForPort } from './pgbouncer.ts';
+import { waitForPort } from './pgbouncer.ts';
+import { freePort } from './system.ts';
 import { missingCommand } from './system.ts';
 
 export const missingHaproxy = () => missingCommand('haproxy', 'haproxy');

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { missingCommand } from './system.ts';
+import { freePort, missingCommand } from './system.ts';
 
 export const missingPgBouncer = () => missingCommand('pgbouncer', 'pgbouncer');
 
@@ -34,14 +34,6 @@ export interface PgBouncerOptions {
   roundRobin?: boolean;
 }
 
-/** A free loopback TCP port (the OS's pick, released for the caller to bind). */
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** Resolves once something accepts TCP connections on the port (bounded). */
 export async function waitForPort(port: number, timeoutMs = 15_000): Promise<void> {

@@ -1,6 +1,7 @@
 // Suites that need a system package (php, promtool, chromium, xgettext, …) skip with a one-line
 // reason where it is missing — except under CI (.ci/run installs them), where it must fail.
 import { execFileSync, spawnSync } from 'node:child_process';
+import net from 'node:net';
 import { suite, type Test } from 'uvu';
 
 export const underCi = Boolean(process.env.CI);
@@ -53,4 +54,16 @@ export function suiteCanRun(suiteName: string, missing: string | undefined): boo
   skipped.skip(missing, () => {});
   skipped.run();
   return false;
+}
+
+/** A free TCP port on `host` (the OS's pick, released for the caller to bind). */
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, host, resolve);
+  });
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }

@@ -11,7 +11,7 @@ import { buildDashboards } from '../../grafana/build-dashboards.ts';
 import { buildTestApp, createBotFor, createOwner, heartbeatBody, postHeartbeat } from '../helpers/app.ts';
 import { SITE_HEALTH_CACHE_MS } from '../../src/observability/site-health-metrics.ts';
 import { ROOT } from '../helpers/service-process.ts';
-import { findExecutable, missingCommand, suiteCanRun } from '../helpers/system.ts';
+import { findExecutable, freePort, missingCommand, suiteCanRun } from '../helpers/system.ts';
 
 // A real Prometheus (Debian package) scrapes the running service every second; then every Grafana
 // panel query and every alert rule expression is evaluated through Prometheus's HTTP API.
@@ -34,13 +34,6 @@ interface QueryAnswer {
   data?: { resultType: string; result: { metric: Record<string, string>; value: [number, string] }[] | [number, string] };
 }
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 async function promQuery(ctx: Ctx, expr: string): Promise<QueryAnswer> {
   const response = await fetch(`${ctx.promUrl}/api/v1/query?${new URLSearchParams({ query: expr })}`);

@@ -4,15 +4,13 @@
 // site owner would. docs/wordpress-plugin.md "Connect" and docs/contract.md "Connect".
 // test-runner: alone — a WordPress, the service and a real browser at once
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createAlertHarness, resetAlertData, STALE_AFTER_MS, startSmtpSink, type AlertHarness, type SmtpSink } from '../alerts/alert-harness.ts';
 import { createOwner } from '../helpers/app.ts';
-import { whenAvailable } from '../helpers/system.ts';
+import { freePort, whenAvailable } from '../helpers/system.ts';
 import { readDebugLog, startWordPress, wordpressUnavailable, type WordPressSite } from './wordpress-site.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -36,20 +34,12 @@ const test = suite<Ctx>('WordPress: one-click connect, disconnect and copies');
 const missing = wordpressUnavailable() ?? (existsSync(CHROMIUM) ? undefined : `${CHROMIUM} is not installed (apt-get install chromium)`);
 const it = whenAvailable(test, missing);
 
-/** A port nothing listens on right now, on the service's host. */
-async function freePort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, SERVICE_HOST, resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 test.before(async (ctx) => {
   if (missing) return;
   ctx.smtp = await startSmtpSink();
   // PUBLIC_URL is the plain-HTTP address the service listens on (another private host than the site's).
-  const port = await freePort();
+  const port = await freePort(SERVICE_HOST);
   ctx.service = `http://${SERVICE_HOST}:${port}`;
   ctx.h = await createAlertHarness({ smtp: ctx.smtp, env: { PUBLIC_URL: ctx.service } });
   await resetAlertData(ctx.h.db);

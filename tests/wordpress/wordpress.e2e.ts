@@ -19,7 +19,7 @@ import { createBotFor, createOwner, testConfig } from '../helpers/app.ts';
 import { testDatabase } from '../helpers/database.ts';
 import { copyPluginWithVersion } from '../helpers/plugin-copy.ts';
 import { loggedIn } from '../helpers/dashboard.ts';
-import { whenAvailable } from '../helpers/system.ts';
+import { freePort, whenAvailable } from '../helpers/system.ts';
 import { Browser, formFields, readDebugLog, startWordPress, wordpressUnavailable, type WordPressSite } from './wordpress-site.ts';
 
 const PASSWORD = 'e2e-admin-password';
@@ -54,7 +54,7 @@ test.before(async (ctx) => {
   ctx.announcedDir = copyPluginWithVersion('99.0.0');
   // PUBLIC_URL is the address the service really listens on: its plugin builds and update URLs use it.
   // 127.0.0.2, not the site's 127.0.0.1: a private address of another host, as a self-hosted service has.
-  const port = await freePort();
+  const port = await freePort(SERVICE_HOST);
   const publicUrl = `http://${SERVICE_HOST}:${port}`;
   // The service signs its updates with this key; the installed copy carries its public half.
   const signingSeed = randomBytes(32).toString('base64');
@@ -94,14 +94,6 @@ test.after(async (ctx) => {
   if (ctx.announcedDir) rmSync(ctx.announcedDir, { recursive: true, force: true });
 });
 
-/** A port nothing listens on right now. */
-async function freePort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, SERVICE_HOST, resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 const serviceBot = (ctx: Ctx) => findOwnedBot(ctx.db, ctx.ownerId, ctx.bot.id);
 
