@@ -11,6 +11,7 @@ import { isIncidentOpen } from '../src/db/incidents.ts';
 import { countPendingMails } from '../src/db/outbox.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { openScratchDatabase, withAdmin } from './scratch-database.ts';
+import { insertBotsWithActivity } from './seed-bots.ts';
 
 const serverUrl = process.env.DATABASE_URL;
 if (!serverUrl) {
@@ -42,14 +43,16 @@ try {
       `INSERT INTO users (email, password_hash) SELECT 'owner' || i || '@bench.test', 'x' FROM generate_series(1, $1) i`,
       [Math.max(1, Math.ceil(botCount / 10))],
     );
-    await db.query(
-      `INSERT INTO bots (user_id, name, token_hash, token_prefix, widget_key, connection_status, wordpress_connected,
-                         wordpress_site_url, wordpress_plugin_version, wordpress_last_activity, status_changed_at)
-       SELECT u.id, 'Bot ' || i, md5(i::text), 'bot_x', 'pub_' || md5(i::text), 'connected', true,
-              'https://site' || i || '.example.com', '1.1.0',
+    await insertBotsWithActivity(
+      db,
+      ['user_id', 'name', 'token_hash', 'token_prefix', 'widget_key', 'connection_status', 'wordpress_connected',
+       'wordpress_site_url', 'wordpress_plugin_version', 'status_changed_at'],
+      `SELECT u.id AS user_id, 'Bot ' || i AS name, md5(i::text) AS token_hash, 'bot_x' AS token_prefix, 'pub_' || md5(i::text) AS widget_key,
+              'connected' AS connection_status, true AS wordpress_connected, 'https://site' || i || '.example.com' AS wordpress_site_url,
+              '1.1.0' AS wordpress_plugin_version,
               CASE WHEN i <= $2 THEN $3::timestamptz - interval '20 minutes'
-                   ELSE $3::timestamptz - (random() * interval '5 minutes') END,
-              $3::timestamptz - interval '1 day'
+                   ELSE $3::timestamptz - (random() * interval '5 minutes') END AS last_activity,
+              $3::timestamptz - interval '1 day' AS status_changed_at
        FROM generate_series(1, $1) i
        JOIN (SELECT id, row_number() OVER (ORDER BY id) - 1 AS n FROM users) u ON u.n = (i - 1) % $4`,
       [botCount, staleCount, now, Math.max(1, Math.ceil(botCount / 10))],
@@ -77,8 +80,8 @@ try {
   });
   const later = new Date(now.getTime() + 10_000);
   await db.query(
-    `UPDATE bots SET wordpress_last_activity = $2::timestamptz - interval '20 minutes'
-     WHERE id IN (SELECT id FROM bots WHERE connection_status = 'connected' ORDER BY id LIMIT $1)`,
+    `UPDATE bot_liveness SET last_activity = $2::timestamptz - interval '20 minutes'
+     WHERE bot_id IN (SELECT id FROM bots WHERE connection_status = 'connected' ORDER BY id LIMIT $1)`,
     [staleCount, later],
   );
   const queued = await time(`probing sweep: ${staleCount} past deadline, nudges queued`, () => probing.run(later));
@@ -108,8 +111,8 @@ try {
   }
   const silence = async (at: Date) =>
     db.query(
-      `UPDATE bots SET wordpress_last_activity = $2::timestamptz - interval '20 minutes'
-       WHERE id IN (SELECT DISTINCT ON (user_id) id FROM bots WHERE connection_status = 'connected' AND user_id = ANY($1::uuid[]) ORDER BY user_id, id)`,
+      `UPDATE bot_liveness SET last_activity = $2::timestamptz - interval '20 minutes'
+       WHERE bot_id IN (SELECT DISTINCT ON (user_id) id FROM bots WHERE connection_status = 'connected' AND user_id = ANY($1::uuid[]) ORDER BY user_id, id)`,
       [owners.rows.map((r) => r.user_id), at],
     );
   const groupAt = new Date(later.getTime() + 130_000);
@@ -126,8 +129,8 @@ try {
   if (process.env.BENCH_STORM === '1') {
     const silent = Math.floor(botCount * 0.6);
     await db.query(
-      `UPDATE bots SET wordpress_last_activity = $2::timestamptz - interval '20 minutes'
-       WHERE id IN (SELECT id FROM bots WHERE connection_status = 'connected' LIMIT $1)`,
+      `UPDATE bot_liveness SET last_activity = $2::timestamptz - interval '20 minutes'
+       WHERE bot_id IN (SELECT id FROM bots WHERE connection_status = 'connected' LIMIT $1)`,
       [silent, now],
     );
     const storm = await time(`sweep: storm, ${silent} go stale at once`, () => sweep.run(new Date(now.getTime() + 3000)));

@@ -11,6 +11,7 @@ import { migrate } from '../src/db/migrate.ts';
 import { encodeCursor, MAX_PAGE_SIZE } from '../src/domain/list-cursor.ts';
 import { createOwner } from '../tests/helpers/app.ts';
 import { openScratchDatabase } from './scratch-database.ts';
+import { insertBotsWithActivity } from './seed-bots.ts';
 
 const base = process.env.DATABASE_URL;
 if (!base) throw new Error('set DATABASE_URL to a PostgreSQL server');
@@ -27,12 +28,14 @@ for (const size of sizes) {
     await app.ready();
     const owner = await createOwner(scratch.db, { role: 'admin' });
     let started = performance.now();
-    await scratch.db.query(
-      `INSERT INTO bots (user_id, name, token_hash, token_prefix, widget_key, created_at, connection_status, wordpress_connected,
-                         wordpress_site_url, wordpress_plugin_version, wordpress_wp_version, wordpress_last_activity)
-       SELECT $1::uuid, 'site ' || i, md5(i::text) || md5((i * 7)::text), 'bot_x', 'pub_' || md5(i::text),
-              now() - interval '30 days' + i * interval '1 millisecond', 'connected', true, 'https://site' || i || '.example',
-              '1.2.0', '6.7', now() - (i % 300) * interval '1 second'
+    await insertBotsWithActivity(
+      scratch.db,
+      ['user_id', 'name', 'token_hash', 'token_prefix', 'widget_key', 'created_at', 'connection_status', 'wordpress_connected',
+       'wordpress_site_url', 'wordpress_plugin_version', 'wordpress_wp_version'],
+      `SELECT $1::uuid AS user_id, 'site ' || i AS name, md5(i::text) || md5((i * 7)::text) AS token_hash, 'bot_x' AS token_prefix,
+              'pub_' || md5(i::text) AS widget_key, now() - interval '30 days' + i * interval '1 millisecond' AS created_at,
+              'connected' AS connection_status, true AS wordpress_connected, 'https://site' || i || '.example' AS wordpress_site_url,
+              '1.2.0' AS wordpress_plugin_version, '6.7' AS wordpress_wp_version, now() - (i % 300) * interval '1 second' AS last_activity
        FROM generate_series(1, $2) i`,
       [owner.user.id, size],
     );

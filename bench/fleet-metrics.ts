@@ -10,6 +10,7 @@ import { performance } from 'node:perf_hooks';
 import client from 'prom-client';
 import { migrate } from '../src/db/migrate.ts';
 import { openScratchDatabase } from './scratch-database.ts';
+import { insertBotsWithActivity } from './seed-bots.ts';
 import { readFleetSummary } from '../src/db/fleet-summary.ts';
 import { registerFleetMetrics } from '../src/observability/fleet-metrics.ts';
 import { createMetrics } from '../src/metrics.ts';
@@ -45,16 +46,17 @@ try {
   await db.exec(`INSERT INTO users (email, password_hash) SELECT 'bench' || i || '@example.test', 'x' FROM generate_series(1, 1000) i`);
   // A realistic mix: mostly connected (some overdue), a few never/deactivated/disabled; 40 plugin
   // versions with a long tail and 25 WordPress versions.
-  await db.query(
-    `INSERT INTO bots (user_id, name, token_hash, token_prefix, widget_key, is_active, connection_status, wordpress_connected,
-                       wordpress_site_url, wordpress_plugin_version, wordpress_wp_version, wordpress_last_activity, stale_grace_seconds)
-     SELECT u.id, 'bot ' || i, md5('t' || i), 'bot_x', 'pub_' || md5('w' || i), (i % 50) <> 0,
-            s.status, s.status = 'connected',
-            CASE WHEN s.status <> 'never' THEN 'https://site' || i || '.example.com' END,
-            CASE WHEN s.status <> 'never' THEN '1.' || (floor(40 * power(random(), 3)))::int || '.0' END,
-            CASE WHEN s.status <> 'never' THEN '6.' || (floor(25 * power(random(), 2)))::int END,
-            CASE WHEN s.status <> 'never' THEN $1::timestamptz - (random() * interval '15 minutes') END,
-            CASE WHEN i % 10 = 0 THEN 300 ELSE 0 END
+  await insertBotsWithActivity(
+    db,
+    ['user_id', 'name', 'token_hash', 'token_prefix', 'widget_key', 'is_active', 'connection_status', 'wordpress_connected',
+     'wordpress_site_url', 'wordpress_plugin_version', 'wordpress_wp_version', 'stale_grace_seconds'],
+    `SELECT u.id AS user_id, 'bot ' || i AS name, md5('t' || i) AS token_hash, 'bot_x' AS token_prefix, 'pub_' || md5('w' || i) AS widget_key,
+            (i % 50) <> 0 AS is_active, s.status AS connection_status, s.status = 'connected' AS wordpress_connected,
+            CASE WHEN s.status <> 'never' THEN 'https://site' || i || '.example.com' END AS wordpress_site_url,
+            CASE WHEN s.status <> 'never' THEN '1.' || (floor(40 * power(random(), 3)))::int || '.0' END AS wordpress_plugin_version,
+            CASE WHEN s.status <> 'never' THEN '6.' || (floor(25 * power(random(), 2)))::int END AS wordpress_wp_version,
+            CASE WHEN s.status <> 'never' THEN $1::timestamptz - (random() * interval '15 minutes') END AS last_activity,
+            CASE WHEN i % 10 = 0 THEN 300 ELSE 0 END AS stale_grace_seconds
      FROM generate_series(1, $2::int) i
      JOIN LATERAL (SELECT CASE WHEN i % 20 = 1 THEN 'never' WHEN i % 20 = 2 THEN 'deactivated' WHEN i % 20 = 3 THEN 'stale' ELSE 'connected' END AS status) s ON true
      JOIN users u ON u.email = 'bench' || (i % 1000 + 1) || '@example.test'`,

@@ -3,6 +3,7 @@
 // Creates a scratch database, fills it with generate_series, times each query (median of 5), drops it.
 import { performance } from 'node:perf_hooks';
 import { openScratchDatabase } from './scratch-database.ts';
+import { insertBotsWithActivity } from './seed-bots.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { listFleetPage } from '../src/db/fleet.ts';
 import { readFleetSummary } from '../src/db/fleet-summary.ts';
@@ -17,15 +18,16 @@ try {
   await migrate(db);
   let started = performance.now();
   await db.query(`INSERT INTO users (email, password_hash) SELECT 'owner' || i || '@bench.test', 'x' FROM generate_series(1, $1) i`, [Math.ceil(count / 10)]);
-  await db.query(
-    `INSERT INTO bots (user_id, name, token_hash, token_prefix, widget_key, is_active, connection_status, wordpress_connected,
-                       wordpress_site_url, wordpress_plugin_version, wordpress_wp_version, wordpress_last_activity)
-     SELECT u.id, 'bot ' || i, md5(i::text) || md5((i * 7)::text), 'bot_x', 'pub_' || md5(i::text), i % 50 <> 0,
-            s.status, s.status = 'connected',
-            CASE WHEN s.status <> 'never' THEN 'https://site' || i || '.example' END,
-            CASE WHEN s.status <> 'never' THEN '1.' || (i % 12) || '.0' END,
-            CASE WHEN s.status <> 'never' THEN '6.' || (i % 7) END,
-            CASE WHEN s.status <> 'never' THEN now() - (i % 86400) * interval '1 second' END
+  await insertBotsWithActivity(
+    db,
+    ['user_id', 'name', 'token_hash', 'token_prefix', 'widget_key', 'is_active', 'connection_status', 'wordpress_connected',
+     'wordpress_site_url', 'wordpress_plugin_version', 'wordpress_wp_version'],
+    `SELECT u.id AS user_id, 'bot ' || i AS name, md5(i::text) || md5((i * 7)::text) AS token_hash, 'bot_x' AS token_prefix,
+            'pub_' || md5(i::text) AS widget_key, i % 50 <> 0 AS is_active, s.status AS connection_status, s.status = 'connected' AS wordpress_connected,
+            CASE WHEN s.status <> 'never' THEN 'https://site' || i || '.example' END AS wordpress_site_url,
+            CASE WHEN s.status <> 'never' THEN '1.' || (i % 12) || '.0' END AS wordpress_plugin_version,
+            CASE WHEN s.status <> 'never' THEN '6.' || (i % 7) END AS wordpress_wp_version,
+            CASE WHEN s.status <> 'never' THEN now() - (i % 86400) * interval '1 second' END AS last_activity
      FROM generate_series(1, $1) i
      JOIN LATERAL (SELECT (ARRAY['connected','connected','connected','connected','connected','connected','stale','deactivated','never'])[1 + i % 9] AS status) s ON true
      JOIN users u ON u.email = 'owner' || (1 + i % $2) || '@bench.test'`,

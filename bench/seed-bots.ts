@@ -21,3 +21,20 @@ export async function seedBots(db: Database, count: number): Promise<string[]> {
   }
   return tokens;
 }
+
+/**
+ * Inserts the bots a SELECT yields and, for those with a last activity, their liveness rows
+ * (sql/280_bot_liveness.sql): the SELECT names the given bots columns (token_hash and
+ * connection_status among them) and one more, `last_activity`.
+ */
+export async function insertBotsWithActivity(db: Database, columns: readonly string[], select: string, params: unknown[]): Promise<void> {
+  const list = columns.join(', ');
+  await db.query(
+    `WITH seeded AS MATERIALIZED (${select}),
+     inserted AS (INSERT INTO bots (${list}) SELECT ${list} FROM seeded RETURNING id, token_hash, connection_status)
+     INSERT INTO bot_liveness (bot_id, last_activity, connected)
+     SELECT i.id, s.last_activity, i.connection_status = 'connected' FROM inserted i JOIN seeded s USING (token_hash)
+     WHERE s.last_activity IS NOT NULL`,
+    params,
+  );
+}

@@ -28,6 +28,7 @@ import type { Database } from '../src/db/database.ts';
 import { embeddedDatabaseUrl } from '../src/db/embedded-postgres.ts';
 import { openPgDatabase } from '../src/db/pg-driver.ts';
 import { openScratchDatabase } from './scratch-database.ts';
+import { insertBotsWithActivity } from './seed-bots.ts';
 import { SERVICE_ARGS, SERVICE_READY, startProcess, stopProcess } from './service-process.ts';
 
 const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
@@ -51,14 +52,15 @@ function md5(text: string) {
 async function seed(db: Database, now: Date) {
   const owners = Math.max(1, Math.ceil(botCount / 10));
   await db.query(`INSERT INTO users (email, password_hash) SELECT 'storm-owner-' || i || '@bench.test', 'x' FROM generate_series(1, $1) i`, [owners]);
-  await db.query(
-    `INSERT INTO bots (user_id, name, token_hash, token_prefix, widget_key, connection_status, wordpress_connected,
-                       wordpress_site_url, wordpress_plugin_version, wordpress_wp_version, wordpress_last_activity, status_changed_at)
-     SELECT u.id, 'Storm bot ' || i, encode(sha256(convert_to('bot_' || md5(i::text) || md5('x' || i), 'UTF8')), 'hex'),
-            left('bot_' || md5(i::text), 11), 'pub_' || md5(i::text), 'connected', true,
-            'https://storm' || i || '.example.com', '1.1.0', '6.1.1',
-            CASE WHEN i <= $2 THEN $3::timestamptz - interval '20 minutes' ELSE $3::timestamptz - random() * interval '4 minutes' END,
-            $3::timestamptz - interval '1 day'
+  await insertBotsWithActivity(
+    db,
+    ['user_id', 'name', 'token_hash', 'token_prefix', 'widget_key', 'connection_status', 'wordpress_connected',
+     'wordpress_site_url', 'wordpress_plugin_version', 'wordpress_wp_version', 'status_changed_at'],
+    `SELECT u.id AS user_id, 'Storm bot ' || i AS name, encode(sha256(convert_to('bot_' || md5(i::text) || md5('x' || i), 'UTF8')), 'hex') AS token_hash,
+            left('bot_' || md5(i::text), 11) AS token_prefix, 'pub_' || md5(i::text) AS widget_key, 'connected' AS connection_status, true AS wordpress_connected,
+            'https://storm' || i || '.example.com' AS wordpress_site_url, '1.1.0' AS wordpress_plugin_version, '6.1.1' AS wordpress_wp_version,
+            CASE WHEN i <= $2 THEN $3::timestamptz - interval '20 minutes' ELSE $3::timestamptz - random() * interval '4 minutes' END AS last_activity,
+            $3::timestamptz - interval '1 day' AS status_changed_at
      FROM generate_series(1, $1) i
      JOIN (SELECT id, row_number() OVER (ORDER BY id) - 1 AS n FROM users WHERE email LIKE 'storm-owner-%') u ON u.n = (i - 1) % $4`,
     [botCount, silentCount, now, owners],

@@ -29,7 +29,7 @@ export async function selectDigestCandidates(db: Queryable, now: Date, kindCount
        LEFT JOIN attention_digest_state s ON s.user_id = u.id
        WHERE (s.occurrence IS NULL OR s.occurrence < $1::timestamptz - interval '6 days')
          AND cardinality(u.attention_digest_off) < $2
-         AND EXISTS (SELECT 1 FROM bots b WHERE b.user_id = u.id AND b.is_active AND b.wordpress_last_activity IS NOT NULL))
+         AND EXISTS (SELECT 1 FROM bots b JOIN bot_liveness l ON l.bot_id = b.id WHERE b.user_id = u.id AND b.is_active))
      SELECT id, timezone, weekday, hour, off FROM local WHERE today = weekday OR today = weekday % 7 + 1 ORDER BY id`,
     [now, kindCount],
   );
@@ -47,11 +47,12 @@ export interface DigestBotRow extends AttentionFacts {
 export async function selectDigestBots(db: Queryable, userIds: readonly string[]): Promise<DigestBotRow[]> {
   if (userIds.length === 0) return [];
   const { rows } = await db.query<DigestBotRow>(
-    `SELECT id, user_id, name, wordpress_site_url, is_active, wordpress_last_activity,
+    `SELECT id, user_id, name, wordpress_site_url, is_active, l.last_activity AS wordpress_last_activity,
             wordpress_plugin_version, wordpress_plugin_version_since, wordpress_wp_version, wordpress_wp_version_since,
             wordpress_php_version, wordpress_php_version_since, wordpress_cron_mode, wordpress_cron_mode_since,
             wordpress_cron_overdue_events, wordpress_cron_oldest_overdue_seconds, wordpress_environment, wordpress_environment_since
-     FROM bots WHERE user_id = ANY($1::uuid[]) AND is_active AND wordpress_last_activity IS NOT NULL ORDER BY user_id, name, id`,
+     FROM bots JOIN bot_liveness l ON l.bot_id = bots.id
+     WHERE user_id = ANY($1::uuid[]) AND is_active ORDER BY user_id, name, id`,
     [userIds],
   );
   return rows;

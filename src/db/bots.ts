@@ -63,14 +63,33 @@ export interface BotRow {
   wordpress_environment_since: Date | null;
 }
 
-/** Every column but the token hash, which never leaves this module. */
-export const BOT_COLUMNS = `id, user_id, name, description, token_prefix, widget_key, language, model, personality,
+/** Every column of bots but the token hash, which never leaves this module. */
+const BOT_TABLE_COLUMNS = `id, user_id, name, description, token_prefix, widget_key, language, model, personality,
   welcome_message, is_active, is_trained, created_at, updated_at, wordpress_connected, wordpress_site_url,
-  wordpress_plugin_version, wordpress_wp_version, wordpress_last_activity, connection_status, status_changed_at,
+  wordpress_plugin_version, wordpress_wp_version, connection_status, status_changed_at,
   stale_grace_seconds, muted_until, site_url_changed_at, wordpress_clone_url, wordpress_clone_seen_at, diagnosis, diagnosis_detail, last_probe_at, probe_woke_at,
   maintenance_until AS one_off_maintenance_until, maintenance_reason, wordpress_php_version, wordpress_cron_mode, wordpress_cron_overdue_events,
   wordpress_cron_oldest_overdue_seconds, wordpress_environment, wordpress_multisite, wordpress_plugin_version_since,
-  wordpress_wp_version_since, wordpress_php_version_since, wordpress_cron_mode_since, wordpress_environment_since, client_id`;
+  wordpress_wp_version_since, wordpress_php_version_since, wordpress_cron_mode_since, wordpress_environment_since, client_id`
+  .split(',')
+  .map((column) => column.trim());
+
+/**
+ * The bot's last activity, from its liveness row (sql/280_bot_liveness.sql: a narrow table of its
+ * own, so that a heartbeat reporting nothing new leaves the wide bots row alone); null before the
+ * first heartbeat. `bot` names the bots row (a table name or alias).
+ */
+export function lastActivitySql(bot: string): string {
+  return `(SELECT l.last_activity FROM bot_liveness l WHERE l.bot_id = ${bot}.id)`;
+}
+
+/** Every column of BotRow, from a bots row named `bot` (a table name or alias). */
+export function botColumns(bot: string): string {
+  return [...BOT_TABLE_COLUMNS.map((column) => `${bot}.${column}`), `${lastActivitySql(bot)} AS wordpress_last_activity`].join(', ');
+}
+
+/** BotRow's columns in a statement on `bots` itself (SELECT … FROM bots, UPDATE bots … RETURNING). */
+export const BOT_COLUMNS = botColumns('bots');
 
 /**
  * The effective status of docs/contract.md "Connection status" (effectiveStatus in src/domain/connection-status.ts) as SQL over a
@@ -158,6 +177,30 @@ export interface HeartbeatWrite {
   health?: SiteHealth;
 }
 
+/** The bots column each reported fact is stored in, and the input column that carries it. */
+const REPORTED_FACTS: ReadonlyArray<{ column: string; input: string; dated: boolean }> = [
+  { column: 'wordpress_site_url', input: 'site_url', dated: false },
+  { column: 'wordpress_plugin_version', input: 'plugin_version', dated: true },
+  { column: 'wordpress_wp_version', input: 'wp_version', dated: true },
+  { column: 'wordpress_php_version', input: 'php_version', dated: true },
+  { column: 'wordpress_cron_mode', input: 'cron_mode', dated: true },
+  { column: 'wordpress_cron_overdue_events', input: 'cron_overdue_events', dated: false },
+  { column: 'wordpress_cron_oldest_overdue_seconds', input: 'cron_oldest_overdue_seconds', dated: false },
+  { column: 'wordpress_environment', input: 'environment', dated: true },
+  { column: 'wordpress_multisite', input: 'multisite', dated: false },
+];
+
+/**
+ * Whether a heartbeat (input row `i`) changes the bots row `b`: its status or a reported fact
+ * differs, or a fact that is reported has never been dated (its `_since`). Otherwise the heartbeat
+ * writes only its liveness row and hourly count, and the wide bots row stays as it is.
+ */
+const HEARTBEAT_CHANGES_BOT = `(b.connection_status IS DISTINCT FROM i.status
+  OR ${REPORTED_FACTS.map(({ column, input }) => `b.${column} IS DISTINCT FROM i.${input}`).join(' OR ')}
+  OR ${REPORTED_FACTS.filter((fact) => fact.dated)
+    .map(({ column, input }) => `(i.${input} IS NOT NULL AND b.${column}_since IS NULL)`)
+    .join(' OR ')})`;
+
 /**
  * `column_since` after a heartbeat reporting `value` for `column`: kept while the value stays the
  * same, the heartbeat's time when it changes (or was never dated), NULL when nothing is reported.
@@ -186,11 +229,13 @@ export interface HeartbeatOutcome {
  * Records a batch of heartbeats (at most one per token) in a single statement, so the whole batch
  * commits atomically with one round trip and one WAL flush:
  *   1. lock the bots named by the tokens, in id order (concurrent batches cannot deadlock);
- *   2. update their WordPress fields (site-health facts and their "since" included) and status
- *      (disabled bots are left untouched);
+ *   2. update their WordPress fields (site-health facts and their "since" included) and status,
+ *      only where one of them changes (disabled bots are left untouched);
  *   3. write a status event only where the status really changes, a site_url_changed event where
  *      the URL differs from the last one;
- *   4. bump the hourly heartbeat counts.
+ *   4. move their last activity (bot_liveness) and bump the hourly heartbeat counts.
+ * A steady-state heartbeat (nothing new to tell) therefore writes only the two narrow rows, each a
+ * HOT update (sql/280_bot_liveness.sql, docs/SCALING.md).
  * A heartbeat from a copy of the site (HeartbeatWriteOptions) only records the copy's URL and time
  * (and a site_clone event the first time that URL is seen).
  * Returns the outcome per token hash; a token with no bot is absent from the map.
@@ -209,8 +254,9 @@ export async function recordHeartbeats(
      ), bot AS (
        SELECT b.id, b.is_active, b.connection_status, b.wordpress_site_url, b.wordpress_clone_url, i.*,
               coalesce($14::double precision IS NOT NULL AND b.wordpress_site_url <> i.site_url AND b.connection_status = 'connected'
-                AND b.wordpress_last_activity > i.at - make_interval(secs => $14::double precision + b.stale_grace_seconds), false) AS clone
-       FROM bots b JOIN input i ON i.token_hash = b.token_hash
+                AND l.last_activity > i.at - make_interval(secs => $14::double precision + b.stale_grace_seconds), false) AS clone,
+              ${HEARTBEAT_CHANGES_BOT} AS changes_bot
+       FROM bots b JOIN input i ON i.token_hash = b.token_hash LEFT JOIN bot_liveness l ON l.bot_id = b.id
        ORDER BY b.id
        FOR UPDATE OF b
      ), clone_seen AS (
@@ -225,26 +271,15 @@ export async function recordHeartbeats(
      ), updated AS (
        UPDATE bots b SET
          -- On the right-hand side b.* is the row as it was before this heartbeat.
-         wordpress_plugin_version_since = ${sinceSql('wordpress_plugin_version', 'bot.plugin_version')},
-         wordpress_wp_version_since = ${sinceSql('wordpress_wp_version', 'bot.wp_version')},
-         wordpress_php_version_since = ${sinceSql('wordpress_php_version', 'bot.php_version')},
-         wordpress_cron_mode_since = ${sinceSql('wordpress_cron_mode', 'bot.cron_mode')},
-         wordpress_environment_since = ${sinceSql('wordpress_environment', 'bot.environment')},
-         wordpress_php_version = bot.php_version,
-         wordpress_cron_mode = bot.cron_mode,
-         wordpress_cron_overdue_events = bot.cron_overdue_events,
-         wordpress_cron_oldest_overdue_seconds = bot.cron_oldest_overdue_seconds,
-         wordpress_environment = bot.environment,
-         wordpress_multisite = bot.multisite,
-         wordpress_site_url = bot.site_url,
-         wordpress_plugin_version = bot.plugin_version,
-         wordpress_wp_version = bot.wp_version,
-         wordpress_last_activity = bot.at,
+         ${REPORTED_FACTS.filter((fact) => fact.dated)
+           .map(({ column, input }) => `${column}_since = ${sinceSql(column, `bot.${input}`)},`)
+           .join('\n')}
+         ${REPORTED_FACTS.map(({ column, input }) => `${column} = bot.${input},`).join('\n')}
          connection_status = bot.status,
          wordpress_connected = (bot.status = 'connected'),
          status_changed_at = CASE WHEN bot.connection_status <> bot.status THEN bot.at ELSE b.status_changed_at END,
          site_url_changed_at = CASE WHEN bot.wordpress_site_url <> bot.site_url THEN bot.at ELSE b.site_url_changed_at END
-       FROM bot WHERE b.id = bot.id AND bot.is_active AND NOT bot.clone
+       FROM bot WHERE b.id = bot.id AND bot.is_active AND NOT bot.clone AND bot.changes_bot
        RETURNING b.id
      ), status_event AS (
        INSERT INTO connection_events (bot_id, occurred_at, kind, from_status, to_status, reason)
@@ -255,9 +290,13 @@ export async function recordHeartbeats(
        SELECT bot.id, bot.at, 'site_url_changed', 'heartbeat_from_new_site_url',
               jsonb_build_object('from', bot.wordpress_site_url, 'to', bot.site_url)
        FROM bot JOIN updated ON updated.id = bot.id WHERE bot.wordpress_site_url <> bot.site_url
+     ), liveness AS (
+       INSERT INTO bot_liveness (bot_id, last_activity, connected)
+       SELECT bot.id, bot.at, bot.status = 'connected' FROM bot WHERE bot.is_active AND NOT bot.clone
+       ON CONFLICT (bot_id) DO UPDATE SET last_activity = excluded.last_activity
      ), hourly AS (
        INSERT INTO heartbeat_hours (bot_id, hour, count)
-       SELECT bot.id, date_trunc('hour', bot.at, 'UTC'), 1 FROM bot JOIN updated ON updated.id = bot.id
+       SELECT bot.id, date_trunc('hour', bot.at, 'UTC'), 1 FROM bot WHERE bot.is_active AND NOT bot.clone
        ON CONFLICT (bot_id, hour) DO UPDATE SET count = heartbeat_hours.count + 1
      )
      SELECT token_hash, id, is_active FROM bot`,
@@ -372,11 +411,15 @@ export interface StaleCandidateRow {
   grace_seconds: number;
 }
 
-/** Connected bots silent since before the cutoff: one range scan of bots_status_last_activity_idx. */
+/**
+ * Connected bots silent since before the cutoff: one scan of the narrow liveness rows (no index
+ * holds last activity: sql/280_bot_liveness.sql), then the few candidates' bots rows by key.
+ */
 export async function selectStaleCandidates(tx: Queryable, cutoff: Date): Promise<StaleCandidateRow[]> {
   const { rows } = await tx.query<StaleCandidateRow>(
-    `SELECT id, wordpress_last_activity AS last_activity, stale_grace_seconds AS grace_seconds
-     FROM bots WHERE connection_status = 'connected' AND wordpress_last_activity < $1`,
+    `SELECT l.bot_id AS id, l.last_activity, b.stale_grace_seconds AS grace_seconds
+     FROM bot_liveness l JOIN bots b ON b.id = l.bot_id
+     WHERE l.connected AND l.last_activity < $1`,
     [cutoff],
   );
   return rows;

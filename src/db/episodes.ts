@@ -24,25 +24,23 @@ export interface StaleFlip {
  * opens its alert episode. Returns only the bots really flipped, owner by owner, oldest first (the
  * order sites are listed in a digest).
  *
- * The batch should be a slice of the candidates in last-activity order (flipBatches): the range
- * condition then confines the statement to its own slice of bots_status_last_activity_idx
- * (connected, by last activity), never the whole fleet. Rows are locked in id order first, the
- * order heartbeat batches lock them in (recordHeartbeats), so the two never deadlock. The event id
+ * Rows are locked in id order, the order heartbeat batches lock them in (recordHeartbeats), so the
+ * two never deadlock. The liveness row is locked with its bot: a heartbeat that committed while
+ * this statement waited for the bot's lock moved it, and the row is then re-read and no longer
+ * matches (a steady-state heartbeat writes only the liveness row, not the bot's). The event id
  * is drawn in the UPDATE's RETURNING so that no step joins two CTEs (the planner cannot estimate
  * them and would nest-loop a storm of flips quadratically).
  */
 export async function flipStale(tx: Queryable, batch: readonly StaleFlip[], repeatMs: number): Promise<FlippedRow[]> {
   if (batch.length === 0) return [];
-  const times = batch.map((f) => f.lastActivity.getTime());
   const { rows } = await tx.query<FlippedRow>(
     `WITH input AS (
        SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[]) AS t(id, last_activity, stale_at)
      ), locked AS (
-       SELECT b.id, i.last_activity, i.stale_at FROM bots b JOIN input i ON b.id = i.id
-       WHERE b.connection_status = 'connected' AND b.wordpress_last_activity >= $5 AND b.wordpress_last_activity < $6::timestamptz + interval '1 millisecond'
-         AND date_trunc('milliseconds', b.wordpress_last_activity) = i.last_activity
+       SELECT b.id, i.last_activity, i.stale_at FROM bots b JOIN input i ON b.id = i.id JOIN bot_liveness l ON l.bot_id = b.id
+       WHERE b.connection_status = 'connected' AND date_trunc('milliseconds', l.last_activity) = i.last_activity
        ORDER BY b.id
-       FOR UPDATE OF b
+       FOR UPDATE OF b, l
      ), flipped AS (
        UPDATE bots b SET connection_status = 'stale', wordpress_connected = false, status_changed_at = l.stale_at
        FROM locked l
@@ -59,7 +57,7 @@ export async function flipStale(tx: Queryable, batch: readonly StaleFlip[], repe
      )
      SELECT f.id AS bot_id, ${alertBotColumns('f', 'u')}, f.event_id AS episode_id, f.last_activity AS last_seen_at, f.stale_at
      FROM flipped f JOIN users u ON u.id = f.user_id`,
-    [batch.map((f) => f.id), batch.map((f) => f.lastActivity), batch.map((f) => f.staleAt), repeatMs, new Date(times.reduce((a, b) => Math.min(a, b))), new Date(times.reduce((a, b) => Math.max(a, b)))],
+    [batch.map((f) => f.id), batch.map((f) => f.lastActivity), batch.map((f) => f.staleAt), repeatMs],
   );
   const order = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
   return rows.sort((a, b) => order(a.user_id, b.user_id) || a.stale_at.getTime() - b.stale_at.getTime() || order(a.name, b.name));

@@ -36,9 +36,9 @@ export async function selectSiteUrls(tx: Queryable, botIds: readonly string[]): 
  */
 export async function isProbePending(db: Queryable, botId: string): Promise<boolean> {
   const { rowCount } = await db.query(
-    `SELECT 1 FROM site_probes p JOIN bots b ON b.id = p.bot_id
+    `SELECT 1 FROM site_probes p JOIN bots b ON b.id = p.bot_id JOIN bot_liveness l ON l.bot_id = p.bot_id
      WHERE p.bot_id = $1 AND p.purpose = 'deadline' AND p.status <> 'done' AND b.connection_status = 'connected' AND b.is_active
-       AND p.last_activity = date_trunc('milliseconds', b.wordpress_last_activity)
+       AND p.last_activity = date_trunc('milliseconds', l.last_activity)
      LIMIT 1`,
     [botId],
   );
@@ -126,10 +126,10 @@ export async function finishReportedProbes(tx: Queryable, now: Date): Promise<Wo
   const { rows } = await tx.query<WokenProbeRow>(
     `UPDATE site_probes p SET status = 'done', finished_at = $1, locked_until = NULL,
             result = CASE WHEN p.status = 'pending' THEN 'cancelled' ELSE 'woke' END
-     FROM bots b
+     FROM bots b JOIN bot_liveness l ON l.bot_id = b.id
      WHERE p.bot_id = b.id AND p.purpose = 'deadline' AND p.status <> 'done'
-       AND (date_trunc('milliseconds', b.wordpress_last_activity) > p.last_activity OR b.connection_status <> 'connected')
-     RETURNING p.id, p.bot_id, p.result, p.answer, p.answered_at, b.wordpress_last_activity AS reported_at`,
+       AND (date_trunc('milliseconds', l.last_activity) > p.last_activity OR b.connection_status <> 'connected')
+     RETURNING p.id, p.bot_id, p.result, p.answer, p.answered_at, l.last_activity AS reported_at`,
     [now],
   );
   return rows;

@@ -191,7 +191,7 @@ test('sends nothing about a muted bot or to an owner who unsubscribed, nor about
 test('flips a bot whose last activity was written with microsecond precision', async ({ h }) => {
   const owner = await h.owner();
   const { bot } = await h.connectedBot(owner.id, 'Precise');
-  await h.db.query("UPDATE bots SET wordpress_last_activity = wordpress_last_activity + interval '123 microseconds' WHERE id = $1", [bot.id]);
+  await h.db.query("UPDATE bot_liveness SET last_activity = last_activity + interval '123 microseconds' WHERE bot_id = $1", [bot.id]);
   h.clock.advance(STALE_AFTER_MS + MINUTE);
   const result = await h.sweepAndDeliver();
   // JavaScript reads it to the millisecond; the conditional update still matches

@@ -91,7 +91,8 @@ test('an item that appears during the week is new beside the ones still open', a
   await job.run(h.clock.now());
   h.clock.advance(7 * DAY);
   // WP-Cron is now switched off as well
-  await h.db.query("UPDATE bots SET wordpress_cron_mode = 'disabled', wordpress_cron_mode_since = $2, wordpress_last_activity = $2 WHERE id = $1", [bot.id, h.clock.now()]);
+  await h.db.query("UPDATE bots SET wordpress_cron_mode = 'disabled', wordpress_cron_mode_since = $2 WHERE id = $1", [bot.id, h.clock.now()]);
+  await h.db.query('UPDATE bot_liveness SET last_activity = $2 WHERE bot_id = $1', [bot.id, h.clock.now()]);
   await job.run(h.clock.now());
   await h.delivery.deliverDue(h.clock.now());
   const second = smtp.received[1]!;

@@ -39,12 +39,16 @@ async function walk(ctx: Ctx, apiKey: string, query: string, from: string | null
  */
 async function insertBots(ctx: Ctx, ownerId: string, count: number, extra: { environmentEvery?: number } = {}) {
   await ctx.db.query(
-    `INSERT INTO bots (user_id, name, token_hash, token_prefix, widget_key, created_at, connection_status, wordpress_connected,
-                       wordpress_site_url, wordpress_last_activity, wordpress_environment, wordpress_environment_since)
-     SELECT $1::uuid, 'site ' || i, md5($1::text || i) || md5(i::text), 'bot_x', 'pub_' || md5($1::text || i), $2::timestamptz + i * interval '3 microseconds',
-            'connected', true, 'https://site' || i || '.example', $2::timestamptz,
-            CASE WHEN $4 > 0 AND i % $4 = 0 THEN 'staging' ELSE 'production' END, $2::timestamptz
-     FROM generate_series(1, $3) i`,
+    `WITH inserted AS (
+       INSERT INTO bots (user_id, name, token_hash, token_prefix, widget_key, created_at, connection_status, wordpress_connected,
+                         wordpress_site_url, wordpress_environment, wordpress_environment_since)
+       SELECT $1::uuid, 'site ' || i, md5($1::text || i) || md5(i::text), 'bot_x', 'pub_' || md5($1::text || i), $2::timestamptz + i * interval '3 microseconds',
+              'connected', true, 'https://site' || i || '.example',
+              CASE WHEN $4 > 0 AND i % $4 = 0 THEN 'staging' ELSE 'production' END, $2::timestamptz
+       FROM generate_series(1, $3) i
+       RETURNING id
+     )
+     INSERT INTO bot_liveness (bot_id, last_activity, connected) SELECT id, $2::timestamptz, true FROM inserted`,
     [ownerId, ctx.clock.now(), count, extra.environmentEvery ?? 0],
   );
 }

@@ -33,9 +33,10 @@ async function clientWithSites(ctx: Ctx, showUrls = false) {
   for (const site of [up, down, elsewhere]) await postHeartbeat(ctx.app, site.token, { site_url: `https://${site.bot.id}.example`, plugin_version: '1.2.0', wp_version: '6.7', is_active: true });
   // the blog went stale an hour ago and the probe found the website itself down
   await ctx.db.query(
-    "UPDATE bots SET connection_status = 'stale', wordpress_connected = false, diagnosis = 'site_down', wordpress_last_activity = now() - interval '1 hour' WHERE id = $1",
+    "UPDATE bots SET connection_status = 'stale', wordpress_connected = false, diagnosis = 'site_down' WHERE id = $1",
     [down.bot.id],
   );
+  await ctx.db.query("UPDATE bot_liveness SET last_activity = now() - interval '1 hour' WHERE bot_id = $1", [down.bot.id]);
   const links = await api(ctx, owner.apiKey, 'POST', `/api/clients/${client.id}/status-page`, showUrls ? { show_urls: true } : undefined);
   assert.is(links.statusCode, 201, links.body);
   return { owner, client, up, down, elsewhere, links: links.json() as { url: string; badge_url: string; json_url: string } };

@@ -165,11 +165,11 @@ test('a stale bot shows its diagnosis with the next steps; a site a nudge woke g
   assert.match(woke.body, /✅ Connected/);
   assert.match(woke.body, /its WP-Cron runs only when someone visits/);
   assert.match(woke.body, 'curl -fsS -o /dev/null "https://quiet.example.com/wp-cron.php?doing_wp_cron"');
-  await ctx.db.query("UPDATE bots SET wordpress_last_activity = wordpress_last_activity - interval '11 minutes' WHERE id = $1", [bot.id]);
+  await ctx.db.query("UPDATE bot_liveness SET last_activity = last_activity - interval '11 minutes' WHERE bot_id = $1", [bot.id]);
   // past its deadline, the sweep nudged it (a deadline probe queued for this silence)
   await ctx.db.query(
     `INSERT INTO site_probes (bot_id, purpose, last_activity, url, next_attempt_at, created_at)
-     SELECT id, 'deadline', date_trunc('milliseconds', wordpress_last_activity), 'https://quiet.example.com/wp-cron.php', now(), now() FROM bots WHERE id = $1`,
+     SELECT bot_id, 'deadline', date_trunc('milliseconds', last_activity), 'https://quiet.example.com/wp-cron.php', now(), now() FROM bot_liveness WHERE bot_id = $1`,
     [bot.id],
   );
   const checking = await ctx.b.get(`/bots/${bot.id}/status`, { 'hx-request': 'true' });
