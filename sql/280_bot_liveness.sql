@@ -8,9 +8,10 @@
 -- covers: with room on the page (fillfactor 50) that update is HOT, so it writes a tuple of a few
 -- dozen bytes and no index entry. bots is written only when a fact the plugin reports changes.
 --
--- What gave up its index: the sweep's "connected and silent since the cutoff" and the fleet
--- page's "newest activity first" scan this table instead, a sequential scan of ~100 MB at a
--- million bots (tens of milliseconds), against an index entry per heartbeat.
+-- What gave up its index: the sweep's "connected and silent since the cutoff" scans this table
+-- instead, a sequential scan of ~100 MB at a million bots (tens of milliseconds), against an index
+-- entry per heartbeat; the fleet page, which listed the newest activity first, lists the latest
+-- status change first.
 CREATE TABLE bot_liveness (
   bot_id uuid PRIMARY KEY REFERENCES bots(id) ON DELETE CASCADE,
   last_activity timestamptz NOT NULL,
@@ -38,7 +39,8 @@ CREATE TRIGGER bots_liveness_connected AFTER UPDATE OF connection_status ON bots
 
 -- Drops idx_bots_wordpress_last_activity and bots_status_last_activity_idx with it.
 ALTER TABLE bots DROP COLUMN wordpress_last_activity;
--- What the status half of bots_status_last_activity_idx served: the fleet page's and the API's
--- status filters, the count of connected bots a storm is measured against. A steady-state
--- heartbeat no longer writes bots, so an index there costs it nothing.
-CREATE INDEX bots_connection_status_idx ON bots (connection_status);
+-- The fleet page lists connections by their latest status change instead (filtered by status or
+-- not), the API's status filters and the count of connected bots a storm is measured against use
+-- the status; a steady-state heartbeat no longer writes bots, so these cost it nothing.
+CREATE INDEX bots_status_changed_idx ON bots (connection_status, status_changed_at DESC NULLS LAST, id DESC);
+CREATE INDEX bots_changed_idx ON bots (status_changed_at DESC NULLS LAST, id DESC);

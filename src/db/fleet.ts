@@ -36,14 +36,14 @@ export async function listFleetPage(db: Queryable, filter: FleetFilter): Promise
     where.push(`b.id IN (SELECT bot_id FROM bot_search WHERE name ILIKE $${params.length} OR site_url ILIKE $${params.length})`);
   }
   params.push(filter.limit, filter.offset);
-  // Connections are bots that reported at least once (they have a liveness row); newest activity
-  // first. No index holds last activity (sql/280_bot_liveness.sql), so this sorts the narrow
-  // liveness rows of the bots that pass the filters: at a million bots, tens of milliseconds.
+  // Connections are bots that reported at least once (they have a liveness row), the latest status
+  // change first: a walk down bots_status_changed_idx. (Newest activity first would need an index
+  // on last activity, which every heartbeat would then pay for: sql/280_bot_liveness.sql.)
+  where.unshift('EXISTS (SELECT 1 FROM bot_liveness l WHERE l.bot_id = b.id)');
   const { rows } = await db.query<FleetBotRow>(
-    `SELECT ${botColumns('b')}, u.email AS owner_email
-     FROM bot_liveness l JOIN bots b ON b.id = l.bot_id JOIN users u ON u.id = b.user_id
-     ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
-     ORDER BY l.last_activity DESC, l.bot_id DESC
+    `SELECT ${botColumns('b')}, u.email AS owner_email FROM bots b JOIN users u ON u.id = b.user_id
+     WHERE ${where.join(' AND ')}
+     ORDER BY b.status_changed_at DESC NULLS LAST, b.id DESC
      LIMIT $${params.length - 1} OFFSET $${params.length}`,
     params,
   );

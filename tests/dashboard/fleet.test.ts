@@ -6,7 +6,7 @@ import { loggedIn, type Browser } from '../helpers/dashboard.ts';
 import { migrate } from '../../src/db/migrate.ts';
 import type { Database } from '../../src/db/database.ts';
 
-type Ctx = Awaited<ReturnType<typeof buildTestApp>> & { fresh: Database; admin: Browser; owner: Browser };
+type Ctx = Awaited<ReturnType<typeof buildTestApp>> & { fresh: Database; admin: Browser; owner: Browser; tokens: Record<string, string>; plans: Record<string, Record<string, unknown>> };
 const test = suite<Ctx>('admin fleet page');
 
 // An empty database, so the counts are exactly what this suite creates.
@@ -24,9 +24,15 @@ test.before(async (ctx) => {
     ['Off D', { plugin_version: '1.0.0', wp_version: '5.9', is_active: false, site_url: 'https://off-d.example' }],
     ['Never E', null],
   ];
+  ctx.tokens = {};
+  ctx.plans = {};
   for (const [name, body] of plans) {
     const { token } = await createBotFor(ctx.db, owner.user.id, { name });
-    if (body) await send(token, body);
+    ctx.tokens[name] = token;
+    if (body) {
+      ctx.plans[name] = body;
+      await send(token, body);
+    }
   }
   ctx.admin = await loggedIn(ctx.app, admin.user.email, admin.password);
   ctx.owner = await loggedIn(ctx.app, owner.user.email, owner.password);
@@ -107,6 +113,21 @@ test('a bot inside a weekly maintenance window shows Maintenance on the fleet pa
   } finally {
     await ctx.db.query('DELETE FROM maintenance_schedules WHERE id = $1', [schedule.rows[0]!.id]);
   }
+});
+
+test('lists the latest status change first: a site that just went from connected to deactivated is on top', async (ctx) => {
+  const names = (body: string) => [...body.matchAll(/(Current A|Current B|Old C|Off D)/g)].map((m) => m[1]);
+  const before = names((await ctx.admin.get('/admin/fleet/connections', { 'hx-request': 'true' })).body);
+  // the connected site listed last (all reported at the same time, so their order is by id)
+  const last = before.filter((name) => name !== 'Off D').at(-1)!;
+  assert.is.not(before[0], last);
+  ctx.clock.advance(60_000);
+  // its plugin reports itself deactivated a minute later
+  await postHeartbeat(ctx.app, ctx.tokens[last]!, heartbeatBody({ ...ctx.plans[last], is_active: false }));
+  const after = names((await ctx.admin.get('/admin/fleet/connections', { 'hx-request': 'true' })).body);
+  assert.is(after[0], last);
+  // the others keep their order below it
+  assert.equal(after.slice(1), before.filter((name) => name !== last));
 });
 
 test.run();
