@@ -28,7 +28,9 @@ SELECT id, wordpress_last_activity, connection_status = 'connected' FROM bots WH
 -- the status really changes, never for a steady-state heartbeat.
 CREATE FUNCTION bot_liveness_follow_status() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  UPDATE bot_liveness SET connected = (NEW.connection_status = 'connected') WHERE bot_id = NEW.id;
+  -- (A first heartbeat already wrote the row with its status: nothing to change then.)
+  UPDATE bot_liveness SET connected = (NEW.connection_status = 'connected')
+  WHERE bot_id = NEW.id AND connected IS DISTINCT FROM (NEW.connection_status = 'connected');
   RETURN NULL;
 END
 $$;
