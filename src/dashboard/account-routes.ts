@@ -10,7 +10,7 @@ import type { ApiKeyService } from '../accounts/api-key-service.ts';
 import type { SessionService } from '../accounts/session-service.ts';
 import type { UserService } from '../accounts/user-service.ts';
 import type { TeamService } from '../accounts/team-service.ts';
-import { atLeast, mayDo, ROLES } from '../domain/roles.ts';
+import { atLeast, keepsAnOwner, mayDo, ROLES } from '../domain/roles.ts';
 import type { ConfirmOutcome, SignupConfirmation } from '../alerts/signup-links.ts';
 import type { DigestSettingsService } from '../attention/digest-settings-service.ts';
 import type { Config } from '../config.ts';
@@ -53,7 +53,7 @@ type Form = Record<string, string | undefined>;
 const email = text({ maxLength: 320 });
 const password = text({ maxLength: 1024 });
 const schemas = {
-  loginPage: { querystring: fields({ next: text({ maxLength: 2000 }) }) },
+  loginPage: { querystring: fields({ next: text({ maxLength: 2000 }), left: text({ maxLength: 1 }) }) },
   login: { body: form({ email, password, next: text({ maxLength: 2000 }) }) },
   signup: { body: form({ email, password, name: text({ maxLength: 200 }), timezone: text({ maxLength: 100 }), next: text({ maxLength: 2000 }) }) },
   logout: { body: form() },
@@ -98,7 +98,7 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRouteDeps
   });
 
   app.get<{ Querystring: Form }>('/login', { schema: schemas.loginPage }, async (request, reply) =>
-    render.page(request, reply, 'login', { next: safeNext(request.query.next), signupOpen }),
+    render.page(request, reply, 'login', { next: safeNext(request.query.next), signupOpen, left: request.query.left === '1' }),
   );
 
   app.post<{ Body: Form }>('/login', { schema: schemas.login, preHandler: csrf, config: perIp }, async (request, reply) => {
@@ -257,6 +257,9 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRouteDeps
         }))
       : [];
     const memberships = await team.accountsOf(user.id);
+    // Leaving is offered where someone else stays; the last owner is told what to do first.
+    const { members } = await team.members(current.id);
+    const owners = members.filter((member) => member.role === 'owner').length;
     return render.page(request, reply, 'account', {
       account: { email: user.email, name: user.name, timezone: user.timezone, alertEmails: user.alert_emails },
       current: { ...current, notify: memberships.find((m) => m.account_id === current.id)?.notify ?? false },
@@ -264,6 +267,7 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRouteDeps
       keyRoles: ROLES.filter((role) => atLeast(current.role, role)),
       mayRename: mayDo(current.role, 'account:rename'),
       mayDelete: mayDo(current.role, 'account:delete'),
+      leave: members.length > 1 ? { allowed: keepsAnOwner(owners, current.role, undefined) } : null,
       showKeys,
       timezones: TIMEZONES,
       apiKeys,

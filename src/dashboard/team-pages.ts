@@ -130,6 +130,13 @@ export async function teamPages(app: FastifyInstance, { team, invitations, sessi
     return reply.redirect('/account?saved=1', 303);
   });
 
+  // Leaving ends this person's sessions in the account, this one included: back to log in, where
+  // their other accounts (or, with none left, a new one of their own) are open to them.
+  app.post<{ Body: Form }>('/account/leave', { schema: schemas.remove, preHandler: [viewer, csrf] }, async (request, reply) => {
+    await team.leave(actorOf(request), request.body?.confirm);
+    return reply.redirect('/login?left=1', 303);
+  });
+
   // Deleting the account ends this session with it (it worked in that account): back to log in.
   app.post<{ Body: Form }>('/account/delete', { schema: schemas.remove, preHandler: [viewer, csrf] }, async (request, reply) => {
     await team.deleteAccount(actorOf(request), request.body?.confirm);

@@ -65,6 +65,7 @@ export const ROUTE_ACTIONS: Readonly<Record<string, Action>> = {
   'POST /account/password': 'self',
   'POST /account/attention-digest': 'channels:write',
   'POST /account/switch': 'self',
+  'POST /account/leave': 'self',
   'POST /account/notify': 'self',
   'POST /account/rename': 'account:rename',
   'POST /account/delete': 'account:delete',

@@ -32,6 +32,7 @@ const ALLOWED_ANSWER: Record<string, { status: number; why: string }> = {
   'POST /api/accounts/current/leave': { status: 400, why: "no confirm: leaving needs the account's name typed (a right one would take this suite's people out)" },
   'DELETE /api/accounts/current': { status: 400, why: "no confirm: deleting needs the account's name typed (a right one would end this suite's account)" },
   'POST /account/delete': { status: 400, why: "no confirm: deleting needs the account's name typed" },
+  'POST /account/leave': { status: 400, why: "no confirm: leaving needs the account's name typed" },
   'GET /connect': { status: 400, why: 'the plugin sends site_url, return_url and state; the route table carries no query' },
   'GET /api/reports/uptime': { status: 400, why: 'the month is a required query parameter, and the route table carries no query' },
 };
