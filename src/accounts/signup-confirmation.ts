@@ -18,14 +18,19 @@ import { claimConfirmationSend, type UserRow } from '../db/users.ts';
 
 export const RESEND_EVERY_MS = 3_600_000;
 
-/** Queues a confirmation mail for the account if none was queued in the last hour; true when queued. */
-export async function queueConfirmationMail(tx: Queryable, user: Pick<UserRow, 'id' | 'email'>, now: Date): Promise<boolean> {
+/**
+ * Queues a confirmation mail for the account if none was queued in the last hour; true when queued.
+ * `next` is the dashboard page the person was on the way to (an invitation, a plugin's connect
+ * request), already checked to be one of ours: the mailed link carries it, so that confirming and
+ * logging in lead back there.
+ */
+export async function queueConfirmationMail(tx: Queryable, user: Pick<UserRow, 'id' | 'email'>, now: Date, next?: string): Promise<boolean> {
   if (!(await claimConfirmationSend(tx, user.id, now, RESEND_EVERY_MS))) return false;
   await enqueueMail(tx, {
     dedupeKey: signupConfirmationKey(user.id, now),
     kind: 'signup_confirmation',
     toAddress: user.email,
-    payload: { user_id: user.id },
+    payload: next ? { user_id: user.id, next } : { user_id: user.id },
     status: 'pending',
     now,
   });

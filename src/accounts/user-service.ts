@@ -23,6 +23,8 @@ export interface CreateUserInput {
   admin?: boolean;
   /** SIGNUP=verify: the account may log in once its address confirms the link mailed now. */
   requireConfirmation?: boolean;
+  /** The page the confirmation link leads back to after logging in (checked by the caller). */
+  next?: string;
 }
 
 export const MIN_PASSWORD_LENGTH = 8;
@@ -79,7 +81,7 @@ export function createUserService({ db, now }: UserServiceDeps) {
             role: input.admin ? 'admin' : 'owner',
             confirmationRequiredSince: input.requireConfirmation ? at : null,
           });
-          if (input.requireConfirmation) await queueConfirmationMail(tx, user, at);
+          if (input.requireConfirmation) await queueConfirmationMail(tx, user, at, input.next);
           return user;
         });
       } catch (error) {

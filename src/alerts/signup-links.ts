@@ -44,14 +44,15 @@ export function createSignupConfirmation({ db, secret, now }: SignupConfirmation
       return { kind: 'confirmed', email: checked.user.email };
     },
 
-    async resend(token: unknown): Promise<ResendOutcome> {
+    /** Mails the link again; `next` (checked by the caller) as in queueConfirmationMail. */
+    async resend(token: unknown, next?: string): Promise<ResendOutcome> {
       const checked = await check(token, 'resend_confirmation');
       if (checked.kind === 'not_found') return { kind: 'invalid' };
       if (checked.kind !== 'ok') return checked;
       const { user } = checked;
       if (!user.confirmation_required_since) return { kind: 'confirmed' };
       const at = now();
-      if (await db.transaction((tx) => queueConfirmationMail(tx, user, at))) return { kind: 'sent', email: user.email };
+      if (await db.transaction((tx) => queueConfirmationMail(tx, user, at, next))) return { kind: 'sent', email: user.email };
       const sentAt = user.confirmation_sent_at?.getTime() ?? at.getTime();
       return { kind: 'too_soon', email: user.email, retryAfterSeconds: Math.max(1, Math.ceil((sentAt + RESEND_EVERY_MS - at.getTime()) / 1000)) };
     },

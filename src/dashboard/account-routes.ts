@@ -20,7 +20,7 @@ import { AppError, ConflictError, ValidationError, WrongPasswordError } from '..
 import { SESSION_COOKIE } from '../http/authenticate.ts';
 import { createFailureCounter } from '../http/failure-counter.ts';
 import { fields, form, text } from '../http/text-schemas.ts';
-import { requireViewer, safeNext, sessionCookieOptions, type PageRenderer } from './session-hooks.ts';
+import { askedNext, requireViewer, safeNext, sessionCookieOptions, type PageRenderer } from './session-hooks.ts';
 
 export interface LoginLimits {
   /** Attempts per client IP per window (log in and sign-up). */
@@ -64,8 +64,8 @@ const schemas = {
   notify: { body: form({ notify: text({ maxLength: 10 }) }) },
   account: { body: form({ name: text({ maxLength: 200 }), timezone: text({ maxLength: 100 }), alert_emails: text({ maxLength: 10 }) }) },
   password: { body: form({ current_password: password, new_password: password, confirm_password: password }) },
-  confirmPage: { querystring: fields({ t: text({ maxLength: 1024 }) }) },
-  token: { body: form({ t: text({ maxLength: 1024 }) }) },
+  confirmPage: { querystring: fields({ t: text({ maxLength: 1024 }), next: text({ maxLength: 2000 }) }) },
+  token: { body: form({ t: text({ maxLength: 1024 }), next: text({ maxLength: 2000 }) }) },
 };
 
 export const SIGNUP_EMAIL_REFUSED = 'This email address cannot be used for a new account. If you already have an account, log in instead.';
@@ -131,6 +131,7 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRouteDeps
         title: 'Confirm your email address first',
         error: `This account can be used once its email address is confirmed. We sent a link to ${user.email}: open it, then log in.`,
         resendToken: await confirmations.resendToken(user),
+        next: askedNext(body.next),
       });
     }
     return startSession(request, reply, user, next);
@@ -155,11 +156,13 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRouteDeps
         name: body.name,
         timezone: body.timezone || 'UTC',
         requireConfirmation: verify,
+        next: askedNext(body.next),
       });
       if (verify) {
         return render.page(request, reply, 'signup-confirm', {
           title: 'Check your inbox',
           message: `We sent a link to ${user.email}. Open it to confirm your address, then log in. The link works for a week.`,
+          next: askedNext(body.next),
         });
       }
       return await startSession(request, reply, user, safeNext(body.next));
@@ -181,13 +184,15 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRouteDeps
     }
   });
 
-  const confirmPage = (request: FastifyRequest, reply: FastifyReply, outcome: ConfirmOutcome, token?: string) => {
+  // `next`: where the person was going when they signed up (the link carries it); the page's log-in
+  // link leads there.
+  const confirmPage = (request: FastifyRequest, reply: FastifyReply, outcome: ConfirmOutcome, next: string | undefined, token?: string) => {
     reply.header('cache-control', 'no-store').header('referrer-policy', 'no-referrer');
     switch (outcome.kind) {
       case 'confirm':
-        return render.page(request, reply, 'signup-confirm', { title: 'Confirm your email address', message: `Confirm ${outcome.email} as the address of your AgentDesk account.`, confirmToken: token });
+        return render.page(request, reply, 'signup-confirm', { title: 'Confirm your email address', message: `Confirm ${outcome.email} as the address of your AgentDesk account.`, confirmToken: token, next });
       case 'confirmed':
-        return render.page(request, reply, 'signup-confirm', { title: 'Email address confirmed', message: `${outcome.email} is confirmed: you can log in now.` });
+        return render.page(request, reply, 'signup-confirm', { title: 'Email address confirmed', message: `${outcome.email} is confirmed: you can log in now.`, next });
       case 'expired':
         reply.code(410);
         return render.page(request, reply, 'signup-confirm', { title: 'Link expired', error: 'This link has expired. Log in with your email and password to get a new one.' });
@@ -199,19 +204,20 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRouteDeps
 
   // GET only shows a button (mail scanners prefetch links); POST confirms.
   app.get<{ Querystring: Form }>('/signup/confirm', { schema: schemas.confirmPage }, async (request, reply) =>
-    confirmPage(request, reply, await confirmations.inspect(request.query.t), request.query.t),
+    confirmPage(request, reply, await confirmations.inspect(request.query.t), askedNext(request.query.next), request.query.t),
   );
 
   app.post<{ Body: Form }>('/signup/confirm', { schema: schemas.token, preHandler: csrf, config: perIp }, async (request, reply) =>
-    confirmPage(request, reply, await confirmations.confirm(request.body?.t)),
+    confirmPage(request, reply, await confirmations.confirm(request.body?.t), askedNext(request.body?.next)),
   );
 
   app.post<{ Body: Form }>('/signup/resend', { schema: schemas.token, preHandler: csrf, config: perIp }, async (request, reply) => {
     reply.header('cache-control', 'no-store');
-    const outcome = await confirmations.resend(request.body?.t);
+    const next = askedNext(request.body?.next);
+    const outcome = await confirmations.resend(request.body?.t, next);
     switch (outcome.kind) {
       case 'sent':
-        return render.page(request, reply, 'signup-confirm', { title: 'Check your inbox', message: `We sent a new link to ${outcome.email}. Open it to confirm your address, then log in.` });
+        return render.page(request, reply, 'signup-confirm', { title: 'Check your inbox', message: `We sent a new link to ${outcome.email}. Open it to confirm your address, then log in.`, next });
       case 'too_soon': {
         const minutes = Math.ceil(outcome.retryAfterSeconds / 60);
         reply.code(429).header('Retry-After', String(outcome.retryAfterSeconds));

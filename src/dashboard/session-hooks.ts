@@ -69,6 +69,11 @@ export function safeNext(next: unknown): string {
   return typeof next === 'string' && /^\/(?!\/|\\)[^\s]*$/.test(next) ? next : '/bots';
 }
 
+/** The page asked for after logging in, when one was and it is ours (safeNext's rule); else undefined. */
+export function askedNext(next: unknown): string | undefined {
+  return safeNext(next) === next ? (next as string) : undefined;
+}
+
 const PAGE_TITLES: Record<string, string> = {
   login: 'Log in',
   signup: 'Sign up',

@@ -97,9 +97,11 @@ export function composeMail(deps: ComposeDeps, row: OutboxRow, recipient: Recipi
   if (row.kind === 'signup_confirmation') {
     // Signed when sent, like the mute links: the outbox row holds no credential.
     const userId = String(row.payload.user_id);
+    // Where the person was going when they signed up, carried through to the log-in page.
+    const next = typeof row.payload.next === 'string' ? `&next=${encodeURIComponent(row.payload.next)}` : '';
     const data = {
       email: row.to_address,
-      confirmUrl: `${base}/signup/confirm?t=${signLink(deps.secret, { action: 'confirm_signup', userId }, now)}`,
+      confirmUrl: `${base}/signup/confirm?t=${signLink(deps.secret, { action: 'confirm_signup', userId }, now)}${next}`,
       validFor: formatDuration(LINK_LIFETIME_MS.confirm_signup),
     };
     const rendered = deps.templates.render('signup-confirmation', data);

@@ -141,4 +141,36 @@ test('SIGNUP is open by default; verify and closed are the other values', () => 
   assert.throws(() => loadConfig({ SIGNUP: 'maybe' }), /expected one of open, verify, closed/);
 });
 
+test('the way back survives the confirmation: the mailed link, the confirmed page and the log-in lead where the person was going', async ({ h, smtp }) => {
+  // on the way to an invitation (or a plugin's connect request) without an account yet
+  const next = '/invitations/accept?t=abc.def';
+  const escaped = encodeURIComponent(next);
+  const b = browser(h.app);
+  await b.get(`/signup?next=${escaped}`);
+  const signedUp = await b.post('/signup', { email: 'invitee@example.com', password: PASSWORD, timezone: 'UTC', next });
+  assert.match(signedUp.body, `href="/login?next=${escaped}"`);
+  await h.delivery.deliverDue(h.clock.now());
+  // the mailed link carries it
+  const link = /https:\/\/desk\.example\.test(\/signup\/confirm\?t=[A-Za-z0-9_\-.]+&next=[^\s"]+)/.exec(smtp.received[0]!.text)?.[1];
+  assert.ok(link, smtp.received[0]!.text);
+  assert.ok(link.endsWith(`next=${escaped}`), link);
+  const page = await b.get(link);
+  assert.match(page.body, `name="next" value="${next.replace('=', '&#x3D;')}"`);
+  const done = await b.post('/signup/confirm', { t: new URL(link, 'https://x').searchParams.get('t')!, next });
+  // the confirmed page's log-in link leads there, and so does logging in
+  assert.match(done.body, `href="/login?next=${escaped}"`);
+  await b.get(`/login?next=${escaped}`);
+  const loggedIn = await b.post('/login', { email: 'invitee@example.com', password: PASSWORD, next });
+  assert.is(loggedIn.statusCode, 303);
+  assert.is(loggedIn.headers.location, next);
+});
+
+test('a way back that is not one of our pages is dropped, not mailed', async ({ h, smtp }) => {
+  const b = browser(h.app);
+  await b.get('/signup');
+  await b.post('/signup', { email: 'elsewhere@example.com', password: PASSWORD, timezone: 'UTC', next: '//evil.example/phish' });
+  await h.delivery.deliverDue(h.clock.now());
+  assert.not.match(smtp.received[0]!.text, 'next=');
+});
+
 test.run();
