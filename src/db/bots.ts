@@ -79,7 +79,7 @@ const BOT_TABLE_COLUMNS = `id, user_id, name, description, token_prefix, widget_
  * own, so that a heartbeat reporting nothing new leaves the wide bots row alone); null before the
  * first heartbeat. `bot` names the bots row (a table name or alias).
  */
-export function lastActivitySql(bot: string): string {
+function lastActivitySql(bot: string): string {
   return `(SELECT l.last_activity FROM bot_liveness l WHERE l.bot_id = ${bot}.id)`;
 }
 

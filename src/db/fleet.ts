@@ -1,5 +1,5 @@
 // The admin fleet page's list of connections at a million bots (bench/fleet-page.ts): one bounded
-// page, newest activity first. Its counts come from fleet-summary.ts.
+// page, the latest status change first. Its counts come from fleet-summary.ts.
 import { botColumns, effectiveStatusIs, type BotRow } from './bots.ts';
 import type { ConnectionStatus } from '../domain/connection-status.ts';
 import type { Queryable } from './database.ts';
